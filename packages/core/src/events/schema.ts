@@ -1,0 +1,187 @@
+import { FIGURE_NAMES } from '../projections/figures';
+import { AUTH_FACTORS, CASE_STATUSES, ROUNDINGS, type EventDataMap, type EventType } from './types';
+
+/**
+ * Validation at the boundary. One small declarative schema per event type, one validator:
+ * every error names the field path and says how to fix it. Unknown keys are errors.
+ */
+
+export class ValidationError extends Error {
+  constructor(
+    /** Path of the offending field, e.g. ['data', 'amountYen']. */
+    readonly path: (string | number)[],
+    readonly problem: string,
+    readonly hint?: string,
+  ) {
+    super(`${formatPath(path)}: ${problem}${hint ? ` (${hint})` : ''}`);
+    this.name = 'ValidationError';
+  }
+}
+
+export function formatPath(path: (string | number)[]): string {
+  return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '') || '(root)';
+}
+
+/** Converts an input instant (ISO text with zone) to epoch ms; supplied by the caller so core stays parse-agnostic. */
+export type InstantParser = (value: unknown, path: (string | number)[]) => number;
+
+type Field =
+  | { kind: 'id' }
+  | { kind: 'text' }
+  | { kind: 'yen' }
+  | { kind: 'count' }
+  | { kind: 'positive' }
+  | { kind: 'instant' }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'list'; of: Field }
+  | { kind: 'object'; fields: Shape };
+interface Shape {
+  [key: string]: Field | { optional: Field };
+}
+
+const id: Field = { kind: 'id' };
+const text: Field = { kind: 'text' };
+const yen: Field = { kind: 'yen' };
+const enumOf = (values: readonly string[]): Field => ({ kind: 'enum', values });
+const opt = (f: Field) => ({ optional: f });
+
+const figure: Field = {
+  kind: 'object',
+  fields: {
+    name: enumOf(FIGURE_NAMES),
+    value: { kind: 'count' },
+    precision: opt({ kind: 'positive' }),
+    rounding: opt(enumOf(ROUNDINGS)),
+    asOf: opt({ kind: 'instant' }),
+    note: opt(text),
+  },
+};
+
+export const EVENT_SCHEMAS: { [T in EventType]: Shape } = {
+  WalletOpened: { walletId: id, openedBy: enumOf(['holder', 'third-party']) },
+  BankAccountLinked: { walletId: id, bankCode: id, accountId: id, factors: { kind: 'list', of: enumOf(AUTH_FACTORS) } },
+  BankLinkRejected: {
+    walletId: id,
+    bankCode: id,
+    accountId: id,
+    factors: { kind: 'list', of: enumOf(AUTH_FACTORS) },
+    reason: text,
+  },
+  ChargeExecuted: { walletId: id, bankCode: id, accountId: id, amountYen: yen },
+  ChargeRejected: { walletId: id, bankCode: id, accountId: id, amountYen: yen, reason: text },
+  PurchaseMade: { walletId: id, amountYen: yen, merchantCategory: id },
+  WalletLocked: { walletId: id, reason: text },
+  NewLinkingSuspended: { reason: text },
+  BankChargesStopped: { bankCode: id },
+  CaseReported: { caseId: id, bankCode: id, accountId: id, status: opt(enumOf(['suspected', 'confirmed'])) },
+  CaseReclassified: { caseId: id, status: enumOf(CASE_STATUSES), reason: text },
+  FiguresPublished: {
+    publicationId: id,
+    source: text,
+    asOf: { kind: 'instant' },
+    figures: { kind: 'list', of: figure },
+  },
+};
+
+export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as EventType[];
+
+export function isEventType(t: unknown): t is EventType {
+  return typeof t === 'string' && Object.prototype.hasOwnProperty.call(EVENT_SCHEMAS, t);
+}
+
+/** Defaults filled in at the boundary, so stored events are always complete. */
+const DEFAULTS: Partial<Record<string, Record<string, unknown>>> = {
+  'CaseReported': { status: 'confirmed' },
+  'FiguresPublished.figures': { precision: 1, rounding: 'exact' },
+};
+
+/**
+ * Validates `raw` as the data of an event of `type` and returns a normalised copy
+ * (defaults filled, instants converted with `parseInstant`).
+ */
+export function validateEventData<T extends EventType>(
+  type: T,
+  raw: unknown,
+  path: (string | number)[],
+  parseInstant: InstantParser,
+): EventDataMap[T] {
+  return checkObject(EVENT_SCHEMAS[type], raw, path, parseInstant, type) as EventDataMap[T];
+}
+
+function checkObject(shape: Shape, raw: unknown, path: (string | number)[], parse: InstantParser, defaultsKey: string) {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ValidationError(path, `must be a mapping, got ${describe(raw)}`);
+  }
+  const input = raw as Record<string, unknown>;
+  for (const key of Object.keys(input)) {
+    if (!(key in shape)) {
+      throw new ValidationError([...path, key], 'unknown field', `expected one of: ${Object.keys(shape).join(', ')}`);
+    }
+  }
+  const out: Record<string, unknown> = {};
+  const defaults = DEFAULTS[defaultsKey] ?? {};
+  for (const [key, spec] of Object.entries(shape)) {
+    const optional = 'optional' in spec;
+    const field = 'optional' in spec ? spec.optional : spec;
+    const value = input[key];
+    if (value === undefined || value === null) {
+      if (key in defaults) out[key] = defaults[key];
+      else if (!optional) throw new ValidationError([...path, key], 'is required');
+      continue;
+    }
+    out[key] = checkField(field, value, [...path, key], parse, `${defaultsKey}.${key}`);
+  }
+  return out;
+}
+
+function checkField(f: Field, v: unknown, path: (string | number)[], parse: InstantParser, key: string): unknown {
+  switch (f.kind) {
+    case 'id':
+      if (typeof v !== 'string' || v.trim() === '' || v !== v.trim()) {
+        throw new ValidationError(path, `must be a non-empty identifier without surrounding spaces, got ${describe(v)}`);
+      }
+      return v;
+    case 'text':
+      if (typeof v !== 'string') throw new ValidationError(path, `must be text, got ${describe(v)}`);
+      return v;
+    case 'yen':
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+        throw new ValidationError(
+          path,
+          `must be a whole, non-negative number of yen, got ${describe(v)}`,
+          'money is integer yen: write 12000, not 12000.5, -12000 or "12,000"',
+        );
+      }
+      return v;
+    case 'count':
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+        throw new ValidationError(path, `must be a whole, non-negative number, got ${describe(v)}`);
+      }
+      return v;
+    case 'positive':
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
+        throw new ValidationError(path, `must be a whole number of at least 1, got ${describe(v)}`);
+      }
+      return v;
+    case 'instant':
+      return parse(v, path);
+    case 'enum':
+      if (typeof v !== 'string' || !f.values.includes(v)) {
+        throw new ValidationError(path, `must be one of ${f.values.join(', ')}; got ${describe(v)}`);
+      }
+      return v;
+    case 'list':
+      if (!Array.isArray(v)) throw new ValidationError(path, `must be a list, got ${describe(v)}`);
+      return v.map((item, i) => checkField(f.of, item, [...path, i], parse, key));
+    case 'object':
+      return checkObject(f.fields, v, path, parse, key);
+  }
+}
+
+export function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return 'a list';
+  if (v !== null && typeof v === 'object') return 'a mapping';
+  return String(v);
+}

@@ -1,0 +1,67 @@
+/**
+ * The domain events of an incident, in the incident's own words.
+ * Times are epoch milliseconds (integers): zone-free, cheap to compare on the replay hot path.
+ * Inputs must carry a zone or offset; display converts to the scenario's zone at the edge.
+ */
+
+export const AUTH_FACTORS = ['account-number', 'pin', 'name', 'birth-date', 'otp', 'ekyc'] as const;
+export type AuthFactor = (typeof AUTH_FACTORS)[number];
+
+/** A case counts toward published figures while its status is one of COUNTED_STATUSES. */
+export const CASE_STATUSES = ['suspected', 'confirmed', 'excluded-separate-matter', 'excluded-own-use'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+export const ROUNDINGS = ['exact', 'floor', 'round', 'ceil'] as const;
+export type Rounding = (typeof ROUNDINGS)[number];
+
+export interface PublishedFigure {
+  /** A figure name known to the figure registry (see figures.ts). */
+  name: string;
+  value: number;
+  /** The unit the value is stated to: 10000 for 2,542万円. 1 means exact. */
+  precision: number;
+  /** How the publisher rounded to that precision. */
+  rounding: Rounding;
+  /** The figure's own as-of time, when it differs from the publication's. */
+  asOf?: number;
+  note?: string;
+}
+
+export interface EventDataMap {
+  WalletOpened: { walletId: string; openedBy: 'holder' | 'third-party' };
+  BankAccountLinked: { walletId: string; bankCode: string; accountId: string; factors: AuthFactor[] };
+  BankLinkRejected: { walletId: string; bankCode: string; accountId: string; factors: AuthFactor[]; reason: string };
+  ChargeExecuted: { walletId: string; bankCode: string; accountId: string; amountYen: number };
+  ChargeRejected: { walletId: string; bankCode: string; accountId: string; amountYen: number; reason: string };
+  PurchaseMade: { walletId: string; amountYen: number; merchantCategory: string };
+  WalletLocked: { walletId: string; reason: string };
+  NewLinkingSuspended: { reason: string };
+  BankChargesStopped: { bankCode: string };
+  CaseReported: { caseId: string; bankCode: string; accountId: string; status: 'suspected' | 'confirmed' };
+  CaseReclassified: { caseId: string; status: CaseStatus; reason: string };
+  FiguresPublished: { publicationId: string; source: string; asOf: number; figures: PublishedFigure[] };
+}
+
+export type EventType = keyof EventDataMap;
+
+/** An event as written by its author: what happened, when, and when the ledger learned it. */
+export interface LedgerEvent<T extends EventType = EventType> {
+  eventId: string;
+  streamId: string;
+  type: T;
+  occurredAt: number;
+  recordedAt: number;
+  data: EventDataMap[T];
+}
+
+/** An event as the store holds it: its place in its stream, in the global order, and in its hash chain. */
+export type StoredEvent<T extends EventType = EventType> = LedgerEvent<T> & {
+  revision: number;
+  globalPosition: number;
+  hash: string;
+};
+
+/** Narrowing helper: `isType(e, 'ChargeExecuted')` gives a typed `e.data`. */
+export function isType<T extends EventType>(e: LedgerEvent, type: T): e is LedgerEvent<T> {
+  return e.type === type;
+}

@@ -1,0 +1,40 @@
+import type { ExpectedRevision } from './port';
+
+/** The stream was not where the writer expected it: someone else appended first, or it (does not) exist. */
+export class WrongExpectedVersion extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    /** The stream's last revision; -1 when it has no events. */
+    readonly actual: number,
+  ) {
+    super(`stream "${streamId}": expected revision ${String(expected)}, actual ${actual === -1 ? 'no stream' : actual}`);
+    this.name = 'WrongExpectedVersion';
+  }
+}
+
+/** An event id already stored with other content: never overwritten, never duplicated. */
+export class EventIdConflict extends Error {
+  constructor(
+    readonly eventId: string,
+    readonly streamId: string,
+    readonly storedStreamId: string,
+  ) {
+    super(
+      `event id ${eventId} (stream "${streamId}") is already stored with different content` +
+        (storedStreamId !== streamId ? ` in stream "${storedStreamId}"` : ''),
+    );
+    this.name = 'EventIdConflict';
+  }
+}
+
+/** The store could not be reached or opened. */
+export class StoreUnavailable extends Error {
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+  ) {
+    super(`cannot open store ${url}: ${reason}`);
+    this.name = 'StoreUnavailable';
+  }
+}

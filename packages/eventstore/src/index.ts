@@ -1,0 +1,6 @@
+export * from './port';
+export * from './errors';
+export * from './chain';
+export * from './plan';
+export * from './subscription';
+export * from './memory';

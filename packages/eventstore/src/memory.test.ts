@@ -1,0 +1,4 @@
+import { describeEventStoreContract } from './contract';
+import { MemoryEventStore } from './memory';
+
+describeEventStoreContract('memory', async () => ({ store: new MemoryEventStore() }));

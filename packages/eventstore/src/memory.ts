@@ -1,0 +1,73 @@
+import type { StoredEvent } from '@incident-ledger/core';
+import { Observable, Subject } from 'rxjs';
+import { eventContent } from './chain';
+import { planWrites, writeKeys, type ExistingEvent, type StreamState } from './plan';
+import { DEFAULT_BATCH_SIZE, type EventStore, type NewEvent, type ReadAllOptions, type StreamHead, type StreamWrite } from './port';
+import { catchUpThenLive } from './subscription';
+
+/** The in-memory store: for tests, what-if runs and `--store memory:`. Same rules as every store. */
+export class MemoryEventStore implements EventStore {
+  private readonly all: StoredEvent[] = [];
+  private readonly byId = new Map<string, StoredEvent>();
+  private readonly streams = new Map<string, StoredEvent[]>();
+  private readonly appended = new Subject<void>();
+
+  async append(streamId: string, events: readonly NewEvent[], options: { expectedRevision?: StreamWrite['expectedRevision'] } = {}) {
+    const [result] = await this.appendMany([{ streamId, events, expectedRevision: options.expectedRevision }]);
+    return result!;
+  }
+
+  async appendMany(writes: readonly StreamWrite[]) {
+    const { streamIds, eventIds } = writeKeys(writes);
+    const states = new Map<string, StreamState>();
+    for (const id of streamIds) {
+      const s = this.streams.get(id);
+      const last = s?.[s.length - 1];
+      if (last) states.set(id, { revision: last.revision, hash: last.hash });
+    }
+    const existing = new Map<string, ExistingEvent>();
+    for (const id of eventIds) {
+      const e = this.byId.get(id);
+      if (e) existing.set(id, { streamId: e.streamId, content: eventContent(e.streamId, e) });
+    }
+    // Planning throws before anything is written: all or nothing.
+    const plan = planWrites(writes, states, existing);
+    for (const row of plan.rows) {
+      const stored: StoredEvent = { ...row, globalPosition: this.all.length + 1 } as StoredEvent;
+      this.all.push(stored);
+      this.byId.set(stored.eventId, stored);
+      let s = this.streams.get(stored.streamId);
+      if (!s) this.streams.set(stored.streamId, (s = []));
+      s.push(stored);
+    }
+    if (plan.rows.length > 0) this.appended.next();
+    return plan.results;
+  }
+
+  async *readStream(streamId: string, options: { batchSize?: number } = {}) {
+    yield* batches(this.streams.get(streamId) ?? [], 0, options.batchSize);
+  }
+
+  async *readAll(options: ReadAllOptions = {}) {
+    yield* batches(this.all, Math.max(0, (options.from ?? 1) - 1), options.batchSize);
+  }
+
+  subscribe(options: { from?: number } = {}): Observable<StoredEvent> {
+    return catchUpThenLive((from) => this.readAll({ from }), this.appended, options.from);
+  }
+
+  async heads(): Promise<StreamHead[]> {
+    return [...this.streams.entries()]
+      .map(([streamId, s]) => ({ streamId, revision: s[s.length - 1]!.revision, hash: s[s.length - 1]!.hash }))
+      .sort((a, b) => (a.streamId < b.streamId ? -1 : 1));
+  }
+
+  async close() {
+    this.appended.complete();
+  }
+}
+
+function* batches(events: readonly StoredEvent[], start: number, batchSize = DEFAULT_BATCH_SIZE) {
+  // Copies, so a caller holding a batch never sees later appends or mutates the store.
+  for (let i = start; i < events.length; i += batchSize) yield events.slice(i, i + batchSize);
+}

@@ -1,0 +1,105 @@
+import { chainHash, eventContent, GENESIS_HASH } from './chain';
+import { EventIdConflict, WrongExpectedVersion } from './errors';
+import type { AppendResult, ExpectedRevision, NewEvent, StreamWrite } from './port';
+
+/**
+ * The append rules, written once for every store. An adapter fetches what the rules need
+ * (the state of the streams written to, and any stored events with the ids being written), calls
+ * planWrites inside its transaction, and writes the rows it returns. Revisions, hashes,
+ * idempotency and expected-revision checks are therefore identical on every store.
+ */
+
+export interface StreamState {
+  /** Last revision; -1 when the stream has no events. */
+  revision: number;
+  hash: string;
+}
+export const NO_STREAM: StreamState = { revision: -1, hash: GENESIS_HASH };
+
+/** A stored event with one of the ids being written: where it is and what it says. */
+export interface ExistingEvent {
+  streamId: string;
+  content: string;
+}
+
+export interface PlannedRow extends NewEvent {
+  streamId: string;
+  revision: number;
+  hash: string;
+}
+
+export interface Plan {
+  rows: PlannedRow[];
+  results: AppendResult[];
+  /** New state of every stream that gets rows, for adapters that keep a stream table. */
+  heads: Map<string, StreamState>;
+}
+
+export function planWrites(
+  writes: readonly StreamWrite[],
+  streams: ReadonlyMap<string, StreamState>,
+  existing: ReadonlyMap<string, ExistingEvent>,
+): Plan {
+  const heads = new Map<string, StreamState>();
+  const staged = new Map<string, ExistingEvent>();
+  const rows: PlannedRow[] = [];
+  const results: AppendResult[] = [];
+  for (const write of writes) {
+    const { streamId } = write;
+    let state = heads.get(streamId) ?? streams.get(streamId) ?? NO_STREAM;
+    const fresh: NewEvent[] = [];
+    let skipped = 0;
+    for (const e of write.events) {
+      const content = eventContent(streamId, e);
+      const stored = staged.get(e.eventId) ?? existing.get(e.eventId);
+      if (stored === undefined) {
+        staged.set(e.eventId, { streamId, content });
+        fresh.push(e);
+      } else if (stored.streamId === streamId && stored.content === content) {
+        skipped++;
+      } else {
+        throw new EventIdConflict(e.eventId, streamId, stored.streamId);
+      }
+    }
+    if (fresh.length > 0) {
+      const expected = write.expectedRevision ?? 'any';
+      // A partly stored batch is a retry of something else: only a writer that accepts any revision may complete it.
+      if ((skipped > 0 && expected !== 'any') || !revisionMatches(expected, state.revision)) {
+        throw new WrongExpectedVersion(streamId, expected, state.revision);
+      }
+      for (const e of fresh) {
+        const revision = state.revision + 1;
+        const hash = chainHash(state.hash, revision, eventContent(streamId, e));
+        rows.push({ ...e, streamId, revision, hash });
+        state = { revision, hash };
+      }
+      heads.set(streamId, state);
+    }
+    results.push({ streamId, nextExpectedRevision: state.revision, appended: fresh.length, skipped });
+  }
+  return { rows, results, heads };
+}
+
+export function revisionMatches(expected: ExpectedRevision, actual: number): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no-stream':
+      return actual === -1;
+    case 'exists':
+      return actual >= 0;
+    default:
+      return actual === expected;
+  }
+}
+
+/** Every distinct stream id and event id a set of writes touches: what an adapter must fetch. */
+export function writeKeys(writes: readonly StreamWrite[]): { streamIds: string[]; eventIds: string[] } {
+  const streamIds = new Set<string>();
+  const eventIds = new Set<string>();
+  for (const w of writes) {
+    streamIds.add(w.streamId);
+    for (const e of w.events) eventIds.add(e.eventId);
+  }
+  return { streamIds: [...streamIds], eventIds: [...eventIds] };
+}

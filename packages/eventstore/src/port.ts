@@ -1,0 +1,57 @@
+import type { LedgerEvent, StoredEvent } from '@incident-ledger/core';
+import type { Observable } from 'rxjs';
+
+/**
+ * The event store port. Adapters (memory, SQLite, PostgreSQL, KurrentDB) implement it and pass
+ * the contract suite in ./contract; nothing in the domain knows which one it talks to.
+ */
+
+/** 'no-stream': must not exist; 'exists': must exist; n: its last revision must be n (0-based). */
+export type ExpectedRevision = 'no-stream' | 'any' | 'exists' | number;
+
+/** An event to append: its stream is named by the write, its revision and position by the store. */
+export type NewEvent = Omit<LedgerEvent, 'streamId'>;
+
+export interface StreamWrite {
+  streamId: string;
+  events: readonly NewEvent[];
+  expectedRevision?: ExpectedRevision;
+}
+
+export interface AppendResult {
+  streamId: string;
+  /** Revision of the stream's last event after the append; -1 for a stream that still has none. */
+  nextExpectedRevision: number;
+  appended: number;
+  /** Events whose ids were already stored with the same content: not written again. */
+  skipped: number;
+}
+
+export interface ReadAllOptions {
+  /** First global position to return (positions start at 1). */
+  from?: number;
+  batchSize?: number;
+}
+
+export interface StreamHead {
+  streamId: string;
+  revision: number;
+  hash: string;
+}
+
+export interface EventStore {
+  /** Appends to one stream atomically. */
+  append(streamId: string, events: readonly NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
+  /** Appends to several streams as one atomic unit: all writes land or none does. */
+  appendMany(writes: readonly StreamWrite[]): Promise<AppendResult[]>;
+  readStream(streamId: string, options?: { batchSize?: number }): AsyncIterable<StoredEvent[]>;
+  /** Every event in global order, in batches: the replay hot path. */
+  readAll(options?: ReadAllOptions): AsyncIterable<StoredEvent[]>;
+  /** Catches up from a position, then delivers new appends live, in order. */
+  subscribe(options?: { from?: number }): Observable<StoredEvent>;
+  /** The last event of every stream, in stream-id order: the basis of the store digest. */
+  heads(): Promise<StreamHead[]>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_BATCH_SIZE = 2_000;
