@@ -55,3 +55,14 @@ export interface EventStore {
 }
 
 export const DEFAULT_BATCH_SIZE = 2_000;
+
+/** Events in append order as writes: consecutive events of one stream share a write. */
+export function writesInOrder(events: readonly LedgerEvent[]): StreamWrite[] {
+  const writes: StreamWrite[] = [];
+  let current: { streamId: string; events: NewEvent[] } | undefined;
+  for (const { streamId, ...event } of events) {
+    if (current?.streamId !== streamId) writes.push((current = { streamId, events: [] }));
+    current.events.push(event);
+  }
+  return writes;
+}

@@ -1,0 +1,56 @@
+import {
+  Fold,
+  incidentProjection,
+  incidentReport,
+  reconcile,
+  type IncidentReport,
+  type LedgerEvent,
+  type ReconciliationRow,
+  type StoredEvent,
+} from '@incident-ledger/core';
+import { storeDigest, writesInOrder, type EventStore } from '@incident-ledger/eventstore';
+
+/** Application services: what the commands do, apart from how they print it. */
+
+export interface ImportResult {
+  appended: number;
+  skipped: number;
+}
+
+/** Appends events as one atomic unit; events already stored (same id, same content) are skipped. */
+export async function importEvents(store: EventStore, events: readonly LedgerEvent[]): Promise<ImportResult> {
+  const results = await store.appendMany(writesInOrder(events));
+  return {
+    appended: results.reduce((n, r) => n + r.appended, 0),
+    skipped: results.reduce((n, r) => n + r.skipped, 0),
+  };
+}
+
+/**
+ * One pass over the store feeds every fold: reports at several as-of cutoffs cost one read.
+ * Publications are collected in the same pass.
+ */
+export async function replay(store: EventStore, zone: string, asOfs: readonly number[]) {
+  const folds = asOfs.map((asOf) => new Fold(incidentProjection(zone), asOf));
+  const publications: LedgerEvent<'FiguresPublished'>[] = [];
+  let events = 0;
+  for await (const batch of store.readAll()) {
+    for (const fold of folds) fold.apply(batch);
+    for (const e of batch) if (e.type === 'FiguresPublished') publications.push(e as StoredEvent<'FiguresPublished'>);
+    events += batch.length;
+  }
+  const reports = new Map<number, IncidentReport>(folds.map((f) => [f.asOf, incidentReport(f.state)]));
+  return { reports, publications, events };
+}
+
+export async function digestOf(store: EventStore): Promise<string> {
+  return `sha256:${storeDigest(await store.heads())}`;
+}
+
+/** Replays the store and checks every published figure at its own as-of time. */
+export async function verifyFigures(store: EventStore, zone: string): Promise<ReconciliationRow[]> {
+  const { publications } = await replay(store, zone, []);
+  const asOfs = [...new Set(publications.flatMap((p) => p.data.figures.map((f) => f.asOf ?? p.data.asOf)))];
+  const { reports } = await replay(store, zone, asOfs);
+  return reconcile(publications, (asOf) => reports.get(asOf)!);
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+import { EventIdConflict, StoreUnavailable, WrongExpectedVersion } from '@incident-ledger/eventstore';
+import { ScenarioError } from '@incident-ledger/scenario';
+import { replayCommand, REPLAY_HELP } from './commands/replay';
+import { verifyCommand, VERIFY_HELP } from './commands/verify';
+import { EXIT, UsageError } from './errors';
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string; summary: string }> = {
+  replay: { run: replayCommand, help: REPLAY_HELP, summary: 'append a scenario to a store and print its reports' },
+  verify: { run: verifyCommand, help: VERIFY_HELP, summary: 'check every published figure against a replay' },
+};
+
+const HELP = `usage: incident-ledger <command> [options]
+
+Replays financial-fraud incidents recorded as immutable events and reproduces their figures.
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`)
+  .join('\n')}
+
+Run 'incident-ledger <command> --help' for a command's options.
+exit codes: 0 ok, 1 a check failed, 2 bad input, 3 internal error`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(HELP);
+    return name === undefined ? EXIT.badInput : EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    return await command.run(rest);
+  } catch (e) {
+    return report(e, name);
+  }
+}
+
+function report(e: unknown, command: string): number {
+  const say = (msg: string) => console.error(`incident-ledger ${command}: ${msg}`);
+  if (e instanceof UsageError) {
+    say(e.message);
+    console.error(`Run 'incident-ledger ${COMMANDS[command] ? `${command} ` : ''}--help' for usage.`);
+  } else if (e instanceof ScenarioError) {
+    say(`invalid scenario\n${e.message}`);
+    console.error('Nothing was appended to the store.');
+  } else if (e instanceof EventIdConflict) {
+    say(`${e.message}.\nStored history is never overwritten: the scenario's events differ from those already in the store. Replay into a fresh store (--store memory: or a new sqlite file) to see the changed scenario.`);
+    console.error('Nothing was appended to the store.');
+  } else if (e instanceof StoreUnavailable || e instanceof WrongExpectedVersion) {
+    say(e.message);
+  } else {
+    say(`internal error: ${(e as Error)?.stack ?? String(e)}\nThis is a bug in incident-ledger; please report it with the command you ran.`);
+    return EXIT.internal;
+  }
+  return EXIT.badInput;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e) => {
+      console.error(e);
+      process.exitCode = EXIT.internal;
+    },
+  );
+}
