@@ -1,0 +1,153 @@
+import type { EventDataMap, EventType, StoredEvent } from '../events/types';
+import { parseInstant } from '../time/instant';
+import { reconcile } from './figures';
+import { incidentProjection, incidentReport, type IncidentReport } from './incident';
+import { Fold } from './projection';
+
+/** given/when/then for the incident projection; every spec also runs with each event fed twice. */
+let position = 0;
+function ev<T extends EventType>(type: T, at: string, data: EventDataMap[T], recorded = at): StoredEvent {
+  position++;
+  return {
+    eventId: `e-${position}`,
+    streamId: 's',
+    type,
+    occurredAt: parseInstant(at),
+    recordedAt: parseInstant(recorded),
+    data,
+    revision: position,
+    globalPosition: position,
+    hash: '',
+  } as StoredEvent;
+}
+const charge = (at: string, bankCode: string, accountId: string, amountYen: number, recorded = at) =>
+  ev('ChargeExecuted', at, { walletId: 'w', bankCode, accountId, amountYen }, recorded);
+const report = (at: string, caseId: string, bankCode: string, accountId: string, status: 'confirmed' | 'suspected' = 'confirmed') =>
+  ev('CaseReported', at, { caseId, bankCode, accountId, status });
+const reclassify = (at: string, caseId: string, status: EventDataMap['CaseReclassified']['status']) =>
+  ev('CaseReclassified', at, { caseId, status, reason: 'test' });
+
+function when(events: StoredEvent[], asOf?: string): IncidentReport {
+  const once = new Fold(incidentProjection('Asia/Tokyo'), asOf ? parseInstant(asOf) : undefined);
+  for (const e of events) once.apply([e]);
+  const twice = new Fold(incidentProjection('Asia/Tokyo'), asOf ? parseInstant(asOf) : undefined);
+  for (const e of events) twice.apply([e, e]);
+  twice.apply(events); // and a whole redelivery
+  const r = incidentReport(once.state);
+  expect(incidentReport(twice.state)).toEqual(r);
+  return r;
+}
+
+describe('incident projection', () => {
+  it('a reported case takes in the charges made before its report', () => {
+    const r = when([
+      charge('2020-08-01T10:00:00+09:00', 'BANK-A', 'acc-1', 50_000),
+      charge('2020-08-02T10:00:00+09:00', 'BANK-A', 'acc-1', 30_000),
+      report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'acc-1'),
+    ]);
+    expect(r).toMatchObject({ cases: 1, banksWithDamage: 1, damageYen: 80_000 });
+    expect(r.byBank).toEqual([{ bankCode: 'BANK-A', cases: 1, damageYen: 80_000 }]);
+  });
+
+  it('charges from accounts with no case are not damage', () => {
+    const r = when([charge('2020-08-01T10:00:00+09:00', 'BANK-A', 'acc-1', 50_000)]);
+    expect(r).toMatchObject({ cases: 0, banksWithDamage: 0, damageYen: 0, byBank: [], byDay: [] });
+  });
+
+  it('charges after the report add to the case', () => {
+    const r = when([report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'acc-1'), charge('2020-09-09T10:00:00+09:00', 'BANK-A', 'acc-1', 7_000)]);
+    expect(r.damageYen).toBe(7_000);
+  });
+
+  it('buckets damage by calendar day in Tokyo, not by UTC day', () => {
+    const r = when([
+      // 2020-08-01 23:30 UTC is 2020-08-02 08:30 in Tokyo
+      charge('2020-08-01T23:30:00Z', 'BANK-A', 'acc-1', 10_000),
+      charge('2020-08-02T14:59:59Z', 'BANK-A', 'acc-1', 20_000), // 23:59:59 JST, still the 2nd
+      charge('2020-08-02T15:00:00Z', 'BANK-A', 'acc-1', 40_000), // midnight JST: the 3rd
+      report('2020-09-01T00:00:00+09:00', 'c1', 'BANK-A', 'acc-1'),
+    ]);
+    expect(r.byDay).toEqual([
+      { date: '2020-08-02', damageYen: 30_000 },
+      { date: '2020-08-03', damageYen: 40_000 },
+    ]);
+  });
+
+  it('a reclassification takes a case and its damage out, and counts banks again', () => {
+    const events = [
+      charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 10_000),
+      charge('2020-09-01T11:00:00+09:00', 'BANK-L', 'l1', 99_000),
+      report('2020-09-09T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+      report('2020-09-09T11:00:00+09:00', 'c2', 'BANK-L', 'l1'),
+      reclassify('2020-09-12T10:00:00+09:00', 'c2', 'excluded-separate-matter'),
+    ];
+    expect(when(events)).toMatchObject({ cases: 1, banksWithDamage: 1, damageYen: 10_000 });
+    expect(when(events, '2020-09-10T00:00:00+09:00')).toMatchObject({ cases: 2, banksWithDamage: 2, damageYen: 109_000 });
+  });
+
+  it('as of a cutoff, what was recorded later is unknown, whenever it occurred', () => {
+    const events = [
+      charge('2020-08-01T10:00:00+09:00', 'BANK-A', 'a1', 10_000, '2020-09-20T00:00:00+09:00'),
+      charge('2020-08-02T10:00:00+09:00', 'BANK-A', 'a1', 5_000),
+      report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+    ];
+    expect(when(events, '2020-09-10T00:00:00+09:00').damageYen).toBe(5_000);
+    expect(when(events).damageYen).toBe(15_000);
+  });
+
+  it('suspected cases count and are shown apart; confirming them changes no total', () => {
+    const events = [
+      charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 10_000),
+      report('2020-09-09T10:00:00+09:00', 'c1', 'BANK-A', 'a1', 'suspected'),
+    ];
+    expect(when(events)).toMatchObject({ cases: 1, suspectedCases: 1, damageYen: 10_000 });
+    expect(when([...events, reclassify('2020-09-10T10:00:00+09:00', 'c1', 'confirmed')])).toMatchObject({
+      cases: 1,
+      suspectedCases: 0,
+      damageYen: 10_000,
+    });
+  });
+
+  it('two cases on one account count twice but its damage once', () => {
+    const r = when([
+      charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 10_000),
+      report('2020-09-09T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+      report('2020-09-09T11:00:00+09:00', 'c2', 'BANK-A', 'a1'),
+      reclassify('2020-09-10T10:00:00+09:00', 'c1', 'excluded-own-use'),
+    ]);
+    expect(r).toMatchObject({ cases: 1, damageYen: 10_000 });
+  });
+
+  it('damage per bank and per day both sum to the total', () => {
+    const r = when([
+      charge('2020-08-01T10:00:00+09:00', 'BANK-A', 'a1', 11_000),
+      charge('2020-08-03T10:00:00+09:00', 'BANK-B', 'b1', 22_000),
+      charge('2020-08-03T12:00:00+09:00', 'BANK-B', 'b2', 33_000),
+      report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+      report('2020-09-08T10:00:00+09:00', 'c2', 'BANK-B', 'b1'),
+      report('2020-09-08T10:00:00+09:00', 'c3', 'BANK-B', 'b2'),
+    ]);
+    const sum = (xs: { damageYen: number }[]) => xs.reduce((n, x) => n + x.damageYen, 0);
+    expect(sum(r.byBank)).toBe(r.damageYen);
+    expect(sum(r.byDay)).toBe(r.damageYen);
+    expect(r.damageYen).toBe(66_000);
+  });
+});
+
+describe('reconcile', () => {
+  const report: IncidentReport = { cases: 120, suspectedCases: 0, banksWithDamage: 11, damageYen: 25_427_000, byBank: [], byDay: [] };
+  const pub = (figures: EventDataMap['FiguresPublished']['figures']) =>
+    [ev('FiguresPublished', '2020-09-14T10:00:00+09:00', { publicationId: 'p', source: 's', asOf: 0, figures })] as never[];
+
+  it('compares within the stated precision, rounded as the publisher rounded', () => {
+    const [row] = reconcile(pub([{ name: 'damageYen', value: 25_420_000, precision: 10_000, rounding: 'floor' }]), () => report);
+    expect(row).toMatchObject({ ok: true, replayed: 25_427_000, replayedStated: 25_420_000 });
+    const [rounded] = reconcile(pub([{ name: 'damageYen', value: 25_420_000, precision: 10_000, rounding: 'round' }]), () => report);
+    expect(rounded).toMatchObject({ ok: false, replayedStated: 25_430_000 });
+  });
+
+  it('an exact figure must match exactly', () => {
+    const [row] = reconcile(pub([{ name: 'cases', value: 121, precision: 1, rounding: 'exact' }]), () => report);
+    expect(row).toMatchObject({ ok: false, published: 121, replayed: 120 });
+  });
+});

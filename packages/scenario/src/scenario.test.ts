@@ -1,0 +1,123 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScenarioError } from './errors';
+import { loadScenario } from './scenario';
+
+const MAIN = `id: tiny
+title: A tiny incident
+timeZone: Asia/Tokyo
+sources:
+  - { id: src, title: A source, published: "2020-09-14" }
+banks:
+  - { code: BANK-A, auth: weak }
+eventFiles:
+  - events.yaml
+`;
+const EVENTS = `events:
+  - key: open
+    type: WalletOpened
+    stream: wallet-1
+    occurredAt: "2020-08-01T10:00:00+09:00"
+    data: { walletId: w1, openedBy: third-party }
+  - key: charge
+    type: ChargeExecuted
+    stream: wallet-1
+    occurredAt: "2020-08-01T11:00:00+09:00"
+    data: { walletId: w1, bankCode: BANK-A, accountId: a1, amountYen: 30000 }
+  - key: report
+    type: CaseReported
+    stream: case-1
+    occurredAt: "2020-09-08T10:00:00+09:00"
+    data: { caseId: c1, bankCode: BANK-A, accountId: a1 }
+`;
+
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'scenario-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(main = MAIN, events = EVENTS) {
+  writeFileSync(join(dir, 'scenario.yaml'), main);
+  writeFileSync(join(dir, 'events.yaml'), events);
+  return dir;
+}
+
+function problem(main?: string, events?: string): ScenarioError {
+  try {
+    loadScenario(write(main, events));
+  } catch (e) {
+    if (e instanceof ScenarioError) return e;
+    throw e;
+  }
+  throw new Error('the scenario was accepted');
+}
+
+describe('loadScenario', () => {
+  it('loads, validates and orders events by when they were recorded', () => {
+    const s = loadScenario(write());
+    expect(s).toMatchObject({ id: 'tiny', timeZone: 'Asia/Tokyo', banks: [{ code: 'BANK-A', auth: 'weak' }] });
+    expect(s.events.map((e) => e.type)).toEqual(['WalletOpened', 'ChargeExecuted', 'CaseReported']);
+    expect(s.events[1]!.data).toEqual({ walletId: 'w1', bankCode: 'BANK-A', accountId: 'a1', amountYen: 30000 });
+  });
+
+  it('gives the same event ids every time, as UUIDs', () => {
+    const a = loadScenario(write()).events.map((e) => e.eventId);
+    const b = loadScenario(write()).events.map((e) => e.eventId);
+    expect(a).toEqual(b);
+    for (const id of a) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('reports a missing folder', () => {
+    expect(() => loadScenario(join(dir, 'nope'))).toThrow(/scenario folder not found/);
+  });
+
+  it('reports a YAML syntax error with its line', () => {
+    const e = problem(undefined, EVENTS.replace('stream: case-1', 'stream: [case-1'));
+    expect(e.message).toMatch(/events\.yaml:\d+:\d+: YAML syntax error/);
+    expect(e.file).toMatch(/events\.yaml$/);
+  });
+
+  it('reports an unknown event type at its line, listing the known ones', () => {
+    const e = problem(undefined, EVENTS.replace('type: ChargeExecuted', 'type: ChargeExecutd'));
+    expect(e).toMatchObject({ line: 8, path: ['events', 1, 'type'] });
+    expect(e.message).toMatch(/unknown event type "ChargeExecutd"/);
+    expect(e.message).toMatch(/use one of: WalletOpened, BankAccountLinked/);
+  });
+
+  it.each([
+    ['negative', '-30000'],
+    ['fractional', '30000.5'],
+  ])('reports a %s yen amount at its field', (_, amount) => {
+    const e = problem(undefined, EVENTS.replace('amountYen: 30000', `amountYen: ${amount}`));
+    expect(e).toMatchObject({ line: 11, path: ['events', 1, 'data', 'amountYen'] });
+    expect(e.message).toMatch(/whole, non-negative number of yen/);
+  });
+
+  it('reports a time without a zone or offset', () => {
+    const e = problem(undefined, EVENTS.replace('"2020-08-01T11:00:00+09:00"', '"2020-08-01T11:00:00"'));
+    expect(e).toMatchObject({ line: 10, path: ['events', 1, 'occurredAt'] });
+    expect(e.message).toMatch(/with a zone offset/);
+  });
+
+  it('reports a duplicate event key with different content, naming the first', () => {
+    const e = problem(undefined, `${EVENTS}  - key: charge\n    type: ChargeExecuted\n    stream: wallet-1\n    occurredAt: "2020-08-01T11:00:00+09:00"\n    data: { walletId: w1, bankCode: BANK-A, accountId: a1, amountYen: 99 }\n`);
+    expect(e.message).toMatch(/event key "charge" is used again with different content \(first at .*events\.yaml:7\)/);
+  });
+
+  it('accepts the same event written twice as one event', () => {
+    const again = `${EVENTS}  - key: charge\n    type: ChargeExecuted\n    stream: wallet-1\n    occurredAt: "2020-08-01T11:00:00+09:00"\n    data: { walletId: w1, bankCode: BANK-A, accountId: a1, amountYen: 30000 }\n`;
+    expect(loadScenario(write(MAIN, again)).events).toHaveLength(3);
+  });
+
+  it('reports unknown keys and undeclared banks', () => {
+    expect(problem(MAIN.replace('timeZone:', 'timezone: x\ntimeZone:')).message).toMatch(/scenario\.yaml:3:\d+: timezone: unknown key/);
+    expect(problem(undefined, EVENTS.replace('bankCode: BANK-A, accountId: a1, amountYen', 'bankCode: BANK-Z, accountId: a1, amountYen')).message).toMatch(
+      /unknown bank code "BANK-Z"[\s\S]*declare it under banks/,
+    );
+  });
+
+  it('reports a recordedAt before occurredAt', () => {
+    const e = problem(undefined, EVENTS.replace('occurredAt: "2020-09-08T10:00:00+09:00"', 'occurredAt: "2020-09-08T10:00:00+09:00"\n    recordedAt: "2020-09-07T10:00:00+09:00"'));
+    expect(e.message).toMatch(/recordedAt: is before occurredAt/);
+  });
+});
