@@ -8,7 +8,7 @@ import {
   type ReconciliationRow,
   type StoredEvent,
 } from '@incident-ledger/core';
-import { storeDigest, writesInOrder, type EventStore } from '@incident-ledger/eventstore';
+import { ChainVerifier, storeDigest, UnreadableEvent, writesInOrder, type ChainBreak, type EventStore } from '@incident-ledger/eventstore';
 
 /** Application services: what the commands do, apart from how they print it. */
 
@@ -53,4 +53,30 @@ export async function verifyFigures(store: EventStore, zone: string): Promise<Re
   const asOfs = [...new Set(publications.flatMap((p) => p.data.figures.map((f) => f.asOf ?? p.data.asOf)))];
   const { reports } = await replay(store, zone, asOfs);
   return reconcile(publications, (asOf) => reports.get(asOf)!);
+}
+
+export interface IntegrityResult {
+  checked: number;
+  streams: number;
+  firstBreak?: ChainBreak;
+  digest: string;
+}
+
+/** Recomputes every hash chain in global order and names the first altered event, if any. */
+export async function checkIntegrity(store: EventStore): Promise<IntegrityResult> {
+  const verifier = new ChainVerifier();
+  const heads = await store.heads();
+  const digest = `sha256:${storeDigest(heads)}`;
+  try {
+    for await (const batch of store.readAll()) {
+      verifier.check(batch);
+      if (verifier.firstBreak) break;
+    }
+  } catch (e) {
+    if (!(e instanceof UnreadableEvent)) throw e;
+    const { streamId, revision, globalPosition, reason } = e;
+    return { checked: verifier.checked, streams: heads.length, digest, firstBreak: { streamId, revision, globalPosition, eventId: '', problem: reason } };
+  }
+  const firstBreak = verifier.finish(heads);
+  return { checked: verifier.checked, streams: heads.length, digest, ...(firstBreak && { firstBreak }) };
 }

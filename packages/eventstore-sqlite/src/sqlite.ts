@@ -5,6 +5,7 @@ import {
   eventContent,
   planWrites,
   StoreUnavailable,
+  UnreadableEvent,
   writeKeys,
   type AppendResult,
   type EventStore,
@@ -199,13 +200,19 @@ export class SqliteEventStore implements EventStore {
 }
 
 function toEvent(r: EventRow): StoredEvent {
+  let data: unknown;
+  try {
+    data = JSON.parse(r.data);
+  } catch (e) {
+    throw new UnreadableEvent(r.stream_id, r.revision, r.position, `data is not JSON (${(e as Error).message})`);
+  }
   return {
     eventId: r.event_id,
     streamId: r.stream_id,
     type: r.type,
     occurredAt: r.occurred_at,
     recordedAt: r.recorded_at,
-    data: JSON.parse(r.data),
+    data,
     revision: r.revision,
     globalPosition: r.position,
     hash: r.hash,

@@ -38,3 +38,16 @@ export class StoreUnavailable extends Error {
     this.name = 'StoreUnavailable';
   }
 }
+
+/** A stored event that cannot even be decoded: its row was altered outside the store. */
+export class UnreadableEvent extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly revision: number,
+    readonly globalPosition: number,
+    readonly reason: string,
+  ) {
+    super(`event at position ${globalPosition} (stream "${streamId}", revision ${revision}) cannot be read: ${reason}`);
+    this.name = 'UnreadableEvent';
+  }
+}

@@ -1,28 +1,39 @@
 import { formatInstant, formatYen } from '@incident-ledger/core';
 import { loadScenario } from '@incident-ledger/scenario';
 import { parse } from '../args';
-import { digestOf, importEvents, verifyFigures } from '../app';
-import { EXIT } from '../errors';
+import { checkIntegrity, digestOf, importEvents, verifyFigures } from '../app';
+import { EXIT, UsageError } from '../errors';
 import { renderReconciliation } from '../render';
 import { openStore, STORE_URL_HELP } from '../stores';
 import { onePositional } from './replay';
 
 export const VERIFY_HELP = `usage: incident-ledger verify <scenario-dir> [--store <url>]
+       incident-ledger verify --integrity --store <url>
 
 Replays the scenario and checks every published figure (each FiguresPublished event) against
 the replay at that figure's own as-of time, within the precision it was stated to. Prints a
 reconciliation table: publication, figure, as of, published, replayed, how it was stated, ok.
 
+With --integrity: recomputes every stream's hash chain in the store and names the first
+altered event (stream, revision, position); checks that every stream head matches its events.
+
 options:
   --store <url>   ${STORE_URL_HELP}
                   default: memory: (a fresh replay of the scenario files)
+  --integrity     check the store's hash chains instead of published figures
   -h, --help      show this help
 
-exit codes: 0 every figure reproduced, 1 a figure not reproduced, 2 bad input, 3 internal error`;
+exit codes: 0 every figure reproduced (or the store intact), 1 a figure not reproduced (or an
+            altered event), 2 bad input, 3 internal error`;
 
 export async function verifyCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('verify', argv, { store: { type: 'string' } });
+  const { values, positionals } = parse('verify', argv, { store: { type: 'string' }, integrity: { type: 'boolean' } });
   if (values.help) return console.log(VERIFY_HELP), EXIT.ok;
+  if (values.integrity) {
+    if (values.store === undefined) throw new UsageError('--integrity needs --store <url>: the store whose history to check', 'verify');
+    if (positionals.length > 0) throw new UsageError('--integrity checks a store, not a scenario: drop the <scenario-dir>', 'verify');
+    return verifyIntegrity(values.store);
+  }
   const scenario = loadScenario(onePositional('verify', positionals));
   const url = values.store ?? 'memory:';
   const store = await openStore(url);
@@ -45,6 +56,25 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     if (rows.length === 0) console.log('no published figures to verify: add FiguresPublished events to the scenario');
     else console.log(`${rows.length - failed.length} of ${rows.length} published figures reproduced`);
     return failed.length === 0 && rows.length > 0 ? EXIT.ok : EXIT.failed;
+  } finally {
+    await store.close();
+  }
+}
+
+async function verifyIntegrity(url: string): Promise<number> {
+  const store = await openStore(url);
+  try {
+    const r = await checkIntegrity(store);
+    console.log(`store     ${url}`);
+    console.log(`checked   ${r.checked} events in ${r.streams} streams`);
+    console.log(`digest    ${r.digest}`);
+    if (!r.firstBreak) {
+      console.log('intact    every hash chain verifies');
+      return EXIT.ok;
+    }
+    const b = r.firstBreak;
+    console.log(`ALTERED   stream "${b.streamId}", revision ${b.revision}${b.globalPosition ? `, position ${b.globalPosition}` : ''}: ${b.problem}`);
+    return EXIT.failed;
   } finally {
     await store.close();
   }
