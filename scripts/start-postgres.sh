@@ -2,7 +2,7 @@
 # Starts the local PostgreSQL 15 and makes a test database the current user may use, then prints
 # the URL for the PostgreSQL tests:  eval "$(bash scripts/start-postgres.sh)"
 set -euo pipefail
-pg_ctlcluster 15 main start 2>/dev/null || pg_ctlcluster 15 main status >/dev/null
+pg_ctlcluster 15 main start >&2 2>/dev/null || pg_ctlcluster 15 main status >/dev/null
 user="$(id -un)"
 as_pg() { if [ "$user" = postgres ]; then "$@"; else su postgres -c "$(printf '%q ' "$@")"; fi; }
 for _ in $(seq 1 50); do as_pg pg_isready -q && break; sleep 0.2; done
