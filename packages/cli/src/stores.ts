@@ -1,17 +1,32 @@
 import { MemoryEventStore, type EventStore } from '@incident-ledger/eventstore';
+import { KurrentDbEventStore } from '@incident-ledger/eventstore-kurrentdb';
+import { PostgresEventStore } from '@incident-ledger/eventstore-postgres';
 import { SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
 import { resolve } from 'node:path';
 import { UsageError } from './errors';
 
 export const STORE_URL_HELP = 'memory: | sqlite:<file> | postgres://... | kurrentdb://...';
 
-/** Opens a store from a URL: the one place the CLI learns which adapters exist. */
+/**
+ * Opens a store from a URL: the one place the CLI learns which adapters exist.
+ * Server stores fail with StoreUnavailable within 10 seconds when they cannot be reached.
+ */
 export async function openStore(url: string): Promise<EventStore> {
-  if (url === 'memory:') return new MemoryEventStore();
-  if (url.startsWith('sqlite:')) {
-    const file = url.slice('sqlite:'.length);
-    if (file === '') throw new UsageError('--store sqlite: needs a file, e.g. --store sqlite:ledger.sqlite');
-    return SqliteEventStore.open(resolve(file));
+  const scheme = /^([a-z0-9+]+):/i.exec(url)?.[1]?.toLowerCase();
+  switch (scheme) {
+    case 'memory':
+      if (url !== 'memory:') break;
+      return new MemoryEventStore();
+    case 'sqlite': {
+      const file = url.slice('sqlite:'.length);
+      if (file === '') throw new UsageError('--store sqlite: needs a file, e.g. --store sqlite:ledger.sqlite');
+      return SqliteEventStore.open(resolve(file));
+    }
+    case 'postgres':
+    case 'postgresql':
+      return PostgresEventStore.open(url, { connectTimeoutMs: 10_000 });
   }
+  // Every scheme the official client accepts, with or without cluster discovery.
+  if (scheme && /^(kurrentdb|kurrent|kdb|esdb)(\+discover)?$/.test(scheme)) return KurrentDbEventStore.open(url);
   throw new UsageError(`unknown store URL "${url}"; expected ${STORE_URL_HELP}`);
 }
