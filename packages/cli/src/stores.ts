@@ -24,7 +24,7 @@ export async function openStore(url: string): Promise<EventStore> {
     }
     case 'postgres':
     case 'postgresql':
-      return PostgresEventStore.open(url, { connectTimeoutMs: 10_000 });
+      return PostgresEventStore.open(url, { connectTimeoutMs: 8_000 }); // leaves headroom inside the promised 10 s
   }
   // Every scheme the official client accepts, with or without cluster discovery.
   if (scheme && /^(kurrentdb|kurrent|kdb|esdb)(\+discover)?$/.test(scheme)) return KurrentDbEventStore.open(url);
