@@ -24,6 +24,10 @@ export interface PublishedFigure {
   rounding: Rounding;
   /** The figure's own as-of time, when it differs from the publication's. */
   asOf?: number;
+  /** For a change since an earlier time ("749 more by 09-13 17:00"): the start of the window. */
+  since?: number;
+  /** For a figure about one bank ("十六銀行 had stopped charges"): its code. */
+  bank?: string;
   note?: string;
 }
 
@@ -35,10 +39,23 @@ export interface EventDataMap {
   ChargeRejected: { walletId: string; bankCode: string; accountId: string; amountYen: number; reason: string };
   PurchaseMade: { walletId: string; amountYen: number; merchantCategory: string };
   WalletLocked: { walletId: string; reason: string };
+  PurchaseRejected: { walletId: string; amountYen: number; merchantCategory: string; reason: string };
   NewLinkingSuspended: { reason: string };
+  NewLinkingResumed: { reason: string };
+  /** The factors a bank requires to link an account (weak: number, PIN, name, birth date). */
+  BankLinkPolicySet: { bankCode: string; requiredFactors: AuthFactor[] };
   BankChargesStopped: { bankCode: string };
+  BankChargesResumed: { bankCode: string };
+  /** Operator-wide: wallets must complete eKYC before new charges; balances already charged stay usable. */
+  EkycRequired: { reason: string };
+  EkycCompleted: { walletId: string };
   CaseReported: { caseId: string; bankCode: string; accountId: string; status: 'suspected' | 'confirmed' };
   CaseReclassified: { caseId: string; status: CaseStatus; reason: string };
+  /** Compensation never reduces damage: it is tracked beside it. */
+  CompensationStarted: { reason: string };
+  CompensationPaid: { caseId: string; amountYen: number; paidBy: 'operator' | 'bank' };
+  /** Inquiries received on a channel over a period (recorded when counted). */
+  InquiriesReceived: { channel: string; count: number; periodStart: number; periodEnd: number };
   FiguresPublished: { publicationId: string; source: string; asOf: number; figures: PublishedFigure[] };
 }
 
