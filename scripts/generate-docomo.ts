@@ -41,7 +41,7 @@ interface Ev {
   data: Record<string, unknown>;
 }
 
-export function generate(seed: number): { cases: Ev[]; controls: Ev[] } {
+export function generate(seed: number): { cases: Ev[]; controls: Ev[]; inquiries: Ev[] } {
   const rng = new Rng(seed);
   const n = C.cases;
   // Every damaged bank gets at least one case; the rest fall where the seed says.
@@ -158,7 +158,47 @@ export function generate(seed: number): { cases: Ev[]; controls: Ev[] } {
   for (const bank of C.namedLateStoppers) {
     controls.push({ key: `${bank}/charges-stopped`, type: 'BankChargesStopped', stream: `bank-${bank}`, occurredAt: at('2020-09-11T09:00:00').plus({ minutes: rng.int(0, 3000) }), data: { bankCode: bank } });
   }
-  return { cases, controls };
+  // The operator locked wallets suspected of the same fraud: here each fraud wallet, hours after
+  // its case was reported (times synthetic; the briefing gives no dates for locks).
+  for (const e of cases.filter((x) => x.type === 'CaseReported')) {
+    const walletId = `W${(e.data.caseId as string).slice(1)}`;
+    controls.push({ key: `${walletId}/locked`, type: 'WalletLocked', stream: `wallet-${walletId}`, occurredAt: e.occurredAt.plus({ hours: rng.int(1, 12) }), data: { walletId, reason: 'suspected unauthorized use' } });
+  }
+  // Announced by 09-14 (times synthetic): full compensation begun with the banks; eKYC before new
+  // charges for already-registered users. Compensation paid per case later in September (synthetic).
+  controls.push({ key: 'operator/compensation-started', type: 'CompensationStarted', stream: 'operator', occurredAt: at('2020-09-12T09:00:00'), data: { reason: 'full compensation with the banks (briefing of 2020-09-14)' } });
+  controls.push({ key: 'operator/ekyc-required', type: 'EkycRequired', stream: 'operator', occurredAt: at('2020-09-14T10:00:00'), data: { reason: 'eKYC before new charges for already-registered users, announced 2020-09-14; effective time synthetic' } });
+  const excluded = new Set([sep.c]);
+  for (const e of cases.filter((x) => x.type === 'CaseReported' && !excluded.has(x.data.caseId as string))) {
+    const caseId = e.data.caseId as string;
+    const amountYen = cases.filter((x) => x.type === 'ChargeExecuted' && x.data.accountId === e.data.accountId).reduce((n, x) => n + (x.data.amountYen as number), 0);
+    controls.push({ key: `${caseId}/compensated`, type: 'CompensationPaid', stream: `case-${caseId}`, occurredAt: at('2020-09-18T09:00:00').plus({ days: rng.int(0, 12), minutes: rng.int(0, 480) }), data: { caseId, amountYen, paidBy: 'operator' } });
+  }
+  return { cases, controls, inquiries: inquiries(rng) };
+}
+
+/**
+ * Call-centre inquiries, in hourly counts (synthetic) whose totals are the published ones:
+ * 1,496 from the opening on 09-12 to 09-12 17:00, then 749 more by 09-13 17:00.
+ */
+function inquiries(rng: Rng): Ev[] {
+  const periods = [
+    { from: at('2020-09-12T09:00:00'), to: at('2020-09-12T17:00:00'), total: 1496 },
+    { from: at('2020-09-12T17:00:00'), to: at('2020-09-13T17:00:00'), total: 749 },
+  ];
+  const out: Ev[] = [];
+  for (const p of periods) {
+    const hours = Math.round(p.to.diff(p.from, 'hours').hours);
+    const weights = Array.from({ length: hours }, () => rng.int(1, 10));
+    const sum = weights.reduce((a, b) => a + b, 0);
+    const counts = weights.map((w) => Math.floor((w * p.total) / sum));
+    counts[counts.length - 1]! += p.total - counts.reduce((a, b) => a + b, 0);
+    counts.forEach((count, h) => {
+      const start = p.from.plus({ hours: h });
+      out.push({ key: `inquiries/${start.toISO()}`, type: 'InquiriesReceived', stream: 'call-centre', occurredAt: start.plus({ hours: 1 }), data: { channel: 'call-centre', count, periodStart: start.toISO({ suppressMilliseconds: true }), periodEnd: start.plus({ hours: 1 }).toISO({ suppressMilliseconds: true }) } });
+    });
+  }
+  return out;
 }
 
 function yamlFile(header: string, events: Ev[]): string {
@@ -178,7 +218,7 @@ if (require.main === module) {
     options: { seed: { type: 'string', default: '20200914' }, out: { type: 'string', default: 'scenarios/docomo-kouza-2020/events' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
-    console.log('usage: pnpm tsx scripts/generate-docomo.ts [--seed N] [--out DIR]\nWrites cases.yaml and controls.yaml: synthetic, seeded, reproducing the published figures.');
+    console.log('usage: pnpm tsx scripts/generate-docomo.ts [--seed N] [--out DIR]\nWrites cases.yaml, controls.yaml and inquiries.yaml: synthetic, seeded, reproducing the published figures.');
     process.exit(0);
   }
   const seed = Number(values.seed);
@@ -186,10 +226,11 @@ if (require.main === module) {
     console.error(`--seed must be a whole number, got ${values.seed}`);
     process.exit(2);
   }
-  const { cases, controls } = generate(seed);
+  const { cases, controls, inquiries: calls } = generate(seed);
   mkdirSync(values.out!, { recursive: true });
   const note = `SYNTHETIC, generated by scripts/generate-docomo.ts --seed ${seed}; do not edit by hand`;
   writeFileSync(join(values.out!, 'cases.yaml'), yamlFile(note, cases));
   writeFileSync(join(values.out!, 'controls.yaml'), yamlFile(note, controls));
-  console.log(`wrote ${cases.length} case events and ${controls.length} control events to ${values.out} (seed ${seed})`);
+  writeFileSync(join(values.out!, 'inquiries.yaml'), yamlFile(note, calls));
+  console.log(`wrote ${cases.length} case, ${controls.length} control and ${calls.length} inquiry events to ${values.out} (seed ${seed})`);
 }

@@ -1,11 +1,11 @@
 import {
+  figureTimes,
   Fold,
   incidentProjection,
   incidentReport,
   reconcile,
   type IncidentReport,
   type LedgerEvent,
-  type ReconciliationRow,
   type StoredEvent,
 } from '@incident-ledger/core';
 import { ChainVerifier, storeDigest, UnreadableEvent, writesInOrder, type ChainBreak, type EventStore } from '@incident-ledger/eventstore';
@@ -48,11 +48,11 @@ export async function digestOf(store: EventStore): Promise<string> {
 }
 
 /** Replays the store and checks every published figure at its own as-of time. */
-export async function verifyFigures(store: EventStore, zone: string): Promise<ReconciliationRow[]> {
+export async function verifyFigures(store: EventStore, zone: string) {
   const { publications } = await replay(store, zone, []);
-  const asOfs = [...new Set(publications.flatMap((p) => p.data.figures.map((f) => f.asOf ?? p.data.asOf)))];
-  const { reports } = await replay(store, zone, asOfs);
-  return reconcile(publications, (asOf) => reports.get(asOf)!);
+  const { reports } = await replay(store, zone, figureTimes(publications));
+  const reportAt = (asOf: number) => reports.get(asOf)!;
+  return { rows: reconcile(publications, reportAt), publications, reportAt };
 }
 
 export interface IntegrityResult {

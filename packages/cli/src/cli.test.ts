@@ -43,7 +43,59 @@ describe('incident-ledger verify', () => {
     expect(row('cases')).toMatch(/2020-09-14T00:00:00\+09:00\s+120\s+120\s+exact\s+ok$/);
     expect(row('banksWithDamage')).toMatch(/2020-09-14T00:00:00\+09:00\s+11\s+11\s+exact\s+ok$/);
     expect(row('damageYen')).toMatch(/2020-09-14T00:00:00\+09:00\s+25,420,000\s+25,4\d\d,000\s+floor to 10,000\s+ok$/);
-    expect(stdout).toMatch(/4 of 4 published figures reproduced/);
+    expect(stdout).toMatch(/19 of 19 published figures reproduced/);
+  });
+
+  describe('every figure of the 2020-09-14 briefing, each at its own as-of time', () => {
+    let rows: Record<string, string>[];
+    beforeAll(async () => {
+      const { code, stdout } = await run('verify', DOCOMO, '--format', 'json');
+      expect(code).toBe(0);
+      rows = JSON.parse(stdout).figures;
+    });
+    const figure = (publication: string, name: string, asOf: string, qualifier = '') =>
+      rows.find((r) => r.publicationId === publication && r.figure === name && r.qualifier === qualifier && r.asOf === (Date.parse(asOf) as never));
+    it.each([
+      ['briefing-2020-09-14', 'cases', '2020-09-14T00:00:00+09:00', '', 120],
+      ['briefing-2020-09-14', 'banksWithDamage', '2020-09-14T00:00:00+09:00', '', 11],
+      ['briefing-2020-09-14', 'damageYen', '2020-09-14T00:00:00+09:00', '', 25_420_000],
+      ['announcement-2020-09-10', 'banksWithDamage', '2020-09-10T18:00:00+09:00', '', 12],
+      ['briefing-2020-09-14', 'casesChargedBeforeLinkingSuspended', '2020-09-14T00:00:00+09:00', '', 119],
+      ['briefing-2020-09-14', 'casesChargedAfterLinkingSuspended', '2020-09-14T00:00:00+09:00', '', 1],
+      ['briefing-2020-09-14', 'casesChargedAfterLinkingSuspendedViaEarlierLink', '2020-09-14T00:00:00+09:00', '', 1],
+      ['briefing-2020-09-14', 'banksStoppedCharges', '2020-09-14T00:00:00+09:00', '', 22],
+      ['briefing-2020-09-14', 'banksStoppedCharges', '2020-09-14T00:00:00+09:00', 'since 2020-09-10T18:00:00+09:00', 2],
+      ['briefing-2020-09-14', 'bankStoppedCharges', '2020-09-14T00:00:00+09:00', 'bank JUROKU', 1],
+      ['briefing-2020-09-14', 'bankStoppedCharges', '2020-09-14T00:00:00+09:00', 'bank IKEDA-SENSHU', 1],
+      ['announcement-2020-09-10', 'bankStoppedCharges', '2020-09-10T18:00:00+09:00', 'bank JUROKU', 0],
+      ['announcement-2020-09-10', 'bankStoppedCharges', '2020-09-10T18:00:00+09:00', 'bank IKEDA-SENSHU', 0],
+      ['announcement-2020-09-10', 'banksStoppedCharges', '2020-09-10T18:00:00+09:00', '', 20],
+      ['briefing-2020-09-14', 'oldestDamageMonth', '2020-09-14T00:00:00+09:00', '', 201910],
+      ['briefing-2020-09-14', 'cases', '2020-09-08T23:59:59+09:00', '', 24],
+      ['briefing-2020-09-14', 'banksReporting', '2020-09-09T23:59:59+09:00', 'since 2020-09-09T00:00:00+09:00', 9],
+      ['briefing-2020-09-14', 'inquiries', '2020-09-12T17:00:00+09:00', '', 1496],
+      ['briefing-2020-09-14', 'inquiries', '2020-09-13T17:00:00+09:00', 'since 2020-09-12T17:00:00+09:00', 749],
+    ])('%s: %s as of %s %s is %d, reproduced', (publication, name, asOf, qualifier, published) => {
+      const row = figure(publication, name, asOf, qualifier);
+      expect(row).toMatchObject({ published, ok: 'true' });
+    });
+    it('checks no figure this list leaves out', () => expect(rows).toHaveLength(19));
+  });
+
+  it('fails on the 119 / 1 split when the one post-stop charge is moved before the stop', async () => {
+    const dir = copyOfDocomo();
+    const file = join(dir, 'events/cases.yaml');
+    const lines = readFileSync(file, 'utf8').split('\n');
+    // The only charge on or after 2020-09-10 00:00 JST is the post-stop case's.
+    const at = lines.findIndex((l) => l.includes('type: ChargeExecuted') && /occurredAt: "2020-09-1\d/.test(l));
+    expect(at).toBeGreaterThan(0);
+    lines[at] = lines[at]!.replace(/occurredAt: "2020-09-1\dT/, 'occurredAt: "2020-09-09T');
+    writeFileSync(file, lines.join('\n'));
+    const { code, stdout } = await run('verify', dir);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/MISMATCH casesChargedBeforeLinkingSuspended .*published 119, replayed 120/);
+    expect(stdout).toMatch(/MISMATCH casesChargedAfterLinkingSuspended .*published 1, replayed 0/);
+    expect(stdout).not.toMatch(/MISMATCH (cases|damageYen) /);
   });
 
   it.each([10_000, -10_000, 250_000])('fails, naming the figure, when one charge changes by %d yen', async (delta) => {
@@ -56,6 +108,28 @@ describe('incident-ledger verify', () => {
     expect(code).toBe(1);
     expect(stdout).toMatch(/MISMATCH damageYen \(total damage\) as of 2020-09-14T00:00:00\+09:00: published 25,420,000, replayed/);
     expect(stdout).not.toMatch(/MISMATCH cases/);
+  });
+});
+
+describe('incident-ledger timeline', () => {
+  it('shows the 09-10 and 09-14 announcements side by side, published beside replayed', async () => {
+    const { code, stdout } = await run('timeline', DOCOMO);
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    const i0910 = lines.findIndex((l) => l.includes('announcement-2020-09-10'));
+    const i0914 = lines.findIndex((l) => l.includes('briefing-2020-09-14'));
+    expect(i0910).toBeGreaterThan(0);
+    expect(i0914).toBe(i0910 + 1);
+    expect(lines[i0910]).toMatch(/2020-09-10T18:00:00\+09:00\s+12 \/ 12\s+20 \/ 20\s+- \/ \d+/);
+    expect(lines[i0914]).toMatch(/2020-09-14T00:00:00\+09:00\s+11 \/ 11\s+22 \/ 22\s+120 \/ 120\s+25,420,000 \/ 25,4\d\d,000/);
+  });
+
+  it('writes CSV and JSON from the same table', async () => {
+    const csv = await run('timeline', DOCOMO, '--format', 'csv');
+    expect(csv.stdout.split('\n')[0]).toMatch(/^publication,asOf,banksWithDamage.published,/);
+    const json = JSON.parse((await run('timeline', DOCOMO, '--format', 'json')).stdout);
+    expect(json.timeline).toHaveLength(2);
+    expect(json.timeline[1]).toMatchObject({ publication: 'briefing-2020-09-14', 'cases.published': 120, 'cases.replayed': 120 });
   });
 });
 
@@ -80,6 +154,36 @@ describe('incident-ledger replay', () => {
     expect(first.stdout).toMatch(/import {4}(\d+) events: \1 appended, 0 already stored/);
     expect(second.stdout).toMatch(/import {4}(\d+) events: 0 appended, \1 already stored/);
     expect(reportPart(second.stdout)).toEqual(reportPart(first.stdout));
+  });
+
+  it.each(['summary', 'bank', 'day', 'bank-day', 'merchant', 'controls'])('prints the %s table as text, CSV and JSON', async (by) => {
+    const text = await run('replay', DOCOMO, '--store', 'memory:', '--by', by);
+    const csv = await run('replay', DOCOMO, '--store', 'memory:', '--by', by, '--format', 'csv');
+    const json = JSON.parse((await run('replay', DOCOMO, '--store', 'memory:', '--by', by, '--format', 'json')).stdout);
+    expect(text.code).toBe(0);
+    const csvRows = csv.stdout.split('\n').length - 1;
+    expect(json[by]).toHaveLength(csvRows);
+    expect(csvRows).toBeGreaterThan(0);
+    expect(json.digest).toMatch(/^sha256:/);
+  });
+
+  it('traces where the money went and what compensation is outstanding', async () => {
+    const json = JSON.parse((await run('replay', DOCOMO, '--store', 'memory:', '--format', 'json', '--as-of', '2020-09-14T00:00:00+09:00')).stdout);
+    const spent = json.merchant.reduce((n: number, m: { spentYen: number }) => n + m.spentYen, 0);
+    const total = json.bank.find((b: { bankCode: string }) => b.bankCode === 'total');
+    expect(json.merchant.map((m: { merchantCategory: string }) => m.merchantCategory)).toEqual(['convenience-store:cigarettes', 'mass-retailer:appliances']);
+    expect(spent).toBeGreaterThan(0);
+    expect(spent).toBeLessThanOrEqual(total.damageYen);
+    expect(total).toMatchObject({ compensatedYen: 0, outstandingYen: total.damageYen });
+    const later = JSON.parse((await run('replay', DOCOMO, '--store', 'memory:', '--format', 'json')).stdout);
+    expect(later.bank.find((b: { bankCode: string }) => b.bankCode === 'total')).toMatchObject({ outstandingYen: 0 });
+    expect(later.controls.map((c: { control: string }) => c.control)).toEqual(expect.arrayContaining(['NewLinkingSuspended', 'BankChargesStopped', 'EkycRequired', 'CompensationStarted']));
+  });
+
+  it('refuses --format csv without --by, saying how to fix it', async () => {
+    const { code, stderr } = await run('replay', DOCOMO, '--store', 'memory:', '--format', 'csv');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--format csv prints one table; choose it with --by/);
   });
 
   it('reports as of a cutoff: 24 cases were known on 2020-09-08', async () => {

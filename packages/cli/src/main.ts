@@ -2,12 +2,14 @@
 import { EventIdConflict, StoreUnavailable, WrongExpectedVersion } from '@incident-ledger/eventstore';
 import { ScenarioError } from '@incident-ledger/scenario';
 import { replayCommand, REPLAY_HELP } from './commands/replay';
+import { timelineCommand, TIMELINE_HELP } from './commands/timeline';
 import { verifyCommand, VERIFY_HELP } from './commands/verify';
 import { EXIT, UsageError } from './errors';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string; summary: string }> = {
   replay: { run: replayCommand, help: REPLAY_HELP, summary: 'append a scenario to a store and print its reports' },
   verify: { run: verifyCommand, help: VERIFY_HELP, summary: 'check every published figure against a replay' },
+  timeline: { run: timelineCommand, help: TIMELINE_HELP, summary: 'show how published figures evolved, beside the replay' },
 };
 
 const HELP = `usage: incident-ledger <command> [options]

@@ -120,4 +120,33 @@ describe('loadScenario', () => {
     const e = problem(undefined, EVENTS.replace('occurredAt: "2020-09-08T10:00:00+09:00"', 'occurredAt: "2020-09-08T10:00:00+09:00"\n    recordedAt: "2020-09-07T10:00:00+09:00"'));
     expect(e.message).toMatch(/recordedAt: is before occurredAt/);
   });
+
+  describe('published figures', () => {
+    const publication = (figure: string) => `${EVENTS}  - key: pub
+    type: FiguresPublished
+    stream: publications
+    occurredAt: "2020-09-14T10:00:00+09:00"
+    data:
+      publicationId: p1
+      source: src
+      asOf: "2020-09-14T00:00:00+09:00"
+      figures:
+        - ${figure}
+`;
+    it('accepts a figure with the qualifiers it needs', () => {
+      expect(loadScenario(write(MAIN, publication('{ name: bankStoppedCharges, bank: BANK-A, value: 1 }'))).events).toHaveLength(4);
+    });
+    it.each([
+      ['{ name: bankStoppedCharges, value: 1 }', /is about one bank: give its code as bank:/],
+      ['{ name: banksReporting, value: 1 }', /counts over a window: give its start as since:/],
+      ['{ name: cases, bank: BANK-A, value: 1 }', /figure cases is not about one bank/],
+      ['{ name: bankStoppedCharges, bank: BANK-Z, value: 1 }', /unknown bank code "BANK-Z"/],
+      ['{ name: cases, since: "2020-09-15T00:00:00+09:00", value: 1 }', /since: must be before the figure's as-of time/],
+      ['{ name: casez, value: 1 }', /name: must be one of cases, /],
+    ])('refuses %s', (figure, message) => {
+      const e = problem(MAIN, publication(figure));
+      expect(e.message).toMatch(message);
+      expect(e.line).toBe(26);
+    });
+  });
 });

@@ -8,6 +8,9 @@ import {
   validateEventData,
   ValidationError,
   EVENT_TYPES,
+  figureDef,
+  type EventDataMap,
+  type FigureName,
   type LedgerEvent,
 } from '@incident-ledger/core';
 import { existsSync, statSync } from 'node:fs';
@@ -131,10 +134,7 @@ export function loadScenario(dir: string): Scenario {
           throw yf.error([...at, 'data', field], `unknown bank code ${describe(code)}`, 'declare it under banks in scenario.yaml');
         }
       }
-      if (type === 'FiguresPublished') {
-        const source = (data as { source: string }).source;
-        if (!sourceIds.has(source)) throw yf.error([...at, 'data', 'source'], `unknown source ${describe(source)}`, 'declare it under sources in scenario.yaml');
-      }
+      if (type === 'FiguresPublished') checkPublication(yf, at, data as EventDataMap['FiguresPublished'], sourceIds, bankCodes);
       const ordinal = ordinals.get(streamId) ?? 0;
       ordinals.set(streamId, ordinal + 1);
       const key = e.key === undefined ? `${f}/${streamId}#${ordinal}` : requireText(yf, e, [...at, 'key']);
@@ -165,6 +165,21 @@ export function loadScenario(dir: string): Scenario {
     sources,
     events: order.map((x) => x.e),
   };
+}
+
+/** What the schema cannot say alone: sources and banks are declared, each figure has the qualifiers it needs. */
+function checkPublication(yf: YamlFile, at: (string | number)[], data: EventDataMap['FiguresPublished'], sources: Set<string>, banks: Set<string>) {
+  if (!sources.has(data.source)) throw yf.error([...at, 'data', 'source'], `unknown source ${describe(data.source)}`, 'declare it under sources in scenario.yaml');
+  data.figures.forEach((f, i) => {
+    const path = [...at, 'data', 'figures', i];
+    const def = figureDef(f.name as FigureName);
+    if (def.requires?.includes('bank') && f.bank === undefined) throw yf.error([...path, 'name'], `figure ${f.name} is about one bank: give its code as bank:`);
+    if (def.requires?.includes('since') && f.since === undefined) throw yf.error([...path, 'name'], `figure ${f.name} counts over a window: give its start as since:`);
+    if (f.bank !== undefined && !def.requires?.includes('bank')) throw yf.error([...path, 'bank'], `figure ${f.name} is not about one bank`, 'remove bank:, or use a per-bank figure such as bankStoppedCharges');
+    if (f.bank !== undefined && !banks.has(f.bank)) throw yf.error([...path, 'bank'], `unknown bank code ${describe(f.bank)}`, 'declare it under banks in scenario.yaml');
+    const asOf = f.asOf ?? data.asOf;
+    if (f.since !== undefined && f.since >= asOf) throw yf.error([...path, 'since'], 'must be before the figure\'s as-of time');
+  });
 }
 
 function validated<T>(yf: YamlFile, f: () => T): T {

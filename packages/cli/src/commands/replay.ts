@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { parse } from '../args';
 import { digestOf, importEvents, replay } from '../app';
 import { EXIT, UsageError } from '../errors';
-import { renderReport } from '../render';
+import { formatOption, printTables } from '../output';
+import { REPORT_TABLES, reportTables, type ReportTable } from '../render';
 import { openStore, STORE_URL_HELP } from '../stores';
 
-export const REPLAY_HELP = `usage: incident-ledger replay <scenario-dir> [--store <url>] [--as-of <time>]
+export const REPLAY_HELP = `usage: incident-ledger replay <scenario-dir> [--store <url>] [--as-of <time>] [--by <table>] [--format table|json|csv]
 
 Appends the scenario's events to the store (events already stored are skipped, so replaying
 twice never duplicates; the import is all or nothing), then replays the store and prints the
@@ -19,29 +20,45 @@ options:
   --as-of <time>   report what the ledger knew at this time (a recordedAt cutoff), e.g.
                    2020-09-14T00:00:00+09:00; the zone or offset is required.
                    default: everything recorded
+  --by <table>     print one table: ${REPORT_TABLES.join(', ')}
+                   default: summary, bank and day (json: every table)
+  --format <f>     table (default), json, or csv (csv needs --by)
   -h, --help       show this help
 
 exit codes: 0 done, 2 bad input (scenario, options, store), 3 internal error`;
 
 export async function replayCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('replay', argv, { store: { type: 'string' }, 'as-of': { type: 'string' } });
+  const { values, positionals } = parse('replay', argv, {
+    store: { type: 'string' },
+    'as-of': { type: 'string' },
+    by: { type: 'string' },
+    format: { type: 'string' },
+  });
   if (values.help) return console.log(REPLAY_HELP), EXIT.ok;
   const dir = onePositional('replay', positionals);
   const asOf = values['as-of'] === undefined ? Number.POSITIVE_INFINITY : asOfOption(values['as-of']);
+  const format = formatOption(values.format);
+  const by = byOption(values.by);
   const scenario = loadScenario(dir);
   const url = values.store ?? `sqlite:${join(dir, 'ledger.sqlite')}`;
   const store = await openStore(url);
   try {
     const imported = await importEvents(store, scenario.events);
     const { reports, events } = await replay(store, scenario.timeZone, [asOf]);
-    console.log(`scenario  ${scenario.id}: ${scenario.title}`);
-    console.log(`store     ${url}`);
-    console.log(`import    ${scenario.events.length} events: ${imported.appended} appended, ${imported.skipped} already stored`);
-    console.log(`replayed  ${events} events`);
-    console.log(`as of     ${Number.isFinite(asOf) ? `${formatInstant(asOf, scenario.timeZone)} (recordedAt cutoff)` : 'everything recorded'}`);
-    console.log(`digest    ${await digestOf(store)}`);
-    console.log('');
-    console.log(renderReport(reports.get(asOf)!, scenario.timeZone));
+    const tables = reportTables(reports.get(asOf)!, scenario.timeZone);
+    const chosen = by ? [tables[by]] : format === 'json' ? Object.values(tables) : [tables.summary, tables.bank, tables.day];
+    printTables(
+      format,
+      {
+        scenario: `${scenario.id}: ${scenario.title}`,
+        store: url,
+        import: `${scenario.events.length} events: ${imported.appended} appended, ${imported.skipped} already stored`,
+        replayed: `${events} events`,
+        'as of': Number.isFinite(asOf) ? `${formatInstant(asOf, scenario.timeZone)} (recordedAt cutoff)` : 'everything recorded',
+        digest: await digestOf(store),
+      },
+      chosen,
+    );
     return EXIT.ok;
   } finally {
     await store.close();
@@ -61,4 +78,10 @@ export function asOfOption(text: string): number {
     if (e instanceof ValidationError) throw new UsageError(e.message);
     throw e;
   }
+}
+
+function byOption(value: string | undefined): ReportTable | undefined {
+  if (value === undefined) return undefined;
+  if (!(REPORT_TABLES as readonly string[]).includes(value)) throw new UsageError(`--by must be one of ${REPORT_TABLES.join(', ')}, got "${value}"`, 'replay');
+  return value as ReportTable;
 }

@@ -1,13 +1,13 @@
-import { formatInstant, formatYen } from '@incident-ledger/core';
 import { loadScenario } from '@incident-ledger/scenario';
 import { parse } from '../args';
 import { checkIntegrity, digestOf, importEvents, verifyFigures } from '../app';
 import { EXIT, UsageError } from '../errors';
-import { renderReconciliation } from '../render';
+import { formatOption, printTables } from '../output';
+import { mismatchLine, reconciliationTable } from '../render';
 import { openStore, STORE_URL_HELP } from '../stores';
 import { onePositional } from './replay';
 
-export const VERIFY_HELP = `usage: incident-ledger verify <scenario-dir> [--store <url>]
+export const VERIFY_HELP = `usage: incident-ledger verify <scenario-dir> [--store <url>] [--format table|json|csv]
        incident-ledger verify --integrity --store <url>
 
 Replays the scenario and checks every published figure (each FiguresPublished event) against
@@ -21,13 +21,15 @@ options:
   --store <url>   ${STORE_URL_HELP}
                   default: memory: (a fresh replay of the scenario files)
   --integrity     check the store's hash chains instead of published figures
+  --format <f>    table (default), json or csv, for the reconciliation
   -h, --help      show this help
 
 exit codes: 0 every figure reproduced (or the store intact), 1 a figure not reproduced (or an
             altered event), 2 bad input, 3 internal error`;
 
 export async function verifyCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('verify', argv, { store: { type: 'string' }, integrity: { type: 'boolean' } });
+  const { values, positionals } = parse('verify', argv, { store: { type: 'string' }, integrity: { type: 'boolean' }, format: { type: 'string' } });
+  const format = formatOption(values.format);
   if (values.help) return console.log(VERIFY_HELP), EXIT.ok;
   if (values.integrity) {
     if (values.store === undefined) throw new UsageError('--integrity needs --store <url>: the store whose history to check', 'verify');
@@ -39,22 +41,15 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   const store = await openStore(url);
   try {
     await importEvents(store, scenario.events);
-    const rows = await verifyFigures(store, scenario.timeZone);
-    console.log(`scenario  ${scenario.id}`);
-    console.log(`store     ${url}`);
-    console.log(`digest    ${await digestOf(store)}`);
-    console.log('');
-    console.log(renderReconciliation(rows, scenario.timeZone));
-    console.log('');
+    const { rows } = await verifyFigures(store, scenario.timeZone);
+    printTables(format, { scenario: scenario.id, store: url, digest: await digestOf(store) }, [reconciliationTable(rows, scenario.timeZone)]);
     const failed = rows.filter((r) => !r.ok);
-    for (const r of failed) {
-      console.log(
-        `MISMATCH ${r.figure} (${r.label}) as of ${formatInstant(r.asOf, scenario.timeZone)}: published ${formatYen(r.published)}, ` +
-          `replayed ${formatYen(r.replayed)}${r.replayedStated !== r.replayed ? ` (stated: ${formatYen(r.replayedStated)})` : ''}`,
-      );
-    }
-    if (rows.length === 0) console.log('no published figures to verify: add FiguresPublished events to the scenario');
-    else console.log(`${rows.length - failed.length} of ${rows.length} published figures reproduced`);
+    // The verdict goes to stderr for json and csv, so their stdout stays one clean document.
+    const say = format === 'table' ? console.log : console.error;
+    if (format === 'table') console.log('');
+    for (const r of failed) say(mismatchLine(r, scenario.timeZone));
+    if (rows.length === 0) say('no published figures to verify: add FiguresPublished events to the scenario');
+    else say(`${rows.length - failed.length} of ${rows.length} published figures reproduced`);
     return failed.length === 0 && rows.length > 0 ? EXIT.ok : EXIT.failed;
   } finally {
     await store.close();

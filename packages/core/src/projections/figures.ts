@@ -1,26 +1,118 @@
 import type { LedgerEvent, PublishedFigure } from '../events/types';
-import { roundTo } from '../money/yen';
+import { formatYen, roundTo } from '../money/yen';
 import type { IncidentReport } from './incident';
+
+/** What a figure may be asked about beyond its as-of time. */
+export interface FigureQuery {
+  bank?: string;
+  since?: number;
+}
+
+interface FigureDef {
+  label: string;
+  unit: 'cases' | 'banks' | 'yen' | 'month' | 'inquiries' | 'wallets' | 'flag';
+  of: (r: IncidentReport, q: FigureQuery) => number;
+  /** Qualifiers the figure cannot do without. */
+  requires?: readonly ('bank' | 'since')[];
+  /**
+   * How `since` is read: 'difference' (default) is the change between the report at `since` and
+   * the one at as-of ("749 more"); 'window' means the figure itself looks at (since, as-of].
+   */
+  since?: 'difference' | 'window';
+}
 
 /**
  * The figures a publisher may state, each computed from a replayed report.
  * A published figure is never an input to these: it is only the expectation they are checked against.
  */
 export const FIGURES = {
-  cases: { label: 'unauthorized-use cases', unit: 'cases', of: (r: IncidentReport) => r.cases },
-  banksWithDamage: { label: 'banks with damage', unit: 'banks', of: (r: IncidentReport) => r.banksWithDamage },
-  damageYen: { label: 'total damage', unit: 'yen', of: (r: IncidentReport) => r.damageYen },
-} as const satisfies Record<string, { label: string; unit: string; of: (r: IncidentReport) => number }>;
+  cases: { label: 'unauthorized-use cases', unit: 'cases', of: (r) => r.cases },
+  banksWithDamage: { label: 'banks with damage', unit: 'banks', of: (r) => r.banksWithDamage },
+  damageYen: { label: 'total damage', unit: 'yen', of: (r) => r.damageYen },
+  casesChargedBeforeLinkingSuspended: {
+    label: 'cases charged only before new linking was suspended',
+    unit: 'cases',
+    of: (r) => r.casesChargedBeforeLinkingSuspended,
+  },
+  casesChargedAfterLinkingSuspended: {
+    label: 'cases charged after new linking was suspended',
+    unit: 'cases',
+    of: (r) => r.casesChargedAfterLinkingSuspended,
+  },
+  casesChargedAfterLinkingSuspendedViaEarlierLink: {
+    label: 'of those, through an account linked before the suspension',
+    unit: 'cases',
+    of: (r) => r.casesChargedAfterLinkingSuspendedViaEarlierLink,
+  },
+  banksStoppedCharges: { label: 'banks that stopped charges', unit: 'banks', of: (r) => r.banksStoppedCharges.length },
+  bankStoppedCharges: {
+    label: 'bank had stopped charges (1 yes, 0 no)',
+    unit: 'flag',
+    of: (r, q) => (r.banksStoppedCharges.includes(q.bank!) ? 1 : 0),
+    requires: ['bank'],
+  },
+  oldestDamageMonth: {
+    label: 'month of the oldest damage',
+    unit: 'month',
+    of: (r) => (r.oldestDamageDate ? Number(r.oldestDamageDate.slice(0, 4)) * 100 + Number(r.oldestDamageDate.slice(5, 7)) : 0),
+  },
+  banksReporting: {
+    label: 'banks reporting cases in the window',
+    unit: 'banks',
+    of: (r, q) => new Set(r.reports.filter((x) => x.reportedAt > q.since!).map((x) => x.bankCode)).size,
+    requires: ['since'],
+    since: 'window',
+  },
+  inquiries: { label: 'call-centre inquiries', unit: 'inquiries', of: (r) => r.inquiries },
+  walletsLocked: { label: 'wallets locked as suspicious', unit: 'wallets', of: (r) => r.walletsLocked },
+} as const satisfies Record<string, FigureDef>;
 
 export type FigureName = keyof typeof FIGURES;
 export const FIGURE_NAMES = Object.keys(FIGURES) as FigureName[];
 
+export function figureDef(name: FigureName): FigureDef {
+  return FIGURES[name];
+}
+
+/** A figure's value as people write it: yen with separators, months as YYYY-MM. */
+export function formatFigure(name: FigureName, value: number): string {
+  if (figureDef(name).unit === 'month') return value === 0 ? 'none' : `${Math.floor(value / 100)}-${String(value % 100).padStart(2, '0')}`;
+  return formatYen(value);
+}
+
+/** Evaluates a figure as of `asOf`, with its qualifiers. */
+export function evaluateFigure(name: FigureName, q: FigureQuery, reportAt: (asOf: number) => IncidentReport, asOf: number): number {
+  const def = figureDef(name);
+  const value = def.of(reportAt(asOf), q);
+  if (q.since === undefined || def.since === 'window') return value;
+  return value - def.of(reportAt(q.since), q);
+}
+
+/** Every time a publication's figures must be evaluated at: their as-of times and the starts of their windows. */
+export function figureTimes(publications: readonly LedgerEvent<'FiguresPublished'>[]): number[] {
+  const times = new Set<number>();
+  for (const p of publications) {
+    times.add(p.data.asOf);
+    for (const f of p.data.figures) {
+      times.add(f.asOf ?? p.data.asOf);
+      if (f.since !== undefined) times.add(f.since);
+    }
+  }
+  return [...times];
+}
+
 export interface ReconciliationRow {
   publicationId: string;
   source: string;
+  /** When the ledger learned of the publication. */
+  publishedAt: number;
+  /** The publication's own as-of time (a figure may state another). */
+  publicationAsOf: number;
   figure: FigureName;
   label: string;
   asOf: number;
+  since?: number;
+  bank?: string;
   published: number;
   precision: number;
   rounding: PublishedFigure['rounding'];
@@ -43,14 +135,18 @@ export function reconcile(
     for (const f of p.data.figures) {
       const figure = f.name as FigureName;
       const asOf = f.asOf ?? p.data.asOf;
-      const replayed = FIGURES[figure].of(reportAt(asOf));
+      const q: FigureQuery = { ...(f.bank !== undefined && { bank: f.bank }), ...(f.since !== undefined && { since: f.since }) };
+      const replayed = evaluateFigure(figure, q, reportAt, asOf);
       const replayedStated = roundTo(replayed, f.precision, f.rounding);
       rows.push({
         publicationId: p.data.publicationId,
         source: p.data.source,
+        publishedAt: p.recordedAt,
+        publicationAsOf: p.data.asOf,
         figure,
         label: FIGURES[figure].label,
         asOf,
+        ...q,
         published: f.value,
         precision: f.precision,
         rounding: f.rounding,

@@ -46,7 +46,7 @@ describe('incident projection', () => {
       report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'acc-1'),
     ]);
     expect(r).toMatchObject({ cases: 1, banksWithDamage: 1, damageYen: 80_000 });
-    expect(r.byBank).toEqual([{ bankCode: 'BANK-A', cases: 1, damageYen: 80_000 }]);
+    expect(r.byBank).toEqual([{ bankCode: 'BANK-A', cases: 1, damageYen: 80_000, compensatedYen: 0, outstandingYen: 80_000 }]);
   });
 
   it('charges from accounts with no case are not damage', () => {
@@ -135,7 +135,7 @@ describe('incident projection', () => {
 });
 
 describe('reconcile', () => {
-  const report: IncidentReport = { cases: 120, suspectedCases: 0, banksWithDamage: 11, damageYen: 25_427_000, byBank: [], byDay: [] };
+  const report: IncidentReport = { ...incidentReport(incidentProjection('Asia/Tokyo').init()), cases: 120, banksWithDamage: 11, damageYen: 25_427_000 };
   const pub = (figures: EventDataMap['FiguresPublished']['figures']) =>
     [ev('FiguresPublished', '2020-09-14T10:00:00+09:00', { publicationId: 'p', source: 's', asOf: 0, figures })] as never[];
 
