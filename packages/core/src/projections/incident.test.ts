@@ -134,6 +134,89 @@ describe('incident projection', () => {
   });
 });
 
+describe('incident projection: controls, the linking stop, and where the money went', () => {
+  const link = (at: string, walletId: string, bankCode: string, accountId: string) =>
+    ev('BankAccountLinked', at, { walletId, bankCode, accountId, factors: ['account-number', 'pin', 'name', 'birth-date'] });
+  const walletCharge = (at: string, walletId: string, bankCode: string, accountId: string, amountYen: number) =>
+    ev('ChargeExecuted', at, { walletId, bankCode, accountId, amountYen });
+
+  it('splits cases by whether any charge came after new linking was suspended, and by when the account was linked', () => {
+    const r = when([
+      link('2020-08-01T10:00:00+09:00', 'w1', 'BANK-A', 'a1'),
+      walletCharge('2020-08-01T11:00:00+09:00', 'w1', 'BANK-A', 'a1', 10_000),
+      link('2020-09-05T10:00:00+09:00', 'w2', 'BANK-B', 'b1'),
+      walletCharge('2020-09-05T11:00:00+09:00', 'w2', 'BANK-B', 'b1', 20_000),
+      ev('NewLinkingSuspended', '2020-09-10T00:00:00+09:00', { reason: 'test' }),
+      walletCharge('2020-09-10T09:00:00+09:00', 'w2', 'BANK-B', 'b1', 30_000),
+      report('2020-09-11T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+      report('2020-09-11T10:00:00+09:00', 'c2', 'BANK-B', 'b1'),
+    ]);
+    expect(r).toMatchObject({
+      casesChargedBeforeLinkingSuspended: 1,
+      casesChargedAfterLinkingSuspended: 1,
+      casesChargedAfterLinkingSuspendedViaEarlierLink: 1,
+      oldestDamageDate: '2020-08-01',
+    });
+  });
+
+  it('counts banks that stopped charges, and forgets those that resumed', () => {
+    const stop = (at: string, bankCode: string) => ev('BankChargesStopped', at, { bankCode });
+    const events = [stop('2020-09-09T10:00:00+09:00', 'BANK-A'), stop('2020-09-11T10:00:00+09:00', 'BANK-B'), stop('2020-09-12T10:00:00+09:00', 'BANK-A')];
+    expect(when(events).banksStoppedCharges).toEqual(['BANK-A', 'BANK-B']);
+    expect(when(events, '2020-09-10T00:00:00+09:00').banksStoppedCharges).toEqual(['BANK-A']);
+    const resumed = when([...events, ev('BankChargesResumed', '2020-09-20T10:00:00+09:00', { bankCode: 'BANK-A' })]);
+    expect(resumed.banksStoppedCharges).toEqual(['BANK-B']);
+    expect(resumed.controls.map((c) => c.control)).toEqual(['BankChargesStopped', 'BankChargesStopped', 'BankChargesStopped', 'BankChargesResumed']);
+  });
+
+  it('traces spending from wallets charged from counted cases only, by merchant category', () => {
+    const purchase = (at: string, walletId: string, amountYen: number, merchantCategory: string) => ev('PurchaseMade', at, { walletId, amountYen, merchantCategory });
+    const r = when([
+      walletCharge('2020-09-01T10:00:00+09:00', 'w1', 'BANK-A', 'a1', 50_000),
+      purchase('2020-09-01T11:00:00+09:00', 'w1', 40_000, 'cigarettes'),
+      walletCharge('2020-09-01T10:00:00+09:00', 'w2', 'BANK-A', 'a2', 50_000),
+      purchase('2020-09-01T11:00:00+09:00', 'w2', 45_000, 'appliances'),
+      report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+    ]);
+    expect(r.byMerchant).toEqual([{ merchantCategory: 'cigarettes', spentYen: 40_000 }]);
+  });
+
+  it('tracks compensation beside damage, never against it', () => {
+    const r = when([
+      charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 50_000),
+      report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+      ev('CompensationPaid', '2020-09-20T10:00:00+09:00', { caseId: 'c1', amountYen: 30_000, paidBy: 'operator' }),
+    ]);
+    expect(r).toMatchObject({ damageYen: 50_000, compensatedYen: 30_000 });
+    expect(r.byBank[0]).toMatchObject({ damageYen: 50_000, compensatedYen: 30_000, outstandingYen: 20_000 });
+  });
+
+  it('keeps damage per bank and day, summing to the bank and day totals', () => {
+    const r = when([
+      charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 1_000),
+      charge('2020-09-02T10:00:00+09:00', 'BANK-A', 'a1', 2_000),
+      charge('2020-09-02T10:00:00+09:00', 'BANK-B', 'b1', 4_000),
+      report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+      report('2020-09-08T10:00:00+09:00', 'c2', 'BANK-B', 'b1'),
+    ]);
+    expect(r.byBankDay).toEqual([
+      { bankCode: 'BANK-A', date: '2020-09-01', damageYen: 1_000 },
+      { bankCode: 'BANK-A', date: '2020-09-02', damageYen: 2_000 },
+      { bankCode: 'BANK-B', date: '2020-09-02', damageYen: 4_000 },
+    ]);
+  });
+
+  it('adds up inquiries and counts locked wallets once', () => {
+    const r = when([
+      ev('InquiriesReceived', '2020-09-12T17:00:00+09:00', { channel: 'call-centre', count: 10, periodStart: 0, periodEnd: 1 }),
+      ev('InquiriesReceived', '2020-09-13T17:00:00+09:00', { channel: 'call-centre', count: 5, periodStart: 1, periodEnd: 2 }),
+      ev('WalletLocked', '2020-09-10T17:00:00+09:00', { walletId: 'w1', reason: 'r' }),
+      ev('WalletLocked', '2020-09-11T17:00:00+09:00', { walletId: 'w1', reason: 'r' }),
+    ]);
+    expect(r).toMatchObject({ inquiries: 15, walletsLocked: 1 });
+  });
+});
+
 describe('reconcile', () => {
   const report: IncidentReport = { ...incidentReport(incidentProjection('Asia/Tokyo').init()), cases: 120, banksWithDamage: 11, damageYen: 25_427_000 };
   const pub = (figures: EventDataMap['FiguresPublished']['figures']) =>
@@ -144,6 +227,25 @@ describe('reconcile', () => {
     expect(row).toMatchObject({ ok: true, replayed: 25_427_000, replayedStated: 25_420_000 });
     const [rounded] = reconcile(pub([{ name: 'damageYen', value: 25_420_000, precision: 10_000, rounding: 'round' }]), () => report);
     expect(rounded).toMatchObject({ ok: false, replayedStated: 25_430_000 });
+  });
+
+  it('reads since as a difference for counts, and as a window for reporting banks', () => {
+    const at = (cases: number, reports: { bankCode: string; reportedAt: number }[]) => ({ ...report, cases, reports });
+    const reports = new Map([
+      [10, at(5, [{ bankCode: 'A', reportedAt: 1 }])],
+      [20, at(9, [{ bankCode: 'A', reportedAt: 1 }, { bankCode: 'B', reportedAt: 15 }, { bankCode: 'C', reportedAt: 16 }])],
+    ]);
+    const rows = reconcile(
+      pub([
+        { name: 'cases', value: 4, precision: 1, rounding: 'exact', asOf: 20, since: 10 },
+        { name: 'banksReporting', value: 2, precision: 1, rounding: 'exact', asOf: 20, since: 10 },
+      ]),
+      (t) => reports.get(t)!,
+    );
+    expect(rows.map((r) => [r.replayed, r.ok])).toEqual([
+      [4, true],
+      [2, true],
+    ]);
   });
 
   it('an exact figure must match exactly', () => {
