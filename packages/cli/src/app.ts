@@ -8,6 +8,7 @@ import {
   type LedgerEvent,
   type StoredEvent,
 } from '@incident-ledger/core';
+import type { Progress } from './progress';
 import { ChainVerifier, storeDigest, UnreadableEvent, writesInOrder, type ChainBreak, type EventStore } from '@incident-ledger/eventstore';
 
 /** Application services: what the commands do, apart from how they print it. */
@@ -30,7 +31,7 @@ export async function importEvents(store: EventStore, events: readonly LedgerEve
  * One pass over the store feeds every fold: reports at several as-of cutoffs cost one read.
  * Publications are collected in the same pass.
  */
-export async function replay(store: EventStore, zone: string, asOfs: readonly number[]) {
+export async function replay(store: EventStore, zone: string, asOfs: readonly number[], progress?: Progress) {
   const folds = asOfs.map((asOf) => new Fold(incidentProjection(zone), asOf));
   const publications: LedgerEvent<'FiguresPublished'>[] = [];
   let events = 0;
@@ -38,7 +39,9 @@ export async function replay(store: EventStore, zone: string, asOfs: readonly nu
     for (const fold of folds) fold.apply(batch);
     for (const e of batch) if (e.type === 'FiguresPublished') publications.push(e as StoredEvent<'FiguresPublished'>);
     events += batch.length;
+    progress?.tick(batch.length);
   }
+  progress?.finish();
   const reports = new Map<number, IncidentReport>(folds.map((f) => [f.asOf, incidentReport(f.state)]));
   return { reports, publications, events };
 }
@@ -48,9 +51,9 @@ export async function digestOf(store: EventStore): Promise<string> {
 }
 
 /** Replays the store and checks every published figure at its own as-of time. */
-export async function verifyFigures(store: EventStore, zone: string) {
-  const { publications } = await replay(store, zone, []);
-  const { reports } = await replay(store, zone, figureTimes(publications));
+export async function verifyFigures(store: EventStore, zone: string, progress?: (label: string) => Progress) {
+  const { publications } = await replay(store, zone, [], progress?.('reading publications'));
+  const { reports } = await replay(store, zone, figureTimes(publications), progress?.('replaying'));
   const reportAt = (asOf: number) => reports.get(asOf)!;
   return { rows: reconcile(publications, reportAt), publications, reportAt };
 }
@@ -79,4 +82,9 @@ export async function checkIntegrity(store: EventStore): Promise<IntegrityResult
   }
   const firstBreak = verifier.finish(heads);
   return { checked: verifier.checked, streams: heads.length, digest, ...(firstBreak && { firstBreak }) };
+}
+
+/** How many events a store holds, from its stream heads: the total for a progress line. */
+export async function storedEvents(store: EventStore): Promise<number> {
+  return (await store.heads()).reduce((n, h) => n + h.revision + 1, 0);
 }

@@ -3,6 +3,10 @@ import { UsageError } from './errors';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** --quiet: no progress line, whatever the terminal. Shared by every command that replays. */
+export const QUIET_OPTION = { quiet: { type: 'boolean', short: 'q' } } as const;
+export const QUIET_HELP = '  -q, --quiet      no progress line (it is shown only on a terminal anyway)';
+
 /** util.parseArgs with usage errors that say what was wrong and where to look. */
 export function parse<O extends Options>(command: string, argv: string[], options: O) {
   try {

@@ -1,8 +1,9 @@
 import { formatInstant, parseInstant, ValidationError } from '@incident-ledger/core';
 import { loadScenario } from '@incident-ledger/scenario';
 import { join } from 'node:path';
-import { parse } from '../args';
-import { digestOf, importEvents, replay } from '../app';
+import { parse, QUIET_HELP, QUIET_OPTION } from '../args';
+import { Progress } from '../progress';
+import { digestOf, importEvents, replay, storedEvents } from '../app';
 import { EXIT, UsageError } from '../errors';
 import { formatOption, printTables } from '../output';
 import { REPORT_TABLES, reportTables, type ReportTable } from '../render';
@@ -23,6 +24,7 @@ options:
   --by <table>     print one table: ${REPORT_TABLES.join(', ')}
                    default: summary, bank and day (json: every table)
   --format <f>     table (default), json, or csv (csv needs --by)
+${QUIET_HELP}
   -h, --help       show this help
 
 exit codes: 0 done, 2 bad input (scenario, options, store), 3 internal error`;
@@ -33,6 +35,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     'as-of': { type: 'string' },
     by: { type: 'string' },
     format: { type: 'string' },
+    ...QUIET_OPTION,
   });
   if (values.help) return console.log(REPLAY_HELP), EXIT.ok;
   const dir = onePositional('replay', positionals);
@@ -44,7 +47,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const store = await openStore(url);
   try {
     const imported = await importEvents(store, scenario.events);
-    const { reports, events } = await replay(store, scenario.timeZone, [asOf]);
+    const progress = values.quiet ? undefined : new Progress('replaying', await storedEvents(store));
+    const { reports, events } = await replay(store, scenario.timeZone, [asOf], progress);
     const tables = reportTables(reports.get(asOf)!, scenario.timeZone);
     const chosen = by ? [tables[by]] : format === 'json' ? Object.values(tables) : [tables.summary, tables.bank, tables.day];
     printTables(

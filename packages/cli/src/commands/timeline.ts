@@ -1,11 +1,12 @@
 import { figureDef, formatFigure, formatInstant, type FigureName, type IncidentReport, type ReconciliationRow } from '@incident-ledger/core';
 import { loadScenario } from '@incident-ledger/scenario';
-import { parse } from '../args';
-import { digestOf, importEvents, verifyFigures } from '../app';
+import { parse, QUIET_HELP, QUIET_OPTION } from '../args';
+import { digestOf, importEvents, storedEvents, verifyFigures } from '../app';
 import { EXIT } from '../errors';
 import { formatOption, printTables, type Table } from '../output';
 import { openStore, STORE_URL_HELP } from '../stores';
 import { onePositional } from './replay';
+import { progressFor } from './verify';
 
 export const TIMELINE_HELP = `usage: incident-ledger timeline <scenario-dir> [--store <url>] [--format table|json|csv]
 
@@ -19,12 +20,13 @@ options:
   --store <url>   ${STORE_URL_HELP}
                   default: memory: (a fresh replay of the scenario files)
   --format <f>    table (default), json or csv
+${QUIET_HELP}
   -h, --help      show this help
 
 exit codes: 0 every published figure reproduced, 1 a figure not reproduced, 2 bad input, 3 internal error`;
 
 export async function timelineCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('timeline', argv, { store: { type: 'string' }, format: { type: 'string' } });
+  const { values, positionals } = parse('timeline', argv, { store: { type: 'string' }, format: { type: 'string' }, ...QUIET_OPTION });
   if (values.help) return console.log(TIMELINE_HELP), EXIT.ok;
   const format = formatOption(values.format);
   const scenario = loadScenario(onePositional('timeline', positionals));
@@ -32,7 +34,7 @@ export async function timelineCommand(argv: string[]): Promise<number> {
   const store = await openStore(url);
   try {
     await importEvents(store, scenario.events);
-    const { rows, reportAt } = await verifyFigures(store, scenario.timeZone);
+    const { rows, reportAt } = await verifyFigures(store, scenario.timeZone, progressFor(values.quiet, await storedEvents(store)));
     printTables(format, { scenario: scenario.id, store: url, digest: await digestOf(store) }, [timelineTable(rows, reportAt, scenario.timeZone)]);
     return rows.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
   } finally {

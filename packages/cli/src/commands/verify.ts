@@ -1,6 +1,7 @@
 import { loadScenario } from '@incident-ledger/scenario';
-import { parse } from '../args';
-import { checkIntegrity, digestOf, importEvents, verifyFigures } from '../app';
+import { parse, QUIET_HELP, QUIET_OPTION } from '../args';
+import { Progress } from '../progress';
+import { checkIntegrity, digestOf, importEvents, storedEvents, verifyFigures } from '../app';
 import { EXIT, UsageError } from '../errors';
 import { formatOption, printTables } from '../output';
 import { mismatchLine, reconciliationTable } from '../render';
@@ -22,13 +23,14 @@ options:
                   default: memory: (a fresh replay of the scenario files)
   --integrity     check the store's hash chains instead of published figures
   --format <f>    table (default), json or csv, for the reconciliation
+${QUIET_HELP}
   -h, --help      show this help
 
 exit codes: 0 every figure reproduced (or the store intact), 1 a figure not reproduced (or an
             altered event), 2 bad input, 3 internal error`;
 
 export async function verifyCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('verify', argv, { store: { type: 'string' }, integrity: { type: 'boolean' }, format: { type: 'string' } });
+  const { values, positionals } = parse('verify', argv, { store: { type: 'string' }, integrity: { type: 'boolean' }, format: { type: 'string' }, ...QUIET_OPTION });
   const format = formatOption(values.format);
   if (values.help) return console.log(VERIFY_HELP), EXIT.ok;
   if (values.integrity) {
@@ -41,7 +43,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   const store = await openStore(url);
   try {
     await importEvents(store, scenario.events);
-    const { rows } = await verifyFigures(store, scenario.timeZone);
+    const { rows } = await verifyFigures(store, scenario.timeZone, progressFor(values.quiet, await storedEvents(store)));
     printTables(format, { scenario: scenario.id, store: url, digest: await digestOf(store) }, [reconciliationTable(rows, scenario.timeZone)]);
     const failed = rows.filter((r) => !r.ok);
     // The verdict goes to stderr for json and csv, so their stdout stays one clean document.
@@ -73,4 +75,9 @@ async function verifyIntegrity(url: string): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+/** A progress line per replay pass, unless --quiet. */
+export function progressFor(quiet: boolean | undefined, total: number): ((label: string) => Progress) | undefined {
+  return quiet ? undefined : (label) => new Progress(label, total);
 }
