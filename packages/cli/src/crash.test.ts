@@ -20,15 +20,14 @@ import { ChainVerifier, eventContent, MemoryEventStore, storeDigest, type EventS
 import { PostgresEventStore, withDefaultUser } from '@incident-ledger/eventstore-postgres';
 import { SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
 import { loadScenario } from '@incident-ledger/scenario';
-import type BetterSqlite3 from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type * as Pg from 'pg';
+import * as Pg from 'pg';
 import { writeLargeScenario } from '../../../scripts/make-large-scenario';
 import { importEvents } from './app';
 
@@ -45,9 +44,7 @@ const AIMED = 0.75;
 const LANES = Math.max(1, Math.min(2, availableParallelism()));
 const PG_URL = process.env.INCIDENT_LEDGER_PG_URL;
 
-/** Drivers the adapters depend on, loaded from the adapter's own folder: the CLI package does not list them. */
-const Database = createRequire(require.resolve('@incident-ledger/eventstore-sqlite'))('better-sqlite3') as typeof BetterSqlite3;
-const pg = () => createRequire(require.resolve('@incident-ledger/eventstore-postgres'))('pg') as typeof Pg;
+
 
 interface Fixture {
   dir: string;
@@ -432,7 +429,7 @@ if (!PG_URL) {
 function describePostgres(baseUrl: string): void {
   /** The CLI always uses the store's default schema, so each lane gets a database of its own. */
   const SCHEMA = 'incident_ledger';
-  const { Pool, escapeIdentifier } = pg();
+  const { Pool, escapeIdentifier } = Pg;
   const admin = new Pool({ connectionString: withDefaultUser(baseUrl), max: 2 });
   const databases: string[] = [];
   afterAll(async () => {

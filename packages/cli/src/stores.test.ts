@@ -1,5 +1,6 @@
 import { loadScenario } from '@incident-ledger/scenario';
-import { PostgresEventStore } from '@incident-ledger/eventstore-postgres';
+import { PostgresEventStore, withDefaultUser } from '@incident-ledger/eventstore-postgres';
+import { Client } from 'pg';
 import { SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
 import { MemoryEventStore, type EventStore } from '@incident-ledger/eventstore';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -37,9 +38,17 @@ describe('the same scenario on every store', () => {
   if (!PG_URL && process.env.CI !== 'true') console.log('PostgreSQL digest check skipped: INCIDENT_LEDGER_PG_URL is not set (see README)');
   pg('gives the same digest and reports in PostgreSQL', async () => {
     if (!PG_URL) throw new Error('INCIDENT_LEDGER_PG_URL must be set under CI: the PostgreSQL checks may not be skipped there');
-    // One schema that only ever holds this scenario: re-running is an idempotent import, same digest.
+    // A fresh schema: the database outlives test runs, and a store never takes changed history.
+    const schema = `cli_digest_${process.pid}_${Date.now()}`;
     const mem = await fingerprint(new MemoryEventStore());
-    expect(await fingerprint(await PostgresEventStore.open(PG_URL, { schema: 'cli_same_digest_check' }))).toEqual(mem);
+    try {
+      expect(await fingerprint(await PostgresEventStore.open(PG_URL, { schema }))).toEqual(mem);
+    } finally {
+      const admin = new Client({ connectionString: withDefaultUser(PG_URL) });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end();
+    }
   });
 });
 
