@@ -264,4 +264,45 @@ describe('scenarios/README.md, the format reference', () => {
     expect(stderr).toContain(`event id ${nameUuid('example-minimal/C2/charge')} (stream "wallet-W2") is already stored with different content`);
     expectQuoted(fenced(stderr), 'the message for an edit of a stored event');
   });
+
+  // "What the loader does not check": each claim, run.
+  describe('what the loader does not check', () => {
+    const summary = async (dir: string, store = 'memory:') => {
+      const r = await run('replay', dir, '--store', store, '--format', 'json', '--by', 'summary');
+      expect(r.code).toBe(0);
+      return Object.fromEntries((JSON.parse(r.stdout).summary as { figure: string; value: unknown }[]).map((x) => [x.figure, x.value]));
+    };
+
+    it('accepts a charge from a bank that has stopped charges, and counts it as damage', async () => {
+      const dir = copyWith(EXAMPLE, 'my-incident', 'events/cases.yaml', 'type: ChargeRejected,    stream: wallet-W4', 'type: ChargeExecuted,    stream: wallet-W4');
+      const file = join(dir, 'events/cases.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('amountYen: 50000, reason: bank has stopped charges }', 'amountYen: 50000 }'));
+      expect(await summary(dir)).toMatchObject({ cases: 3, damageYen: 314_000 });
+    });
+
+    it('ignores a compensation recorded before its case is reported', async () => {
+      const dir = copyWith(EXAMPLE, 'my-incident');
+      const file = join(dir, 'events/cases.yaml');
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8') +
+          '  - { key: C4/early, type: CompensationPaid, stream: case-C4, occurredAt: "2024-03-14T10:00:00+09:00", data: { caseId: C4, amountYen: 64000, paidBy: bank } }\n' +
+          '  - { key: C1/paid, type: CompensationPaid, stream: case-C1, occurredAt: "2024-03-20T10:00:00+09:00", data: { caseId: C1, amountYen: 80000, paidBy: operator } }\n',
+      );
+      expect(await summary(dir)).toMatchObject({ damageYen: 264_000, compensatedYen: 80_000 });
+    });
+
+    it('folds events added later after those already stored: 4 cases in a store built in steps, 3 in a fresh one', async () => {
+      const dir = copyWith(EXAMPLE, 'my-incident');
+      const file = join(dir, 'events/cases.yaml');
+      const full = readFileSync(file, 'utf8');
+      const report = full.split('\n').find((l) => l.includes('key: C3/report'))!;
+      writeFileSync(file, full.replace(report + '\n', ''));
+      const store = `sqlite:${join(tmp, 'steps.sqlite')}`;
+      expect(await summary(dir, store)).toMatchObject({ cases: 3 });
+      writeFileSync(file, full);
+      expect(await summary(dir, store)).toMatchObject({ cases: 4, suspectedCases: 1 });
+      expect(await summary(dir)).toMatchObject({ cases: 3, suspectedCases: 0 });
+    });
+  });
 });
