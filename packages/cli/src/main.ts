@@ -60,6 +60,11 @@ function report(e: unknown, command: string): number {
 }
 
 if (require.main === module) {
+  // A reader that stops early (| head) is not an error: stop writing and exit quietly.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(EXIT.ok);
+  });
   main(process.argv.slice(2)).then(
     (code) => (process.exitCode = code),
     (e) => {

@@ -14,7 +14,12 @@ export function reportTables(r: IncidentReport, zone: string): Record<ReportTabl
       title: 'Summary',
       columns: [
         { key: 'figure', header: 'figure' },
-        { key: 'value', header: 'value', show: (row) => (row.figure === 'damageYen' ? `${formatYen(r.damageYen)} (${formatMan(r.damageYen)}円)` : String(row.value ?? '')) },
+        {
+          key: 'value',
+          header: 'value',
+          show: (row) =>
+            row.figure === 'damageYen' ? `${formatYen(r.damageYen)} (${formatMan(r.damageYen)}円)` : typeof row.value === 'number' ? formatYen(row.value) : String(row.value ?? ''),
+        },
       ],
       rows: [
         { figure: 'cases', value: r.cases },

@@ -116,6 +116,17 @@ describe('loadScenario', () => {
     );
   });
 
+  it.each(['JST', 'UTC+9', 'Asia/Tokio'])('refuses the time zone %s, asking for an IANA name', (zone) => {
+    expect(problem(MAIN.replace('timeZone: Asia/Tokyo', `timeZone: ${zone}`)).message).toMatch(/unknown time zone[\s\S]*IANA zone name/);
+  });
+
+  it('refuses a source declared twice, a bank code with spaces, and two publications with one id', () => {
+    expect(problem(MAIN.replace('sources:\n', 'sources:\n  - { id: src, title: Again, published: "2020-09-15" }\n')).message).toMatch(/source id src is declared twice/);
+    expect(problem(MAIN.replace('code: BANK-A,', 'code: " BANK-A",')).message).toMatch(/banks\[0\]\.code: must not start or end with spaces/);
+    const pub = (key: string) => `  - key: ${key}\n    type: FiguresPublished\n    stream: publications\n    occurredAt: "2020-09-14T10:00:00+09:00"\n    data: { publicationId: p1, source: src, asOf: "2020-09-14T00:00:00+09:00", figures: [{ name: cases, value: 1 }] }\n`;
+    expect(problem(undefined, EVENTS + pub('a') + pub('b')).message).toMatch(/publication id p1 is used by another publication \(key a\)/);
+  });
+
   it('reports a recordedAt before occurredAt', () => {
     const e = problem(undefined, EVENTS.replace('occurredAt: "2020-09-08T10:00:00+09:00"', 'occurredAt: "2020-09-08T10:00:00+09:00"\n    recordedAt: "2020-09-07T10:00:00+09:00"'));
     expect(e.message).toMatch(/recordedAt: is before occurredAt/);
@@ -143,6 +154,8 @@ describe('loadScenario', () => {
       ['{ name: bankStoppedCharges, bank: BANK-Z, value: 1 }', /unknown bank code "BANK-Z"/],
       ['{ name: cases, since: "2020-09-15T00:00:00+09:00", value: 1 }', /since: must be before the figure's as-of time/],
       ['{ name: casez, value: 1 }', /name: must be one of cases, /],
+      ['{ name: damageYen, value: 30000, precision: 10000 }', /precision 10000 is given without rounding[\s\S]*rounding: floor, round or ceil/],
+      ['{ name: oldestDamageMonth, since: "2020-09-01T00:00:00+09:00", value: 202008 }', /has no meaningful change over a window/],
     ])('refuses %s', (figure, message) => {
       const e = problem(MAIN, publication(figure));
       expect(e.message).toMatch(message);

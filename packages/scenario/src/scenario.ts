@@ -70,14 +70,14 @@ export function loadScenario(dir: string): Scenario {
   const id = requireText(main, raw, ['id']);
   if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) throw main.error(['id'], `must be lower-case letters, digits and dashes, got ${describe(id)}`);
   const timeZone = requireText(main, raw, ['timeZone']);
-  if (!isValidZone(timeZone)) throw main.error(['timeZone'], `unknown time zone ${describe(timeZone)}`, 'use an IANA zone such as Asia/Tokyo');
+  if (!isIanaZone(timeZone)) throw main.error(['timeZone'], `unknown time zone ${describe(timeZone)}`, 'use an IANA zone name such as Asia/Tokyo (not an abbreviation like JST or an offset like UTC+9)');
 
   const banks = asList(main, ['banks'], raw.banks).map((b, i) => {
     const m = asMapping(main, ['banks', i], b, BANK_KEYS);
     const auth = m.auth ?? 'weak';
     if (auth !== 'weak' && auth !== 'strong') throw main.error(['banks', i, 'auth'], `must be weak or strong, got ${describe(auth)}`);
     return {
-      code: requireText(main, m, ['banks', i, 'code']),
+      code: requireId(main, m, ['banks', i, 'code']),
       ...(m.name !== undefined && { name: requireText(main, m, ['banks', i, 'name']) }),
       auth,
       ...(m.note !== undefined && { note: requireText(main, m, ['banks', i, 'note']) }),
@@ -98,7 +98,11 @@ export function loadScenario(dir: string): Scenario {
       ...(m.note !== undefined && { note: requireText(main, m, ['sources', i, 'note']) }),
     };
   });
-  const sourceIds = new Set(sources.map((s) => s.id));
+  const sourceIds = new Set<string>();
+  sources.forEach((s, i) => {
+    if (sourceIds.has(s.id)) throw main.error(['sources', i, 'id'], `source id ${s.id} is declared twice`);
+    sourceIds.add(s.id);
+  });
 
   const files = asList(main, ['eventFiles'], raw.eventFiles).map((f, i) => {
     if (typeof f !== 'string' || f === '') throw main.error(['eventFiles', i], `must be a file path, got ${describe(f)}`);
@@ -107,6 +111,7 @@ export function loadScenario(dir: string): Scenario {
   if (files.length === 0) throw main.error(['eventFiles'], 'lists no event files', 'list the YAML files that hold the events, e.g. - events/cases.yaml');
 
   const seen = new Map<string, { content: string; where: string }>();
+  const publicationIds = new Map<string, string>();
   const events: LedgerEvent[] = [];
   for (const [fileIndex, f] of files.entries()) {
     const path = join(dir, f);
@@ -134,7 +139,16 @@ export function loadScenario(dir: string): Scenario {
           throw yf.error([...at, 'data', field], `unknown bank code ${describe(code)}`, 'declare it under banks in scenario.yaml');
         }
       }
-      if (type === 'FiguresPublished') checkPublication(yf, at, data as EventDataMap['FiguresPublished'], sourceIds, bankCodes);
+      if (type === 'FiguresPublished') {
+        const publication = data as EventDataMap['FiguresPublished'];
+        checkPublication(yf, at, publication, sourceIds, bankCodes);
+        const key = e.key === undefined ? undefined : String(e.key);
+        const first = publicationIds.get(publication.publicationId);
+        if (first !== undefined && first !== key) {
+          throw yf.error([...at, 'data', 'publicationId'], `publication id ${publication.publicationId} is used by another publication (key ${first})`, 'give each publication its own publicationId');
+        }
+        publicationIds.set(publication.publicationId, key ?? '');
+      }
       const ordinal = ordinals.get(streamId) ?? 0;
       ordinals.set(streamId, ordinal + 1);
       const key = e.key === undefined ? `${f}/${streamId}#${ordinal}` : requireText(yf, e, [...at, 'key']);
@@ -175,6 +189,8 @@ function checkPublication(yf: YamlFile, at: (string | number)[], data: EventData
     const def = figureDef(f.name as FigureName);
     if (def.requires?.includes('bank') && f.bank === undefined) throw yf.error([...path, 'name'], `figure ${f.name} is about one bank: give its code as bank:`);
     if (def.requires?.includes('since') && f.since === undefined) throw yf.error([...path, 'name'], `figure ${f.name} counts over a window: give its start as since:`);
+    if (f.since !== undefined && def.since === 'none') throw yf.error([...path, 'since'], `figure ${f.name} has no meaningful change over a window`, 'state it at each as-of time instead');
+    if (f.precision > 1 && f.rounding === 'exact') throw yf.error([...path, 'precision'], `precision ${f.precision} is given without rounding`, 'say how the publisher rounded: rounding: floor, round or ceil');
     if (f.bank !== undefined && !def.requires?.includes('bank')) throw yf.error([...path, 'bank'], `figure ${f.name} is not about one bank`, 'remove bank:, or use a per-bank figure such as bankStoppedCharges');
     if (f.bank !== undefined && !banks.has(f.bank)) throw yf.error([...path, 'bank'], `unknown bank code ${describe(f.bank)}`, 'declare it under banks in scenario.yaml');
     const asOf = f.asOf ?? data.asOf;
@@ -206,6 +222,17 @@ function asMapping(yf: YamlFile, path: (string | number)[], v: unknown, keys: re
 function asList(yf: YamlFile, path: (string | number)[], v: unknown): unknown[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw yf.error(path, `must be a list, got ${describe(v)}`);
+  return v;
+}
+
+/** Zone names Intl knows (IANA), and UTC: abbreviations and bare offsets are ambiguous or misleading. */
+function isIanaZone(zone: string): boolean {
+  return zone === 'UTC' || (Intl.supportedValuesOf('timeZone').includes(zone) && isValidZone(zone));
+}
+
+function requireId(yf: YamlFile, m: Record<string, unknown>, path: (string | number)[]): string {
+  const v = requireText(yf, m, path);
+  if (v !== v.trim()) throw yf.error(path, `must not start or end with spaces, got ${describe(v)}`);
   return v;
 }
 

@@ -16,9 +16,10 @@ interface FigureDef {
   requires?: readonly ('bank' | 'since')[];
   /**
    * How `since` is read: 'difference' (default) is the change between the report at `since` and
-   * the one at as-of ("749 more"); 'window' means the figure itself looks at (since, as-of].
+   * the one at as-of ("749 more"); 'window' means the figure itself looks at (since, as-of];
+   * 'none' means a change makes no sense for it (a month, a yes/no).
    */
-  since?: 'difference' | 'window';
+  since?: 'difference' | 'window' | 'none';
 }
 
 /**
@@ -50,11 +51,13 @@ export const FIGURES = {
     unit: 'flag',
     of: (r, q) => (r.banksStoppedCharges.includes(q.bank!) ? 1 : 0),
     requires: ['bank'],
+    since: 'none',
   },
   oldestDamageMonth: {
     label: 'month of the oldest damage',
     unit: 'month',
     of: (r) => (r.oldestDamageDate ? Number(r.oldestDamageDate.slice(0, 4)) * 100 + Number(r.oldestDamageDate.slice(5, 7)) : 0),
+    since: 'none',
   },
   banksReporting: {
     label: 'banks reporting cases in the window',
