@@ -9,3 +9,7 @@ export * from './projections/figures';
 export * from './determinism/canonical';
 export * from './determinism/ids';
 export * from './determinism/rng';
+export * from './events/columns';
+export * from './projections/table';
+export * from './projections/checkpoint';
+export * from './projections/publications';

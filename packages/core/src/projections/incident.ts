@@ -1,33 +1,47 @@
-import type { CaseStatus, LedgerEvent, StoredEvent } from '../events/types';
+import { DOMAIN, KEY_DOMAIN_COUNT, KeyDictionary, allocateColumns, encodeRow, knownTypeCode, typeOfCode, type ColumnBatch, type MutableColumnBatch } from '../events/columns';
+import type { CaseStatus, StoredEvent } from '../events/types';
 import { DayCalendar } from '../time/calendar';
-import type { Projection } from './projection';
+import type { Projection, StateCodec } from './projection';
+import { Table } from './table';
 
 /** Statuses under which a case counts toward the operator's figures. */
 export const COUNTED_STATUSES: ReadonlySet<CaseStatus> = new Set<CaseStatus>(['suspected', 'confirmed']);
 
-interface CaseEntry {
-  caseId: string;
-  bankCode: string;
-  accountKey: string;
-  status: CaseStatus;
+/*
+ * State is kept in typed columns indexed by dictionary keys (events/columns.ts): a million accounts
+ * cost tens of megabytes, not a million objects, and the hot path never hashes a string. Lists that
+ * grow with an account or a wallet (its charges per day, its wallets, its spending per category) are
+ * linked lists threaded through tables, newest first: charges arrive roughly in time order, so the
+ * entry a charge adds to is almost always the first one looked at.
+ */
+const NONE = -1;
+const accountSpec = {
+  bank: { kind: 'i32', fill: NONE },
+  firstChargeAt: { kind: 'f64', fill: Number.POSITIVE_INFINITY },
+  lastChargeAt: { kind: 'f64', fill: Number.NEGATIVE_INFINITY },
+  /** When a wallet was first linked to the account (occurredAt), if the ledger saw the link. */
+  linkedAt: { kind: 'f64', fill: Number.POSITIVE_INFINITY },
+  /** Counted cases naming the account: its charges are damage while this is above 0. */
+  countedCases: { kind: 'i32', fill: 0 },
+  /** First entry of its charges per day (dayCharges), and of the wallets it was charged into (accountWallets). */
+  dayHead: { kind: 'i32', fill: NONE },
+  walletHead: { kind: 'i32', fill: NONE },
+} as const;
+const dayChargeSpec = { day: { kind: 'i32', fill: 0 }, yen: { kind: 'f64', fill: 0 }, next: { kind: 'i32', fill: NONE } } as const;
+const accountWalletSpec = { wallet: { kind: 'i32', fill: 0 }, next: { kind: 'i32', fill: NONE } } as const;
+const walletSpec = { locked: { kind: 'u8', fill: 0 }, purchaseHead: { kind: 'i32', fill: NONE } } as const;
+const purchaseSpec = { category: { kind: 'i32', fill: 0 }, yen: { kind: 'f64', fill: 0 }, next: { kind: 'i32', fill: NONE } } as const;
+const caseSpec = {
+  /** Status code (events/columns.ts); 0 while the case has not been reported. */
+  status: { kind: 'u8', fill: 0 },
+  bank: { kind: 'i32', fill: NONE },
+  account: { kind: 'i32', fill: NONE },
   /** When the case was first reported (recordedAt): what "known on 09-08" counts. */
-  reportedAt: number;
-  compensatedYen: number;
-}
-
-/** What has been charged from one bank account, kept whether or not a case covers it yet. */
-interface AccountEntry {
-  bankCode: string;
-  byDay: Map<number, number>;
-  firstChargeAt: number;
-  lastChargeAt: number;
-  /** When a wallet was first linked to this account (occurredAt), if the ledger saw the link. */
-  linkedAt: number;
-  /** Wallets this account was charged into: where its money went. */
-  wallets: Set<string>;
-  /** Counted cases naming this account: its charges are damage while this is above 0. */
-  countedCases: number;
-}
+  reportedAt: { kind: 'f64', fill: 0 },
+  compensatedYen: { kind: 'f64', fill: 0 },
+} as const;
+const reportOrderSpec = { case: { kind: 'i32', fill: 0 } } as const;
+const bankSpec = { cases: { kind: 'i32', fill: 0 }, chargesStoppedAt: { kind: 'f64', fill: Number.NaN } } as const;
 
 export interface ControlEntry {
   at: number;
@@ -37,33 +51,66 @@ export interface ControlEntry {
 
 export interface IncidentState {
   readonly calendar: DayCalendar;
-  cases: Map<string, CaseEntry>;
-  accounts: Map<string, AccountEntry>;
-  bankCases: Map<string, number>;
-  bankDamage: Map<string, number>;
+  /** Whose key numbers the state holds (ColumnBatch.keySpace); undefined until the first event. */
+  keySpace: string | undefined;
+  accounts: Table<typeof accountSpec>;
+  dayCharges: Table<typeof dayChargeSpec>;
+  accountWallets: Table<typeof accountWalletSpec>;
+  wallets: Table<typeof walletSpec>;
+  purchases: Table<typeof purchaseSpec>;
+  cases: Table<typeof caseSpec>;
+  /** Cases in the order of their first report: the order reports list them in. */
+  reportOrder: Table<typeof reportOrderSpec>;
+  banks: Table<typeof bankSpec>;
+  /** Names of the banks and merchant categories seen, by key: reports print them. */
+  bankNames: string[];
+  categoryNames: string[];
+  /** Damage per bank key, per day, and per day per bank key. */
+  bankDamage: Map<number, number>;
   dayDamage: Map<number, number>;
-  bankDayDamage: Map<string, Map<number, number>>;
+  bankDayDamage: Map<number, Map<number, number>>;
   countedCases: number;
   suspectedCases: number;
   banksWithDamage: number;
   damageYen: number;
-  /** Spending per wallet and merchant category. */
-  purchases: Map<string, Map<string, number>>;
+  walletsLocked: number;
   /** When new linking was (last) suspended, if it still is. */
   linkingSuspendedAt: number | undefined;
-  /** Banks that have stopped charges, with when they stopped. */
-  chargesStopped: Map<string, number>;
-  lockedWallets: Set<string>;
   inquiries: number;
   controls: ControlEntry[];
+  /** The state's own dictionary and one-row batch, for events folded one by one (Projection.evolve). */
+  own: { keys: KeyDictionary; row: MutableColumnBatch } | undefined;
 }
 
-const accountKey = (bankCode: string, accountId: string) => `${bankCode}\u0000${accountId}`;
+const OWN_KEY_SPACE = 'fold';
 
-function add<K>(m: Map<K, number>, k: K, v: number): number {
-  const n = (m.get(k) ?? 0) + v;
-  m.set(k, n);
-  return n;
+function initIncident(zone: string): IncidentState {
+  return {
+    calendar: new DayCalendar(zone),
+    keySpace: undefined,
+    accounts: new Table(accountSpec),
+    dayCharges: new Table(dayChargeSpec),
+    accountWallets: new Table(accountWalletSpec),
+    wallets: new Table(walletSpec),
+    purchases: new Table(purchaseSpec),
+    cases: new Table(caseSpec),
+    reportOrder: new Table(reportOrderSpec),
+    banks: new Table(bankSpec),
+    bankNames: [],
+    categoryNames: [],
+    bankDamage: new Map(),
+    dayDamage: new Map(),
+    bankDayDamage: new Map(),
+    countedCases: 0,
+    suspectedCases: 0,
+    banksWithDamage: 0,
+    damageYen: 0,
+    walletsLocked: 0,
+    linkingSuspendedAt: undefined,
+    inquiries: 0,
+    controls: [],
+    own: undefined,
+  };
 }
 
 /**
@@ -75,162 +122,259 @@ function add<K>(m: Map<K, number>, k: K, v: number): number {
  * charges from that account, on whichever side of the report they were recorded. Charges are kept
  * per account as they arrive, so a case reported later picks up its past charges and a
  * reclassification takes them back out. Compensation is tracked beside damage, never against it.
+ *
+ * One fold, two ways in: evolveColumns folds rows of a columnar batch (the replay hot path), and
+ * evolve encodes one event into a row with the state's own dictionary and folds that.
  */
 export function incidentProjection(zone: string): Projection<IncidentState> {
   return {
     name: 'incident',
-    version: 2,
-    init: () => ({
-      calendar: new DayCalendar(zone),
-      cases: new Map(),
-      accounts: new Map(),
-      bankCases: new Map(),
-      bankDamage: new Map(),
-      dayDamage: new Map(),
-      bankDayDamage: new Map(),
-      countedCases: 0,
-      suspectedCases: 0,
-      banksWithDamage: 0,
-      damageYen: 0,
-      purchases: new Map(),
-      linkingSuspendedAt: undefined,
-      chargesStopped: new Map(),
-      lockedWallets: new Set(),
-      inquiries: 0,
-      controls: [],
-    }),
-    evolve: evolveIncident,
+    version: 3,
+    init: () => initIncident(zone),
+    evolve: evolveEvent,
+    evolveColumns,
+    codec: incidentCodec(zone),
+    parameters: { zone },
   };
 }
 
-function evolveIncident(s: IncidentState, e: StoredEvent): void {
-  switch (e.type) {
-    case 'ChargeExecuted': {
-      const { bankCode, accountId, amountYen, walletId } = (e as LedgerEvent<'ChargeExecuted'>).data;
-      const acc = account(s, accountKey(bankCode, accountId), bankCode);
-      const day = s.calendar.dayOf(e.occurredAt);
-      add(acc.byDay, day, amountYen);
-      if (e.occurredAt < acc.firstChargeAt) acc.firstChargeAt = e.occurredAt;
-      if (e.occurredAt > acc.lastChargeAt) acc.lastChargeAt = e.occurredAt;
-      acc.wallets.add(walletId);
-      if (acc.countedCases > 0) addDamage(s, acc.bankCode, day, amountYen);
-      return;
+function evolveEvent(s: IncidentState, e: StoredEvent): void {
+  let own = s.own;
+  if (own === undefined) {
+    const keys = new KeyDictionary();
+    own = s.own = { keys, row: allocateColumns(1, OWN_KEY_SPACE, keys) };
+  }
+  own.row.rare.length = 0;
+  encodeRow(own.row, 0, e, own.keys);
+  own.row.length = 1;
+  for (let d = 0; d < own.row.keyCounts.length; d++) own.row.keyCounts[d] = own.keys.size(d);
+  evolveColumns(s, own.row, 0, 1);
+}
+
+const T = {
+  charge: knownTypeCode('ChargeExecuted'),
+  linked: knownTypeCode('BankAccountLinked'),
+  purchase: knownTypeCode('PurchaseMade'),
+  reported: knownTypeCode('CaseReported'),
+  reclassified: knownTypeCode('CaseReclassified'),
+  compensation: knownTypeCode('CompensationPaid'),
+  inquiries: knownTypeCode('InquiriesReceived'),
+  linkingSuspended: knownTypeCode('NewLinkingSuspended'),
+  linkingResumed: knownTypeCode('NewLinkingResumed'),
+  chargesStopped: knownTypeCode('BankChargesStopped'),
+  chargesResumed: knownTypeCode('BankChargesResumed'),
+  locked: knownTypeCode('WalletLocked'),
+  ekycRequired: knownTypeCode('EkycRequired'),
+  compensationStarted: knownTypeCode('CompensationStarted'),
+};
+const SUSPECTED = 1;
+const counts = (status: number) => status === 1 || status === 2; // suspected, confirmed: COUNTED_STATUSES
+
+function evolveColumns(s: IncidentState, b: ColumnBatch, from: number, to: number): void {
+  if (s.keySpace !== b.keySpace) {
+    if (s.keySpace !== undefined) throw new Error(`incident state holds keys of "${s.keySpace}", cannot fold a batch keyed by "${b.keySpace}"`);
+    s.keySpace = b.keySpace;
+  }
+  const k = b.keyCounts;
+  s.wallets.reserve(k[DOMAIN.wallet]!);
+  s.banks.reserve(k[DOMAIN.bank]!);
+  s.accounts.reserve(k[DOMAIN.account]!);
+  s.cases.reserve(k[DOMAIN.case]!);
+  const { type, occurredAt } = b;
+  // Rows missing a key their type carries are passed over: validation never lets such events in.
+  for (let i = from; i < to; i++) {
+    switch (type[i]) {
+      case T.charge:
+        if (b.account[i]! < 0 || b.wallet[i]! < 0) break;
+        charge(s, b.account[i]!, b.bank[i]!, b.wallet[i]!, occurredAt[i]!, b.amount[i]!);
+        break;
+      case T.purchase:
+        if (b.wallet[i]! < 0 || b.category[i]! < 0) break;
+        purchase(s, b, b.wallet[i]!, b.category[i]!, b.amount[i]!);
+        break;
+      case T.linked: {
+        const a = b.account[i]!;
+        if (a < 0) break;
+        const accounts = s.accounts.cols;
+        accounts.bank[a] = b.bank[i]!;
+        if (occurredAt[i]! < accounts.linkedAt[a]!) accounts.linkedAt[a] = occurredAt[i]!;
+        break;
+      }
+      case T.reported:
+        if (b.case[i]! < 0 || b.account[i]! < 0) break;
+        reported(s, b, b.case[i]!, b.bank[i]!, b.account[i]!, b.status[i]!, b.recordedAt[i]!);
+        break;
+      case T.reclassified: {
+        const c = b.case[i]!;
+        if (c >= 0 && s.cases.cols.status[c]! !== 0 && b.status[i]! !== 0) setStatus(s, c, b.status[i]!);
+        break;
+      }
+      case T.compensation: {
+        const c = b.case[i]!;
+        if (c >= 0 && s.cases.cols.status[c]! !== 0) s.cases.cols.compensatedYen[c]! += b.amount[i]!;
+        break;
+      }
+      case T.inquiries:
+        s.inquiries += b.amount[i]!;
+        break;
+      case T.linkingSuspended:
+        s.linkingSuspendedAt = occurredAt[i]!;
+        control(s, b, i, 'all banks');
+        break;
+      case T.linkingResumed:
+        s.linkingSuspendedAt = undefined;
+        control(s, b, i, 'all banks');
+        break;
+      case T.chargesStopped: {
+        const bank = b.bank[i]!;
+        if (bank < 0) break;
+        if (Number.isNaN(s.banks.cols.chargesStoppedAt[bank]!)) s.banks.cols.chargesStoppedAt[bank] = occurredAt[i]!;
+        control(s, b, i, bankName(s, b, bank));
+        break;
+      }
+      case T.chargesResumed: {
+        const bank = b.bank[i]!;
+        if (bank < 0) break;
+        s.banks.cols.chargesStoppedAt[bank] = Number.NaN;
+        control(s, b, i, bankName(s, b, bank));
+        break;
+      }
+      case T.locked: {
+        const w = b.wallet[i]!;
+        if (w >= 0 && s.wallets.cols.locked[w] === 0) {
+          s.wallets.cols.locked[w] = 1;
+          s.walletsLocked++;
+        }
+        break;
+      }
+      case T.ekycRequired:
+      case T.compensationStarted:
+        control(s, b, i, 'all wallets');
+        break;
+      default:
+        break;
     }
-    case 'BankAccountLinked': {
-      const { bankCode, accountId } = (e as LedgerEvent<'BankAccountLinked'>).data;
-      const acc = account(s, accountKey(bankCode, accountId), bankCode);
-      if (e.occurredAt < acc.linkedAt) acc.linkedAt = e.occurredAt;
-      return;
-    }
-    case 'PurchaseMade': {
-      const { walletId, amountYen, merchantCategory } = (e as LedgerEvent<'PurchaseMade'>).data;
-      let byCategory = s.purchases.get(walletId);
-      if (byCategory === undefined) s.purchases.set(walletId, (byCategory = new Map()));
-      add(byCategory, merchantCategory, amountYen);
-      return;
-    }
-    case 'CaseReported': {
-      const { caseId, bankCode, accountId, status } = (e as LedgerEvent<'CaseReported'>).data;
-      const existing = s.cases.get(caseId);
-      if (existing !== undefined) return setStatus(s, existing, status); // a repeated report updates, never duplicates
-      const entry: CaseEntry = { caseId, bankCode, accountKey: accountKey(bankCode, accountId), status, reportedAt: e.recordedAt, compensatedYen: 0 };
-      s.cases.set(caseId, entry);
-      if (status === 'suspected') s.suspectedCases++;
-      if (COUNTED_STATUSES.has(status)) count(s, entry, 1);
-      return;
-    }
-    case 'CaseReclassified': {
-      const { caseId, status } = (e as LedgerEvent<'CaseReclassified'>).data;
-      const entry = s.cases.get(caseId);
-      if (entry !== undefined) setStatus(s, entry, status);
-      return;
-    }
-    case 'CompensationPaid': {
-      const { caseId, amountYen } = (e as LedgerEvent<'CompensationPaid'>).data;
-      const entry = s.cases.get(caseId);
-      if (entry !== undefined) entry.compensatedYen += amountYen;
-      return;
-    }
-    case 'InquiriesReceived':
-      s.inquiries += (e as LedgerEvent<'InquiriesReceived'>).data.count;
-      return;
-    case 'NewLinkingSuspended':
-      s.linkingSuspendedAt = e.occurredAt;
-      return control(s, e, 'all banks');
-    case 'NewLinkingResumed':
-      s.linkingSuspendedAt = undefined;
-      return control(s, e, 'all banks');
-    case 'BankChargesStopped': {
-      const { bankCode } = (e as LedgerEvent<'BankChargesStopped'>).data;
-      if (!s.chargesStopped.has(bankCode)) s.chargesStopped.set(bankCode, e.occurredAt);
-      return control(s, e, bankCode);
-    }
-    case 'BankChargesResumed': {
-      const { bankCode } = (e as LedgerEvent<'BankChargesResumed'>).data;
-      s.chargesStopped.delete(bankCode);
-      return control(s, e, bankCode);
-    }
-    case 'WalletLocked':
-      s.lockedWallets.add((e as LedgerEvent<'WalletLocked'>).data.walletId);
-      return;
-    case 'EkycRequired':
-    case 'CompensationStarted':
-      return control(s, e, 'all wallets');
-    default:
-      return;
   }
 }
 
-function control(s: IncidentState, e: StoredEvent, subject: string): void {
-  s.controls.push({ at: e.occurredAt, type: e.type, subject });
+function charge(s: IncidentState, a: number, bank: number, wallet: number, at: number, yen: number): void {
+  const accounts = s.accounts.cols;
+  accounts.bank[a] = bank;
+  const day = s.calendar.dayOf(at);
+  addDayCharge(s, a, day, yen);
+  if (at < accounts.firstChargeAt[a]!) accounts.firstChargeAt[a] = at;
+  if (at > accounts.lastChargeAt[a]!) accounts.lastChargeAt[a] = at;
+  addWallet(s, a, wallet);
+  if (accounts.countedCases[a]! > 0) addDamage(s, bank, day, yen);
 }
 
-function setStatus(s: IncidentState, c: CaseEntry, status: CaseStatus): void {
-  const was = COUNTED_STATUSES.has(c.status);
-  const now = COUNTED_STATUSES.has(status);
-  s.suspectedCases += (status === 'suspected' ? 1 : 0) - (c.status === 'suspected' ? 1 : 0);
-  c.status = status;
-  if (was !== now) count(s, c, now ? 1 : -1);
+function addDayCharge(s: IncidentState, a: number, day: number, yen: number): void {
+  const head = s.accounts.cols.dayHead[a]!;
+  let d = s.dayCharges.cols;
+  for (let e = head; e !== NONE; e = d.next[e]!) {
+    if (d.day[e] === day) {
+      d.yen[e]! += yen;
+      return;
+    }
+  }
+  const e = s.dayCharges.push();
+  d = s.dayCharges.cols;
+  d.day[e] = day;
+  d.yen[e] = yen;
+  d.next[e] = head;
+  s.accounts.cols.dayHead[a] = e;
+}
+
+function addWallet(s: IncidentState, a: number, wallet: number): void {
+  const head = s.accounts.cols.walletHead[a]!;
+  let w = s.accountWallets.cols;
+  for (let e = head; e !== NONE; e = w.next[e]!) if (w.wallet[e] === wallet) return;
+  const e = s.accountWallets.push();
+  w = s.accountWallets.cols;
+  w.wallet[e] = wallet;
+  w.next[e] = head;
+  s.accounts.cols.walletHead[a] = e;
+}
+
+function purchase(s: IncidentState, b: ColumnBatch, wallet: number, category: number, yen: number): void {
+  if (s.categoryNames[category] === undefined) s.categoryNames[category] = b.names.name('category', category);
+  const head = s.wallets.cols.purchaseHead[wallet]!;
+  let p = s.purchases.cols;
+  for (let e = head; e !== NONE; e = p.next[e]!) {
+    if (p.category[e] === category) {
+      p.yen[e]! += yen;
+      return;
+    }
+  }
+  const e = s.purchases.push();
+  p = s.purchases.cols;
+  p.category[e] = category;
+  p.yen[e] = yen;
+  p.next[e] = head;
+  s.wallets.cols.purchaseHead[wallet] = e;
+}
+
+function reported(s: IncidentState, b: ColumnBatch, c: number, bank: number, account: number, status: number, recordedAt: number): void {
+  const cases = s.cases.cols;
+  if (cases.status[c] !== 0) return setStatus(s, c, status); // a repeated report updates, never duplicates
+  bankName(s, b, bank);
+  cases.status[c] = status;
+  cases.bank[c] = bank;
+  cases.account[c] = account;
+  cases.reportedAt[c] = recordedAt;
+  const row = s.reportOrder.push(); // may reallocate the columns: read them after
+  s.reportOrder.cols.case[row] = c;
+  if (status === SUSPECTED) s.suspectedCases++;
+  if (counts(status)) count(s, c, 1);
+}
+
+function setStatus(s: IncidentState, c: number, status: number): void {
+  const cases = s.cases.cols;
+  const old = cases.status[c]!;
+  s.suspectedCases += (status === SUSPECTED ? 1 : 0) - (old === SUSPECTED ? 1 : 0);
+  cases.status[c] = status;
+  if (counts(old) !== counts(status)) count(s, c, counts(status) ? 1 : -1);
 }
 
 /** Starts (+1) or stops (-1) counting a case, with its account's charges as damage. */
-function count(s: IncidentState, c: CaseEntry, sign: 1 | -1): void {
+function count(s: IncidentState, c: number, sign: 1 | -1): void {
+  const bank = s.cases.cols.bank[c]!;
+  const a = s.cases.cols.account[c]!;
   s.countedCases += sign;
-  const bankCases = add(s.bankCases, c.bankCode, sign);
+  const bankCases = (s.banks.cols.cases[bank]! += sign);
   if (sign > 0 && bankCases === 1) s.banksWithDamage++;
   if (sign < 0 && bankCases === 0) s.banksWithDamage--;
-  const acc = account(s, c.accountKey, c.bankCode);
-  acc.countedCases += sign;
+  const accounts = s.accounts.cols;
+  accounts.bank[a] = bank;
+  const counted = (accounts.countedCases[a]! += sign);
   // The account's charges become damage with its first counted case and stop with its last.
-  if (acc.countedCases === (sign > 0 ? 1 : 0)) {
-    for (const [day, yen] of acc.byDay) addDamage(s, acc.bankCode, day, sign * yen);
+  if (counted === (sign > 0 ? 1 : 0)) {
+    const d = s.dayCharges.cols;
+    for (let e = accounts.dayHead[a]!; e !== NONE; e = d.next[e]!) addDamage(s, bank, d.day[e]!, sign * d.yen[e]!);
   }
 }
 
-function account(s: IncidentState, key: string, bankCode: string): AccountEntry {
-  let acc = s.accounts.get(key);
-  if (acc === undefined) {
-    acc = {
-      bankCode,
-      byDay: new Map(),
-      firstChargeAt: Number.POSITIVE_INFINITY,
-      lastChargeAt: Number.NEGATIVE_INFINITY,
-      linkedAt: Number.POSITIVE_INFINITY,
-      wallets: new Set(),
-      countedCases: 0,
-    };
-    s.accounts.set(key, acc);
-  }
-  return acc;
-}
-
-function addDamage(s: IncidentState, bankCode: string, day: number, yen: number): void {
+function addDamage(s: IncidentState, bank: number, day: number, yen: number): void {
   s.damageYen += yen;
-  add(s.bankDamage, bankCode, yen);
+  add(s.bankDamage, bank, yen);
   add(s.dayDamage, day, yen);
-  let days = s.bankDayDamage.get(bankCode);
-  if (days === undefined) s.bankDayDamage.set(bankCode, (days = new Map()));
+  let days = s.bankDayDamage.get(bank);
+  if (days === undefined) s.bankDayDamage.set(bank, (days = new Map()));
   add(days, day, yen);
+}
+
+function add<K>(m: Map<K, number>, k: K, v: number): number {
+  const n = (m.get(k) ?? 0) + v;
+  m.set(k, n);
+  return n;
+}
+
+function bankName(s: IncidentState, b: ColumnBatch, bank: number): string {
+  return (s.bankNames[bank] ??= b.names.name('bank', bank));
+}
+
+function control(s: IncidentState, b: ColumnBatch, i: number, subject: string): void {
+  s.controls.push({ at: b.occurredAt[i]!, type: typeOfCode(b.type[i]!)!, subject });
 }
 
 export interface BankRow {
@@ -284,53 +428,72 @@ export interface IncidentReport {
   controls: ControlRow[];
 }
 
+
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The report of an incident state: plain data, sorted, ready to print or compare. */
 export function incidentReport(s: IncidentState): IncidentReport {
-  const counted = [...s.cases.values()].filter((c) => COUNTED_STATUSES.has(c.status));
-  const compensatedByBank = new Map<string, number>();
-  for (const c of counted) add(compensatedByBank, c.bankCode, c.compensatedYen);
-  const compensatedYen = counted.reduce((n, c) => n + c.compensatedYen, 0);
+  const cases = s.cases.cols;
+  const accounts = s.accounts.cols;
+  const counted: number[] = [];
+  for (let i = 0; i < s.reportOrder.size; i++) {
+    const c = s.reportOrder.cols.case[i]!;
+    if (counts(cases.status[c]!)) counted.push(c);
+  }
+  const compensatedByBank = new Map<number, number>();
+  let compensatedYen = 0;
+  for (const c of counted) {
+    add(compensatedByBank, cases.bank[c]!, cases.compensatedYen[c]!);
+    compensatedYen += cases.compensatedYen[c]!;
+  }
 
   const suspended = s.linkingSuspendedAt;
   let after = 0;
   let afterViaEarlierLink = 0;
   let oldest = Number.POSITIVE_INFINITY;
-  const spent = new Map<string, number>();
-  const countedAccounts = new Set<string>();
+  const spent = new Map<number, number>();
+  const countedAccounts = new Set<number>();
+  const aw = s.accountWallets.cols;
+  const p = s.purchases.cols;
   for (const c of counted) {
-    const acc = s.accounts.get(c.accountKey)!;
-    if (suspended !== undefined && acc.lastChargeAt >= suspended) {
+    const a = cases.account[c]!;
+    if (suspended !== undefined && accounts.lastChargeAt[a]! >= suspended) {
       after++;
-      if (acc.linkedAt < suspended) afterViaEarlierLink++;
+      if (accounts.linkedAt[a]! < suspended) afterViaEarlierLink++;
     }
-    if (acc.firstChargeAt < oldest) oldest = acc.firstChargeAt;
-    if (countedAccounts.has(c.accountKey)) continue;
-    countedAccounts.add(c.accountKey);
-    for (const w of acc.wallets) for (const [category, yen] of s.purchases.get(w) ?? []) add(spent, category, yen);
+    if (accounts.firstChargeAt[a]! < oldest) oldest = accounts.firstChargeAt[a]!;
+    if (countedAccounts.has(a)) continue;
+    countedAccounts.add(a);
+    for (let w = accounts.walletHead[a]!; w !== NONE; w = aw.next[w]!) {
+      for (let e = s.wallets.cols.purchaseHead[aw.wallet[w]!]!; e !== NONE; e = p.next[e]!) add(spent, p.category[e]!, p.yen[e]!);
+    }
   }
 
-  const byBank = [...new Set([...s.bankCases.keys(), ...s.bankDamage.keys()])]
-    .map((bankCode) => {
-      const damageYen = s.bankDamage.get(bankCode) ?? 0;
-      const compensated = compensatedByBank.get(bankCode) ?? 0;
-      return { bankCode, cases: s.bankCases.get(bankCode) ?? 0, damageYen, compensatedYen: compensated, outstandingYen: damageYen - compensated };
-    })
-    .filter((r) => r.cases > 0 || r.damageYen > 0)
-    .sort((a, b) => byText(a.bankCode, b.bankCode));
+  const banks = s.banks.cols;
+  const byBank: BankRow[] = [];
+  for (let b = 0; b < s.banks.size; b++) {
+    const damageYen = s.bankDamage.get(b) ?? 0;
+    const compensated = compensatedByBank.get(b) ?? 0;
+    if (banks.cases[b]! > 0 || damageYen > 0) {
+      byBank.push({ bankCode: s.bankNames[b]!, cases: banks.cases[b]!, damageYen, compensatedYen: compensated, outstandingYen: damageYen - compensated });
+    }
+  }
+  byBank.sort((x, y) => byText(x.bankCode, y.bankCode));
   const byDay = [...s.dayDamage.entries()]
     .filter(([, yen]) => yen !== 0)
-    .sort(([a], [b]) => a - b)
+    .sort(([x], [y]) => x - y)
     .map(([day, damageYen]) => ({ date: DayCalendar.isoDate(day), damageYen }));
   const byBankDay = [...s.bankDayDamage.entries()]
-    .sort(([a], [b]) => byText(a, b))
+    .map(([bank, days]) => [s.bankNames[bank]!, days] as const)
+    .sort(([x], [y]) => byText(x, y))
     .flatMap(([bankCode, days]) =>
       [...days.entries()]
         .filter(([, yen]) => yen !== 0)
-        .sort(([a], [b]) => a - b)
+        .sort(([x], [y]) => x - y)
         .map(([day, damageYen]) => ({ bankCode, date: DayCalendar.isoDate(day), damageYen })),
     );
+  const stopped: string[] = [];
+  for (let b = 0; b < s.banks.size; b++) if (!Number.isNaN(banks.chargesStoppedAt[b]!)) stopped.push(s.bankNames[b]!);
   return {
     cases: s.countedCases,
     suspectedCases: s.suspectedCases,
@@ -342,14 +505,108 @@ export function incidentReport(s: IncidentState): IncidentReport {
     casesChargedAfterLinkingSuspendedViaEarlierLink: afterViaEarlierLink,
     linkingSuspendedAt: suspended,
     oldestDamageDate: Number.isFinite(oldest) ? DayCalendar.isoDate(s.calendar.dayOf(oldest)) : undefined,
-    banksStoppedCharges: [...s.chargesStopped.keys()].sort(byText),
-    walletsLocked: s.lockedWallets.size,
+    banksStoppedCharges: stopped.sort(byText),
+    walletsLocked: s.walletsLocked,
     inquiries: s.inquiries,
-    reports: counted.map((c) => ({ bankCode: c.bankCode, reportedAt: c.reportedAt })).sort((a, b) => a.reportedAt - b.reportedAt),
+    reports: counted.map((c) => ({ bankCode: s.bankNames[cases.bank[c]!]!, reportedAt: cases.reportedAt[c]! })).sort((x, y) => x.reportedAt - y.reportedAt),
     byBank,
     byDay,
     byBankDay,
-    byMerchant: [...spent.entries()].sort(([a], [b]) => byText(a, b)).map(([merchantCategory, spentYen]) => ({ merchantCategory, spentYen })),
-    controls: s.controls.map((c) => ({ at: c.at, control: c.type, subject: c.subject })).sort((a, b) => a.at - b.at),
+    byMerchant: [...spent.entries()]
+      .map(([category, spentYen]) => ({ merchantCategory: s.categoryNames[category]!, spentYen }))
+      .sort((x, y) => byText(x.merchantCategory, y.merchantCategory)),
+    controls: s.controls.map((c) => ({ at: c.at, control: c.type, subject: c.subject })).sort((x, y) => x.at - y.at),
   };
+}
+
+/** What the typed tables cannot hold, as JSON. */
+interface IncidentDocument {
+  keySpace: string | undefined;
+  bankNames: (string | null)[];
+  categoryNames: (string | null)[];
+  bankDamage: [number, number][];
+  dayDamage: [number, number][];
+  bankDayDamage: [number, [number, number][]][];
+  countedCases: number;
+  suspectedCases: number;
+  banksWithDamage: number;
+  damageYen: number;
+  walletsLocked: number;
+  linkingSuspendedAt: number | null;
+  inquiries: number;
+  controls: ControlEntry[];
+  tableSizes: Record<string, number>;
+  /** The state's own dictionary (events folded one by one), key texts per domain. */
+  ownKeys: (readonly string[])[] | null;
+}
+
+const TABLES = ['accounts', 'dayCharges', 'accountWallets', 'wallets', 'purchases', 'cases', 'reportOrder', 'banks'] as const;
+
+/** Saves the state as one JSON section and one section per table column, and reads it back. */
+function incidentCodec(zone: string): StateCodec<IncidentState> {
+  return {
+    encode(s) {
+      const doc: IncidentDocument = {
+        keySpace: s.keySpace,
+        bankNames: Array.from(s.bankNames, (n) => n ?? null),
+        categoryNames: Array.from(s.categoryNames, (n) => n ?? null),
+        bankDamage: [...s.bankDamage],
+        dayDamage: [...s.dayDamage],
+        bankDayDamage: [...s.bankDayDamage].map(([bank, days]) => [bank, [...days]]),
+        countedCases: s.countedCases,
+        suspectedCases: s.suspectedCases,
+        banksWithDamage: s.banksWithDamage,
+        damageYen: s.damageYen,
+        walletsLocked: s.walletsLocked,
+        linkingSuspendedAt: s.linkingSuspendedAt ?? null,
+        inquiries: s.inquiries,
+        controls: s.controls,
+        tableSizes: Object.fromEntries(TABLES.map((t) => [t, s[t].size])),
+        ownKeys: s.own === undefined ? null : Array.from({ length: KEY_DOMAIN_COUNT }, (_, d) => s.own!.keys.texts(d)),
+      };
+      const sections = new Map<string, Uint8Array>([['state', Buffer.from(JSON.stringify(doc))]]);
+      for (const t of TABLES) {
+        for (const [column, values] of s[t].columns()) sections.set(`${t}.${column}`, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+      }
+      return sections;
+    },
+    decode(sections) {
+      const json = sections.get('state');
+      if (json === undefined) throw new Error('saved incident state has no state section');
+      const doc = JSON.parse(Buffer.from(json).toString()) as IncidentDocument;
+      const s = initIncident(zone);
+      s.keySpace = doc.keySpace;
+      doc.bankNames.forEach((n, i) => n !== null && (s.bankNames[i] = n));
+      doc.categoryNames.forEach((n, i) => n !== null && (s.categoryNames[i] = n));
+      s.bankDamage = new Map(doc.bankDamage);
+      s.dayDamage = new Map(doc.dayDamage);
+      s.bankDayDamage = new Map(doc.bankDayDamage.map(([bank, days]) => [bank, new Map(days)]));
+      s.countedCases = doc.countedCases;
+      s.suspectedCases = doc.suspectedCases;
+      s.banksWithDamage = doc.banksWithDamage;
+      s.damageYen = doc.damageYen;
+      s.walletsLocked = doc.walletsLocked;
+      s.linkingSuspendedAt = doc.linkingSuspendedAt ?? undefined;
+      s.inquiries = doc.inquiries;
+      s.controls = doc.controls;
+      for (const t of TABLES) {
+        s[t].restore(doc.tableSizes[t] ?? 0, (column, kind) => typedView(sections.get(`${t}.${column}`), kind, `${t}.${column}`));
+      }
+      if (doc.ownKeys !== null) {
+        const keys = new KeyDictionary();
+        doc.ownKeys.forEach((texts, d) => texts.forEach((text, id) => keys.learn(d, id, text)));
+        s.own = { keys, row: allocateColumns(1, OWN_KEY_SPACE, keys) };
+      }
+      return s;
+    },
+  };
+}
+
+/** A typed array over saved bytes, copied when they are not aligned for it. */
+function typedView(bytes: Uint8Array | undefined, kind: 'i32' | 'f64' | 'u8', name: string): Int32Array | Float64Array | Uint8Array {
+  if (bytes === undefined) throw new Error(`saved incident state has no ${name} section`);
+  const C = kind === 'f64' ? Float64Array : kind === 'i32' ? Int32Array : Uint8Array;
+  if (bytes.byteLength % C.BYTES_PER_ELEMENT !== 0) throw new Error(`saved ${name} has ${bytes.byteLength} bytes, not whole ${kind} values`);
+  const aligned = bytes.byteOffset % C.BYTES_PER_ELEMENT === 0 ? bytes : bytes.slice();
+  return new C(aligned.buffer as ArrayBuffer, aligned.byteOffset, aligned.byteLength / C.BYTES_PER_ELEMENT);
 }

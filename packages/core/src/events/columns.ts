@@ -1,0 +1,244 @@
+import type { CaseStatus, EventType, StoredEvent } from './types';
+import { CASE_STATUSES } from './types';
+
+/**
+ * The columnar form of events: what the replay hot path folds instead of event objects.
+ *
+ * Every field a projection reads becomes a typed column; strings become dense integer keys from a
+ * dictionary (one per domain), so a fold indexes typed arrays and never hashes a string. Keys are
+ * numbered in order of first appearance in global order: a store that numbers them while it
+ * appends and a reader that numbers them while it reads give the same numbers for the same history.
+ */
+
+/**
+ * Type codes as stored. Append only: codes are written to disk. A type missing here (added to the
+ * domain later) gets code 0 and travels as a rare event, in full.
+ */
+export const COLUMN_TYPES: readonly EventType[] = [
+  'WalletOpened',
+  'BankAccountLinked',
+  'BankLinkRejected',
+  'ChargeExecuted',
+  'ChargeRejected',
+  'PurchaseMade',
+  'WalletLocked',
+  'PurchaseRejected',
+  'NewLinkingSuspended',
+  'NewLinkingResumed',
+  'BankLinkPolicySet',
+  'BankChargesStopped',
+  'BankChargesResumed',
+  'EkycRequired',
+  'EkycCompleted',
+  'CaseReported',
+  'CaseReclassified',
+  'CompensationStarted',
+  'CompensationPaid',
+  'InquiriesReceived',
+  'FiguresPublished',
+];
+const TYPE_CODES = new Map<string, number>(COLUMN_TYPES.map((t, i) => [t, i + 1]));
+
+/** The code of a type (0: not a column type). */
+export function typeCode(type: string): number {
+  return TYPE_CODES.get(type) ?? 0;
+}
+/** The code of a type the columns know; a compile-time name, so a typo fails at once. */
+export function knownTypeCode(type: EventType): number {
+  const code = TYPE_CODES.get(type);
+  if (code === undefined) throw new Error(`event type ${type} has no column code`);
+  return code;
+}
+export function typeOfCode(code: number): EventType | undefined {
+  return COLUMN_TYPES[code - 1];
+}
+
+/** Types whose data the columns cannot hold (a publication's figure list): rows carry them in full. */
+const RARE_TYPES: ReadonlySet<string> = new Set<EventType>(['FiguresPublished']);
+
+/** Case status codes: index in CASE_STATUSES plus one; 0 is none. */
+export function statusCode(status: unknown): number {
+  return CASE_STATUSES.indexOf(status as CaseStatus) + 1;
+}
+export function statusOfCode(code: number): CaseStatus | undefined {
+  return CASE_STATUSES[code - 1];
+}
+
+export const KEY_DOMAINS = ['wallet', 'bank', 'account', 'case', 'category'] as const;
+export type KeyDomain = (typeof KEY_DOMAINS)[number];
+export const KEY_DOMAIN_COUNT = KEY_DOMAINS.length;
+export const DOMAIN = { wallet: 0, bank: 1, account: 2, case: 3, category: 4 } as const satisfies Record<KeyDomain, number>;
+
+/** An account is a bank's account: its key joins both, so that equal account numbers at two banks differ. */
+export function accountKeyText(bankCode: string, accountId: string): string {
+  return `${bankCode}\u0000${accountId}`;
+}
+
+/** The keys and numbers of one event, as text: what an encoder turns into a row. */
+export interface EventFields {
+  type: number;
+  /** Key text per domain (DOMAIN order), undefined where the event has none. */
+  keys: (string | undefined)[];
+  /** amountYen, or an inquiry count. */
+  amount: number;
+  status: number;
+  rare: boolean;
+}
+
+/** Reads the column fields of an event by field name, whatever its type: one rule for every store and reader. */
+export function eventFields(e: { type: string; data: unknown }): EventFields {
+  const d = (e.data ?? {}) as Record<string, unknown>;
+  const bank = str(d.bankCode);
+  const accountId = str(d.accountId);
+  const amount = typeof d.amountYen === 'number' ? d.amountYen : typeof d.count === 'number' ? d.count : 0;
+  const type = typeCode(e.type);
+  return {
+    type,
+    keys: [str(d.walletId), bank, bank !== undefined && accountId !== undefined ? accountKeyText(bank, accountId) : undefined, str(d.caseId), str(d.merchantCategory)],
+    amount,
+    status: statusCode(d.status),
+    rare: type === 0 || RARE_TYPES.has(e.type),
+  };
+}
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+/** Key names by number, for reports (bank codes, merchant categories). */
+export interface KeyNames {
+  name(domain: KeyDomain, id: number): string;
+}
+
+/**
+ * A batch of consecutive events in columns. Row i is the event at position[i]; a key column holds
+ * -1 where the event has no such key. Rows of rare types also appear in full in `rare`.
+ */
+export interface ColumnBatch {
+  readonly length: number;
+  readonly position: Float64Array;
+  readonly type: Uint8Array;
+  readonly occurredAt: Float64Array;
+  readonly recordedAt: Float64Array;
+  readonly wallet: Int32Array;
+  readonly bank: Int32Array;
+  readonly account: Int32Array;
+  readonly case: Int32Array;
+  readonly category: Int32Array;
+  readonly amount: Float64Array;
+  readonly status: Uint8Array;
+  /** Events whose data the columns do not hold, in position order. */
+  readonly rare: readonly StoredEvent[];
+  /**
+   * Whose numbering the keys follow. Two batches with the same keySpace number the same text alike;
+   * a fold refuses to mix key spaces.
+   */
+  readonly keySpace: string;
+  readonly names: KeyNames;
+  /** Keys known per domain when the batch was read (an upper bound on its ids): lets a fold size its tables once. */
+  readonly keyCounts: readonly number[];
+}
+
+/** A writable batch of a given capacity. */
+export interface MutableColumnBatch extends ColumnBatch {
+  length: number;
+  rare: StoredEvent[];
+  keyCounts: number[];
+}
+
+export function allocateColumns(capacity: number, keySpace: string, names: KeyNames): MutableColumnBatch {
+  return {
+    length: 0,
+    position: new Float64Array(capacity),
+    type: new Uint8Array(capacity),
+    occurredAt: new Float64Array(capacity),
+    recordedAt: new Float64Array(capacity),
+    wallet: new Int32Array(capacity),
+    bank: new Int32Array(capacity),
+    account: new Int32Array(capacity),
+    case: new Int32Array(capacity),
+    category: new Int32Array(capacity),
+    amount: new Float64Array(capacity),
+    status: new Uint8Array(capacity),
+    rare: [],
+    keySpace,
+    names,
+    keyCounts: new Array<number>(KEY_DOMAIN_COUNT).fill(0),
+  };
+}
+
+/** The key columns of a batch, in DOMAIN order. */
+export function keyColumns(b: ColumnBatch): readonly Int32Array[] {
+  return [b.wallet, b.bank, b.account, b.case, b.category];
+}
+
+/**
+ * A dictionary in memory: numbers key text by first appearance. Readers of stores that keep no
+ * dictionary of their own encode with one; the SQLite store keeps one as a cache of its table.
+ */
+export class KeyDictionary implements KeyNames {
+  private readonly ids: Map<string, number>[] = KEY_DOMAINS.map(() => new Map());
+  private readonly byId: string[][] = KEY_DOMAINS.map(() => []);
+
+  /** The number of `text` in a domain, assigning the next one if it is new. */
+  id(domain: number, text: string): number {
+    const ids = this.ids[domain]!;
+    let id = ids.get(text);
+    if (id === undefined) {
+      id = this.byId[domain]!.push(text) - 1;
+      ids.set(text, id);
+    }
+    return id;
+  }
+
+  /** The number of `text`, if known. */
+  find(domain: number, text: string): number | undefined {
+    return this.ids[domain]!.get(text);
+  }
+
+  /** Adds a key numbered elsewhere (the store's table); numbers must arrive in order. */
+  learn(domain: number, id: number, text: string): void {
+    const texts = this.byId[domain]!;
+    if (id !== texts.length) throw new Error(`key ${id} of domain ${KEY_DOMAINS[domain]} arrives out of order (expected ${texts.length})`);
+    texts.push(text);
+    this.ids[domain]!.set(text, id);
+  }
+
+  /** Key texts of a domain, by number. */
+  texts(domain: number): readonly string[] {
+    return this.byId[domain]!;
+  }
+
+  size(domain: number): number {
+    return this.byId[domain]!.length;
+  }
+
+  name(domain: KeyDomain, id: number): string {
+    const text = this.byId[DOMAIN[domain]]![id];
+    if (text === undefined) throw new Error(`no ${domain} key numbered ${id}`);
+    return text;
+  }
+}
+
+/** Writes one event into row `row` of a batch, numbering its keys with `keys`. */
+export function encodeRow(b: MutableColumnBatch, row: number, e: StoredEvent, keys: KeyDictionary): void {
+  const f = eventFields(e);
+  b.position[row] = e.globalPosition;
+  b.type[row] = f.type;
+  b.occurredAt[row] = e.occurredAt;
+  b.recordedAt[row] = e.recordedAt;
+  const cols = keyColumns(b);
+  for (let d = 0; d < KEY_DOMAIN_COUNT; d++) {
+    const text = f.keys[d];
+    cols[d]![row] = text === undefined ? -1 : keys.id(d, text);
+  }
+  b.amount[row] = f.amount;
+  b.status[row] = f.status;
+  if (f.rare) b.rare.push(e);
+}
+
+/** Events in columns, numbered by `keys` (a reader's own dictionary, kept across batches). */
+export function encodeEvents(events: readonly StoredEvent[], keys: KeyDictionary, keySpace: string): ColumnBatch {
+  const b = allocateColumns(events.length, keySpace, keys);
+  for (let i = 0; i < events.length; i++) encodeRow(b, i, events[i]!, keys);
+  b.length = events.length;
+  for (let d = 0; d < KEY_DOMAIN_COUNT; d++) b.keyCounts[d] = keys.size(d);
+  return b;
+}
