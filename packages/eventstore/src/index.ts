@@ -4,3 +4,4 @@ export * from './chain';
 export * from './plan';
 export * from './subscription';
 export * from './memory';
+export * from './feed';

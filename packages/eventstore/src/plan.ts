@@ -47,14 +47,14 @@ export function planWrites(
   for (const write of writes) {
     const { streamId } = write;
     let state = heads.get(streamId) ?? streams.get(streamId) ?? NO_STREAM;
-    const fresh: NewEvent[] = [];
+    const fresh: { e: NewEvent; content: string }[] = [];
     let skipped = 0;
     for (const e of write.events) {
       const content = eventContent(streamId, e);
       const stored = staged.get(e.eventId) ?? existing.get(e.eventId);
       if (stored === undefined) {
         staged.set(e.eventId, { streamId, content });
-        fresh.push(e);
+        fresh.push({ e, content });
       } else if (stored.streamId === streamId && stored.content === content) {
         skipped++;
       } else {
@@ -67,9 +67,9 @@ export function planWrites(
       if ((skipped > 0 && expected !== 'any') || !revisionMatches(expected, state.revision)) {
         throw new WrongExpectedVersion(streamId, expected, state.revision);
       }
-      for (const e of fresh) {
+      for (const { e, content } of fresh) {
         const revision = state.revision + 1;
-        const hash = chainHash(state.hash, revision, eventContent(streamId, e));
+        const hash = chainHash(state.hash, revision, content);
         rows.push({ ...e, streamId, revision, hash });
         state = { revision, hash };
       }

@@ -1,4 +1,4 @@
-import type { LedgerEvent, StoredEvent } from '@incident-ledger/core';
+import type { ColumnBatch, LedgerEvent, StoredEvent } from '@incident-ledger/core';
 import type { Observable } from 'rxjs';
 
 /**
@@ -52,6 +52,42 @@ export interface EventStore {
   /** The last event of every stream, in stream-id order: the basis of the store digest. */
   heads(): Promise<StreamHead[]>;
   close(): Promise<void>;
+  /** Optional: reads in columns, for stores that keep them (feed.ts uses it when present). */
+  readonly columns?: ColumnReader;
+  /** Optional: saved projection state, for stores that can vouch for the history it covers. */
+  readonly checkpoints?: CheckpointStore;
+}
+
+/** Reads of every event in global order as columnar batches (core's events/columns.ts): the replay hot path. */
+export interface ColumnReader {
+  /** The numbering of this store's keys (ColumnBatch.keySpace). */
+  readonly keySpace: string;
+  readColumns(options?: ReadAllOptions): AsyncIterable<ColumnBatch>;
+}
+
+/** A projection's state saved at a global position (core's checkpoint.ts makes the key). */
+export interface SavedCheckpoint {
+  key: string;
+  projection: string;
+  version: number;
+  /** Last global position the state covers, and the number of events up to it. */
+  position: number;
+  events: number;
+  /** The store's fingerprint of its history up to `position` when the state was saved. */
+  history: string;
+  sections: ReadonlyMap<string, Uint8Array>;
+}
+
+export interface CheckpointStore {
+  /**
+   * A fingerprint of the stored history up to and including `position` (every event, in global
+   * order), or undefined when the store cannot give one there. A checkpoint is used only while it
+   * still matches: a store whose history changed under a checkpoint rebuilds instead.
+   */
+  historyAt(position: number): Promise<string | undefined>;
+  loadCheckpoint(key: string): Promise<SavedCheckpoint | undefined>;
+  /** Replaces the checkpoint with the same key, and drops those of the projection's other versions. */
+  saveCheckpoint(checkpoint: SavedCheckpoint): Promise<void>;
 }
 
 export const DEFAULT_BATCH_SIZE = 2_000;
