@@ -1,0 +1,200 @@
+import { Fold, incidentProjection, incidentReport, publicationsProjection, Rng, type EventType, type LedgerEvent, type Projection } from '@incident-ledger/core';
+import { collect } from '@incident-ledger/eventstore/contract';
+import { replayFolds, storeDigest, writesInOrder, type EventStore, type ReplayOptions } from '@incident-ledger/eventstore';
+import Database from 'better-sqlite3';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from './sqlite';
+
+const ZONE = 'Asia/Tokyo';
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'ledger-replay-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Random events over few keys (cases, charges, reclassifications and controls meet often), with a publication now and then. */
+function randomEvents(seed: number, n: number, from = 0): LedgerEvent[] {
+  const rng = new Rng(seed);
+  const t0 = Date.parse('2020-07-01T00:00:00+09:00');
+  return Array.from({ length: n }, (_, k) => {
+    const i = from + k;
+    const bankCode = rng.pick(['BANK-A', 'BANK-B', 'BANK-C', '十六銀行']);
+    const accountId = `a${rng.int(0, 30)}`;
+    const walletId = `w${rng.int(0, 30)}`;
+    const caseId = `c${rng.int(0, 12)}`;
+    const occurredAt = t0 + rng.int(0, 80) * 86_400_000 + rng.int(0, 86_399_999);
+    const pick = rng.int(0, 11);
+    const [type, data]: [EventType, object] =
+      pick < 4
+        ? ['ChargeExecuted', { walletId, bankCode, accountId, amountYen: rng.int(1, 99) * 1000 }]
+        : pick < 6
+          ? ['PurchaseMade', { walletId, amountYen: rng.int(1, 99) * 100, merchantCategory: rng.pick(['cigarettes', 'appliances']) }]
+          : pick === 6
+            ? ['CaseReported', { caseId, bankCode, accountId, status: rng.pick(['suspected', 'confirmed']) }]
+            : pick === 7
+              ? ['CaseReclassified', { caseId, status: rng.pick(['confirmed', 'excluded-own-use']), reason: 'r' }]
+              : pick === 8
+                ? ['BankAccountLinked', { walletId, bankCode, accountId, factors: ['pin'] }]
+                : pick === 9
+                  ? ['BankChargesStopped', { bankCode }]
+                  : pick === 10
+                    ? ['CompensationPaid', { caseId, amountYen: 500, paidBy: 'bank' }]
+                    : ['FiguresPublished', { publicationId: `p${i}`, source: 's', asOf: occurredAt, figures: [{ name: 'cases', value: 1, precision: 1, rounding: 'exact' }] }];
+    return { eventId: `ev-${seed}-${i}`, streamId: `s-${i % 13}`, type, occurredAt, recordedAt: occurredAt + rng.int(0, 3) * 86_400_000, data } as LedgerEvent;
+  });
+}
+
+async function reports(store: EventStore, asOfs: number[], options: ReplayOptions = {}, projection: Projection<unknown> = incidentProjection(ZONE)) {
+  const r = await replayFolds(store, [{ projection: publicationsProjection }, ...asOfs.map((asOf) => ({ projection, asOf }))], options);
+  const [publications, ...incidents] = r.folds;
+  return { ...r, publications: publications!.state, reports: incidents.map((f) => incidentReport(f.state as never)) };
+}
+
+/** What folding the store's events one by one gives: the reference. */
+async function plainReports(store: EventStore, asOfs: number[]) {
+  const events = await collect(store.readAll());
+  return {
+    publications: events.filter((e) => e.type === 'FiguresPublished'),
+    reports: asOfs.map((asOf) => incidentReport(new Fold(incidentProjection(ZONE), asOf).apply(events).state)),
+  };
+}
+
+async function storeWith(file: string, ...parts: LedgerEvent[][]): Promise<SqliteEventStore> {
+  const store = SqliteEventStore.open(join(dir, file));
+  for (const part of parts) await store.appendMany(writesInOrder(part));
+  return store;
+}
+
+describe('replay from SQLite columns', () => {
+  it.each([1, 2, 3])('equals folding the events one by one, as of any time (seed %i)', async (seed) => {
+    const events = randomEvents(seed, 3000);
+    // Appends of many sizes: blocks of one event, small ones, and big ones.
+    const store = await storeWith('a.sqlite', events.slice(0, 1), events.slice(1, 40), events.slice(40, 41), events.slice(41));
+    const rng = new Rng(seed);
+    const asOfs = [Number.POSITIVE_INFINITY, events[rng.int(0, 2999)]!.recordedAt, events[rng.int(0, 2999)]!.recordedAt];
+    const fast = await reports(store, asOfs, { checkpoints: 'off' });
+    expect(fast.keySpace).toBe('sqlite-keys');
+    expect(fast.read).toBe(3000);
+    const plain = await plainReports(store, asOfs);
+    expect(fast.reports).toEqual(plain.reports);
+    expect(fast.publications).toEqual(plain.publications);
+    await store.close();
+  });
+
+  it('reads columns from any position, mid-block included', async () => {
+    const store = await storeWith('b.sqlite', randomEvents(4, 500));
+    const rows: number[] = [];
+    for await (const b of store.columns.readColumns({ from: 123 })) rows.push(...b.position);
+    expect(rows).toEqual(Array.from({ length: 378 }, (_, i) => 123 + i));
+    await store.close();
+  });
+});
+
+describe('checkpoints', () => {
+  const save = { checkpointMinEvents: 0, checkpointShare: 0 };
+
+  it('a checkpoint plus the tail equals a full replay', async () => {
+    const events = randomEvents(5, 4000);
+    const store = await storeWith('c.sqlite', events.slice(0, 3000));
+    const asOfs = [Number.POSITIVE_INFINITY, events[2500]!.recordedAt];
+    expect((await reports(store, asOfs, save)).saved).toBe(3);
+    await store.appendMany(writesInOrder(events.slice(3000)));
+    const resumed = await reports(store, asOfs, { checkpoints: 'read' });
+    expect(resumed).toMatchObject({ resumed: 3, read: 1000, events: 4000 });
+    const full = await reports(store, asOfs, { checkpoints: 'off' });
+    expect(full.read).toBe(4000);
+    expect(resumed.reports).toEqual(full.reports);
+    expect(resumed.publications).toEqual(full.publications);
+    await store.close();
+  });
+
+  it('is not saved for a small tail unless asked, and a re-report of nothing new reads nothing', async () => {
+    const store = await storeWith('d.sqlite', randomEvents(6, 2000));
+    expect((await reports(store, [Number.POSITIVE_INFINITY])).saved).toBe(0); // under 100,000 events read
+    await reports(store, [Number.POSITIVE_INFINITY], save);
+    expect(await reports(store, [Number.POSITIVE_INFINITY])).toMatchObject({ resumed: 2, read: 0, saved: 0 });
+    await store.close();
+  });
+
+  it('a projection version bump forces a rebuild, and drops the old version', async () => {
+    const store = await storeWith('e.sqlite', randomEvents(7, 2000));
+    const v = incidentProjection(ZONE);
+    await reports(store, [Number.POSITIVE_INFINITY], save, v);
+    const bumped = { ...v, version: v.version + 1 };
+    const rebuilt = await reports(store, [Number.POSITIVE_INFINITY], save, bumped);
+    expect(rebuilt).toMatchObject({ resumed: 1, read: 2000 }); // only the publications resumed
+    const versions = store.connection.prepare("SELECT version FROM checkpoints WHERE projection = 'incident'").pluck().all();
+    expect(versions).toEqual([v.version + 1]);
+    expect(await reports(store, [Number.POSITIVE_INFINITY], {}, bumped)).toMatchObject({ resumed: 2, read: 0 });
+    await store.close();
+  });
+
+  it('is kept apart by time zone and as-of time', async () => {
+    const events = randomEvents(8, 2000);
+    const store = await storeWith('f.sqlite', events);
+    await reports(store, [Number.POSITIVE_INFINITY], save);
+    expect(await reports(store, [events[1000]!.recordedAt])).toMatchObject({ resumed: 1, read: 2000 });
+    expect(await reports(store, [Number.POSITIVE_INFINITY], {}, incidentProjection('Europe/London'))).toMatchObject({ resumed: 1, read: 2000 });
+    await store.close();
+  });
+
+  it('is never reused by a store whose history differs under it', async () => {
+    const a = await storeWith('g.sqlite', randomEvents(9, 2000));
+    await reports(a, [Number.POSITIVE_INFINITY], save);
+    await a.close();
+    // The same file's checkpoints over another history of the same length (a rebuilt store, a copied file).
+    const b = await storeWith('h.sqlite', randomEvents(10, 2000));
+    const attached = b.connection;
+    attached.exec(`ATTACH '${join(dir, 'g.sqlite')}' AS g; INSERT INTO checkpoints SELECT * FROM g.checkpoints; INSERT INTO checkpoint_sections SELECT * FROM g.checkpoint_sections; DETACH g`);
+    const r = await reports(b, [Number.POSITIVE_INFINITY], { checkpoints: 'read' });
+    expect(r).toMatchObject({ resumed: 0, read: 2000 });
+    expect(r.reports).toEqual((await plainReports(b, [Number.POSITIVE_INFINITY])).reports);
+    // And one whose blocks were rewritten under it.
+    copyFileSync(join(dir, 'g.sqlite'), join(dir, 'g2.sqlite'));
+    const c = SqliteEventStore.open(join(dir, 'g2.sqlite'));
+    c.connection.exec("UPDATE blocks SET history = 'x' WHERE last_position = (SELECT max(last_position) FROM blocks)");
+    expect(await reports(c, [Number.POSITIVE_INFINITY], { checkpoints: 'read' })).toMatchObject({ resumed: 0, read: 2000 });
+    await b.close();
+    await c.close();
+  });
+});
+
+describe('schema 1 files', () => {
+  const V1 = `
+    CREATE TABLE events (position INTEGER PRIMARY KEY, stream_id TEXT NOT NULL, revision INTEGER NOT NULL, event_id TEXT NOT NULL UNIQUE,
+      type TEXT NOT NULL, occurred_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL, data TEXT NOT NULL, hash TEXT NOT NULL, UNIQUE (stream_id, revision));
+    CREATE TABLE streams (stream_id TEXT PRIMARY KEY, revision INTEGER NOT NULL, hash TEXT NOT NULL);
+    PRAGMA user_version = 1;`;
+
+  it('are brought up to date on open: the same events, heads, digest and reports, and appends go on', async () => {
+    const events = randomEvents(12, 1500);
+    const reference = await storeWith('ref.sqlite', events.slice(0, 1000));
+    const v1 = new Database(join(dir, 'v1.sqlite'));
+    v1.exec(V1);
+    const insert = v1.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const e of await collect(reference.readAll())) {
+      insert.run(e.globalPosition, e.streamId, e.revision, e.eventId, e.type, e.occurredAt, e.recordedAt, JSON.stringify(e.data), e.hash);
+    }
+    for (const h of await reference.heads()) v1.prepare('INSERT INTO streams VALUES (?, ?, ?)').run(h.streamId, h.revision, h.hash);
+    v1.close();
+
+    const migrated = SqliteEventStore.open(join(dir, 'v1.sqlite'));
+    expect(migrated.connection.pragma('user_version', { simple: true })).toBe(2);
+    expect(await collect(migrated.readAll())).toEqual(await collect(reference.readAll()));
+    expect(storeDigest(await migrated.heads())).toBe(storeDigest(await reference.heads()));
+    for (const s of ['s-0', 's-5']) expect(await collect(migrated.readStream(s))).toEqual(await collect(reference.readStream(s)));
+    for (const store of [migrated, reference]) await store.appendMany(writesInOrder(events.slice(1000)));
+    const asOfs = [Number.POSITIVE_INFINITY, events[700]!.recordedAt];
+    expect((await reports(migrated, asOfs, { checkpoints: 'off' })).reports).toEqual((await reports(reference, asOfs, { checkpoints: 'off' })).reports);
+    expect(storeDigest(await migrated.heads())).toBe(storeDigest(await reference.heads()));
+    await migrated.close();
+    await reference.close();
+  });
+
+  it('refuses a file from a newer program, naming both versions', () => {
+    const db = new Database(join(dir, 'new.sqlite'));
+    db.pragma('user_version = 3');
+    db.close();
+    expect(() => SqliteEventStore.open(join(dir, 'new.sqlite'))).toThrow(/schema version 3 is newer than this program \(2\)/);
+  });
+});
