@@ -1,15 +1,14 @@
 import {
   figureTimes,
-  Fold,
   incidentProjection,
   incidentReport,
+  publicationsProjection,
   reconcile,
   type IncidentReport,
   type LedgerEvent,
-  type StoredEvent,
 } from '@incident-ledger/core';
 import type { Progress } from './progress';
-import { ChainVerifier, storeDigest, UnreadableEvent, writesInOrder, type ChainBreak, type EventStore } from '@incident-ledger/eventstore';
+import { ChainVerifier, replayFolds, storeDigest, UnreadableEvent, writesInOrder, type ChainBreak, type EventStore } from '@incident-ledger/eventstore';
 
 /** Application services: what the commands do, apart from how they print it. */
 
@@ -29,21 +28,17 @@ export async function importEvents(store: EventStore, events: readonly LedgerEve
 
 /**
  * One pass over the store feeds every fold: reports at several as-of cutoffs cost one read.
- * Publications are collected in the same pass.
+ * Publications are a fold of the same pass. Stores that keep columns are read in columns, and
+ * folds resume from the store's checkpoints where it has valid ones (replayFolds).
  */
 export async function replay(store: EventStore, zone: string, asOfs: readonly number[], progress?: Progress) {
-  const folds = asOfs.map((asOf) => new Fold(incidentProjection(zone), asOf));
-  const publications: LedgerEvent<'FiguresPublished'>[] = [];
-  let events = 0;
-  for await (const batch of store.readAll()) {
-    for (const fold of folds) fold.apply(batch);
-    for (const e of batch) if (e.type === 'FiguresPublished') publications.push(e as StoredEvent<'FiguresPublished'>);
-    events += batch.length;
-    progress?.tick(batch.length);
-  }
+  const incident = incidentProjection(zone);
+  const requests = [{ projection: publicationsProjection }, ...asOfs.map((asOf) => ({ projection: incident, asOf }))] as const;
+  const { folds, events } = await replayFolds(store, requests, { onBatch: (n) => progress?.tick(n) });
   progress?.finish();
-  const reports = new Map<number, IncidentReport>(folds.map((f) => [f.asOf, incidentReport(f.state)]));
-  return { reports, publications, events };
+  const [publications, ...incidents] = folds;
+  const reports = new Map<number, IncidentReport>(incidents.map((f) => [f.asOf, incidentReport(f.state)]));
+  return { reports, publications: publications.state, events };
 }
 
 export async function digestOf(store: EventStore): Promise<string> {
