@@ -1,0 +1,40 @@
+import type { EventDataMap, EventType, LedgerEvent } from '../events/types';
+import type { Command, CommandBody } from './commands';
+
+/**
+ * The command each recorded event answered: what was attempted, whatever the outcome. A recorded
+ * link, charge or purchase is an attempt whether it was executed or rejected, so replaying a
+ * history through the rules under other controls lets each attempt succeed or fail anew.
+ * Facts that are neither attempts nor controls (inquiries, publications, the announcement that
+ * compensation begins) stand for no command.
+ */
+const ATTEMPTED: { [T in EventType]?: (d: EventDataMap[T]) => CommandBody } = {
+  WalletOpened: (d) => ({ type: 'OpenWallet', walletId: d.walletId, openedBy: d.openedBy }),
+  BankAccountLinked: (d) => ({ type: 'LinkBankAccount', walletId: d.walletId, bankCode: d.bankCode, accountId: d.accountId, factors: d.factors }),
+  BankLinkRejected: (d) => ({ type: 'LinkBankAccount', walletId: d.walletId, bankCode: d.bankCode, accountId: d.accountId, factors: d.factors }),
+  ChargeExecuted: (d) => ({ type: 'Charge', walletId: d.walletId, bankCode: d.bankCode, accountId: d.accountId, amountYen: d.amountYen }),
+  ChargeRejected: (d) => ({ type: 'Charge', walletId: d.walletId, bankCode: d.bankCode, accountId: d.accountId, amountYen: d.amountYen }),
+  PurchaseMade: (d) => ({ type: 'Purchase', walletId: d.walletId, amountYen: d.amountYen, merchantCategory: d.merchantCategory }),
+  PurchaseRejected: (d) => ({ type: 'Purchase', walletId: d.walletId, amountYen: d.amountYen, merchantCategory: d.merchantCategory }),
+  WalletLocked: (d) => ({ type: 'LockWallet', walletId: d.walletId, reason: d.reason }),
+  NewLinkingSuspended: (d) => ({ type: 'SuspendLinking', reason: d.reason }),
+  NewLinkingResumed: (d) => ({ type: 'ResumeLinking', reason: d.reason }),
+  BankLinkPolicySet: (d) => ({ type: 'SetLinkPolicy', bankCode: d.bankCode, requiredFactors: d.requiredFactors }),
+  BankChargesStopped: (d) => ({ type: 'StopCharges', bankCode: d.bankCode }),
+  BankChargesResumed: (d) => ({ type: 'ResumeCharges', bankCode: d.bankCode }),
+  EkycRequired: (d) => ({ type: 'RequireEkyc', reason: d.reason }),
+  EkycCompleted: (d) => ({ type: 'CompleteEkyc', walletId: d.walletId }),
+  CaseReported: (d) => ({ type: 'ReportCase', caseId: d.caseId, bankCode: d.bankCode, accountId: d.accountId, status: d.status }),
+  CaseReclassified: (d) => ({ type: 'ReclassifyCase', caseId: d.caseId, status: d.status, reason: d.reason }),
+  CompensationPaid: (d) => ({ type: 'Compensate', caseId: d.caseId, amountYen: d.amountYen, paidBy: d.paidBy }),
+};
+
+/** Recorded events as the commands they answered, at the time each occurred, keyed by event id. */
+export function attemptsOf(events: readonly LedgerEvent[]): Command[] {
+  const out: Command[] = [];
+  for (const e of events) {
+    const toCommand = ATTEMPTED[e.type] as ((d: unknown) => CommandBody) | undefined;
+    if (toCommand) out.push({ ...toCommand(e.data), key: e.eventId, at: e.occurredAt } as Command);
+  }
+  return out;
+}

@@ -1,0 +1,121 @@
+import { nameUuid } from '../determinism/ids';
+import type { LedgerEvent } from '../events/types';
+import type { Command } from './commands';
+import { decide as rules, type Decide, type Rejection } from './decide';
+import { evolveLedger, ledgerRules, type LedgerState } from './state';
+
+export interface LedgerOptions {
+  /** Event ids are nameUuid(`${namespace}/${eventKey}`): the same run gives the same ids. */
+  namespace: string;
+  decide?: Decide;
+}
+
+/**
+ * Commands through the rules, one at a time, synchronously: decide, stamp, fold into the state.
+ * The events it keeps are in the order decided, which is the order recorded.
+ */
+export class Ledger {
+  readonly state: LedgerState = ledgerRules.init();
+  readonly events: LedgerEvent[] = [];
+  /** Each event's key (see eventKey), beside it. */
+  readonly keys: string[] = [];
+  /** Every rejection by rule, recorded as an event or not. */
+  readonly rejections = new Map<Rejection, number>();
+  commands = 0;
+  private readonly decide: Decide;
+
+  constructor(readonly options: LedgerOptions) {
+    this.decide = options.decide ?? rules;
+  }
+
+  /** Decides one command and returns the events it caused (a rejection event included). */
+  execute(command: Command): LedgerEvent[] {
+    this.commands++;
+    const decision = this.decide(this.state, command);
+    if (decision.rejected !== undefined) this.rejections.set(decision.rejected, (this.rejections.get(decision.rejected) ?? 0) + 1);
+    const out: LedgerEvent[] = [];
+    for (let i = 0; i < decision.events.length; i++) {
+      const draft = decision.events[i]!;
+      const key = eventKey(command, i);
+      const event = { eventId: nameUuid(`${this.options.namespace}/${key}`), streamId: draft.streamId, type: draft.type, occurredAt: command.at, recordedAt: command.at, data: draft.data } as LedgerEvent;
+      evolveLedger(this.state, event);
+      this.events.push(event);
+      this.keys.push(key);
+      out.push(event);
+    }
+    return out;
+  }
+}
+
+/** The key of the i-th event a command causes: scenario files written from a run use it, so their ids match. */
+export function eventKey(command: Command, i: number): string {
+  return i === 0 ? command.key : `${command.key}#${i}`;
+}
+
+/**
+ * Reacts to an event with commands to send later (or at the same instant, after what is already
+ * due then): victims reporting, operators locking, attackers trying again.
+ */
+export type Reaction = (event: LedgerEvent, ledger: Ledger) => readonly Command[];
+
+/**
+ * Runs commands in time order (ties in the order given) with reactions to the events they cause.
+ * Deterministic: the same commands and reactions give the same events.
+ */
+export function runCommands(commands: readonly Command[], options: LedgerOptions & { reactions?: readonly Reaction[] }): Ledger {
+  const ledger = new Ledger(options);
+  const agenda = new Agenda();
+  for (const c of commands) agenda.push(c);
+  const reactions = options.reactions ?? [];
+  for (let c = agenda.pop(); c !== undefined; c = agenda.pop()) {
+    for (const event of ledger.execute(c)) {
+      for (const react of reactions) {
+        for (const next of react(event, ledger)) {
+          if (next.at < c.at) throw new Error(`reaction to ${c.key} scheduled ${next.key} before it`);
+          agenda.push(next);
+        }
+      }
+    }
+  }
+  return ledger;
+}
+
+/** A binary min-heap of commands by (at, arrival): the run's clock never goes back. */
+class Agenda {
+  private readonly heap: { c: Command; seq: number }[] = [];
+  private seq = 0;
+
+  push(c: Command): void {
+    const h = this.heap;
+    h.push({ c, seq: this.seq++ });
+    for (let i = h.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if (!before(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  pop(): Command | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (top === undefined || last === undefined || h.length === 0) return top?.c;
+    h[0] = last;
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && before(h[l]!, h[m]!)) m = l;
+      if (r < h.length && before(h[r]!, h[m]!)) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+    return top.c;
+  }
+}
+
+function before(a: { c: Command; seq: number }, b: { c: Command; seq: number }): boolean {
+  return a.c.at < b.c.at || (a.c.at === b.c.at && a.seq < b.seq);
+}
