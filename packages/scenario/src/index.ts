@@ -1,2 +1,4 @@
 export * from './errors';
 export * from './scenario';
+export * from './simulation';
+export * from './write';

@@ -1,0 +1,358 @@
+import {
+  AUTH_POLICIES,
+  describe,
+  KNOWLEDGE_FACTORS,
+  parseInstant,
+  Rng,
+  SECOND_FACTORS,
+  ValidationError,
+  type AuthFactor,
+  type Command,
+  type EventDataMap,
+  type LedgerEvent,
+  type Reaction,
+} from '@incident-ledger/core';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Scenario } from './scenario';
+import { YamlFile } from './yaml-file';
+
+/**
+ * The attack generator of a scenario, described in its optional simulation.yaml: how many
+ * victims per bank, the attack pattern, amounts, when victims report and the operator locks,
+ * and the controls timeline. Each bank's auth policy is its `auth` in scenario.yaml.
+ */
+export interface Range {
+  min: number;
+  max: number;
+}
+
+export const CONTROLS = ['suspend-linking', 'resume-linking', 'stop-charges', 'resume-charges', 'require-ekyc'] as const;
+export type ControlKind = (typeof CONTROLS)[number];
+
+export interface Simulation {
+  file: string;
+  victims: { bankCode: string; count: number }[];
+  attack: {
+    waves: { from: number; to: number; percent: number }[];
+    linkAttempts: Range;
+    minutesBetweenAttempts: Range;
+    knowsCredentialsPercent: number;
+    hasSecondFactorPercent: number;
+    chargesPerAccount: Range;
+    chargeYen: Range & { step: number };
+    minutesBetweenCharges: Range;
+    spendPercent: Range;
+    minutesToSpend: Range;
+    merchants: string[];
+  };
+  reportAfterHours: Range;
+  lockAfterHours: Range;
+  controls: { at: number; control: ControlKind; bank?: string; reason: string }[];
+}
+
+export const SIMULATION_FILE = 'simulation.yaml';
+
+const TOP_KEYS = ['victims', 'attack', 'reportAfterHours', 'lockAfterHours', 'controls'];
+const ATTACK_KEYS = [
+  'waves',
+  'linkAttempts',
+  'minutesBetweenAttempts',
+  'knowsCredentialsPercent',
+  'hasSecondFactorPercent',
+  'chargesPerAccount',
+  'chargeYen',
+  'minutesBetweenCharges',
+  'spendPercent',
+  'minutesToSpend',
+  'merchants',
+];
+const CONTROL_KEYS = ['at', 'control', 'bank', 'reason'];
+
+/** Loads `<scenario-dir>/simulation.yaml`; undefined when the scenario has none. Problems are located ScenarioErrors. */
+export function loadSimulation(scenario: Scenario): Simulation | undefined {
+  const path = join(scenario.dir, SIMULATION_FILE);
+  if (!existsSync(path)) return undefined;
+  const r = new Reader(YamlFile.read(path, relative(process.cwd(), path) || path));
+  const banks = new Set(scenario.banks.map((b) => b.code));
+  r.mapping([], TOP_KEYS);
+
+  const victimsAt = ['victims'];
+  const victims = Object.keys(r.mapping(victimsAt)).map((bankCode) => {
+    if (!banks.has(bankCode)) throw r.yf.error([...victimsAt, bankCode], `unknown bank code ${describe(bankCode)}`, 'declare it under banks in scenario.yaml');
+    return { bankCode, count: r.int([...victimsAt, bankCode], 1) };
+  });
+  if (victims.length === 0) throw r.yf.error(victimsAt, 'names no bank', 'give each attacked bank its number of victims, e.g. BANK-A: 10');
+
+  r.mapping(['attack'], ATTACK_KEYS);
+  const at = (k: string) => ['attack', k];
+  const waves = r.list(at('waves')).map((_, i) => {
+    const p = [...at('waves'), i];
+    r.mapping(p, ['from', 'to', 'percent']);
+    const from = r.instant([...p, 'from']);
+    const to = r.instant([...p, 'to']);
+    if (to <= from) throw r.yf.error([...p, 'to'], 'must be after from');
+    return { from, to, percent: r.int([...p, 'percent'], 1, 100) };
+  });
+  if (waves.length === 0) throw r.yf.error(at('waves'), 'lists no wave', 'give at least one { from, to, percent: 100 }');
+  const percents = waves.reduce((n, w) => n + w.percent, 0);
+  if (percents !== 100) throw r.yf.error(at('waves'), `percents add up to ${percents}, not 100`);
+  const chargeYen = { ...r.range(at('chargeYen'), 1, ['step']), step: r.int([...at('chargeYen'), 'step'], 1) };
+  const merchants = r.list(at('merchants')).map((_, i) => r.text([...at('merchants'), i]));
+  if (merchants.length === 0) throw r.yf.error(at('merchants'), 'lists no merchant category');
+
+  const controls = r.list(['controls']).map((_, i) => {
+    const p = ['controls', i];
+    const m = r.mapping(p, CONTROL_KEYS);
+    const control = r.text([...p, 'control']);
+    if (!(CONTROLS as readonly string[]).includes(control)) throw r.yf.error([...p, 'control'], `must be one of ${CONTROLS.join(', ')}; got ${describe(control)}`);
+    const needsBank = control === 'stop-charges' || control === 'resume-charges';
+    if (needsBank !== (m.bank !== undefined)) throw r.yf.error([...p, needsBank ? 'control' : 'bank'], needsBank ? `${control} needs bank:` : `${control} applies to every bank: remove bank:`);
+    const bank = needsBank ? r.text([...p, 'bank']) : undefined;
+    if (bank !== undefined && !banks.has(bank)) throw r.yf.error([...p, 'bank'], `unknown bank code ${describe(bank)}`, 'declare it under banks in scenario.yaml');
+    return { at: r.instant([...p, 'at']), control: control as ControlKind, ...(bank !== undefined && { bank }), reason: m.reason === undefined ? control : r.text([...p, 'reason']) };
+  });
+
+  return {
+    file: r.yf.file,
+    victims,
+    attack: {
+      waves,
+      linkAttempts: r.range(at('linkAttempts'), 1),
+      minutesBetweenAttempts: r.range(at('minutesBetweenAttempts'), 0),
+      knowsCredentialsPercent: r.int(at('knowsCredentialsPercent'), 0, 100),
+      hasSecondFactorPercent: r.int(at('hasSecondFactorPercent'), 0, 100),
+      chargesPerAccount: r.range(at('chargesPerAccount'), 1),
+      chargeYen,
+      minutesBetweenCharges: r.range(at('minutesBetweenCharges'), 0),
+      spendPercent: r.range(at('spendPercent'), 0, [], 100),
+      minutesToSpend: r.range(at('minutesToSpend'), 0),
+      merchants,
+    },
+    reportAfterHours: r.range(['reportAfterHours'], 0),
+    lockAfterHours: r.range(['lockAfterHours'], 0),
+    controls,
+  };
+}
+
+/** Reads values from a YAML file by path; every problem is an error located at that path. */
+class Reader {
+  private readonly root: unknown;
+  constructor(readonly yf: YamlFile) {
+    this.root = yf.toJS();
+  }
+
+  private get(path: (string | number)[]): unknown {
+    let v: unknown = this.root;
+    for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined;
+    return v;
+  }
+
+  mapping(path: (string | number)[], keys?: readonly string[]): Record<string, unknown> {
+    const v = this.get(path);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw this.yf.error(path, v === undefined ? 'is required' : `must be a mapping, got ${describe(v)}`);
+    const unknown = keys === undefined ? undefined : Object.keys(v).find((k) => !keys.includes(k));
+    if (unknown !== undefined) throw this.yf.error([...path, unknown], 'unknown key', `expected one of: ${keys!.join(', ')}`);
+    return v as Record<string, unknown>;
+  }
+
+  list(path: (string | number)[]): unknown[] {
+    const v = this.get(path);
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) throw this.yf.error(path, `must be a list, got ${describe(v)}`);
+    return v;
+  }
+
+  text(path: (string | number)[]): string {
+    const v = this.get(path);
+    if (typeof v !== 'string' || v.trim() === '') throw this.yf.error(path, v === undefined ? 'is required' : `must be non-empty text, got ${describe(v)}`);
+    return v;
+  }
+
+  int(path: (string | number)[], min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const v = this.get(path);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+      throw this.yf.error(path, v === undefined ? 'is required' : `must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}, got ${describe(v)}`);
+    }
+    return v;
+  }
+
+  /** `{ min, max }` with min <= max; `extra` keys are allowed beside them (read by the caller). */
+  range(path: (string | number)[], floor: number, extra: readonly string[] = [], ceiling?: number): Range {
+    this.mapping(path, ['min', 'max', ...extra]);
+    const min = this.int([...path, 'min'], floor, ceiling);
+    const max = this.int([...path, 'max'], min, ceiling);
+    return { min, max };
+  }
+
+  instant(path: (string | number)[]): number {
+    try {
+      return parseInstant(this.get(path), path);
+    } catch (e) {
+      if (e instanceof ValidationError) throw this.yf.error(path, e.problem, e.hint);
+      throw e;
+    }
+  }
+}
+
+/** What a simulation runs: the commands known in advance, and the reactions that send the rest. */
+export interface AttackPlan {
+  /** Event ids are nameUuid(`${namespace}/${key}`): the same scenario and seed give the same ids. */
+  namespace: string;
+  commands: Command[];
+  /** Fresh reactions for one run: attackers, victims and the operator, each following its plan. */
+  reactions(): Reaction[];
+  victims: number;
+}
+
+interface VictimPlan {
+  key: string;
+  walletId: string;
+  bankCode: string;
+  accountId: string;
+  caseId: string;
+  attempts: { afterMinutes: number; factors: AuthFactor[] }[];
+  charges: { afterMinutes: number; amountYen: number; spendYen: number; spendAfterMinutes: number; merchantCategory: string }[];
+  reportAfterHours: number;
+  lockAfterHours: number;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/**
+ * The seeded attack generator. Everything random is drawn up front, victim by victim, in a fixed
+ * order, so the same seed gives the same intentions whatever the controls make of them: under
+ * other controls (what-if) the same attackers try the same things. The run itself follows the
+ * outcomes: an attacker retries a refused link while attempts remain, charges only a linked
+ * account and stops at the first refused charge; a victim reports after the first charge; the
+ * operator locks the wallet after the report. Targeted, not mass: a few attempts per victim.
+ */
+export function planAttacks(scenario: Scenario, sim: Simulation, seed: number): AttackPlan {
+  const rng = new Rng(seed);
+  const a = sim.attack;
+  const draw = (r: Range) => rng.int(r.min, r.max);
+  const chance = (percent: number) => rng.int(1, 100) <= percent;
+  const start = Math.min(...a.waves.map((w) => w.from));
+  const commands: Command[] = scenario.banks.map((b) => ({
+    type: 'SetLinkPolicy',
+    key: `policy/${b.code}`,
+    at: start,
+    bankCode: b.code,
+    requiredFactors: [...AUTH_POLICIES[b.auth]],
+  }));
+  sim.controls.forEach((c, i) => commands.push(controlCommand(c, `control-${i + 1}`)));
+
+  const victims: VictimPlan[] = [];
+  for (const { bankCode, count } of sim.victims) {
+    for (let v = 0; v < count; v++) {
+      const n = String(victims.length + 1).padStart(4, '0');
+      let pick = rng.int(1, 100);
+      const wave = a.waves.find((w) => (pick -= w.percent) <= 0)!;
+      const openedAt = wave.from + rng.int(0, Math.floor((wave.to - wave.from) / MINUTE) - 1) * MINUTE;
+      const attempts = Array.from({ length: draw(a.linkAttempts) }, () => {
+        const known = chance(a.knowsCredentialsPercent) ? [...KNOWLEDGE_FACTORS] : dropOne([...KNOWLEDGE_FACTORS], rng);
+        return { afterMinutes: draw(a.minutesBetweenAttempts), factors: chance(a.hasSecondFactorPercent) ? [...known, rng.pick(SECOND_FACTORS)] : known };
+      });
+      const charges = Array.from({ length: draw(a.chargesPerAccount) }, () => {
+        const amountYen = a.chargeYen.min + a.chargeYen.step * rng.int(0, Math.floor((a.chargeYen.max - a.chargeYen.min) / a.chargeYen.step));
+        return {
+          afterMinutes: draw(a.minutesBetweenCharges),
+          amountYen,
+          // Most of each charge is spent soon after, to the hundred yen.
+          spendYen: Math.floor((amountYen * draw(a.spendPercent)) / 100 / 100) * 100,
+          spendAfterMinutes: draw(a.minutesToSpend),
+          merchantCategory: rng.pick(a.merchants),
+        };
+      });
+      const plan = {
+        key: `V${n}`,
+        walletId: `sim-W${n}`,
+        bankCode,
+        accountId: `sim-ACC-${n}`,
+        caseId: `sim-C${n}`,
+        attempts,
+        charges,
+        reportAfterHours: draw(sim.reportAfterHours),
+        lockAfterHours: draw(sim.lockAfterHours),
+      };
+      victims.push(plan);
+      commands.push({ type: 'OpenWallet', key: `${plan.key}/open`, at: openedAt, walletId: plan.walletId, openedBy: 'third-party' });
+    }
+  }
+  return { namespace: `${scenario.id}/simulation/seed-${seed}`, commands, reactions: () => [followPlans(victims)], victims: victims.length };
+}
+
+function dropOne(factors: AuthFactor[], rng: Rng): AuthFactor[] {
+  const wrong = rng.int(0, factors.length - 1);
+  return factors.filter((_, i) => i !== wrong);
+}
+
+function controlCommand(c: Simulation['controls'][number], key: string): Command {
+  const base = { key, at: c.at };
+  switch (c.control) {
+    case 'suspend-linking':
+      return { ...base, type: 'SuspendLinking', reason: c.reason };
+    case 'resume-linking':
+      return { ...base, type: 'ResumeLinking', reason: c.reason };
+    case 'stop-charges':
+      return { ...base, type: 'StopCharges', bankCode: c.bank! };
+    case 'resume-charges':
+      return { ...base, type: 'ResumeCharges', bankCode: c.bank! };
+    case 'require-ekyc':
+      return { ...base, type: 'RequireEkyc', reason: c.reason };
+  }
+}
+
+/** Attackers, victims and the operator, each acting on what happened to its own wallet or case. */
+function followPlans(victims: readonly VictimPlan[]): Reaction {
+  const byWallet = new Map(victims.map((v) => [v.walletId, v]));
+  const byCase = new Map(victims.map((v) => [v.caseId, v]));
+  const attemptsMade = new Map<string, number>();
+  const chargesMade = new Map<string, number>();
+  return (e: LedgerEvent) => {
+    const t = e.occurredAt;
+    const data = e.data as Partial<EventDataMap['ChargeExecuted'] & EventDataMap['CaseReported']>;
+    const v = e.type === 'CaseReported' ? byCase.get(data.caseId!) : byWallet.get(data.walletId!);
+    if (v === undefined) return [];
+    const linkAttempt = (i: number): Command[] => {
+      const attempt = v.attempts[i];
+      if (attempt === undefined) return [];
+      attemptsMade.set(v.walletId, i + 1);
+      const { walletId, bankCode, accountId } = v;
+      return [{ type: 'LinkBankAccount', key: `${v.key}/link-${i + 1}`, at: t + attempt.afterMinutes * MINUTE, walletId, bankCode, accountId, factors: attempt.factors }];
+    };
+    const charge = (i: number): Command[] => {
+      const c = v.charges[i];
+      if (c === undefined) return [];
+      const { walletId, bankCode, accountId } = v;
+      return [{ type: 'Charge', key: `${v.key}/charge-${i + 1}`, at: t + c.afterMinutes * MINUTE, walletId, bankCode, accountId, amountYen: c.amountYen }];
+    };
+    switch (e.type) {
+      case 'WalletOpened':
+        return linkAttempt(0);
+      case 'BankLinkRejected':
+        return linkAttempt(attemptsMade.get(v.walletId) ?? 0);
+      case 'BankAccountLinked':
+        return charge(0);
+      case 'ChargeExecuted': {
+        const i = chargesMade.get(v.walletId) ?? 0;
+        chargesMade.set(v.walletId, i + 1);
+        const c = v.charges[i];
+        if (c === undefined) return [];
+        const out: Command[] = charge(i + 1);
+        if (c.spendYen > 0) {
+          out.push({ type: 'Purchase', key: `${v.key}/purchase-${i + 1}`, at: t + c.spendAfterMinutes * MINUTE, walletId: v.walletId, amountYen: c.spendYen, merchantCategory: c.merchantCategory });
+        }
+        if (i === 0) {
+          out.push({ type: 'ReportCase', key: `${v.key}/report`, at: t + v.reportAfterHours * HOUR, caseId: v.caseId, bankCode: v.bankCode, accountId: v.accountId, status: 'confirmed' });
+        }
+        return out;
+      }
+      case 'CaseReported':
+        return [{ type: 'LockWallet', key: `${v.key}/lock`, at: t + v.lockAfterHours * HOUR, walletId: v.walletId, reason: 'suspected unauthorized use' }];
+      default:
+        return [];
+    }
+  };
+}
