@@ -1,0 +1,168 @@
+import { AUTH_FACTORS, AUTH_POLICIES, CASE_STATUSES, type AuthFactor, type Command, type CommandBody } from '@incident-ledger/core';
+import fc from 'fast-check';
+
+/**
+ * Attack sequences: commands against the ledger, with realistic values (the 2020 pattern: open a
+ * wallet, link a victim's account with number, PIN, name and birth date, charge, spend) and
+ * hostile ones (unknown wallets and banks, look-alike and non-ASCII ids, zero and enormous
+ * amounts, wrong or duplicated factors, controls at any moment, many commands at one instant,
+ * zones with odd offsets and daylight saving). Ids come from small pools so commands collide.
+ */
+export interface AttackSequence {
+  zone: string;
+  /** Epoch ms of the first step. */
+  start: number;
+  steps: Step[];
+}
+export interface Step {
+  /** Minutes after the previous step (0: the same instant). */
+  afterMinutes: number;
+  command: CommandBody;
+}
+
+export const WALLETS = ['W1', 'W2', 'W3', 'w1', '口座-1', '🦊'] as const;
+export const BANKS = ['BANK-A', 'BANK-B', 'BANK-S', '十六銀行'] as const;
+const ACCOUNTS = ['ACC-1', 'ACC-2', '0001'];
+const CASES = ['C1', 'C2', 'C3'];
+const MERCHANTS = ['convenience-store:cigarettes', 'mass-retailer:appliances', 'x'];
+/** Zones with whole-hour, 30- and 45-minute offsets, and with and without daylight saving. */
+export const ZONES = ['Asia/Tokyo', 'UTC', 'America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Pacific/Chatham'] as const;
+/** Instants just before daylight-saving changes in those zones, so days of 23 and 25 hours occur. */
+const NEAR_TRANSITIONS = ['2020-03-08T05:00:00Z', '2020-10-25T00:00:00Z', '2020-04-04T14:00:00Z', '2020-09-26T13:00:00Z', '2020-11-01T04:30:00Z'].map(Date.parse);
+const MINUTE = 60_000;
+
+const wallet = fc.constantFrom(...WALLETS);
+const bank = fc.constantFrom(...BANKS);
+const accountId = fc.constantFrom(...ACCOUNTS);
+const caseId = fc.constantFrom(...CASES);
+const reason = fc.constantFrom('suspected unauthorized use', '');
+
+const amount = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: 1, max: 500 }).map((k) => k * 1_000) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 999 }) },
+  { weight: 1, arbitrary: fc.constantFrom(0, 1, 1e12, Number.MAX_SAFE_INTEGER) },
+);
+
+const factors: fc.Arbitrary<AuthFactor[]> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant<AuthFactor[]>([...AUTH_POLICIES.weak]) },
+  { weight: 2, arbitrary: fc.constantFrom<AuthFactor[]>([...AUTH_POLICIES.weak, 'otp'], [...AUTH_POLICIES.weak, 'ekyc']) },
+  { weight: 2, arbitrary: fc.subarray([...AUTH_FACTORS]) },
+  { weight: 1, arbitrary: fc.array(fc.constantFrom(...AUTH_FACTORS), { maxLength: 8 }) },
+);
+const policy: fc.Arbitrary<AuthFactor[]> = fc.oneof(
+  fc.constant<AuthFactor[]>([...AUTH_POLICIES.weak]),
+  fc.constant<AuthFactor[]>([...AUTH_POLICIES.strong]),
+  fc.constantFrom<AuthFactor[]>([...AUTH_POLICIES.weak, 'otp'], []),
+);
+
+export const commandBody: fc.Arbitrary<CommandBody> = fc.oneof(
+  { weight: 16, arbitrary: fc.record({ type: fc.constant('Charge' as const), walletId: wallet, bankCode: bank, accountId, amountYen: amount }) },
+  { weight: 10, arbitrary: fc.record({ type: fc.constant('Purchase' as const), walletId: wallet, amountYen: amount, merchantCategory: fc.constantFrom(...MERCHANTS) }) },
+  { weight: 12, arbitrary: fc.record({ type: fc.constant('LinkBankAccount' as const), walletId: wallet, bankCode: bank, accountId, factors }) },
+  { weight: 8, arbitrary: fc.record({ type: fc.constant('OpenWallet' as const), walletId: wallet, openedBy: fc.constantFrom('holder' as const, 'third-party' as const) }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('LockWallet' as const), walletId: wallet, reason }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('SuspendLinking' as const), reason }) },
+  { weight: 3, arbitrary: fc.record({ type: fc.constant('ResumeLinking' as const), reason }) },
+  { weight: 4, arbitrary: fc.record({ type: fc.constant('SetLinkPolicy' as const), bankCode: bank, requiredFactors: policy }) },
+  { weight: 5, arbitrary: fc.record({ type: fc.constant('StopCharges' as const), bankCode: bank }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('ResumeCharges' as const), bankCode: bank }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('RequireEkyc' as const), reason }) },
+  { weight: 3, arbitrary: fc.record({ type: fc.constant('CompleteEkyc' as const), walletId: wallet }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ type: fc.constant('ReportCase' as const), caseId, bankCode: bank, accountId, status: fc.constantFrom('suspected' as const, 'confirmed' as const) }),
+  },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('ReclassifyCase' as const), caseId, status: fc.constantFrom(...CASE_STATUSES), reason }) },
+  { weight: 3, arbitrary: fc.record({ type: fc.constant('Compensate' as const), caseId, amountYen: amount, paidBy: fc.constantFrom('operator' as const, 'bank' as const) }) },
+);
+
+const afterMinutes = fc.oneof(
+  { weight: 2, arbitrary: fc.constant(0) },
+  { weight: 4, arbitrary: fc.integer({ min: 1, max: 60 }) },
+  { weight: 3, arbitrary: fc.integer({ min: 60, max: 3 * 1_440 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 1_440, max: 90 * 1_440 }) },
+);
+
+const start = fc.oneof(
+  fc.integer({ min: Date.parse('2019-01-01T00:00:00Z') / MINUTE, max: Date.parse('2021-12-31T00:00:00Z') / MINUTE }).map((m) => m * MINUTE),
+  fc.constantFrom(...NEAR_TRANSITIONS),
+);
+
+/** A control the operator or a bank may bring in while an attack is under way. */
+type Interruption = 'StopCharges' | 'LockWallet' | 'RequireEkyc' | 'CompleteEkyc' | 'SuspendLinking';
+const interruption = fc.option(fc.constantFrom<Interruption>('StopCharges', 'LockWallet', 'RequireEkyc', 'CompleteEkyc', 'SuspendLinking'), { freq: 2 });
+
+/**
+ * The 2020 pattern in one go: open a wallet, link an account, charge it, spend; often with a
+ * control arriving between the charges, as the operator and the banks reacted mid-attack.
+ */
+const attackBurst: fc.Arbitrary<Step[]> = fc
+  .record({
+    walletId: wallet,
+    bankCode: bank,
+    accountId,
+    factors,
+    charges: fc.array(amount, { minLength: 1, maxLength: 4 }),
+    interruption,
+    spendYen: amount,
+    merchantCategory: fc.constantFrom(...MERCHANTS),
+    gaps: fc.array(afterMinutes, { minLength: 8, maxLength: 8 }),
+  })
+  .map(({ walletId, bankCode, accountId, factors, charges, interruption, spendYen, merchantCategory, gaps }) => {
+    const control = ((): CommandBody[] => {
+      switch (interruption) {
+        case 'StopCharges':
+          return [{ type: 'StopCharges', bankCode }];
+        case 'LockWallet':
+          return [{ type: 'LockWallet', walletId, reason: 'suspected unauthorized use' }];
+        case 'RequireEkyc':
+          return [{ type: 'RequireEkyc', reason: 'eKYC before new charges' }];
+        case 'CompleteEkyc':
+          return [{ type: 'CompleteEkyc', walletId }];
+        case 'SuspendLinking':
+          return [{ type: 'SuspendLinking', reason: 'unauthorized linking' }];
+        case null:
+          return [];
+      }
+    })();
+    const charge = (amountYen: number): CommandBody => ({ type: 'Charge', walletId, bankCode, accountId, amountYen });
+    const commands: CommandBody[] = [
+      { type: 'OpenWallet', walletId, openedBy: 'third-party' },
+      { type: 'LinkBankAccount', walletId, bankCode, accountId, factors },
+      charge(charges[0]!),
+      ...control,
+      ...charges.slice(1).map(charge),
+      { type: 'Purchase', walletId, amountYen: spendYen, merchantCategory },
+    ];
+    return commands.map((command, i) => ({ afterMinutes: gaps[i] ?? 0, command }));
+  });
+
+/**
+ * Sequences of single commands and attack bursts, cut to `maxCommands`. With `minCommands` equal
+ * to it, every sequence has exactly that many commands (the benchmark's 50).
+ */
+export function attackSequence(options: { minCommands?: number; maxCommands?: number } = {}): fc.Arbitrary<AttackSequence> {
+  const { minCommands = 0, maxCommands = 50 } = options;
+  const step = fc.record({ afterMinutes, command: commandBody }).map((s) => [s]);
+  return fc.record({
+    zone: fc.constantFrom(...ZONES),
+    start,
+    steps: fc
+      .array(fc.oneof({ weight: 2, arbitrary: step }, { weight: 1, arbitrary: attackBurst }), { minLength: minCommands, maxLength: maxCommands })
+      .map((chunks) => chunks.flat().slice(0, maxCommands)),
+  });
+}
+
+/** `count` sequences from `seed`, outside a property run (benchmarks). */
+export function sampleSequences(count: number, seed: number, options?: Parameters<typeof attackSequence>[0]): AttackSequence[] {
+  return fc.sample(attackSequence(options), { numRuns: count, seed });
+}
+
+/** The sequence's commands with their times and keys: key n/Type for the n-th step. */
+export function commandsOf(seq: AttackSequence): Command[] {
+  let at = seq.start;
+  return seq.steps.map((s, i) => {
+    at += s.afterMinutes * MINUTE;
+    return { ...s.command, key: `${i + 1}/${s.command.type}`, at } as Command;
+  });
+}
