@@ -101,7 +101,11 @@ export function generate(seed: number): { cases: Ev[]; controls: Ev[]; inquiries
     const walletId = `W${pad(i)}`;
     const accountId = `ACC-${pad(i)}`;
     const stream = `wallet-${walletId}`;
-    const linkedAt = i === postStop ? at('2020-09-05T00:00:00').plus({ minutes: rng.int(0, 4000) }) : start.minus({ minutes: rng.int(5, 2000) });
+    // Charges end an hour before the report, and (but for the post-stop case) before linking stopped.
+    const end = (i === postStop ? reported : DateTime.min(reported, C.linkingSuspendedAt)).minus({ hours: 1 });
+    let t = DateTime.min(start, end.minus({ minutes: charges.length * 3000 }));
+    // The wallet is opened and linked before its first charge: the ledger's rules refuse a charge from an unlinked account.
+    const linkedAt = i === postStop ? at('2020-09-05T00:00:00').plus({ minutes: rng.int(0, 4000) }) : t.minus({ minutes: rng.int(5, 2000) });
     cases.push({ key: `${c}/open`, type: 'WalletOpened', stream, occurredAt: linkedAt.minus({ minutes: rng.int(1, 30) }), data: { walletId, openedBy: 'third-party' } });
     cases.push({
       key: `${c}/link`,
@@ -110,9 +114,6 @@ export function generate(seed: number): { cases: Ev[]; controls: Ev[]; inquiries
       occurredAt: linkedAt,
       data: { walletId, bankCode, accountId, factors: ['account-number', 'pin', 'name', 'birth-date'] },
     });
-    // Charges end an hour before the report, and (but for the post-stop case) before linking stopped.
-    const end = (i === postStop ? reported : DateTime.min(reported, C.linkingSuspendedAt)).minus({ hours: 1 });
-    let t = DateTime.min(start, end.minus({ minutes: charges.length * 3000 }));
     let charged = 0;
     charges.forEach((amountYen, k) => {
       cases.push({ key: `${c}/charge-${k + 1}`, type: 'ChargeExecuted', stream, occurredAt: t, data: { walletId, bankCode, accountId, amountYen } });
