@@ -1,4 +1,5 @@
 import {
+  attemptsOf,
   AUTH_POLICIES,
   describe,
   KNOWLEDGE_FACTORS,
@@ -233,14 +234,7 @@ export function planAttacks(scenario: Scenario, sim: Simulation, seed: number): 
   const a = sim.attack;
   const draw = (r: Range) => rng.int(r.min, r.max);
   const chance = (percent: number) => rng.int(1, 100) <= percent;
-  const start = Math.min(...a.waves.map((w) => w.from));
-  const commands: Command[] = scenario.banks.map((b) => ({
-    type: 'SetLinkPolicy',
-    key: `policy/${b.code}`,
-    at: start,
-    bankCode: b.code,
-    requiredFactors: [...AUTH_POLICIES[b.auth]],
-  }));
+  const commands = bankPolicies(scenario, Math.min(...a.waves.map((w) => w.from)));
   sim.controls.forEach((c, i) => commands.push(controlCommand(c, `control-${i + 1}`)));
 
   const victims: VictimPlan[] = [];
@@ -281,6 +275,20 @@ export function planAttacks(scenario: Scenario, sim: Simulation, seed: number): 
     }
   }
   return { namespace: `${scenario.id}/simulation/seed-${seed}`, commands, reactions: () => [followPlans(victims)], victims: victims.length };
+}
+
+/** Each declared bank's auth policy (scenario.yaml), set at `at`: what the rules start from. */
+export function bankPolicies(scenario: Scenario, at: number): Command[] {
+  return scenario.banks.map((b) => ({ type: 'SetLinkPolicy', key: `policy/${b.code}`, at, bankCode: b.code, requiredFactors: [...AUTH_POLICIES[b.auth]] }));
+}
+
+/**
+ * The attacks a scenario records, as commands: its banks' policies, then every recorded attempt,
+ * control, report and lock (core's attemptsOf), each at the time it occurred.
+ */
+export function recordedAttempts(scenario: Scenario): Command[] {
+  const attempts = attemptsOf(scenario.events);
+  return [...bankPolicies(scenario, attempts.reduce((t, c) => Math.min(t, c.at), Number.POSITIVE_INFINITY)), ...attempts];
 }
 
 function dropOne(factors: AuthFactor[], rng: Rng): AuthFactor[] {
