@@ -1,106 +1,354 @@
 /**
- * Replay benchmark (first cut; the national-scale harness is a later issue).
+ * The benchmark harness.
  *
- *   pnpm bench [--events N] [--out FILE]
+ *   pnpm bench [--events N] [--pg URL] [--out FILE] [--keep DIR]
  *
- * Builds a deterministic workload of N events (default 200,000) in a temporary SQLite store,
- * then measures in one run, on the same rows: the raw limits (reading the rows without decoding;
- * reading and JSON.parse), and the project's full replay into the incident projection. Prints
- * events/s and each figure's ratio to its raw limit, and writes them as JSON.
+ * Generates the deterministic national-scale workload (scripts/bench-workload.ts; default 10
+ * million events, plus 1% more for the re-report) and measures in one run, on the same data:
+ * - raw limits: SQLite read of the rows without decoding, JSON.parse of their payloads, both
+ *   together, SQLite INSERT of the same rows into a table with only its primary key (and, on the
+ *   first million rows, with a unique (stream, revision) index); with PostgreSQL, COPY in and a
+ *   keyset read + parse out;
+ * - the project: append into SQLite (and PostgreSQL), full replay into every projection of a report
+ *   (incident + publications), checkpoint save, append of 1% more, re-report from the checkpoint
+ *   (checked equal to a full replay), peak RSS of each phase, and the docomo scenario end to end.
+ * Each phase runs in its own process, so its peak RSS (VmHWM) is its own. Prints a table of
+ * events/s with ratios to the matching raw limit and the targets, and writes it all as JSON.
+ * PostgreSQL runs when --pg or INCIDENT_LEDGER_PG_URL names a database (in a throwaway schema).
  */
-import { Fold, incidentProjection, nameUuid, Rng, type LedgerEvent } from '@incident-ledger/core';
-import { writesInOrder } from '@incident-ledger/eventstore';
-import { SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { incidentProjection, incidentReport, publicationsProjection, type LedgerEvent } from '@incident-ledger/core';
+import { replayFolds, saveCheckpoints, writesInOrder, type EventStore } from '@incident-ledger/eventstore';
+import { Database, SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { workload } from './bench-workload';
+
+const ZONE = 'Asia/Tokyo';
+/** Rows the raw insert limit with a unique (stream, revision) index is measured on: at 10M it alone would take minutes. */
+const UNIQUE_INSERT_ROWS = 1_000_000;
 
 const { values } = parseArgs({
-  options: { events: { type: 'string', default: '200000' }, out: { type: 'string', default: 'bench-results/bench.json' }, help: { type: 'boolean', short: 'h' } },
+  options: {
+    events: { type: 'string', default: '10000000' },
+    pg: { type: 'string' },
+    out: { type: 'string', default: 'bench-results/bench.json' },
+    keep: { type: 'string' },
+    /** Events per appendMany: a bulk import in transactions of this size. */
+    'append-chunk': { type: 'string', default: '100000' },
+    phase: { type: 'string' },
+    dir: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
 });
 if (values.help) {
-  console.log('usage: pnpm bench [--events N] [--out FILE]\nMeasures replay from SQLite against raw read limits measured in the same run.');
+  console.log(
+    'usage: pnpm bench [--events N] [--pg URL] [--out FILE] [--keep DIR] [--append-chunk N]\n' +
+      'Measures append, replay, re-report and raw limits on a generated workload of N events (default 10,000,000).\n' +
+      'PostgreSQL is measured when --pg or INCIDENT_LEDGER_PG_URL names a database. --keep DIR keeps the stores there.',
+  );
   process.exit(0);
 }
 const N = Number(values.events);
-if (!Number.isSafeInteger(N) || N < 1000) {
-  console.error(`--events must be a whole number of at least 1000, got ${values.events}`);
+if (!Number.isSafeInteger(N) || N < 10_000) {
+  console.error(`--events must be a whole number of at least 10000, got ${values.events}`);
   process.exit(2);
 }
+const EXTRA = Math.round(N / 100);
+const APPEND_CHUNK = Number(values['append-chunk']);
 
-function workload(n: number): LedgerEvent[] {
-  const rng = new Rng(42);
-  const start = Date.parse('2020-01-01T00:00:00+09:00');
-  const events: LedgerEvent[] = [];
-  for (let i = 0; events.length < n; i++) {
-    const bankCode = `BANK-${(i % 30).toString().padStart(2, '0')}`;
-    const accountId = `acc-${i}`;
-    const t = start + rng.int(0, 400) * 86_400_000 + rng.int(0, 86_399_999);
-    const base = { streamId: `wallet-${i}`, occurredAt: t, recordedAt: t };
-    events.push({ ...base, eventId: nameUuid(`bench/${i}/charge`), type: 'ChargeExecuted', data: { walletId: `w${i}`, bankCode, accountId, amountYen: rng.int(1, 300) * 1000 } });
-    if (i % 3 === 0) {
-      events.push({ ...base, streamId: `case-${i}`, recordedAt: t + 86_400_000, eventId: nameUuid(`bench/${i}/report`), type: 'CaseReported', data: { caseId: `c${i}`, bankCode, accountId, status: 'confirmed' } });
-    }
-  }
-  return events.slice(0, n).sort((a, b) => a.recordedAt - b.recordedAt);
+// ---------------------------------------------------------------------------------------------
+// Phases: each runs in a child process and prints one RESULT line of JSON.
+
+type Result = Record<string, number | string | boolean>;
+const seconds = (t0: number) => (performance.now() - t0) / 1000;
+const rate = (n: number, s: number) => Math.round(n / s);
+
+function peakRssMiB(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : Math.round(process.memoryUsage().rss / 2 ** 20);
 }
 
-function time(label: string, f: () => number): { label: string; eventsPerSecond: number } {
-  const t0 = process.hrtime.bigint();
-  const n = f();
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { label, eventsPerSecond: Math.round(n / s) };
+const phases: Record<string, (dir: string) => Promise<Result>> = {
+  /** Generates the workload; appends N events to SQLite in chunks; keeps the 1% more for later. */
+  async 'append-sqlite'(dir) {
+    const store = SqliteEventStore.open(join(dir, 'ledger.sqlite'));
+    let appended = 0;
+    let timed = 0;
+    const extra: LedgerEvent[] = [];
+    let chunk: LedgerEvent[] = [];
+    const flush = async () => {
+      const t0 = performance.now();
+      await store.appendMany(writesInOrder(chunk));
+      timed += seconds(t0);
+      appended += chunk.length;
+      chunk = [];
+    };
+    for (const day of workload(N + EXTRA)) {
+      for (const e of day) {
+        if (appended + chunk.length < N) chunk.push(e);
+        else extra.push(e);
+      }
+      if (chunk.length >= APPEND_CHUNK) await flush();
+    }
+    if (chunk.length > 0) await flush();
+    await store.close();
+    writeFileSync(join(dir, 'extra.json'), JSON.stringify(extra));
+    return { events: appended, seconds: timed, eventsPerSecond: rate(appended, timed), peakRssMiB: peakRssMiB() };
+  },
+
+  async 'raw-sqlite'(dir) {
+    const db = new Database(join(dir, 'ledger.sqlite'), { readonly: true });
+    let t0 = performance.now();
+    let n = 0;
+    for (const _ of db.prepare('SELECT position, stream_id, revision, event_id, type, occurred_at, recorded_at, data, hash FROM events ORDER BY position').raw().iterate()) n++;
+    const read = rate(n, seconds(t0));
+    t0 = performance.now();
+    for (const data of db.prepare('SELECT data FROM events ORDER BY position').pluck().iterate()) JSON.parse(data as string);
+    const readParse = rate(n, seconds(t0));
+    // JSON.parse alone: payloads read a chunk at a time, untimed, then parsed, timed.
+    let parseTime = 0;
+    const page = db.prepare<[number, number], string>('SELECT data FROM events WHERE position >= ? ORDER BY position LIMIT ?').pluck();
+    for (let from = 1; ; from += 100_000) {
+      const payloads = page.all(from, 100_000);
+      if (payloads.length === 0) break;
+      const t = performance.now();
+      for (const p of payloads) JSON.parse(p);
+      parseTime += seconds(t);
+    }
+    db.close();
+    return { events: n, readPerSecond: read, readParsePerSecond: readParse, parsePerSecond: rate(n, parseTime), peakRssMiB: peakRssMiB() };
+  },
+
+  /** INSERT of the same rows into a table with its primary key only (and, for some rows, a unique (stream, revision) index). */
+  async 'raw-sqlite-insert'(dir) {
+    const src = new Database(join(dir, 'ledger.sqlite'), { readonly: true });
+    const page = src.prepare('SELECT position, stream_id, revision, event_id, type, occurred_at, recorded_at, data, hash FROM events WHERE position >= ? ORDER BY position LIMIT ?').raw();
+    const measure = (file: string, unique: boolean, limit: number) => {
+      const db = new Database(join(dir, file));
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY, stream_id TEXT NOT NULL, revision INTEGER NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL,
+        occurred_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL, data TEXT NOT NULL, hash TEXT NOT NULL${unique ? ', UNIQUE (stream_id, revision)' : ''})`);
+      const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      let n = 0;
+      let time = 0;
+      for (let from = 1; n < limit; ) {
+        const rows = page.all(from, Math.min(APPEND_CHUNK, limit - n)) as unknown[][];
+        if (rows.length === 0) break;
+        const t = performance.now();
+        db.transaction(() => {
+          for (const r of rows) insert.run(r);
+        })();
+        time += seconds(t);
+        n += rows.length;
+        from = (rows[rows.length - 1]![0] as number) + 1;
+      }
+      db.close();
+      rmSync(join(dir, file), { force: true });
+      return { n, perSecond: rate(n, time) };
+    };
+    const plain = measure('raw-insert.sqlite', false, Number.POSITIVE_INFINITY);
+    const unique = measure('raw-insert-unique.sqlite', true, UNIQUE_INSERT_ROWS);
+    src.close();
+    return { events: plain.n, insertPerSecond: plain.perSecond, uniqueRows: unique.n, insertUniquePerSecond: unique.perSecond, peakRssMiB: peakRssMiB() };
+  },
+
+  /** Full replay into every projection of a report, no checkpoint read or written; then saves the checkpoints. */
+  async 'replay-sqlite'(dir) {
+    const store = SqliteEventStore.open(join(dir, 'ledger.sqlite'));
+    const t0 = performance.now();
+    const r = await fullReport(store, 'off');
+    const replaySeconds = seconds(t0);
+    const t1 = performance.now();
+    const saved = await saveCheckpoints(store, r.folds, { keySpace: r.keySpace, events: r.events });
+    const saveSeconds = seconds(t1);
+    await store.close();
+    return { events: r.events, seconds: replaySeconds, eventsPerSecond: rate(r.events, replaySeconds), checkpointSaveSeconds: saveSeconds, saved, peakRssMiB: peakRssMiB(), digest: r.digest };
+  },
+
+  async 'append-more-sqlite'(dir) {
+    const extra = JSON.parse(readFileSync(join(dir, 'extra.json'), 'utf8')) as LedgerEvent[];
+    const store = SqliteEventStore.open(join(dir, 'ledger.sqlite'));
+    const t0 = performance.now();
+    await store.appendMany(writesInOrder(extra));
+    const s = seconds(t0);
+    await store.close();
+    return { events: extra.length, seconds: s, eventsPerSecond: rate(extra.length, s), peakRssMiB: peakRssMiB() };
+  },
+
+  /** The report after 1% more: from the checkpoints, reading only the tail. */
+  async 'rereport-sqlite'(dir) {
+    const store = SqliteEventStore.open(join(dir, 'ledger.sqlite'));
+    const t0 = performance.now();
+    const r = await fullReport(store, 'read');
+    const s = seconds(t0);
+    await store.close();
+    return { events: r.events, read: r.read, resumed: r.resumed, seconds: s, peakRssMiB: peakRssMiB(), digest: r.digest };
+  },
+
+  /** A full replay after the 1% more, to check the re-report against. */
+  async 'replay-check-sqlite'(dir) {
+    const store = SqliteEventStore.open(join(dir, 'ledger.sqlite'));
+    const t0 = performance.now();
+    const r = await fullReport(store, 'off');
+    const s = seconds(t0);
+    await store.close();
+    return { events: r.events, seconds: s, eventsPerSecond: rate(r.events, s), peakRssMiB: peakRssMiB(), digest: r.digest };
+  },
+};
+
+/** Every projection of a report, one pass; the report's digest (a hash of its JSON) to compare runs by. */
+async function fullReport(store: EventStore, checkpoints: 'off' | 'read') {
+  const incident = incidentProjection(ZONE);
+  const r = await replayFolds(store, [{ projection: publicationsProjection }, { projection: incident }] as const, { checkpoints });
+  const report = incidentReport(r.folds[1].state);
+  const { createHash } = await import('node:crypto');
+  const digest = createHash('sha256').update(JSON.stringify({ report, publications: r.folds[0].state })).digest('hex').slice(0, 16);
+  return { ...r, digest };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parent: runs the phases, prints and saves the table.
+
+function runPhase(name: string, dir: string): Result {
+  const child = spawnSync(process.execPath, [...process.execArgv, __filename, '--phase', name, '--dir', dir, '--events', String(N), '--append-chunk', String(APPEND_CHUNK)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (child.status !== 0 || line === undefined) throw new Error(`phase ${name} failed (exit ${child.status}):\n${child.stdout}`);
+  const result = JSON.parse(line.slice('RESULT '.length)) as Result;
+  process.stderr.write(`  ${name}: ${JSON.stringify(result)}\n`);
+  return result;
+}
+
+/** The docomo scenario as a user runs it (README), into a fresh store: wall-clock of the whole command. */
+function docomoEndToEnd(dir: string): { seconds: number; ok: boolean } {
+  const file = join(dir, 'docomo.sqlite');
+  const t0 = performance.now();
+  const out = execFileSync('pnpm', ['ledger', 'replay', 'scenarios/docomo-kouza-2020', '--store', `sqlite:${file}`, '--quiet'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return { seconds: seconds(t0), ok: /digest/.test(out) };
+}
+
+interface Row {
+  figure: string;
+  value: number;
+  unit: string;
+  ratio?: { to: string; value: number };
+  target?: string;
+  met?: boolean;
 }
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-'));
+  if (values.phase !== undefined) {
+    const run = phases[values.phase];
+    if (run === undefined) throw new Error(`unknown phase ${values.phase}`);
+    console.log(`RESULT ${JSON.stringify(await run(values.dir!))}`);
+    return;
+  }
+  const dir = values.keep !== undefined ? resolve(values.keep) : mkdtempSync(join(tmpdir(), 'ledger-bench-'));
+  mkdirSync(dir, { recursive: true });
+  const began = performance.now();
+  process.stderr.write(`pnpm bench --events ${N}: ${N} events + ${EXTRA} more, in ${dir}\n`);
   try {
-    const store = SqliteEventStore.open(join(dir, 'bench.sqlite'));
-    const events = workload(N);
-    const t0 = process.hrtime.bigint();
-    await store.appendMany(writesInOrder(events));
-    const appendRate = Math.round(N / (Number(process.hrtime.bigint() - t0) / 1e9));
-    const db = store.connection;
-    const rawRead = time('raw: SQLite read, no decoding', () => {
-      let n = 0;
-      for (const _ of db.prepare('SELECT position, stream_id, revision, event_id, type, occurred_at, recorded_at, data, hash FROM events ORDER BY position').raw().iterate()) n++;
-      return n;
+    const append = runPhase('append-sqlite', dir);
+    const raw = runPhase('raw-sqlite', dir);
+    const rawInsert = runPhase('raw-sqlite-insert', dir);
+    const replay = runPhase('replay-sqlite', dir);
+    const more = runPhase('append-more-sqlite', dir);
+    const rereport = runPhase('rereport-sqlite', dir);
+    const check = runPhase('replay-check-sqlite', dir);
+    const docomo = docomoEndToEnd(dir);
+
+    const num = (r: Result, k: string) => r[k] as number;
+    const rows: Row[] = [];
+    const add = (row: Row) => rows.push(row);
+    add({ figure: 'raw: SQLite read, no decoding', value: num(raw, 'readPerSecond'), unit: 'events/s' });
+    add({ figure: 'raw: SQLite read + JSON.parse', value: num(raw, 'readParsePerSecond'), unit: 'events/s' });
+    add({ figure: 'raw: JSON.parse alone', value: num(raw, 'parsePerSecond'), unit: 'events/s' });
+    add({ figure: 'raw: SQLite INSERT, primary key only', value: num(rawInsert, 'insertPerSecond'), unit: 'events/s' });
+    add({ figure: `raw: SQLite INSERT + unique (stream, revision) (first ${num(rawInsert, 'uniqueRows').toLocaleString('en-US')} rows)`, value: num(rawInsert, 'insertUniquePerSecond'), unit: 'events/s' });
+    const replayRate = num(replay, 'eventsPerSecond');
+    add({
+      figure: 'SQLite: full replay into all projections',
+      value: replayRate,
+      unit: 'events/s',
+      ratio: { to: 'raw: SQLite read + JSON.parse', value: replayRate / num(raw, 'readParsePerSecond') },
+      target: '>= 1,000,000 events/s',
+      met: replayRate >= 1_000_000,
     });
-    const rawParse = time('raw: SQLite read + JSON.parse', () => {
-      let n = 0;
-      for (const row of db.prepare('SELECT data FROM events ORDER BY position').pluck().iterate()) {
-        JSON.parse(row as string);
-        n++;
+    add({ figure: '  same, as a ratio to raw SQLite read, no decoding', value: replayRate / num(raw, 'readPerSecond'), unit: 'x' });
+    add({ figure: 'SQLite: full replay, peak RSS', value: num(replay, 'peakRssMiB'), unit: 'MiB', target: '<= 256 MiB', met: num(replay, 'peakRssMiB') <= 256 });
+    const appendRate = num(append, 'eventsPerSecond');
+    add({
+      figure: `SQLite: append (appendMany of ${APPEND_CHUNK.toLocaleString('en-US')} events)`,
+      value: appendRate,
+      unit: 'events/s',
+      ratio: { to: 'raw: SQLite INSERT, primary key only', value: appendRate / num(rawInsert, 'insertPerSecond') },
+      target: '>= 300,000 events/s',
+      met: appendRate >= 300_000,
+    });
+    add({ figure: 'SQLite: append 1% more (one appendMany)', value: num(more, 'eventsPerSecond'), unit: 'events/s' });
+    add({ figure: 'SQLite: checkpoint save after the full replay', value: num(replay, 'checkpointSaveSeconds'), unit: 's' });
+    const share = num(rereport, 'seconds') / num(replay, 'seconds');
+    add({
+      figure: `SQLite: re-report after 1% more (${num(rereport, 'read').toLocaleString('en-US')} events read)`,
+      value: num(rereport, 'seconds'),
+      unit: 's',
+      ratio: { to: 'SQLite: full replay', value: share },
+      target: '<= 5% of a full replay',
+      met: share <= 0.05,
+    });
+    add({ figure: '  re-report equals a full replay of the same store', value: rereport.digest === check.digest ? 1 : 0, unit: 'yes=1' });
+    add({ figure: 'SQLite: re-report peak RSS', value: num(rereport, 'peakRssMiB'), unit: 'MiB', target: '<= 256 MiB', met: num(rereport, 'peakRssMiB') <= 256 });
+    add({ figure: 'SQLite: second full replay (after the 1% more)', value: num(check, 'eventsPerSecond'), unit: 'events/s' });
+    add({ figure: 'docomo end to end (pnpm ledger replay, fresh store)', value: docomo.seconds, unit: 's', target: '< 1 s', met: docomo.seconds < 1 && docomo.ok });
+
+    const total = seconds(began);
+    print(rows, total);
+    const out = resolve(values.out!);
+    mkdirSync(dirname(out), { recursive: true });
+    const commit = (() => {
+      try {
+        return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+      } catch {
+        return 'unknown';
       }
-      return n;
-    });
-    const t1 = process.hrtime.bigint();
-    const fold = new Fold(incidentProjection('Asia/Tokyo'));
-    let replayed = 0;
-    for await (const batch of store.readAll({ batchSize: 5000 })) {
-      fold.apply(batch);
-      replayed += batch.length;
-    }
-    const replayRate = Math.round(replayed / (Number(process.hrtime.bigint() - t1) / 1e9));
-    await store.close();
-    const rss = Math.round(process.memoryUsage().rss / 2 ** 20);
-    const rows = [
-      rawRead,
-      rawParse,
-      { label: 'project: full replay into the incident projection', eventsPerSecond: replayRate, ratioTo: rawParse },
-      { label: 'project: append into SQLite (one transaction)', eventsPerSecond: appendRate },
-    ];
-    console.log(`events: ${N}   peak-ish RSS at end: ${rss} MiB`);
-    for (const r of rows) {
-      const ratio = 'ratioTo' in r && r.ratioTo ? `  ${(r.eventsPerSecond / r.ratioTo.eventsPerSecond).toFixed(2)}x of "${r.ratioTo.label}"` : '';
-      console.log(`${r.label.padEnd(52)} ${r.eventsPerSecond.toLocaleString('en-US').padStart(12)} events/s${ratio}`);
-    }
-    console.log('targets (1M events/s replay, 10M-event workload, PostgreSQL figures) come with the performance issue.');
-    mkdirSync(dirname(values.out!), { recursive: true });
-    writeFileSync(values.out!, JSON.stringify({ events: N, rssMiB: rss, rows: rows.map(({ label, eventsPerSecond }) => ({ label, eventsPerSecond })) }, null, 2));
+    })();
+    writeFileSync(
+      out,
+      JSON.stringify({ events: N, extra: EXTRA, commit, node: process.version, cpus: cpus().length, totalSeconds: total, rows, phases: { append, raw, rawInsert, replay, more, rereport, check, docomo } }, null, 2),
+    );
+    process.stderr.write(`written to ${out}\n`);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (values.keep === undefined) rmSync(dir, { recursive: true, force: true });
   }
 }
-void main();
+
+function print(rows: Row[], totalSeconds: number): void {
+  const fmt = (r: Row) => (r.unit === 'events/s' ? Math.round(r.value).toLocaleString('en-US') : r.unit === 'x' ? r.value.toFixed(2) : r.value.toFixed(r.unit === 's' ? 3 : 0));
+  console.log(`\nincident-ledger benchmark: ${N.toLocaleString('en-US')} events (+${EXTRA.toLocaleString('en-US')}), node ${process.version}, ${cpus().length} CPUs\n`);
+  for (const r of rows) {
+    const ratio = r.ratio ? `  ${r.ratio.value.toFixed(2)}x of ${r.ratio.to}` : '';
+    const target = r.target ? `  target ${r.target}: ${r.met ? 'met' : `MISSED${missedBy(r)}`}` : '';
+    console.log(`${r.figure.padEnd(76)} ${fmt(r).padStart(12)} ${r.unit.padEnd(8)}${ratio}${target}`);
+  }
+  console.log(`\ntotal ${totalSeconds.toFixed(0)} s`);
+}
+
+/** How far a missed target is: the factor still to gain. */
+function missedBy(r: Row): string {
+  const limit = Number((r.target ?? '').replace(/[^0-9.]/g, '')) * (r.target?.includes('%') ? 0.01 : 1);
+  if (r.ratio && r.target?.includes('%')) return ` by ${(r.ratio.value / limit).toFixed(2)}x`;
+  if (r.target?.startsWith('>=')) return ` by ${(limit / r.value).toFixed(2)}x`;
+  return ` by ${(r.value / limit).toFixed(2)}x`;
+}
+
+void main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

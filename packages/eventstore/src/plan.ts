@@ -41,7 +41,8 @@ export function planWrites(
   existing: ReadonlyMap<string, ExistingEvent>,
 ): Plan {
   const heads = new Map<string, StreamState>();
-  const staged = new Map<string, ExistingEvent>();
+  /** Events earlier in these writes, by id: their content is worked out only if an id comes again (rare). */
+  const staged = new Map<string, { streamId: string; e: NewEvent }>();
   const rows: PlannedRow[] = [];
   const results: AppendResult[] = [];
   for (const write of writes) {
@@ -51,9 +52,10 @@ export function planWrites(
     let skipped = 0;
     for (const e of write.events) {
       const content = eventContent(streamId, e);
-      const stored = staged.get(e.eventId) ?? existing.get(e.eventId);
+      const earlier = staged.get(e.eventId);
+      const stored = earlier ? { streamId: earlier.streamId, content: eventContent(earlier.streamId, earlier.e) } : existing.get(e.eventId);
       if (stored === undefined) {
-        staged.set(e.eventId, { streamId, content });
+        staged.set(e.eventId, { streamId, e });
         fresh.push({ e, content });
       } else if (stored.streamId === streamId && stored.content === content) {
         skipped++;
@@ -70,7 +72,8 @@ export function planWrites(
       for (const { e, content } of fresh) {
         const revision = state.revision + 1;
         const hash = chainHash(state.hash, revision, content);
-        rows.push({ ...e, streamId, revision, hash });
+        // Named fields, not a spread: a plain literal is several times cheaper per event, and nothing else rides along.
+        rows.push({ eventId: e.eventId, type: e.type, occurredAt: e.occurredAt, recordedAt: e.recordedAt, data: e.data, streamId, revision, hash });
         state = { revision, hash };
       }
       heads.set(streamId, state);
