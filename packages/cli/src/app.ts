@@ -1,4 +1,5 @@
 import {
+  AUTH_POLICIES,
   figureTimes,
   incidentProjection,
   incidentReport,
@@ -6,9 +7,12 @@ import {
   reconcile,
   type IncidentReport,
   type LedgerEvent,
+  type StoredEvent,
 } from '@incident-ledger/core';
 import type { Progress } from './progress';
-import { ChainVerifier, replayFolds, storeDigest, UnreadableEvent, writesInOrder, type ChainBreak, type EventStore } from '@incident-ledger/eventstore';
+import { ChainVerifier, MemoryEventStore, replayFolds, storeDigest, UnreadableEvent, writesInOrder, type ChainBreak, type EventStore } from '@incident-ledger/eventstore';
+import type { BankInfo } from '@incident-ledger/scenario';
+import { checkHistory } from '@incident-ledger/testkit';
 
 /** Application services: what the commands do, apart from how they print it. */
 
@@ -82,4 +86,26 @@ export async function checkIntegrity(store: EventStore): Promise<IntegrityResult
 /** How many events a store holds, from its stream heads: the total for a progress line. */
 export async function storedEvents(store: EventStore): Promise<number> {
   return (await store.heads()).reduce((n, h) => n + h.revision + 1, 0);
+}
+
+/** The report of everything recorded and the digest, for events replayed into a fresh in-memory store. */
+export async function reportOf(events: readonly LedgerEvent[], zone: string): Promise<{ report: IncidentReport; digest: string }> {
+  const store = new MemoryEventStore();
+  try {
+    await importEvents(store, events);
+    const { reports } = await replay(store, zone, [Number.POSITIVE_INFINITY]);
+    return { report: reports.get(Number.POSITIVE_INFINITY)!, digest: await digestOf(store) };
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Checks the ledger's invariants (the fuzzer's checks, testkit) over every event in the store;
+ * each declared bank starts from its auth policy, as simulate and what-if set it.
+ */
+export async function checkInvariants(store: EventStore, zone: string, banks: readonly BankInfo[]) {
+  const events: StoredEvent[] = [];
+  for await (const batch of store.readAll()) for (const e of batch) events.push(e);
+  return checkHistory({ zone, events, policies: new Map(banks.map((b) => [b.code, AUTH_POLICIES[b.auth]])) });
 }

@@ -15,3 +15,12 @@ export function parse<O extends Options>(command: string, argv: string[], option
     throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''), command);
   }
 }
+
+/** A whole-number option (a seed, a count), refused with a usage error naming it when it is not one. */
+export function wholeNumber(option: string, text: string, min = Number.MIN_SAFE_INTEGER): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`${option} must be a whole number${min > Number.MIN_SAFE_INTEGER ? ` of at least ${min}` : ''}, got "${text}"`);
+  }
+  return n;
+}

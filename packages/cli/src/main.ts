@@ -4,12 +4,18 @@ import { ScenarioError } from '@incident-ledger/scenario';
 import { replayCommand, REPLAY_HELP } from './commands/replay';
 import { timelineCommand, TIMELINE_HELP } from './commands/timeline';
 import { verifyCommand, VERIFY_HELP } from './commands/verify';
+import { simulateCommand, SIMULATE_HELP } from './commands/simulate';
+import { whatIfCommand, WHAT_IF_HELP } from './commands/what-if';
+import { fuzzCommand, FUZZ_HELP } from './commands/fuzz';
 import { EXIT, UsageError } from './errors';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string; summary: string }> = {
   replay: { run: replayCommand, help: REPLAY_HELP, summary: 'append a scenario to a store and print its reports' },
   verify: { run: verifyCommand, help: VERIFY_HELP, summary: 'check every published figure against a replay' },
   timeline: { run: timelineCommand, help: TIMELINE_HELP, summary: 'show how published figures evolved, beside the replay' },
+  simulate: { run: simulateCommand, help: SIMULATE_HELP, summary: 'generate seeded attacks from simulation.yaml, run them through the rules, report' },
+  'what-if': { run: whatIfCommand, help: WHAT_IF_HELP, summary: 'replay the same attacks under changed controls: damage avoided per bank' },
+  fuzz: { run: fuzzCommand, help: FUZZ_HELP, summary: 'check the ledger invariants on fuzzed attack sequences (fast-check)' },
 };
 
 const HELP = `usage: incident-ledger <command> [options]

@@ -1,0 +1,151 @@
+import { changeControls, damageAvoided, formatYen, parseInstant, runCommands, ValidationError, type Command, type ControlChanges, type Reaction } from '@incident-ledger/core';
+import { loadScenario, planAttacks, recordedAttempts, SIMULATION_FILE, type Scenario } from '@incident-ledger/scenario';
+import { parse, wholeNumber } from '../args';
+import { reportOf } from '../app';
+import { EXIT, UsageError } from '../errors';
+import { printTables, type Table } from '../output';
+import { onePositional } from './replay';
+import { simulationOf } from './simulate';
+
+export const WHAT_IF_HELP = `usage: incident-ledger what-if <scenario-dir> [changes] [--seed N] [--format table|json]
+
+Replays the same attacks through the ledger's rules twice: with the controls as they were (the
+baseline) and with the changes given (the counterfactual). Prints damage per bank and in total
+for both, and the damage avoided. The attacks are the scenario's recorded attempts (every
+wallet opening, link, charge and purchase, executed or refused, with the controls, reports and
+locks around them), or with --seed N those generated from its ${SIMULATION_FILE}. A change
+replaces what the attacks' own controls say about the same thing; several may be given at once,
+and the run says exactly what each one changed.
+
+changes (at least one):
+  --suspend-linking-at <time>    new linking is suspended at this time instead, e.g.
+                                 2020-09-03T00:00:00+09:00 (the zone or offset is required)
+  --strong-auth <bank>           the bank requires an OTP or eKYC besides account number, PIN,
+                                 name and birth date, from the start (repeatable)
+  --stop-charges <bank>@<time>   the bank stops charges at this time instead (repeatable)
+  --lock-after <n>               the operator locks a wallet on its n-th executed charge
+options:
+  --seed N         the attacks generated with this seed instead of the recorded ones
+  --format <f>     table (default) or json
+  -h, --help       show this help
+
+Damage is what the replay reports: charges from accounts with a counted case, as of everything
+recorded. exit codes: 0 done, 2 bad input (scenario, options), 3 internal error`;
+
+export async function whatIfCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('what-if', argv, {
+    'suspend-linking-at': { type: 'string' },
+    'strong-auth': { type: 'string', multiple: true },
+    'stop-charges': { type: 'string', multiple: true },
+    'lock-after': { type: 'string' },
+    seed: { type: 'string' },
+    format: { type: 'string' },
+  });
+  if (values.help) return console.log(WHAT_IF_HELP), EXIT.ok;
+  const dir = onePositional('what-if', positionals);
+  const format = values.format ?? 'table';
+  if (format !== 'table' && format !== 'json') throw new UsageError(`--format must be table or json, got "${format}"`, 'what-if');
+  const scenario = loadScenario(dir);
+  const changes = changesOf(values, scenario);
+  const attacks = attacksOf(scenario, values.seed);
+
+  const baseline = runCommands(attacks.commands, { namespace: attacks.namespace, reactions: attacks.reactions() });
+  const changed = changeControls(attacks.commands, changes, scenario.timeZone);
+  const counterfactual = runCommands(changed.commands, { namespace: attacks.namespace, reactions: [...attacks.reactions(), ...changed.reactions] });
+  const [before, after] = [await reportOf(baseline.events, scenario.timeZone), await reportOf(counterfactual.events, scenario.timeZone)];
+  const { byBank, total } = damageAvoided(before.report, after.report);
+
+  const header: Record<string, string> = { scenario: `${scenario.id}: ${scenario.title}`, attacks: attacks.described };
+  if (values.seed === undefined) header.baseline = await baselineAgainstRecorded(scenario, before.report.damageYen);
+  header.digests = `baseline ${before.digest}, counterfactual ${after.digest}`;
+  const yen = (key: string) => (row: Record<string, string | number | null>) => formatYen(Number(row[key]));
+  const tables: Table[] = [
+    { name: 'changes', title: 'What the counterfactual changed', columns: [{ key: 'change', header: 'change' }], rows: changed.described.map((change) => ({ change })) },
+    {
+      name: 'damage',
+      title: 'Damage by bank (yen): baseline (the controls as they were), counterfactual (with the changes), avoided',
+      columns: [
+        { key: 'bankCode', header: 'bank' },
+        { key: 'baselineYen', header: 'baseline', show: yen('baselineYen') },
+        { key: 'counterfactualYen', header: 'counterfactual', show: yen('counterfactualYen') },
+        { key: 'avoidedYen', header: 'avoided', show: yen('avoidedYen') },
+      ],
+      rows: [...byBank, total].map((r) => ({ ...r })),
+    },
+    {
+      name: 'refused',
+      title: 'Commands the rules refused, by rule',
+      columns: [
+        { key: 'rule', header: 'rule' },
+        { key: 'baseline', header: 'baseline' },
+        { key: 'counterfactual', header: 'counterfactual' },
+      ],
+      rows: [...new Set([...baseline.rejections.keys(), ...counterfactual.rejections.keys()])]
+        .sort()
+        .map((rule) => ({ rule, baseline: baseline.rejections.get(rule) ?? 0, counterfactual: counterfactual.rejections.get(rule) ?? 0 })),
+    },
+  ];
+  printTables(format, header, tables);
+  return EXIT.ok;
+}
+
+interface Attacks {
+  commands: Command[];
+  reactions(): Reaction[];
+  namespace: string;
+  described: string;
+}
+
+function attacksOf(scenario: Scenario, seed: string | undefined): Attacks {
+  if (seed !== undefined) {
+    const simulation = simulationOf(scenario, 'what-if');
+    const n = wholeNumber('--seed', seed);
+    const plan = planAttacks(scenario, simulation, n);
+    return { ...plan, described: `generated by ${simulation.file} with seed ${n}: ${plan.victims} victims` };
+  }
+  const commands = recordedAttempts(scenario);
+  return { commands, reactions: () => [], namespace: `${scenario.id}/what-if`, described: `the recorded attempts: ${commands.length} commands from the scenario's events and declared banks` };
+}
+
+/** Whether the rules, under the controls as recorded, give the damage the recorded events give. */
+async function baselineAgainstRecorded(scenario: Scenario, baselineYen: number): Promise<string> {
+  const recorded = (await reportOf(scenario.events, scenario.timeZone)).report.damageYen;
+  if (recorded === baselineYen) return `the rules under the recorded controls give the recorded damage, ${formatYen(recorded)} yen`;
+  return `the rules under the recorded controls give ${formatYen(baselineYen)} yen, the recorded events ${formatYen(recorded)}: the history breaks a rule ('incident-ledger verify' names it)`;
+}
+
+function changesOf(
+  values: { 'suspend-linking-at'?: string; 'strong-auth'?: string[]; 'stop-charges'?: string[]; 'lock-after'?: string },
+  scenario: Scenario,
+): ControlChanges {
+  const banks = new Set(scenario.banks.map((b) => b.code));
+  const bank = (option: string, code: string) => {
+    if (!banks.has(code)) throw new UsageError(`${option}: unknown bank "${code}"; the scenario declares ${[...banks].join(', ')}`, 'what-if');
+    return code;
+  };
+  const changes: ControlChanges = {
+    ...(values['suspend-linking-at'] !== undefined && { suspendLinkingAt: instant('--suspend-linking-at', values['suspend-linking-at']) }),
+    ...(values['strong-auth'] !== undefined && { strongAuth: values['strong-auth'].map((b) => bank('--strong-auth', b)) }),
+    ...(values['stop-charges'] !== undefined && {
+      stopCharges: values['stop-charges'].map((text) => {
+        const at = text.indexOf('@');
+        if (at < 0) throw new UsageError(`--stop-charges takes <bank>@<time>, e.g. BANK-A@2020-09-01T00:00:00+09:00; got "${text}"`, 'what-if');
+        return { bankCode: bank('--stop-charges', text.slice(0, at)), at: instant('--stop-charges', text.slice(at + 1)) };
+      }),
+    }),
+    ...(values['lock-after'] !== undefined && { lockAfterCharges: wholeNumber('--lock-after', values['lock-after'], 1) }),
+  };
+  if (Object.keys(changes).length === 0) {
+    throw new UsageError('no change given: use --suspend-linking-at, --strong-auth, --stop-charges or --lock-after', 'what-if');
+  }
+  return changes;
+}
+
+function instant(option: string, text: string): number {
+  try {
+    return parseInstant(text, [option]);
+  } catch (e) {
+    if (e instanceof ValidationError) throw new UsageError(e.message, 'what-if');
+    throw e;
+  }
+}
