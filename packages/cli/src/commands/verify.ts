@@ -1,19 +1,24 @@
 import { loadScenario } from '@incident-ledger/scenario';
 import { parse, QUIET_HELP, QUIET_OPTION } from '../args';
 import { Progress } from '../progress';
-import { checkIntegrity, digestOf, importEvents, storedEvents, verifyFigures } from '../app';
+import { checkIntegrity, checkInvariants, digestOf, importEvents, storedEvents, verifyFigures } from '../app';
 import { EXIT, UsageError } from '../errors';
 import { formatOption, printTables } from '../output';
 import { mismatchLine, reconciliationTable } from '../render';
 import { openStore, STORE_URL_HELP } from '../stores';
 import { onePositional } from './replay';
 
-export const VERIFY_HELP = `usage: incident-ledger verify <scenario-dir> [--store <url>] [--format table|json|csv]
+export const VERIFY_HELP = `usage: incident-ledger verify <scenario-dir> [--store <url>] [--format table|json|csv] [--skip-invariants]
        incident-ledger verify --integrity --store <url>
 
 Replays the scenario and checks every published figure (each FiguresPublished event) against
 the replay at that figure's own as-of time, within the precision it was stated to. Prints a
 reconciliation table: publication, figure, as of, published, replayed, how it was stated, ok.
+Then checks the ledger's invariants over the history, the checks 'incident-ledger fuzz' runs:
+conservation, the rules (no charge from a stopped bank, an unlinked account, a locked wallet or
+one that needs eKYC; no link while linking is suspended or without the bank's factors), damage
+sums at every as-of time, replay equivalence and duplicate delivery. Each declared bank starts
+from its auth policy in scenario.yaml.
 
 With --integrity: recomputes every stream's hash chain in the store and names the first
 altered event (stream, revision, position); checks that every stream head matches its events.
@@ -23,14 +28,22 @@ options:
                   default: memory: (a fresh replay of the scenario files)
   --integrity     check the store's hash chains instead of published figures
   --format <f>    table (default), json or csv, for the reconciliation
+  --skip-invariants  check the figures only (the invariant checks hold the whole history in
+                  memory: for very large stores)
 ${QUIET_HELP}
   -h, --help      show this help
 
-exit codes: 0 every figure reproduced (or the store intact), 1 a figure not reproduced (or an
-            altered event), 2 bad input, 3 internal error`;
+exit codes: 0 every figure reproduced and every invariant held (or the store intact), 1 a figure
+            not reproduced, an invariant broken (or an altered event), 2 bad input, 3 internal error`;
 
 export async function verifyCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('verify', argv, { store: { type: 'string' }, integrity: { type: 'boolean' }, format: { type: 'string' }, ...QUIET_OPTION });
+  const { values, positionals } = parse('verify', argv, {
+    store: { type: 'string' },
+    integrity: { type: 'boolean' },
+    format: { type: 'string' },
+    'skip-invariants': { type: 'boolean' },
+    ...QUIET_OPTION,
+  });
   const format = formatOption(values.format);
   if (values.help) return console.log(VERIFY_HELP), EXIT.ok;
   if (values.integrity) {
@@ -52,7 +65,10 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     for (const r of failed) say(mismatchLine(r, scenario.timeZone));
     if (rows.length === 0) say('no published figures to verify: add FiguresPublished events to the scenario');
     else say(`${rows.length - failed.length} of ${rows.length} published figures reproduced`);
-    return failed.length === 0 && rows.length > 0 ? EXIT.ok : EXIT.failed;
+    const broken = values['skip-invariants'] ? [] : (await checkInvariants(store, scenario.timeZone, scenario.banks)).filter((c) => c.violation !== undefined);
+    for (const { invariant, violation } of broken) say(`INVARIANT ${invariant.name} broken: ${violation}`);
+    if (!values['skip-invariants'] && broken.length === 0) say('every ledger invariant holds');
+    return failed.length === 0 && rows.length > 0 && broken.length === 0 ? EXIT.ok : EXIT.failed;
   } finally {
     await store.close();
   }
