@@ -12,20 +12,32 @@ interface UtcDayOffsets {
 }
 
 /**
+ * Offsets per UTC day, per zone: facts of the time-zone database, shared by every calendar of the
+ * zone, so that a fold started afresh (an as-of cutoff, a resumed checkpoint, a fuzzed sequence)
+ * never asks luxon again about a day already seen.
+ */
+const ZONE_OFFSETS = new Map<string, Map<number, UtcDayOffsets>>();
+
+/**
  * Calendar days in a time zone, for the replay hot path.
  *
  * A local day number is floor((t + offset(t)) / DAY_MS): days since 1970-01-01 in the zone.
- * The zone's offset is looked up with luxon once per UTC day ever seen (and the transition
- * instant found once on a DST day), then cached: per event it is a Map lookup and integer
- * arithmetic, never a luxon call.
+ * The zone's offset is looked up with luxon once per UTC day ever seen in the process (and the
+ * transition instant found once on a DST day), then cached: per event it is a Map lookup and
+ * integer arithmetic, never a luxon call.
  */
 export class DayCalendar {
-  private readonly offsets = new Map<number, UtcDayOffsets>();
+  private readonly offsets: Map<number, UtcDayOffsets>;
   private lastUtcDay = Number.NaN;
   private last: UtcDayOffsets = { before: 0, after: 0, transitionAt: 0 };
 
   constructor(readonly zone: string) {
-    if (!DateTime.local().setZone(zone).isValid) throw new Error(`unknown time zone "${zone}"`);
+    let offsets = ZONE_OFFSETS.get(zone);
+    if (offsets === undefined) {
+      if (!DateTime.local().setZone(zone).isValid) throw new Error(`unknown time zone "${zone}"`);
+      ZONE_OFFSETS.set(zone, (offsets = new Map()));
+    }
+    this.offsets = offsets;
   }
 
   /** Local day number of instant `t` (epoch ms). */
