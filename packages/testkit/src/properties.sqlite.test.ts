@@ -2,7 +2,7 @@ import { checkProperty, LEDGER_PROPERTIES, memoryStore, sqliteStore } from './pr
 
 /** The same properties with every sequence also run against a fresh SQLite file: fewer runs, each costs a file. */
 const SEED = 20200915;
-const RUNS = 15;
+const RUNS = 50;
 
 describe.each(LEDGER_PROPERTIES.map((p) => [p.name, p] as const))('property %s (in-memory and SQLite stores)', (_, property) => {
   it(`holds on ${RUNS} attack sequences`, async () => {
