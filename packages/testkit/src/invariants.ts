@@ -1,16 +1,16 @@
 import {
   encodeEvents,
   Fold,
-  KeyDictionary,
-  type ColumnBatch,
-  type IncidentState,
   formatInstant,
   incidentProjection,
   incidentReport,
+  KeyDictionary,
   ledgerRules,
   walletLedgerProjection,
   type AuthFactor,
+  type ColumnBatch,
   type IncidentReport,
+  type IncidentState,
   type Projection,
   type StoredEvent,
 } from '@incident-ledger/core';
@@ -85,7 +85,9 @@ export const damageSums: Invariant = {
   statement: 'damage per bank summed = total = damage per day summed (and per bank and day), at every as-of time',
   check(r) {
     const { zone, events } = r.history;
-    if (recordedInOrder(events)) return r.incremental(0).asOfProblem;
+    const incident = r.compared.findIndex((c) => c.atEachAsOf !== undefined);
+    if (incident < 0) return undefined;
+    if (recordedInOrder(events)) return r.incremental(incident).asOfProblem;
     for (const asOf of [...new Set(events.map((e) => e.recordedAt))].sort((a, b) => a - b)) {
       const fold = new Fold(incidentProjection(zone), asOf).applyColumns(encodeEvents(events, new KeyDictionary(), KEY_SPACE));
       const problem = sumsDisagree(incidentReport(fold.state));
@@ -132,9 +134,11 @@ export const duplicateDelivery: Invariant = {
 };
 
 /** A projection the invariants rebuild, with the plain data two builds are compared by. */
-interface Compared {
+export interface Compared {
   projection: Projection<unknown>;
   view(s: unknown): unknown;
+  /** What must hold of its state as of every time (the incident's damage sums). */
+  atEachAsOf?(s: unknown): string | undefined;
 }
 
 interface Snapshot {
@@ -160,15 +164,22 @@ const KEY_SPACE = 'invariants';
  * needs them (checking all of them costs about what the dearest does alone).
  */
 export class Replays {
-  /** The incident (index 0), the wallet ledger and the rules' own state. */
+  /** By default the incident, the wallet ledger and the rules' own state. */
   readonly compared: readonly Compared[];
   private readonly replays: Replay[] = [];
   private readonly incrementals: { view: unknown; asOfProblem: string | undefined }[] = [];
 
-  constructor(readonly history: History) {
+  constructor(
+    readonly history: History,
+    compared?: readonly Compared[],
+  ) {
     const same = (s: unknown) => s;
-    this.compared = [
-      { projection: incidentProjection(history.zone) as Projection<unknown>, view: incidentReport as (s: unknown) => unknown },
+    this.compared = compared ?? [
+      {
+        projection: incidentProjection(history.zone) as Projection<unknown>,
+        view: incidentReport as (s: unknown) => unknown,
+        atEachAsOf: (s) => sumsDisagree(incidentReport(s as IncidentState)),
+      },
       { projection: walletLedgerProjection as Projection<unknown>, view: same },
       { projection: ledgerRules as Projection<unknown>, view: same },
     ];
@@ -183,7 +194,8 @@ export class Replays {
     if (done !== undefined) return done;
     const { projection, view } = this.compared[i]!;
     const events = this.history.events;
-    const cuts = [0, ...snapshotPositions(events.length).filter((k) => k > 0 && k < events.length), events.length];
+    const at = snapshotPositions(events.length);
+    const cuts = [0, ...at.filter((k) => k > 0 && k < events.length), events.length];
     const keys = new KeyDictionary();
     const batches = cuts.slice(1).map((end, j) => {
       const slice = events.slice(cuts[j]!, end);
@@ -192,12 +204,12 @@ export class Replays {
     const fold = new Fold(projection);
     const snapshots: Snapshot[] = [];
     batches.forEach((batch, j) => {
-      if (projection.codec !== undefined && snapshotPositions(events.length).includes(cuts[j]!)) {
+      if (projection.codec !== undefined && at.includes(cuts[j]!)) {
         snapshots.push({ events: cuts[j]!, position: fold.position, sections: saved(projection.codec.encode(fold.state)), next: j });
       }
       apply(fold, batch);
     });
-    if (projection.codec !== undefined && snapshotPositions(events.length).includes(events.length)) {
+    if (projection.codec !== undefined && at.includes(events.length)) {
       snapshots.push({ events: events.length, position: fold.position, sections: saved(projection.codec.encode(fold.state)), next: batches.length });
     }
     return (this.replays[i] = { view: view(fold.state), batches, snapshots });
@@ -212,22 +224,23 @@ export class Replays {
   }
 
   /**
-   * Built event by event (Projection.evolve, not the columns). For the incident, damage sums are
-   * checked after each recordedAt step: appended in the order learned, the state then is the
-   * state as of that time.
+   * Built event by event (Projection.evolve, not the columns). For a history appended in the
+   * order learned, what must hold as of every time is checked after each recordedAt step: the
+   * state then is the state as of that time.
    */
   incremental(i: number): { view: unknown; asOfProblem: string | undefined } {
     const done = this.incrementals[i];
     if (done !== undefined) return done;
-    const { projection, view } = this.compared[i]!;
+    const { projection, view, atEachAsOf } = this.compared[i]!;
     const { events, zone } = this.history;
     const fold = new Fold(projection);
+    const checked = recordedInOrder(events) ? atEachAsOf : undefined;
     let asOfProblem: string | undefined;
     for (let j = 0; j < events.length; j++) {
       fold.apply([events[j]!]);
       const stepEnds = j + 1 === events.length || events[j + 1]!.recordedAt !== events[j]!.recordedAt;
-      if (i === 0 && asOfProblem === undefined && stepEnds) {
-        const problem = sumsDisagree(incidentReport(fold.state as IncidentState));
+      if (checked !== undefined && asOfProblem === undefined && stepEnds) {
+        const problem = checked(fold.state);
         if (problem !== undefined) asOfProblem = `as of ${formatInstant(events[j]!.recordedAt, zone)}: ${problem}`;
       }
     }
@@ -263,7 +276,7 @@ function saved(sections: Map<string, Uint8Array>): Map<string, Uint8Array> {
  * counterexample), half way through a long one. Positions depend only on the length, so verify
  * takes the same snapshots of a counterexample as the fuzzer did.
  */
-export function snapshotPositions(n: number): number[] {
+function snapshotPositions(n: number): number[] {
   if (n <= 8) return Array.from({ length: n + 1 }, (_, k) => k);
   return [Math.floor(n / 2)];
 }
