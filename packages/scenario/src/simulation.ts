@@ -278,7 +278,7 @@ export function planAttacks(scenario: Scenario, sim: Simulation, seed: number): 
 }
 
 /** Each declared bank's auth policy (scenario.yaml), set at `at`: what the rules start from. */
-export function bankPolicies(scenario: Scenario, at: number): Command[] {
+function bankPolicies(scenario: Scenario, at: number): Command[] {
   return scenario.banks.map((b) => ({ type: 'SetLinkPolicy', key: `policy/${b.code}`, at, bankCode: b.code, requiredFactors: [...AUTH_POLICIES[b.auth]] }));
 }
 

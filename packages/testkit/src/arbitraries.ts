@@ -20,13 +20,13 @@ export interface Step {
   command: CommandBody;
 }
 
-export const WALLETS = ['W1', 'W2', 'W3', 'w1', '口座-1', '🦊'] as const;
-export const BANKS = ['BANK-A', 'BANK-B', 'BANK-S', '十六銀行'] as const;
+const WALLETS = ['W1', 'W2', 'W3', 'w1', '口座-1', '🦊'] as const;
+const BANKS = ['BANK-A', 'BANK-B', 'BANK-S', '十六銀行'] as const;
 const ACCOUNTS = ['ACC-1', 'ACC-2', '0001'];
 const CASES = ['C1', 'C2', 'C3'];
 const MERCHANTS = ['convenience-store:cigarettes', 'mass-retailer:appliances', 'x'];
 /** Zones with whole-hour, 30- and 45-minute offsets, and with and without daylight saving. */
-export const ZONES = ['Asia/Tokyo', 'UTC', 'America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Pacific/Chatham'] as const;
+const ZONES = ['Asia/Tokyo', 'UTC', 'America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Pacific/Chatham'] as const;
 /** Instants just before daylight-saving changes in those zones, so days of 23 and 25 hours occur. */
 const NEAR_TRANSITIONS = ['2020-03-08T05:00:00Z', '2020-10-25T00:00:00Z', '2020-04-04T14:00:00Z', '2020-09-26T13:00:00Z', '2020-11-01T04:30:00Z'].map(Date.parse);
 const MINUTE = 60_000;
@@ -55,7 +55,7 @@ const policy: fc.Arbitrary<AuthFactor[]> = fc.oneof(
   fc.constantFrom<AuthFactor[]>([...AUTH_POLICIES.weak, 'otp'], []),
 );
 
-export const commandBody: fc.Arbitrary<CommandBody> = fc.oneof(
+const commandBody: fc.Arbitrary<CommandBody> = fc.oneof(
   { weight: 16, arbitrary: fc.record({ type: fc.constant('Charge' as const), walletId: wallet, bankCode: bank, accountId, amountYen: amount }) },
   { weight: 10, arbitrary: fc.record({ type: fc.constant('Purchase' as const), walletId: wallet, amountYen: amount, merchantCategory: fc.constantFrom(...MERCHANTS) }) },
   { weight: 12, arbitrary: fc.record({ type: fc.constant('LinkBankAccount' as const), walletId: wallet, bankCode: bank, accountId, factors }) },

@@ -57,7 +57,7 @@ interface Handler<C> {
 type Of<T extends CommandType> = Extract<Command, { type: T }>;
 type Handlers = { [T in CommandType]: Handler<Of<T>> };
 
-export const streams = {
+const streams = {
   wallet: (walletId: string) => `wallet-${walletId}`,
   bank: (bankCode: string) => `bank-${bankCode}`,
   case: (caseId: string) => `case-${caseId}`,

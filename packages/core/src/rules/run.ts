@@ -48,7 +48,7 @@ export class Ledger {
 }
 
 /** The key of the i-th event a command causes: scenario files written from a run use it, so their ids match. */
-export function eventKey(command: Command, i: number): string {
+function eventKey(command: Command, i: number): string {
   return i === 0 ? command.key : `${command.key}#${i}`;
 }
 
