@@ -129,6 +129,16 @@ describe('checkpoints', () => {
     await store.close();
   });
 
+  it('is rebuilt, not trusted, when its state does not decode', async () => {
+    const store = await storeWith('i.sqlite', randomEvents(13, 2000));
+    await reports(store, [Number.POSITIVE_INFINITY], save);
+    store.connection.exec("DELETE FROM checkpoint_sections WHERE name = 'accounts.bank'");
+    const r = await reports(store, [Number.POSITIVE_INFINITY], { checkpoints: 'read' });
+    expect(r).toMatchObject({ resumed: 1, read: 2000 }); // the publications' checkpoint still holds
+    expect(r.reports).toEqual((await plainReports(store, [Number.POSITIVE_INFINITY])).reports);
+    await store.close();
+  });
+
   it('is kept apart by time zone and as-of time', async () => {
     const events = randomEvents(8, 2000);
     const store = await storeWith('f.sqlite', events);

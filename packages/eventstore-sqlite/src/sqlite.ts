@@ -366,6 +366,8 @@ export class SqliteEventStore implements EventStore {
   /** Blocks from `from` on, one batch each; the rows of rare types are read in full from `events`. */
   private async *readColumns(options: ReadAllOptions = {}): AsyncIterable<ColumnBatch> {
     const names = this.names();
+    // Every batch tells the store's key counts at the start of the read: a fold sizes its keyed tables once.
+    const known = KEY_DOMAINS.map((_, d) => (this.stmts.maxKey.get(d) ?? -1) + 1);
     // Paged, not iterated: an open iterator would keep the connection busy, and an append may come between two batches.
     for (let from = options.from ?? 1; ; ) {
       const page = this.stmts.blocksFrom.all(from, BLOCKS_PER_READ);
@@ -373,13 +375,19 @@ export class SqliteEventStore implements EventStore {
       for (const { first_position: first, columns } of page) {
         const block = decodeBlock(columns, first, KEY_SPACE, names);
         const batch = first < from ? sliceBatch(block, from - first) : block;
+        // Keys stored after the read began (another writer) can only appear in later blocks: then the bound is per batch.
+        let final = true;
+        for (let d = 0; d < KEY_DOMAIN_COUNT; d++) {
+          if (batch.keyCounts[d]! > known[d]!) final = false;
+          batch.keyCounts[d] = Math.max(batch.keyCounts[d]!, known[d]!);
+        }
         const { type, position } = batch;
         for (let i = 0; i < batch.length; i++) {
           if (type[i] !== RARE_CODE && type[i] !== 0) continue;
           const row = this.stmts.byPosition.get(position[i]!);
           if (row !== undefined) batch.rare.push(toEvent(row));
         }
-        yield batch;
+        yield { ...batch, keyCountsFinal: final };
       }
       from = page[page.length - 1]!.last_position + 1;
     }
@@ -471,6 +479,7 @@ function statements(db: Database.Database) {
     insertId: db.prepare('INSERT INTO event_ids (id, position) VALUES (?, ?)'),
     insertIds: db.prepare(`INSERT INTO event_ids (id, position) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?)').join(', ')}`),
     keysFrom: db.prepare<[number, number], { id: number; text: string }>('SELECT id, text FROM keys WHERE domain = ? AND id >= ? ORDER BY id'),
+    maxKey: db.prepare<[number], number | null>('SELECT max(id) FROM keys WHERE domain = ?').pluck(),
     keyText: db.prepare<[number, number], string>('SELECT text FROM keys WHERE domain = ? AND id = ?').pluck(),
     insertKey: db.prepare('INSERT INTO keys (domain, id, text) VALUES (?, ?, ?)'),
     lastHistory: db.prepare<[], string>('SELECT history FROM blocks ORDER BY last_position DESC LIMIT 1').pluck(),

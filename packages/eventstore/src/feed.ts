@@ -1,5 +1,5 @@
 import { checkpointKey, Fold, type Projection } from '@incident-ledger/core';
-import type { EventStore } from './port';
+import type { EventStore, SavedCheckpoint } from './port';
 
 /** A fold to run: a projection as of a recordedAt cutoff (default: everything recorded). */
 export interface FoldRequest<S> {
@@ -51,8 +51,9 @@ export async function replayFolds<R extends readonly FoldRequest<unknown>[]>(sto
   let resumed = 0;
   for (const { projection, asOf = Number.POSITIVE_INFINITY } of requests) {
     const saved = checkpoints && projection.codec ? await checkpoints.loadCheckpoint(checkpointKey(projection, asOf, keySpace)) : undefined;
-    if (saved !== undefined && (await checkpoints!.historyAt(saved.position)) === saved.history) {
-      folds.push(new Fold(projection, asOf, { state: projection.codec!.decode(saved.sections), position: saved.position }));
+    const state = saved !== undefined && (await checkpoints!.historyAt(saved.position)) === saved.history ? decoded(projection, saved) : undefined;
+    if (saved !== undefined && state !== undefined) {
+      folds.push(new Fold(projection, asOf, { state: state.value, position: saved.position }));
       covered.push(saved.events);
       resumed++;
     } else {
@@ -81,6 +82,15 @@ export async function replayFolds<R extends readonly FoldRequest<unknown>[]>(sto
   const due = mode === 'use' && n >= (options.checkpointMinEvents ?? 100_000) && n >= (options.checkpointShare ?? 0.1) * events;
   const saved = due ? await saveCheckpoints(store, folds, { keySpace, events }) : 0;
   return { folds: folds as ReplayResult<R>['folds'], events, read: n, resumed, saved, keySpace };
+}
+
+/** A checkpoint's state, or undefined when it does not decode (a cache is rebuilt, never trusted half-read). */
+function decoded<S>(projection: Projection<S>, saved: SavedCheckpoint): { value: S } | undefined {
+  try {
+    return { value: projection.codec!.decode(saved.sections) };
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -134,6 +134,8 @@ export interface ColumnBatch {
   readonly names: KeyNames;
   /** Keys known per domain when the batch was read (an upper bound on its ids): lets a fold size its tables once. */
   readonly keyCounts: readonly number[];
+  /** True when keyCounts bound every batch of the same read, not only this one. */
+  readonly keyCountsFinal?: boolean;
 }
 
 /** A writable batch of a given capacity. */

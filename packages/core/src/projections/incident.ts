@@ -2,7 +2,7 @@ import { DOMAIN, KEY_DOMAIN_COUNT, KeyDictionary, allocateColumns, encodeRow, kn
 import type { CaseStatus, StoredEvent } from '../events/types';
 import { DayCalendar } from '../time/calendar';
 import type { Projection, StateCodec } from './projection';
-import { Table } from './table';
+import { CHUNK_MASK, Pool, Table } from './table';
 
 /** Statuses under which a case counts toward the operator's figures. */
 export const COUNTED_STATUSES: ReadonlySet<CaseStatus> = new Set<CaseStatus>(['suspected', 'confirmed']);
@@ -54,10 +54,10 @@ export interface IncidentState {
   /** Whose key numbers the state holds (ColumnBatch.keySpace); undefined until the first event. */
   keySpace: string | undefined;
   accounts: Table<typeof accountSpec>;
-  dayCharges: Table<typeof dayChargeSpec>;
-  accountWallets: Table<typeof accountWalletSpec>;
+  dayCharges: Pool<typeof dayChargeSpec>;
+  accountWallets: Pool<typeof accountWalletSpec>;
   wallets: Table<typeof walletSpec>;
-  purchases: Table<typeof purchaseSpec>;
+  purchases: Pool<typeof purchaseSpec>;
   cases: Table<typeof caseSpec>;
   /** Cases in the order of their first report: the order reports list them in. */
   reportOrder: Table<typeof reportOrderSpec>;
@@ -89,10 +89,10 @@ function initIncident(zone: string): IncidentState {
     calendar: new DayCalendar(zone),
     keySpace: undefined,
     accounts: new Table(accountSpec),
-    dayCharges: new Table(dayChargeSpec),
-    accountWallets: new Table(accountWalletSpec),
+    dayCharges: new Pool(dayChargeSpec),
+    accountWallets: new Pool(accountWalletSpec),
     wallets: new Table(walletSpec),
-    purchases: new Table(purchaseSpec),
+    purchases: new Pool(purchaseSpec),
     cases: new Table(caseSpec),
     reportOrder: new Table(reportOrderSpec),
     banks: new Table(bankSpec),
@@ -129,7 +129,7 @@ function initIncident(zone: string): IncidentState {
 export function incidentProjection(zone: string): Projection<IncidentState> {
   return {
     name: 'incident',
-    version: 3,
+    version: 4,
     init: () => initIncident(zone),
     evolve: evolveEvent,
     evolveColumns,
@@ -175,11 +175,13 @@ function evolveColumns(s: IncidentState, b: ColumnBatch, from: number, to: numbe
     if (s.keySpace !== undefined) throw new Error(`incident state holds keys of "${s.keySpace}", cannot fold a batch keyed by "${b.keySpace}"`);
     s.keySpace = b.keySpace;
   }
+  // A batch's key counts bound its keys; a store's bound the whole read (ColumnBatch.keyCountsFinal).
   const k = b.keyCounts;
-  s.wallets.reserve(k[DOMAIN.wallet]!);
-  s.banks.reserve(k[DOMAIN.bank]!);
-  s.accounts.reserve(k[DOMAIN.account]!);
-  s.cases.reserve(k[DOMAIN.case]!);
+  const final = b.keyCountsFinal === true;
+  s.wallets.reserve(k[DOMAIN.wallet]!, final);
+  s.banks.reserve(k[DOMAIN.bank]!, final);
+  s.accounts.reserve(k[DOMAIN.account]!, final);
+  s.cases.reserve(k[DOMAIN.case]!, final);
   const { type, occurredAt } = b;
   // Rows missing a key their type carries are passed over: validation never lets such events in.
   for (let i = from; i < to; i++) {
@@ -269,48 +271,60 @@ function charge(s: IncidentState, a: number, bank: number, wallet: number, at: n
 }
 
 function addDayCharge(s: IncidentState, a: number, day: number, yen: number): void {
+  const pool = s.dayCharges;
   const head = s.accounts.cols.dayHead[a]!;
-  let d = s.dayCharges.cols;
-  for (let e = head; e !== NONE; e = d.next[e]!) {
-    if (d.day[e] === day) {
-      d.yen[e]! += yen;
+  for (let e = head; e !== NONE; ) {
+    const c = pool.at(e);
+    const i = e & CHUNK_MASK;
+    if (c.day[i] === day) {
+      c.yen[i]! += yen;
       return;
     }
+    e = c.next[i]!;
   }
-  const e = s.dayCharges.push();
-  d = s.dayCharges.cols;
-  d.day[e] = day;
-  d.yen[e] = yen;
-  d.next[e] = head;
+  const e = pool.push();
+  const c = pool.at(e);
+  const i = e & CHUNK_MASK;
+  c.day[i] = day;
+  c.yen[i] = yen;
+  c.next[i] = head;
   s.accounts.cols.dayHead[a] = e;
 }
 
 function addWallet(s: IncidentState, a: number, wallet: number): void {
+  const pool = s.accountWallets;
   const head = s.accounts.cols.walletHead[a]!;
-  let w = s.accountWallets.cols;
-  for (let e = head; e !== NONE; e = w.next[e]!) if (w.wallet[e] === wallet) return;
-  const e = s.accountWallets.push();
-  w = s.accountWallets.cols;
-  w.wallet[e] = wallet;
-  w.next[e] = head;
+  for (let e = head; e !== NONE; ) {
+    const c = pool.at(e);
+    if (c.wallet[e & CHUNK_MASK] === wallet) return;
+    e = c.next[e & CHUNK_MASK]!;
+  }
+  const e = pool.push();
+  const c = pool.at(e);
+  c.wallet[e & CHUNK_MASK] = wallet;
+  c.next[e & CHUNK_MASK] = head;
   s.accounts.cols.walletHead[a] = e;
 }
 
 function purchase(s: IncidentState, b: ColumnBatch, wallet: number, category: number, yen: number): void {
   if (s.categoryNames[category] === undefined) s.categoryNames[category] = b.names.name('category', category);
+  const pool = s.purchases;
   const head = s.wallets.cols.purchaseHead[wallet]!;
-  let p = s.purchases.cols;
-  for (let e = head; e !== NONE; e = p.next[e]!) {
-    if (p.category[e] === category) {
-      p.yen[e]! += yen;
+  for (let e = head; e !== NONE; ) {
+    const c = pool.at(e);
+    const i = e & CHUNK_MASK;
+    if (c.category[i] === category) {
+      c.yen[i]! += yen;
       return;
     }
+    e = c.next[i]!;
   }
-  const e = s.purchases.push();
-  p = s.purchases.cols;
-  p.category[e] = category;
-  p.yen[e] = yen;
-  p.next[e] = head;
+  const e = pool.push();
+  const c = pool.at(e);
+  const i = e & CHUNK_MASK;
+  c.category[i] = category;
+  c.yen[i] = yen;
+  c.next[i] = head;
   s.wallets.cols.purchaseHead[wallet] = e;
 }
 
@@ -349,8 +363,12 @@ function count(s: IncidentState, c: number, sign: 1 | -1): void {
   const counted = (accounts.countedCases[a]! += sign);
   // The account's charges become damage with its first counted case and stop with its last.
   if (counted === (sign > 0 ? 1 : 0)) {
-    const d = s.dayCharges.cols;
-    for (let e = accounts.dayHead[a]!; e !== NONE; e = d.next[e]!) addDamage(s, bank, d.day[e]!, sign * d.yen[e]!);
+    for (let e = accounts.dayHead[a]!; e !== NONE; ) {
+      const c = s.dayCharges.at(e);
+      const i = e & CHUNK_MASK;
+      addDamage(s, bank, c.day[i]!, sign * c.yen[i]!);
+      e = c.next[i]!;
+    }
   }
 }
 
@@ -453,8 +471,6 @@ export function incidentReport(s: IncidentState): IncidentReport {
   let oldest = Number.POSITIVE_INFINITY;
   const spent = new Map<number, number>();
   const countedAccounts = new Set<number>();
-  const aw = s.accountWallets.cols;
-  const p = s.purchases.cols;
   for (const c of counted) {
     const a = cases.account[c]!;
     if (suspended !== undefined && accounts.lastChargeAt[a]! >= suspended) {
@@ -464,8 +480,14 @@ export function incidentReport(s: IncidentState): IncidentReport {
     if (accounts.firstChargeAt[a]! < oldest) oldest = accounts.firstChargeAt[a]!;
     if (countedAccounts.has(a)) continue;
     countedAccounts.add(a);
-    for (let w = accounts.walletHead[a]!; w !== NONE; w = aw.next[w]!) {
-      for (let e = s.wallets.cols.purchaseHead[aw.wallet[w]!]!; e !== NONE; e = p.next[e]!) add(spent, p.category[e]!, p.yen[e]!);
+    for (let w = accounts.walletHead[a]!; w !== NONE; ) {
+      const aw = s.accountWallets.at(w);
+      for (let e = s.wallets.cols.purchaseHead[aw.wallet[w & CHUNK_MASK]!]!; e !== NONE; ) {
+        const p = s.purchases.at(e);
+        add(spent, p.category[e & CHUNK_MASK]!, p.yen[e & CHUNK_MASK]!);
+        e = p.next[e & CHUNK_MASK]!;
+      }
+      w = aw.next[w & CHUNK_MASK]!;
     }
   }
 

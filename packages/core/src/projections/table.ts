@@ -35,9 +35,13 @@ export class Table<C extends Record<string, ColumnSpec>> {
     this.cols = this.make(capacity);
   }
 
-  /** Makes rows [0, n) usable (keyed tables: n is the number of keys). */
-  reserve(n: number): void {
-    if (n > this.capacity) this.resize(Math.max(n, Math.ceil(this.capacity * 1.5)));
+  /**
+   * Makes rows [0, n) usable (keyed tables: n is the number of keys). Grows by half again, so that
+   * keys met one by one cost amortised O(1); `final` says n is all there will be (a store's key
+   * count), so exactly n rows are allocated.
+   */
+  reserve(n: number, final = false): void {
+    if (n > this.capacity) this.resize(final ? n : Math.max(n, Math.ceil(this.capacity * 1.5)));
     if (n > this.size) this.size = n;
   }
 
@@ -74,8 +78,68 @@ export class Table<C extends Record<string, ColumnSpec>> {
   }
 
   private make(capacity: number): TypedColumns<C> {
-    const cols: Record<string, Int32Array | Float64Array | Uint8Array> = {};
-    for (const [k, spec] of Object.entries(this.spec)) cols[k] = allocate(spec, capacity);
-    return cols as TypedColumns<C>;
+    return makeColumns(this.spec, capacity);
   }
+}
+
+const CHUNK_BITS = 16;
+/** Rows per chunk of a Pool. */
+export const CHUNK_ROWS = 1 << CHUNK_BITS;
+/** Row e lives at index e & CHUNK_MASK of chunk e >>> CHUNK_BITS (Pool.at). */
+export const CHUNK_MASK = CHUNK_ROWS - 1;
+
+/**
+ * Parallel typed columns that only grow by pushing rows (list entries), in fixed chunks: growing
+ * never copies, so memory never holds an old and a new array at once (a table growing by 1.5x
+ * briefly needs 2.5x its size, which at ten million events decided the peak RSS).
+ */
+export class Pool<C extends Record<string, ColumnSpec>> {
+  size = 0;
+  private chunks: TypedColumns<C>[] = [];
+
+  constructor(readonly spec: C) {}
+
+  /** A new row at the end; its index. */
+  push(): number {
+    if (this.size === this.chunks.length * CHUNK_ROWS) this.chunks.push(makeColumns(this.spec, CHUNK_ROWS));
+    return this.size++;
+  }
+
+  /** The columns of the chunk holding row e; the row is at e & CHUNK_MASK. */
+  at(e: number): TypedColumns<C> {
+    return this.chunks[e >>> CHUNK_BITS]!;
+  }
+
+  /** Each column of each chunk, cut to the rows in use, named column.chunk: for saving state. */
+  columns(): [string, Int32Array | Float64Array | Uint8Array][] {
+    return this.chunks.flatMap((chunk, k) =>
+      Object.keys(this.spec).map((name): [string, Int32Array | Float64Array | Uint8Array] => {
+        const rows = Math.min(CHUNK_ROWS, this.size - k * CHUNK_ROWS);
+        return [`${name}.${k}`, (chunk as Record<string, Int32Array | Float64Array | Uint8Array>)[name]!.subarray(0, rows)];
+      }),
+    );
+  }
+
+  /** Restores rows saved by columns(); full chunks are taken over as they are, the last is copied into a whole chunk. */
+  restore(size: number, read: (name: string, kind: ColumnKind) => Int32Array | Float64Array | Uint8Array): void {
+    this.chunks = [];
+    for (let k = 0; k * CHUNK_ROWS < size; k++) {
+      const rows = Math.min(CHUNK_ROWS, size - k * CHUNK_ROWS);
+      const chunk: Record<string, Int32Array | Float64Array | Uint8Array> = {};
+      for (const [name, spec] of Object.entries(this.spec)) {
+        const saved = read(`${name}.${k}`, spec.kind);
+        if (saved.length !== rows) throw new Error(`saved column ${name}.${k} has ${saved.length} rows, expected ${rows}`);
+        chunk[name] = rows === CHUNK_ROWS ? saved : allocate(spec, CHUNK_ROWS);
+        if (rows !== CHUNK_ROWS) chunk[name]!.set(saved);
+      }
+      this.chunks.push(chunk as TypedColumns<C>);
+    }
+    this.size = size;
+  }
+}
+
+function makeColumns<C extends Record<string, ColumnSpec>>(spec: C, capacity: number): TypedColumns<C> {
+  const cols: Record<string, Int32Array | Float64Array | Uint8Array> = {};
+  for (const [k, s] of Object.entries(spec)) cols[k] = allocate(s, capacity);
+  return cols as TypedColumns<C>;
 }
