@@ -1,11 +1,10 @@
 import {
   allocateColumns,
   DOMAIN,
-  eventFields,
   KEY_DOMAIN_COUNT,
   KEY_DOMAINS,
   KeyDictionary,
-  keyColumns,
+  encodeRow,
   knownTypeCode,
   type ColumnBatch,
   type KeyDomain,
@@ -128,6 +127,9 @@ const EVENT_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 /** Events per block: big enough that a replay pays per-row costs rarely, small enough to build in memory. */
 const BLOCK_EVENTS = 16_384;
 const BLOCKS_PER_READ = 4;
+/** Appends of at least this many events run with a page cache of BULK_CACHE_KIB. */
+const BULK_EVENTS = 10_000;
+const BULK_CACHE_KIB = 256 * 1024;
 const KEY_SPACE = 'sqlite-keys';
 const RARE_CODE = knownTypeCode('FiguresPublished');
 
@@ -143,6 +145,7 @@ export class SqliteEventStore implements EventStore {
   private stmts!: Statements;
   /** Every key of the store, loaded at the first append and kept in step with the table (other writers included). */
   private dictionary: KeyDictionary | undefined;
+  private readonly defaultCacheSize: number;
   /** Lookup statements by table and number of keys. */
   private readonly lookups = new Map<string, Database.Statement>();
   readonly columns: ColumnReader;
@@ -155,6 +158,7 @@ export class SqliteEventStore implements EventStore {
     this.db = new Database(file, { timeout: 10_000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
+    this.defaultCacheSize = this.db.pragma('cache_size', { simple: true }) as number;
     this.migrate();
     this.columns = { keySpace: KEY_SPACE, readColumns: (options) => this.readColumns(options) };
     this.checkpoints = {
@@ -233,12 +237,18 @@ export class SqliteEventStore implements EventStore {
 
   async appendMany(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
     let results;
+    // A bulk import looks up and inserts ids all over the event_ids B-tree: give it a page cache while it runs,
+    // and hand the memory back after, so that replays keep SQLite's small default.
+    const bulk = writes.reduce((n, w) => n + w.events.length, 0) >= BULK_EVENTS;
+    if (bulk) this.db.pragma(`cache_size = -${BULK_CACHE_KIB}`);
     try {
       results = this.db.transaction(() => this.appendInTransaction(writes)).immediate();
     } catch (e) {
       // Keys numbered in a transaction that rolled back were never stored: forget them with the rest.
       this.dictionary = undefined;
       throw e;
+    } finally {
+      if (bulk) this.db.pragma(`cache_size = ${this.defaultCacheSize}`);
     }
     if (results.wrote) this.appended.next();
     return results.results;
@@ -279,20 +289,10 @@ export class SqliteEventStore implements EventStore {
     for (let start = 0; start < rows.length; start += BLOCK_EVENTS) {
       const n = Math.min(BLOCK_EVENTS, rows.length - start);
       const batch = allocateColumns(n, KEY_SPACE, keys);
-      const cols = keyColumns(batch);
       const h = createHash('sha256').update(history);
       for (let i = 0; i < n; i++) {
         const r = rows[start + i]!;
-        const f = eventFields(r);
-        batch.type[i] = f.type;
-        batch.occurredAt[i] = r.occurredAt;
-        batch.recordedAt[i] = r.recordedAt;
-        for (let d = 0; d < KEY_DOMAIN_COUNT; d++) {
-          const text = f.keys[d];
-          cols[d]![i] = text === undefined ? -1 : keys.id(d, text);
-        }
-        batch.amount[i] = f.amount;
-        batch.status[i] = f.status;
+        encodeRow(batch, i, r, keys);
         h.update(r.hash);
       }
       history = h.digest('hex');

@@ -40,7 +40,7 @@ export const COLUMN_TYPES: readonly EventType[] = [
 const TYPE_CODES = new Map<string, number>(COLUMN_TYPES.map((t, i) => [t, i + 1]));
 
 /** The code of a type (0: not a column type). */
-export function typeCode(type: string): number {
+function typeCode(type: string): number {
   return TYPE_CODES.get(type) ?? 0;
 }
 /** The code of a type the columns know; a compile-time name, so a typo fails at once. */
@@ -60,9 +60,6 @@ const RARE_TYPES: ReadonlySet<string> = new Set<EventType>(['FiguresPublished'])
 export function statusCode(status: unknown): number {
   return CASE_STATUSES.indexOf(status as CaseStatus) + 1;
 }
-export function statusOfCode(code: number): CaseStatus | undefined {
-  return CASE_STATUSES[code - 1];
-}
 
 export const KEY_DOMAINS = ['wallet', 'bank', 'account', 'case', 'category'] as const;
 export type KeyDomain = (typeof KEY_DOMAINS)[number];
@@ -70,12 +67,12 @@ export const KEY_DOMAIN_COUNT = KEY_DOMAINS.length;
 export const DOMAIN = { wallet: 0, bank: 1, account: 2, case: 3, category: 4 } as const satisfies Record<KeyDomain, number>;
 
 /** An account is a bank's account: its key joins both, so that equal account numbers at two banks differ. */
-export function accountKeyText(bankCode: string, accountId: string): string {
+function accountKeyText(bankCode: string, accountId: string): string {
   return `${bankCode}\u0000${accountId}`;
 }
 
 /** The keys and numbers of one event, as text: what an encoder turns into a row. */
-export interface EventFields {
+interface EventFields {
   type: number;
   /** Key text per domain (DOMAIN order), undefined where the event has none. */
   keys: (string | undefined)[];
@@ -86,7 +83,7 @@ export interface EventFields {
 }
 
 /** Reads the column fields of an event by field name, whatever its type: one rule for every store and reader. */
-export function eventFields(e: { type: string; data: unknown }): EventFields {
+function eventFields(e: { type: string; data: unknown }): EventFields {
   const d = (e.data ?? {}) as Record<string, unknown>;
   const bank = str(d.bankCode);
   const accountId = str(d.accountId);
@@ -166,11 +163,6 @@ export function allocateColumns(capacity: number, keySpace: string, names: KeyNa
   };
 }
 
-/** The key columns of a batch, in DOMAIN order. */
-export function keyColumns(b: ColumnBatch): readonly Int32Array[] {
-  return [b.wallet, b.bank, b.account, b.case, b.category];
-}
-
 /**
  * A dictionary in memory: numbers key text by first appearance. Readers of stores that keep no
  * dictionary of their own encode with one; the SQLite store keeps one as a cache of its table.
@@ -188,11 +180,6 @@ export class KeyDictionary implements KeyNames {
       ids.set(text, id);
     }
     return id;
-  }
-
-  /** The number of `text`, if known. */
-  find(domain: number, text: string): number | undefined {
-    return this.ids[domain]!.get(text);
   }
 
   /** Adds a key numbered elsewhere (the store's table); numbers must arrive in order. */
@@ -219,27 +206,34 @@ export class KeyDictionary implements KeyNames {
   }
 }
 
-/** Writes one event into row `row` of a batch, numbering its keys with `keys`. */
-export function encodeRow(b: MutableColumnBatch, row: number, e: StoredEvent, keys: KeyDictionary): void {
+/**
+ * Writes an event's columns into row `row` of a batch, numbering its keys with `keys`; position and
+ * rare events are the caller's (a store writing blocks knows neither yet). Returns whether it is rare.
+ */
+export function encodeRow(b: MutableColumnBatch, row: number, e: { type: string; data: unknown; occurredAt: number; recordedAt: number }, keys: KeyDictionary): boolean {
   const f = eventFields(e);
-  b.position[row] = e.globalPosition;
   b.type[row] = f.type;
   b.occurredAt[row] = e.occurredAt;
   b.recordedAt[row] = e.recordedAt;
-  const cols = keyColumns(b);
-  for (let d = 0; d < KEY_DOMAIN_COUNT; d++) {
-    const text = f.keys[d];
-    cols[d]![row] = text === undefined ? -1 : keys.id(d, text);
-  }
+  b.wallet[row] = key(keys, DOMAIN.wallet, f.keys[DOMAIN.wallet]);
+  b.bank[row] = key(keys, DOMAIN.bank, f.keys[DOMAIN.bank]);
+  b.account[row] = key(keys, DOMAIN.account, f.keys[DOMAIN.account]);
+  b.case[row] = key(keys, DOMAIN.case, f.keys[DOMAIN.case]);
+  b.category[row] = key(keys, DOMAIN.category, f.keys[DOMAIN.category]);
   b.amount[row] = f.amount;
   b.status[row] = f.status;
-  if (f.rare) b.rare.push(e);
+  return f.rare;
 }
+const key = (keys: KeyDictionary, domain: number, text: string | undefined) => (text === undefined ? -1 : keys.id(domain, text));
 
 /** Events in columns, numbered by `keys` (a reader's own dictionary, kept across batches). */
 export function encodeEvents(events: readonly StoredEvent[], keys: KeyDictionary, keySpace: string): ColumnBatch {
   const b = allocateColumns(events.length, keySpace, keys);
-  for (let i = 0; i < events.length; i++) encodeRow(b, i, events[i]!, keys);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    b.position[i] = e.globalPosition;
+    if (encodeRow(b, i, e, keys)) b.rare.push(e);
+  }
   b.length = events.length;
   for (let d = 0; d < KEY_DOMAIN_COUNT; d++) b.keyCounts[d] = keys.size(d);
   return b;

@@ -144,8 +144,8 @@ function evolveEvent(s: IncidentState, e: StoredEvent): void {
     const keys = new KeyDictionary();
     own = s.own = { keys, row: allocateColumns(1, OWN_KEY_SPACE, keys) };
   }
-  own.row.rare.length = 0;
-  encodeRow(own.row, 0, e, own.keys);
+  own.row.position[0] = e.globalPosition;
+  encodeRow(own.row, 0, e, own.keys); // rare events carry nothing the incident reads
   own.row.length = 1;
   for (let d = 0; d < own.row.keyCounts.length; d++) own.row.keyCounts[d] = own.keys.size(d);
   evolveColumns(s, own.row, 0, 1);
