@@ -455,19 +455,19 @@ function print(rows: Row[], totalSeconds: number): void {
   const fmt = (r: Row) => (r.unit === 'events/s' ? Math.round(r.value).toLocaleString('en-US') : r.unit === 'x' ? r.value.toFixed(2) : r.value.toFixed(r.unit === 's' ? 3 : 0));
   console.log(`\nincident-ledger benchmark: ${N.toLocaleString('en-US')} events (+${EXTRA.toLocaleString('en-US')}), node ${process.version}, ${cpus().length} CPUs\n`);
   for (const r of rows) {
-    const ratio = r.ratio ? `  ${r.ratio.value.toFixed(2)}x of ${r.ratio.to}` : '';
+    const ratio = r.ratio ? `  ${r.ratio.value < 0.1 ? `${(r.ratio.value * 100).toFixed(1)}%` : `${r.ratio.value.toFixed(2)}x`} of ${r.ratio.to}` : '';
     const target = r.target ? `  target ${r.target}: ${r.met ? 'met' : `MISSED${missedBy(r)}`}` : '';
     console.log(`${r.figure.padEnd(76)} ${fmt(r).padStart(12)} ${r.unit.padEnd(8)}${ratio}${target}`);
   }
   console.log(`\ntotal ${totalSeconds.toFixed(0)} s`);
 }
 
-/** How far a missed target is: the factor still to gain. */
+/** How far a missed target is: the factor still to gain (on the ratio, for targets stated as one). */
 function missedBy(r: Row): string {
-  const limit = Number((r.target ?? '').replace(/[^0-9.]/g, '')) * (r.target?.includes('%') ? 0.01 : 1);
-  if (r.ratio && r.target?.includes('%')) return ` by ${(r.ratio.value / limit).toFixed(2)}x`;
-  if (r.target?.startsWith('>=')) return ` by ${(limit / r.value).toFixed(2)}x`;
-  return ` by ${(r.value / limit).toFixed(2)}x`;
+  const target = r.target ?? '';
+  const limit = Number(/[\d.,]+/.exec(target)?.[0].replaceAll(',', '') ?? Number.NaN) * (target.includes('%') ? 0.01 : 1);
+  const value = r.ratio && (target.includes('%') || target.includes('x of')) ? r.ratio.value : r.value;
+  return ` by ${(target.startsWith('>=') ? limit / value : value / limit).toFixed(2)}x`;
 }
 
 void main().catch((e: unknown) => {
