@@ -4,25 +4,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeCounterexample } from './commands/fuzz';
-import { main } from './main';
+import { runCli } from './run-cli.testing';
 
 /** simulate, what-if and fuzz, end to end through the CLI. */
 const DOCOMO = resolve(__dirname, '../../../scenarios/docomo-kouza-2020');
 const EXAMPLE = resolve(__dirname, '../../../scenarios/example-minimal');
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = jest.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  try {
-    const code = await main(argv);
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = runCli;
 const line = (text: string, label: string) => text.split('\n').find((l) => l.startsWith(label));
 
 let tmp: string;

@@ -3,27 +3,14 @@ import { loadScenario } from '@incident-ledger/scenario';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
-import { main } from './main';
+import { runCli } from './run-cli.testing';
 
 const ROOT = resolve(__dirname, '../../..');
 const RESONA = join(ROOT, 'scenarios/resona-2019');
 const EXAMPLE = join(ROOT, 'scenarios/example-minimal');
 const REFERENCE = join(ROOT, 'scenarios/README.md');
 
-/** Runs the CLI in-process, capturing what it prints. */
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = jest.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  try {
-    const code = await main(argv);
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = runCli;
 
 let tmp: string;
 beforeEach(() => (tmp = mkdtempSync(join(tmpdir(), 'ledger-resona-'))));
