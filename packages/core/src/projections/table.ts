@@ -84,7 +84,7 @@ export class Table<C extends Record<string, ColumnSpec>> {
 
 const CHUNK_BITS = 16;
 /** Rows per chunk of a Pool. */
-export const CHUNK_ROWS = 1 << CHUNK_BITS;
+const CHUNK_ROWS = 1 << CHUNK_BITS;
 /** Row e lives at index e & CHUNK_MASK of chunk e >>> CHUNK_BITS (Pool.at). */
 export const CHUNK_MASK = CHUNK_ROWS - 1;
 
