@@ -1,7 +1,8 @@
 import { formatFigure, formatInstant, formatMan, formatYen, type FigureName, type IncidentReport, type ReconciliationRow } from '@incident-ledger/core';
 import type { Table } from './output';
 
-const yen = (key: string) => (r: Record<string, string | number | null>) => formatYen(Number(r[key]));
+/** A column shown as yen with separators. */
+export const yen = (key: string) => (r: Record<string, string | number | null>) => formatYen(Number(r[key]));
 
 export const REPORT_TABLES = ['summary', 'bank', 'day', 'bank-day', 'merchant', 'controls'] as const;
 export type ReportTable = (typeof REPORT_TABLES)[number];

@@ -4,6 +4,7 @@ import { parse, wholeNumber } from '../args';
 import { reportOf } from '../app';
 import { EXIT, UsageError } from '../errors';
 import { printTables, type Table } from '../output';
+import { yen } from '../render';
 import { onePositional } from './replay';
 import { simulationOf } from './simulate';
 
@@ -58,7 +59,6 @@ export async function whatIfCommand(argv: string[]): Promise<number> {
   const header: Record<string, string> = { scenario: `${scenario.id}: ${scenario.title}`, attacks: attacks.described };
   if (values.seed === undefined) header.baseline = await baselineAgainstRecorded(scenario, before.report.damageYen);
   header.digests = `baseline ${before.digest}, counterfactual ${after.digest}`;
-  const yen = (key: string) => (row: Record<string, string | number | null>) => formatYen(Number(row[key]));
   const tables: Table[] = [
     { name: 'changes', title: 'What the counterfactual changed', columns: [{ key: 'change', header: 'change' }], rows: changed.described.map((change) => ({ change })) },
     {
