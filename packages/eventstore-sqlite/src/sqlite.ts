@@ -13,6 +13,9 @@ import {
 } from '@incident-ledger/core';
 import {
   catchUpThenLive,
+  decodeBlock,
+  encodeBlock,
+  sliceBatch,
   DEFAULT_BATCH_SIZE,
   eventContent,
   GENESIS_HASH,
@@ -39,7 +42,6 @@ import { existsSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { dirname } from 'node:path';
 import { interval, merge, Subject, type Observable } from 'rxjs';
-import { decodeBlock, encodeBlock } from './blocks';
 
 /** 1: events and stream heads. 2: adds the replay columns (blocks, keys), the event-id table, stream links and checkpoints. */
 const SCHEMA_VERSION = 2;
@@ -540,25 +542,6 @@ function insertRows(many: Database.Statement, one: Database.Statement, n: number
     row(i, params);
     one.run(params);
   }
-}
-
-/** Rows [start, length) of a batch, as views. */
-function sliceBatch(b: ReturnType<typeof decodeBlock>, start: number): ReturnType<typeof decodeBlock> {
-  return {
-    ...b,
-    length: b.length - start,
-    position: b.position.subarray(start),
-    type: b.type.subarray(start),
-    occurredAt: b.occurredAt.subarray(start),
-    recordedAt: b.recordedAt.subarray(start),
-    wallet: b.wallet.subarray(start),
-    bank: b.bank.subarray(start),
-    account: b.account.subarray(start),
-    case: b.case.subarray(start),
-    category: b.category.subarray(start),
-    amount: b.amount.subarray(start),
-    status: b.status.subarray(start),
-  };
 }
 
 function toEvent(r: EventRow): StoredEvent {

@@ -5,3 +5,4 @@ export * from './plan';
 export * from './subscription';
 export * from './memory';
 export * from './feed';
+export * from './blocks';

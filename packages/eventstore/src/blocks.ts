@@ -95,3 +95,22 @@ export function decodeBlock(stored: Buffer, firstPosition: number, keySpace: str
     keyCounts: Array.from(header.subarray(2, 2 + KEY_DOMAIN_COUNT)),
   };
 }
+
+/** Rows [start, length) of a batch, as views. */
+export function sliceBatch(b: MutableColumnBatch, start: number): MutableColumnBatch {
+  return {
+    ...b,
+    length: b.length - start,
+    position: b.position.subarray(start),
+    type: b.type.subarray(start),
+    occurredAt: b.occurredAt.subarray(start),
+    recordedAt: b.recordedAt.subarray(start),
+    wallet: b.wallet.subarray(start),
+    bank: b.bank.subarray(start),
+    account: b.account.subarray(start),
+    case: b.case.subarray(start),
+    category: b.category.subarray(start),
+    amount: b.amount.subarray(start),
+    status: b.status.subarray(start),
+  };
+}
