@@ -10,7 +10,19 @@ import {
   type StoredEvent,
 } from '@incident-ledger/core';
 import type { Progress } from './progress';
-import { ChainVerifier, MemoryEventStore, replayFolds, storeDigest, UnreadableEvent, writesInOrder, type ChainBreak, type EventStore } from '@incident-ledger/eventstore';
+import {
+  ChainVerifier,
+  checkColumns,
+  MemoryEventStore,
+  replayFolds,
+  storeDigest,
+  UnreadableEvent,
+  writesInOrder,
+  type ChainBreak,
+  type ColumnCheck,
+  type EventStore,
+  type ReplayOptions,
+} from '@incident-ledger/eventstore';
 import type { BankInfo } from '@incident-ledger/scenario';
 import { checkHistory } from '@incident-ledger/testkit';
 
@@ -35,10 +47,10 @@ export async function importEvents(store: EventStore, events: readonly LedgerEve
  * Publications are a fold of the same pass. Stores that keep columns are read in columns, and
  * folds resume from the store's checkpoints where it has valid ones (replayFolds).
  */
-export async function replay(store: EventStore, zone: string, asOfs: readonly number[], progress?: Progress) {
+export async function replay(store: EventStore, zone: string, asOfs: readonly number[], progress?: Progress, checkpoints?: ReplayOptions['checkpoints']) {
   const incident = incidentProjection(zone);
   const requests = [{ projection: publicationsProjection }, ...asOfs.map((asOf) => ({ projection: incident, asOf }))] as const;
-  const { folds, events } = await replayFolds(store, requests, { onBatch: (n) => progress?.tick(n) });
+  const { folds, events } = await replayFolds(store, requests, { onBatch: (n) => progress?.tick(n), ...(checkpoints && { checkpoints }) });
   progress?.finish();
   const [publications, ...incidents] = folds;
   const reports = new Map<number, IncidentReport>(incidents.map((f) => [f.asOf, incidentReport(f.state)]));
@@ -49,10 +61,13 @@ export async function digestOf(store: EventStore): Promise<string> {
   return `sha256:${storeDigest(await store.heads())}`;
 }
 
-/** Replays the store and checks every published figure at its own as-of time. */
+/**
+ * Replays the store and checks every published figure at its own as-of time. From the record, never
+ * from checkpoints: an auditor's figures must not rest on saved state the hash chains do not cover.
+ */
 export async function verifyFigures(store: EventStore, zone: string, progress?: (label: string) => Progress) {
-  const { publications } = await replay(store, zone, [], progress?.('reading publications'));
-  const { reports } = await replay(store, zone, figureTimes(publications), progress?.('replaying'));
+  const { publications } = await replay(store, zone, [], progress?.('reading publications'), 'off');
+  const { reports } = await replay(store, zone, figureTimes(publications), progress?.('replaying'), 'off');
   const reportAt = (asOf: number) => reports.get(asOf)!;
   return { rows: reconcile(publications, reportAt), publications, reportAt };
 }
@@ -62,6 +77,8 @@ export interface IntegrityResult {
   streams: number;
   firstBreak?: ChainBreak;
   digest: string;
+  /** The replay columns re-derived from the events, when the chains hold and the store keeps columns. */
+  columns?: ColumnCheck;
 }
 
 /** Recomputes every hash chain in global order and names the first altered event, if any. */
@@ -80,7 +97,9 @@ export async function checkIntegrity(store: EventStore): Promise<IntegrityResult
     return { checked: verifier.checked, streams: heads.length, digest, firstBreak: { streamId, revision, globalPosition, eventId: '', problem: reason } };
   }
   const firstBreak = verifier.finish(heads);
-  return { checked: verifier.checked, streams: heads.length, digest, ...(firstBreak && { firstBreak }) };
+  if (firstBreak) return { checked: verifier.checked, streams: heads.length, digest, firstBreak };
+  const columns = store.columns ? await checkColumns(store) : undefined;
+  return { checked: verifier.checked, streams: heads.length, digest, ...(columns && { columns }) };
 }
 
 /** How many events a store holds, from its stream heads: the total for a progress line. */

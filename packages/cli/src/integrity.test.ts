@@ -1,10 +1,11 @@
-import { Rng } from '@incident-ledger/core';
+import { incidentProjection, incidentReport, Rng, type ColumnBatch } from '@incident-ledger/core';
+import { checkColumns, replayFolds } from '@incident-ledger/eventstore';
 import { SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
 import { loadScenario } from '@incident-ledger/scenario';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkIntegrity, importEvents } from './app';
+import { checkIntegrity, importEvents, replay } from './app';
 import { main } from './main';
 
 const DOCOMO = resolve(__dirname, '../../../scenarios/docomo-kouza-2020');
@@ -106,5 +107,146 @@ describe('tamper detection (SQLite, edits by plain SQL)', () => {
     const code = await main(['verify', '--integrity', '--store', `sqlite:${file}`]).finally(() => log.mockRestore());
     expect(code).toBe(1);
     expect(out.join('\n')).toContain(`ALTERED   stream "${stream_id}", revision ${revision}, position 400`);
+  });
+});
+
+/** Every stored column batch as plain arrays: what a replay folds. */
+async function columnsOf(s: SqliteEventStore): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const b of s.columns.readColumns()) {
+    const { names: _names, rare, ...columns } = b as ColumnBatch;
+    out.push(Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v])), rare.map((e) => e.eventId));
+  }
+  return out;
+}
+
+/** Runs `edit` inside a transaction that is rolled back after `check`. */
+async function withEdit<T>(s: SqliteEventStore, edit: () => void, check: () => Promise<T>): Promise<T> {
+  s.connection.exec('BEGIN');
+  try {
+    edit();
+    return await check();
+  } finally {
+    s.connection.exec('ROLLBACK');
+  }
+}
+
+describe('replay columns are checked against the events they derive from (SQLite)', () => {
+  const ZONE = 'Asia/Tokyo';
+  const damage = async () => (await replay(store, ZONE, [Number.POSITIVE_INFINITY], undefined, 'off')).reports.get(Number.POSITIVE_INFINITY)!.damageYen;
+  /** Byte offset of the amount column's row `row` in a block of n events (blocks.ts layout). */
+  const amountOffset = (n: number, row: number) => 32 + 2 * n * 8 + row * 8;
+
+  it('starts intact: every row of columns matches its event', async () => {
+    const r = await checkColumns(store);
+    expect(r.firstBreak).toBeUndefined();
+    expect(r.checked).toBe(loadScenario(DOCOMO).events.length);
+  });
+
+  it('an edited charge amount in a block changes replayed damage, and verify --integrity names its position', async () => {
+    const db = store.connection;
+    const { position } = db.prepare("SELECT position FROM events WHERE type = 'ChargeExecuted' ORDER BY position LIMIT 1 OFFSET 10").get() as { position: number };
+    const block = db.prepare('SELECT last_position, first_position, columns FROM blocks WHERE first_position <= ? AND last_position >= ?').get(position, position) as {
+      last_position: number;
+      first_position: number;
+      columns: Buffer;
+    };
+    const n = block.last_position - block.first_position + 1;
+    const edited = Buffer.from(block.columns);
+    const at = amountOffset(n, position - block.first_position);
+    edited.writeDoubleLE(edited.readDoubleLE(at) + 100_000, at);
+    const before = await damage();
+    const [after, check] = await withEdit(
+      store,
+      () => db.prepare('UPDATE blocks SET columns = ? WHERE last_position = ?').run(edited, block.last_position),
+      async () => [await damage(), await checkIntegrity(store)] as const,
+    );
+    expect(after).toBe(before + 100_000); // the edit matters to figures ...
+    expect(check.firstBreak).toBeUndefined(); // ... the hash chains cannot see it ...
+    expect(check.columns?.firstBreak).toMatchObject({ position, column: 'amount' }); // ... the column check does
+  });
+
+  it("detects an edited key text (a bank's code) and a deleted block", async () => {
+    const db = store.connection;
+    const keyEdit = await withEdit(
+      store,
+      () => db.prepare("UPDATE keys SET text = 'BANK-Z' WHERE domain = 1 AND id = 0").run(),
+      () => checkColumns(store),
+    );
+    expect(keyEdit.firstBreak).toMatchObject({ column: 'keys' });
+    const deleted = await withEdit(
+      store,
+      () => db.prepare('DELETE FROM blocks WHERE last_position = (SELECT min(last_position) FROM blocks)').run(),
+      () => checkColumns(store),
+    );
+    expect(deleted.firstBreak).toMatchObject({ position: 1 });
+  });
+
+  it('every single-byte edit of a block is either detected or changes nothing a replay reads', async () => {
+    const db = store.connection;
+    const baseline = await columnsOf(store);
+    const blocks = db.prepare('SELECT last_position, columns FROM blocks').all() as { last_position: number; columns: Buffer }[];
+    const rng = new Rng(77);
+    let detected = 0;
+    for (let n = 0; n < 200; n++) {
+      const b = rng.pick(blocks);
+      const edited = Buffer.from(b.columns);
+      const i = rng.int(0, edited.length - 1);
+      edited[i] = (edited[i]! + rng.int(1, 255)) % 256;
+      const [r, columns] = await withEdit(
+        store,
+        () => db.prepare('UPDATE blocks SET columns = ? WHERE last_position = ?').run(edited, b.last_position),
+        async () => [await checkColumns(store), await columnsOf(store).catch(() => 'unreadable')] as const,
+      );
+      if (r.firstBreak) detected++;
+      else expect({ byte: i, columns }).toEqual({ byte: i, columns: baseline }); // only alignment padding goes unseen
+    }
+    expect(detected).toBeGreaterThan(150);
+  });
+
+  it('verify --integrity exits 1 on an edited block and 0 on an intact store', async () => {
+    const file = join(dir, 'blocks.sqlite');
+    const copy = SqliteEventStore.open(file);
+    await importEvents(copy, loadScenario(DOCOMO).events);
+    await copy.close();
+    const run = async () => {
+      const out: string[] = [];
+      const log = jest.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
+      const code = await main(['verify', '--integrity', '--store', `sqlite:${file}`]).finally(() => log.mockRestore());
+      return { code, out: out.join('\n') };
+    };
+    const intact = await run();
+    expect(intact.code).toBe(0);
+    expect(intact.out).toMatch(/columns {3}\d+ rows of replay columns match/);
+    const edit = SqliteEventStore.open(file);
+    edit.connection.prepare("UPDATE keys SET text = 'BANK-Z' WHERE domain = 1 AND id = 0").run();
+    await edit.close();
+    const altered = await run();
+    expect(altered.code).toBe(1);
+    expect(altered.out).toMatch(/ALTERED {3}replay columns at position \d+: keys is bank 0 = "BANK-Z"/);
+  });
+
+  it('an edited checkpoint is rebuilt, never resumed from', async () => {
+    const file = join(dir, 'checkpoint.sqlite');
+    const s = SqliteEventStore.open(file);
+    await importEvents(s, loadScenario(DOCOMO).events);
+    const fold = async () => {
+      const { folds, resumed, saved } = await replayFolds(s, [{ projection: incidentProjection(ZONE) }] as const, { checkpointMinEvents: 1, checkpointShare: 0 });
+      return { report: incidentReport(folds[0].state), resumed, saved };
+    };
+    const first = await fold();
+    expect(first.saved).toBe(1);
+    expect((await fold()).resumed).toBe(1); // intact: resumed
+    const section = s.connection.prepare("SELECT key, name, bytes FROM checkpoint_sections WHERE name LIKE 'accounts.%' AND length(bytes) > 0 LIMIT 1").get() as {
+      key: string;
+      name: string;
+      bytes: Buffer;
+    };
+    section.bytes[0] = (section.bytes[0]! + 1) % 256;
+    s.connection.prepare('UPDATE checkpoint_sections SET bytes = ? WHERE key = ? AND name = ?').run(section.bytes, section.key, section.name);
+    const again = await fold();
+    expect(again.resumed).toBe(0);
+    expect(again.report).toEqual(first.report);
+    await s.close();
   });
 });

@@ -6,3 +6,4 @@ export * from './subscription';
 export * from './memory';
 export * from './feed';
 export * from './blocks';
+export * from './derived';
