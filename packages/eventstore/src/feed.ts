@@ -1,4 +1,5 @@
 import { checkpointKey, Fold, type Projection } from '@incident-ledger/core';
+import { createHash } from 'node:crypto';
 import type { EventStore, SavedCheckpoint } from './port';
 
 /** A fold to run: a projection as of a recordedAt cutoff (default: everything recorded). */
@@ -51,7 +52,7 @@ export async function replayFolds<R extends readonly FoldRequest<unknown>[]>(sto
   let resumed = 0;
   for (const { projection, asOf = Number.POSITIVE_INFINITY } of requests) {
     const saved = checkpoints && projection.codec ? await checkpoints.loadCheckpoint(checkpointKey(projection, asOf, keySpace)) : undefined;
-    const state = saved !== undefined && (await checkpoints!.historyAt(saved.position)) === saved.history ? decoded(projection, saved) : undefined;
+    const state = saved !== undefined && (await checkpoints!.historyAt(saved.position)) === saved.history ? unsealed(projection, saved) : undefined;
     if (saved !== undefined && state !== undefined) {
       folds.push(new Fold(projection, asOf, { state: state.value, position: saved.position }));
       covered.push(saved.events);
@@ -84,13 +85,36 @@ export async function replayFolds<R extends readonly FoldRequest<unknown>[]>(sto
   return { folds: folds as ReplayResult<R>['folds'], events, read: n, resumed, saved, keySpace };
 }
 
-/** A checkpoint's state, or undefined when it does not decode (a cache is rebuilt, never trusted half-read). */
-function decoded<S>(projection: Projection<S>, saved: SavedCheckpoint): { value: S } | undefined {
+/**
+ * A checkpoint's state, or undefined when its seal does not match or it does not decode: a cache is
+ * rebuilt, never trusted half-read or edited.
+ */
+function unsealed<S>(projection: Projection<S>, saved: SavedCheckpoint): { value: S } | undefined {
+  const sections = new Map(saved.sections);
+  const seal = sections.get(SEAL);
+  sections.delete(SEAL);
+  if (seal === undefined || Buffer.compare(seal, sealOf(saved, sections)) !== 0) return undefined;
   try {
-    return { value: projection.codec!.decode(saved.sections) };
+    return { value: projection.codec!.decode(sections) };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The seal saved beside a checkpoint's sections: a SHA-256 of everything a resume trusts. Checkpoints
+ * are derived data the hash chains do not cover; the seal turns a torn or edited checkpoint into a
+ * rebuild instead of wrong figures. It stops accidents and naive edits, not a forger who recomputes
+ * it: that is why `verify` replays from the record, never from checkpoints.
+ */
+const SEAL = 'seal:sha256';
+function sealOf(c: Omit<SavedCheckpoint, 'sections'>, sections: ReadonlyMap<string, Uint8Array>): Buffer {
+  const h = createHash('sha256').update(JSON.stringify([c.key, c.projection, c.version, c.position, c.events, c.history]));
+  for (const name of [...sections.keys()].sort()) {
+    const bytes = sections.get(name)!;
+    h.update(JSON.stringify([name, bytes.byteLength])).update(bytes);
+  }
+  return h.digest();
 }
 
 /**
@@ -104,8 +128,10 @@ export async function saveCheckpoints(store: EventStore, folds: readonly Fold<un
     const { codec, name, version } = f.projection;
     const history = checkpoints && codec ? await checkpoints.historyAt(f.position) : undefined;
     if (codec === undefined || history === undefined) continue;
-    const key = checkpointKey(f.projection, f.asOf, at.keySpace);
-    await checkpoints!.saveCheckpoint({ key, projection: name, version, position: f.position, events: at.events, history, sections: codec.encode(f.state) });
+    const checkpoint = { key: checkpointKey(f.projection, f.asOf, at.keySpace), projection: name, version, position: f.position, events: at.events, history };
+    const sections = new Map(codec.encode(f.state));
+    sections.set(SEAL, sealOf(checkpoint, sections));
+    await checkpoints!.saveCheckpoint({ ...checkpoint, sections });
     saved++;
   }
   return saved;
