@@ -27,10 +27,10 @@ const accountSpec = {
   dayHead: { kind: 'i32', fill: NONE },
   walletHead: { kind: 'i32', fill: NONE },
 } as const;
-const dayChargeSpec = { day: { kind: 'i32', fill: 0 }, yen: { kind: 'f64', fill: 0 }, next: { kind: 'i32', fill: NONE } } as const;
+/** An entry of a list of yen added up by key: an account's charges per day, a wallet's spending per merchant category. */
+const entrySpec = { key: { kind: 'i32', fill: 0 }, yen: { kind: 'f64', fill: 0 }, next: { kind: 'i32', fill: NONE } } as const;
 const accountWalletSpec = { wallet: { kind: 'i32', fill: 0 }, next: { kind: 'i32', fill: NONE } } as const;
 const walletSpec = { locked: { kind: 'u8', fill: 0 }, purchaseHead: { kind: 'i32', fill: NONE } } as const;
-const purchaseSpec = { category: { kind: 'i32', fill: 0 }, yen: { kind: 'f64', fill: 0 }, next: { kind: 'i32', fill: NONE } } as const;
 const caseSpec = {
   /** Status code (events/columns.ts); 0 while the case has not been reported. */
   status: { kind: 'u8', fill: 0 },
@@ -54,10 +54,12 @@ export interface IncidentState {
   /** Whose key numbers the state holds (ColumnBatch.keySpace); undefined until the first event. */
   keySpace: string | undefined;
   accounts: Table<typeof accountSpec>;
-  dayCharges: Pool<typeof dayChargeSpec>;
+  /** Keyed by calendar day. */
+  dayCharges: Pool<typeof entrySpec>;
   accountWallets: Pool<typeof accountWalletSpec>;
   wallets: Table<typeof walletSpec>;
-  purchases: Pool<typeof purchaseSpec>;
+  /** Keyed by merchant category. */
+  purchases: Pool<typeof entrySpec>;
   cases: Table<typeof caseSpec>;
   /** Cases in the order of their first report: the order reports list them in. */
   reportOrder: Table<typeof reportOrderSpec>;
@@ -89,10 +91,10 @@ function initIncident(zone: string): IncidentState {
     calendar: new DayCalendar(zone),
     keySpace: undefined,
     accounts: new Table(accountSpec),
-    dayCharges: new Pool(dayChargeSpec),
+    dayCharges: new Pool(entrySpec),
     accountWallets: new Pool(accountWalletSpec),
     wallets: new Table(walletSpec),
-    purchases: new Pool(purchaseSpec),
+    purchases: new Pool(entrySpec),
     cases: new Table(caseSpec),
     reportOrder: new Table(reportOrderSpec),
     banks: new Table(bankSpec),
@@ -129,7 +131,7 @@ function initIncident(zone: string): IncidentState {
 export function incidentProjection(zone: string): Projection<IncidentState> {
   return {
     name: 'incident',
-    version: 4,
+    version: 5,
     init: () => initIncident(zone),
     evolve: evolveEvent,
     evolveColumns,
@@ -263,32 +265,31 @@ function charge(s: IncidentState, a: number, bank: number, wallet: number, at: n
   const accounts = s.accounts.cols;
   accounts.bank[a] = bank;
   const day = s.calendar.dayOf(at);
-  addDayCharge(s, a, day, yen);
+  accounts.dayHead[a] = accumulate(s.dayCharges, accounts.dayHead[a]!, day, yen);
   if (at < accounts.firstChargeAt[a]!) accounts.firstChargeAt[a] = at;
   if (at > accounts.lastChargeAt[a]!) accounts.lastChargeAt[a] = at;
   addWallet(s, a, wallet);
   if (accounts.countedCases[a]! > 0) addDamage(s, bank, day, yen);
 }
 
-function addDayCharge(s: IncidentState, a: number, day: number, yen: number): void {
-  const pool = s.dayCharges;
-  const head = s.accounts.cols.dayHead[a]!;
+/** Adds yen to the entry for `key` in the list starting at `head`, or puts a new entry first; returns the list's head. */
+function accumulate(pool: Pool<typeof entrySpec>, head: number, key: number, yen: number): number {
   for (let e = head; e !== NONE; ) {
     const c = pool.at(e);
     const i = e & CHUNK_MASK;
-    if (c.day[i] === day) {
+    if (c.key[i] === key) {
       c.yen[i]! += yen;
-      return;
+      return head;
     }
     e = c.next[i]!;
   }
   const e = pool.push();
   const c = pool.at(e);
   const i = e & CHUNK_MASK;
-  c.day[i] = day;
+  c.key[i] = key;
   c.yen[i] = yen;
   c.next[i] = head;
-  s.accounts.cols.dayHead[a] = e;
+  return e;
 }
 
 function addWallet(s: IncidentState, a: number, wallet: number): void {
@@ -308,24 +309,8 @@ function addWallet(s: IncidentState, a: number, wallet: number): void {
 
 function purchase(s: IncidentState, b: ColumnBatch, wallet: number, category: number, yen: number): void {
   if (s.categoryNames[category] === undefined) s.categoryNames[category] = b.names.name('category', category);
-  const pool = s.purchases;
-  const head = s.wallets.cols.purchaseHead[wallet]!;
-  for (let e = head; e !== NONE; ) {
-    const c = pool.at(e);
-    const i = e & CHUNK_MASK;
-    if (c.category[i] === category) {
-      c.yen[i]! += yen;
-      return;
-    }
-    e = c.next[i]!;
-  }
-  const e = pool.push();
-  const c = pool.at(e);
-  const i = e & CHUNK_MASK;
-  c.category[i] = category;
-  c.yen[i] = yen;
-  c.next[i] = head;
-  s.wallets.cols.purchaseHead[wallet] = e;
+  const wallets = s.wallets.cols;
+  wallets.purchaseHead[wallet] = accumulate(s.purchases, wallets.purchaseHead[wallet]!, category, yen);
 }
 
 function reported(s: IncidentState, b: ColumnBatch, c: number, bank: number, account: number, status: number, recordedAt: number): void {
@@ -366,7 +351,7 @@ function count(s: IncidentState, c: number, sign: 1 | -1): void {
     for (let e = accounts.dayHead[a]!; e !== NONE; ) {
       const c = s.dayCharges.at(e);
       const i = e & CHUNK_MASK;
-      addDamage(s, bank, c.day[i]!, sign * c.yen[i]!);
+      addDamage(s, bank, c.key[i]!, sign * c.yen[i]!);
       e = c.next[i]!;
     }
   }
@@ -484,7 +469,7 @@ export function incidentReport(s: IncidentState): IncidentReport {
       const aw = s.accountWallets.at(w);
       for (let e = s.wallets.cols.purchaseHead[aw.wallet[w & CHUNK_MASK]!]!; e !== NONE; ) {
         const p = s.purchases.at(e);
-        add(spent, p.category[e & CHUNK_MASK]!, p.yen[e & CHUNK_MASK]!);
+        add(spent, p.key[e & CHUNK_MASK]!, p.yen[e & CHUNK_MASK]!);
         e = p.next[e & CHUNK_MASK]!;
       }
       w = aw.next[w & CHUNK_MASK]!;
