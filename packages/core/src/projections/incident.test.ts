@@ -181,6 +181,33 @@ describe('incident projection: controls, the linking stop, and where the money w
     expect(r.byMerchant).toEqual([{ merchantCategory: 'cigarettes', spentYen: 40_000 }]);
   });
 
+  it('keeps the first suspension instant after new linking resumes, and after a second suspension', () => {
+    const events = [
+      link('2020-08-01T10:00:00+09:00', 'w1', 'BANK-A', 'a1'),
+      walletCharge('2020-08-01T11:00:00+09:00', 'w1', 'BANK-A', 'a1', 10_000),
+      link('2020-09-05T10:00:00+09:00', 'w2', 'BANK-B', 'b1'),
+      ev('NewLinkingSuspended', '2020-09-10T00:00:00+09:00', { reason: 'test' }),
+      walletCharge('2020-09-12T09:00:00+09:00', 'w2', 'BANK-B', 'b1', 30_000),
+      report('2020-09-13T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+      report('2020-09-13T10:00:00+09:00', 'c2', 'BANK-B', 'b1'),
+      ev('NewLinkingResumed', '2020-09-20T00:00:00+09:00', { reason: 'test' }),
+    ];
+    const split = { linkingSuspendedAt: parseInstant('2020-09-10T00:00:00+09:00'), casesChargedBeforeLinkingSuspended: 1, casesChargedAfterLinkingSuspended: 1, casesChargedAfterLinkingSuspendedViaEarlierLink: 1 };
+    expect(when(events)).toMatchObject(split);
+    expect(when([...events, ev('NewLinkingSuspended', '2020-09-25T00:00:00+09:00', { reason: 'again' })])).toMatchObject(split);
+    expect(when(events).controls.map((c) => c.control)).toEqual(['NewLinkingSuspended', 'NewLinkingResumed']);
+  });
+
+  it('lists bank link policies among the controls, by bank', () => {
+    const policy = (at: string, bankCode: string) => ev('BankLinkPolicySet', at, { bankCode, requiredFactors: ['account-number', 'pin', 'name', 'birth-date', 'otp'] });
+    const r = when([policy('2020-09-01T00:00:00+09:00', 'BANK-A'), ev('BankChargesStopped', '2020-09-09T10:00:00+09:00', { bankCode: 'BANK-B' }), policy('2020-09-25T00:00:00+09:00', 'BANK-B')]);
+    expect(r.controls).toEqual([
+      { at: parseInstant('2020-09-01T00:00:00+09:00'), control: 'BankLinkPolicySet', subject: 'BANK-A' },
+      { at: parseInstant('2020-09-09T10:00:00+09:00'), control: 'BankChargesStopped', subject: 'BANK-B' },
+      { at: parseInstant('2020-09-25T00:00:00+09:00'), control: 'BankLinkPolicySet', subject: 'BANK-B' },
+    ]);
+  });
+
   it('tracks compensation beside damage, never against it', () => {
     const r = when([
       charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 50_000),

@@ -76,7 +76,10 @@ export interface IncidentState {
   banksWithDamage: number;
   damageYen: number;
   walletsLocked: number;
-  /** When new linking was (last) suspended, if it still is. */
+  /**
+   * When new linking was first suspended (occurredAt), resumed since or not: the instant "cases before
+   * new linking stopped / after" splits at, which a resumption or a second suspension does not move.
+   */
   linkingSuspendedAt: number | undefined;
   inquiries: number;
   controls: ControlEntry[];
@@ -131,7 +134,7 @@ function initIncident(zone: string): IncidentState {
 export function incidentProjection(zone: string): Projection<IncidentState> {
   return {
     name: 'incident',
-    version: 5,
+    version: 6,
     init: () => initIncident(zone),
     evolve: evolveEvent,
     evolveColumns,
@@ -163,6 +166,7 @@ const T = {
   inquiries: knownTypeCode('InquiriesReceived'),
   linkingSuspended: knownTypeCode('NewLinkingSuspended'),
   linkingResumed: knownTypeCode('NewLinkingResumed'),
+  linkPolicySet: knownTypeCode('BankLinkPolicySet'),
   chargesStopped: knownTypeCode('BankChargesStopped'),
   chargesResumed: knownTypeCode('BankChargesResumed'),
   locked: knownTypeCode('WalletLocked'),
@@ -222,12 +226,14 @@ function evolveColumns(s: IncidentState, b: ColumnBatch, from: number, to: numbe
         s.inquiries += b.amount[i]!;
         break;
       case T.linkingSuspended:
-        s.linkingSuspendedAt = occurredAt[i]!;
+        if (s.linkingSuspendedAt === undefined || occurredAt[i]! < s.linkingSuspendedAt) s.linkingSuspendedAt = occurredAt[i]!;
         control(s, b, i, 'all banks');
         break;
       case T.linkingResumed:
-        s.linkingSuspendedAt = undefined;
         control(s, b, i, 'all banks');
+        break;
+      case T.linkPolicySet:
+        if (b.bank[i]! >= 0) control(s, b, i, bankName(s, b, b.bank[i]!));
         break;
       case T.chargesStopped: {
         const bank = b.bank[i]!;
