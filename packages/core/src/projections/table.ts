@@ -12,10 +12,26 @@ export interface ColumnSpec {
 }
 type ArrayOf<K extends ColumnKind> = K extends 'f64' ? Float64Array : K extends 'i32' ? Int32Array : Uint8Array;
 export type TypedColumns<C extends Record<string, ColumnSpec>> = { [K in keyof C]: ArrayOf<C[K]['kind']> };
+type Column = Int32Array | Float64Array | Uint8Array;
+/** A column as saved: its own kind, or a narrower integer array holding the same values. */
+export type SavedColumn = Column | Int8Array | Int16Array;
+/** Gives a saved column's bytes (`kind` 'u8'): restore reads them as the width they were saved in. */
+export type ReadColumn = (name: string, kind: ColumnKind) => Column;
 
 const CONSTRUCTORS = { i32: Int32Array, f64: Float64Array, u8: Uint8Array } as const;
 
-function allocate(spec: ColumnSpec, capacity: number): Int32Array | Float64Array | Uint8Array {
+/**
+ * How tables save their columns (columns() and restore()); part of a checkpoint's key
+ * (checkpoint.ts), so that state saved in another format is rebuilt, never misread.
+ * 2: each column in the narrowest integer width that holds its values exactly, widths in a section.
+ */
+export const SAVED_FORMAT = 2;
+/** Saved widths by code (the `#widths` section, one code per column in spec order). */
+const SAVED_WIDTHS = [Int8Array, Int16Array, Int32Array, Float64Array, Uint8Array] as const;
+type Width = (typeof SAVED_WIDTHS)[number];
+const WIDTHS_NAME = '#widths';
+
+function allocate(spec: ColumnSpec, capacity: number): Column {
   const a = new CONSTRUCTORS[spec.kind](capacity);
   if (spec.fill !== 0) a.fill(spec.fill);
   return a;
@@ -51,27 +67,25 @@ export class Table<C extends Record<string, ColumnSpec>> {
     return this.size++;
   }
 
-  /** Column names in a fixed order, with their arrays cut to the rows in use: for saving state. */
-  columns(): [string, Int32Array | Float64Array | Uint8Array][] {
-    return Object.keys(this.spec).map((k) => [k, (this.cols as Record<string, Int32Array | Float64Array | Uint8Array>)[k]!.subarray(0, this.size)]);
+  /** Column names in a fixed order, with their rows in use (SAVED_FORMAT): for saving state. */
+  columns(): [string, SavedColumn][] {
+    const cols = this.cols as Record<string, Column>;
+    return saveColumns(this.spec, (k) => [cols[k]!.subarray(0, this.size)], (k, saved) => [[k, saved[0]!]]);
   }
 
-  /** Restores rows saved by columns(): `read(name, kind)` gives each column's saved values, which the table then owns. */
-  restore(size: number, read: (name: string, kind: ColumnKind) => Int32Array | Float64Array | Uint8Array): void {
-    const cols: Record<string, Int32Array | Float64Array | Uint8Array> = {};
-    for (const [k, spec] of Object.entries(this.spec)) {
-      const saved = read(k, spec.kind);
-      if (saved.length !== size) throw new Error(`saved column ${k} has ${saved.length} rows, expected ${size}`);
-      cols[k] = saved;
-    }
+  /** Restores rows saved by columns(): `read(name, kind)` gives each column's saved values, which the table then owns where it can. */
+  restore(size: number, read: ReadColumn): void {
+    const widths = savedWidths(this.spec, read);
+    const cols: Record<string, Column> = {};
+    for (const [k, spec] of Object.entries(this.spec)) cols[k] = restoreColumn(spec, widths.get(k)!, bytes(read, k), size, size, k);
     this.cols = cols as TypedColumns<C>;
     this.capacity = size;
     this.size = size;
   }
 
   private resize(capacity: number): void {
-    const old = this.cols as Record<string, Int32Array | Float64Array | Uint8Array>;
-    const next = this.make(capacity) as Record<string, Int32Array | Float64Array | Uint8Array>;
+    const old = this.cols as Record<string, Column>;
+    const next = this.make(capacity) as Record<string, Column>;
     for (const k of Object.keys(this.spec)) next[k]!.set(old[k]!.subarray(0, this.size));
     this.cols = next as TypedColumns<C>;
     this.capacity = capacity;
@@ -110,36 +124,113 @@ export class Pool<C extends Record<string, ColumnSpec>> {
     return this.chunks[e >>> CHUNK_BITS]!;
   }
 
-  /** Each column of each chunk, cut to the rows in use, named column.chunk: for saving state. */
-  columns(): [string, Int32Array | Float64Array | Uint8Array][] {
-    return this.chunks.flatMap((chunk, k) =>
-      Object.keys(this.spec).map((name): [string, Int32Array | Float64Array | Uint8Array] => {
-        const rows = Math.min(CHUNK_ROWS, this.size - k * CHUNK_ROWS);
-        return [`${name}.${k}`, (chunk as Record<string, Int32Array | Float64Array | Uint8Array>)[name]!.subarray(0, rows)];
-      }),
+  /** Each column of each chunk, its rows in use, named column.chunk (SAVED_FORMAT, one width per column): for saving state. */
+  columns(): [string, SavedColumn][] {
+    const chunks = this.chunks as Record<string, Column>[];
+    const rowsOf = (k: number) => Math.min(CHUNK_ROWS, this.size - k * CHUNK_ROWS);
+    return saveColumns(
+      this.spec,
+      (name) => chunks.map((chunk, k) => chunk[name]!.subarray(0, rowsOf(k))),
+      (name, saved) => saved.map((values, k): [string, SavedColumn] => [`${name}.${k}`, values]),
     );
   }
 
-  /** Restores rows saved by columns(); full chunks are taken over as they are, the last is copied into a whole chunk. */
-  restore(size: number, read: (name: string, kind: ColumnKind) => Int32Array | Float64Array | Uint8Array): void {
+  /** Restores rows saved by columns(); full chunks saved at their own width are taken over as they are, others are copied into a whole chunk. */
+  restore(size: number, read: ReadColumn): void {
+    const widths = savedWidths(this.spec, read);
     this.chunks = [];
     for (let k = 0; k * CHUNK_ROWS < size; k++) {
       const rows = Math.min(CHUNK_ROWS, size - k * CHUNK_ROWS);
-      const chunk: Record<string, Int32Array | Float64Array | Uint8Array> = {};
-      for (const [name, spec] of Object.entries(this.spec)) {
-        const saved = read(`${name}.${k}`, spec.kind);
-        if (saved.length !== rows) throw new Error(`saved column ${name}.${k} has ${saved.length} rows, expected ${rows}`);
-        chunk[name] = rows === CHUNK_ROWS ? saved : allocate(spec, CHUNK_ROWS);
-        if (rows !== CHUNK_ROWS) chunk[name]!.set(saved);
-      }
+      const chunk: Record<string, Column> = {};
+      for (const [name, spec] of Object.entries(this.spec)) chunk[name] = restoreColumn(spec, widths.get(name)!, bytes(read, `${name}.${k}`), rows, CHUNK_ROWS, `${name}.${k}`);
       this.chunks.push(chunk as TypedColumns<C>);
     }
     this.size = size;
   }
 }
 
+/**
+ * Saves each column (as one or more parts: a Pool's chunks) in the narrowest width that holds every
+ * value exactly (yen and days fit 32 or 16 bits, banks 8), and the widths chosen as `#widths`.
+ */
+function saveColumns(spec: Record<string, ColumnSpec>, parts: (name: string) => Column[], named: (name: string, saved: SavedColumn[]) => [string, SavedColumn][]): [string, SavedColumn][] {
+  const names = Object.keys(spec);
+  const widths = new Uint8Array(names.length);
+  const out: [string, SavedColumn][] = [];
+  names.forEach((name, c) => {
+    const values = parts(name);
+    const width = narrowest(spec[name]!.kind, values);
+    widths[c] = SAVED_WIDTHS.indexOf(width);
+    out.push(...named(name, values.map((v) => (v.constructor === width ? v : narrowed(v, width)))));
+  });
+  return [[WIDTHS_NAME, widths], ...out];
+}
+
+function narrowed(values: Column, width: Width): SavedColumn {
+  const out = new width(values.length);
+  out.set(values); // exact: every value is an integer in the width's range
+  return out;
+}
+
+/** A saved column's bytes, as `read` gives them. */
+function bytes(read: ReadColumn, name: string): Uint8Array {
+  const saved = read(name, 'u8');
+  if (!(saved instanceof Uint8Array)) throw new Error(`saved column ${name} was not read as bytes`);
+  return saved;
+}
+
+/** The narrowest saved width holding every value of the parts exactly. */
+function narrowest(kind: ColumnKind, parts: Column[]): Width {
+  if (kind === 'u8') return Uint8Array;
+  let min = 0;
+  let max = 0;
+  for (const values of parts) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      // Fractions, infinities, NaN and -0 have no integer width.
+      if (!Number.isInteger(v) || Object.is(v, -0)) return Float64Array;
+      if (v < min) min = v;
+      else if (v > max) max = v;
+    }
+  }
+  if (min >= -128 && max <= 127) return Int8Array;
+  if (min >= -32768 && max <= 32767) return Int16Array;
+  if (min >= -(2 ** 31) && max < 2 ** 31) return Int32Array;
+  return Float64Array;
+}
+
+/** The widths saved beside a table's columns, checked against the spec. */
+function savedWidths(spec: Record<string, ColumnSpec>, read: ReadColumn): Map<string, Width> {
+  const names = Object.keys(spec);
+  const codes = bytes(read, WIDTHS_NAME);
+  if (codes.length !== names.length) throw new Error(`saved widths name ${codes.length} columns, expected ${names.length}`);
+  return new Map(
+    names.map((name, c) => {
+      const width = SAVED_WIDTHS[codes[c]!];
+      const own = CONSTRUCTORS[spec[name]!.kind];
+      // A column is saved at its own width or a narrower integer one, never wider.
+      if (width === undefined || (width !== own && (own === Uint8Array || width === Float64Array || width === Uint8Array))) throw new Error(`saved column ${name} has width code ${codes[c]}, not one of ${spec[name]!.kind}`);
+      return [name, width];
+    }),
+  );
+}
+
+/**
+ * A column of `capacity` rows from the bytes of its `rows` saved values: the saved array itself when
+ * it is already that (its own width, whole, aligned), else a new column filled from it.
+ */
+function restoreColumn(spec: ColumnSpec, width: Width, bytes: Uint8Array, rows: number, capacity: number, name: string): Column {
+  if (bytes.byteLength !== rows * width.BYTES_PER_ELEMENT) throw new Error(`saved column ${name} has ${bytes.byteLength} bytes, expected ${rows} values of ${width.BYTES_PER_ELEMENT}`);
+  const aligned = bytes.byteOffset % width.BYTES_PER_ELEMENT === 0 ? bytes : bytes.slice();
+  const saved = new width(aligned.buffer as ArrayBuffer, aligned.byteOffset, rows);
+  if (width === CONSTRUCTORS[spec.kind] && rows === capacity) return saved as Column;
+  const column = allocate(spec, capacity);
+  column.set(saved);
+  return column;
+}
+
 function makeColumns<C extends Record<string, ColumnSpec>>(spec: C, capacity: number): TypedColumns<C> {
-  const cols: Record<string, Int32Array | Float64Array | Uint8Array> = {};
+  const cols: Record<string, Column> = {};
   for (const [k, s] of Object.entries(spec)) cols[k] = allocate(s, capacity);
   return cols as TypedColumns<C>;
 }
