@@ -134,6 +134,68 @@ describe('incident projection', () => {
   });
 });
 
+describe('incident projection: case status is the last written, whatever the store order', () => {
+  it('keeps a reclassification stored before its case is reported, and applies it when the report arrives', () => {
+    const events = [
+      charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 10_000),
+      reclassify('2020-09-12T10:00:00+09:00', 'c1', 'excluded-own-use'), // stored first, recorded last
+      report('2020-09-09T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+    ];
+    expect(when(events)).toMatchObject({ cases: 0, banksWithDamage: 0, damageYen: 0, byBank: [] });
+    expect(when(events, '2020-09-10T00:00:00+09:00')).toMatchObject({ cases: 1, banksWithDamage: 1, damageYen: 10_000 });
+  });
+
+  it('takes the status recorded last, not the one stored last', () => {
+    const events = [
+      charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 10_000),
+      report('2020-09-09T10:00:00+09:00', 'c1', 'BANK-A', 'a1', 'suspected'),
+      reclassify('2020-09-12T10:00:00+09:00', 'c1', 'confirmed'),
+      reclassify('2020-09-11T10:00:00+09:00', 'c1', 'excluded-separate-matter'), // stored after, recorded before
+    ];
+    expect(when(events)).toMatchObject({ cases: 1, suspectedCases: 0, damageYen: 10_000 });
+    expect(when(events, '2020-09-11T12:00:00+09:00')).toMatchObject({ cases: 0, suspectedCases: 0, damageYen: 0 });
+  });
+
+  it('lets a report stored later but recorded earlier neither revive an excluded case nor replace its first report', () => {
+    const events = [
+      charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 10_000),
+      charge('2020-09-01T10:00:00+09:00', 'BANK-B', 'b1', 20_000),
+      report('2020-09-09T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+      reclassify('2020-09-12T10:00:00+09:00', 'c1', 'excluded-own-use'),
+      report('2020-09-10T10:00:00+09:00', 'c1', 'BANK-B', 'b1'),
+    ];
+    expect(when(events)).toMatchObject({ cases: 0, damageYen: 0 });
+    expect(when(events, '2020-09-11T00:00:00+09:00')).toMatchObject({ cases: 1, damageYen: 10_000, byBank: [expect.objectContaining({ bankCode: 'BANK-A' })] });
+  });
+
+  it('takes the bank and account of the report recorded first, whichever was stored first', () => {
+    const r = when([
+      charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 10_000),
+      charge('2020-09-01T10:00:00+09:00', 'BANK-B', 'b1', 20_000),
+      report('2020-09-10T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+      report('2020-09-09T10:00:00+09:00', 'c1', 'BANK-B', 'b1'),
+    ]);
+    expect(r).toMatchObject({ cases: 1, damageYen: 20_000, reports: [{ bankCode: 'BANK-B', reportedAt: parseInstant('2020-09-09T10:00:00+09:00') }] });
+  });
+
+  it('breaks a tie in recordedAt by store position: the later written wins', () => {
+    const t = '2020-09-10T10:00:00+09:00';
+    const first = when([charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 10_000), reclassify(t, 'c1', 'excluded-own-use'), report(t, 'c1', 'BANK-A', 'a1')]);
+    expect(first).toMatchObject({ cases: 1, damageYen: 10_000 });
+    const second = when([charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 10_000), report(t, 'c1', 'BANK-A', 'a1'), reclassify(t, 'c1', 'excluded-own-use')]);
+    expect(second).toMatchObject({ cases: 0, damageYen: 0 });
+  });
+
+  it('keeps a compensation stored before its case is reported', () => {
+    const r = when([
+      charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 50_000),
+      ev('CompensationPaid', '2020-09-20T10:00:00+09:00', { caseId: 'c1', amountYen: 30_000, paidBy: 'operator' }),
+      report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+    ]);
+    expect(r).toMatchObject({ damageYen: 50_000, compensatedYen: 30_000 });
+  });
+});
+
 describe('incident projection: controls, the linking stop, and where the money went', () => {
   const link = (at: string, walletId: string, bankCode: string, accountId: string) =>
     ev('BankAccountLinked', at, { walletId, bankCode, accountId, factors: ['account-number', 'pin', 'name', 'birth-date'] });

@@ -32,12 +32,19 @@ const entrySpec = { key: { kind: 'i32', fill: 0 }, yen: { kind: 'f64', fill: 0 }
 const accountWalletSpec = { wallet: { kind: 'i32', fill: 0 }, next: { kind: 'i32', fill: NONE } } as const;
 const walletSpec = { locked: { kind: 'u8', fill: 0 }, purchaseHead: { kind: 'i32', fill: NONE } } as const;
 const caseSpec = {
-  /** Status code (events/columns.ts); 0 while the case has not been reported. */
+  /**
+   * Status code (events/columns.ts) of the latest status written by a report or a reclassification,
+   * latest by (recordedAt, position); 0 if none. It counts only once the case is reported (statusOf).
+   */
   status: { kind: 'u8', fill: 0 },
+  statusAt: { kind: 'f64', fill: Number.NEGATIVE_INFINITY },
+  statusPosition: { kind: 'f64', fill: 0 },
+  /** Of the first report by (recordedAt, position): the case's bank and account. */
   bank: { kind: 'i32', fill: NONE },
   account: { kind: 'i32', fill: NONE },
-  /** When the case was first reported (recordedAt): what "known on 09-08" counts. */
-  reportedAt: { kind: 'f64', fill: 0 },
+  /** When the case was first reported (recordedAt): what "known on 09-08" counts. Infinite until reported. */
+  reportedAt: { kind: 'f64', fill: Number.POSITIVE_INFINITY },
+  reportPosition: { kind: 'f64', fill: 0 },
   compensatedYen: { kind: 'f64', fill: 0 },
 } as const;
 const reportOrderSpec = { case: { kind: 'i32', fill: 0 } } as const;
@@ -61,7 +68,7 @@ export interface IncidentState {
   /** Keyed by merchant category. */
   purchases: Pool<typeof entrySpec>;
   cases: Table<typeof caseSpec>;
-  /** Cases in the order of their first report: the order reports list them in. */
+  /** Cases in the order their first report was folded: the order reports list them in. */
   reportOrder: Table<typeof reportOrderSpec>;
   banks: Table<typeof bankSpec>;
   /** Names of the banks and merchant categories seen, by key: reports print them. */
@@ -134,7 +141,7 @@ function initIncident(zone: string): IncidentState {
 export function incidentProjection(zone: string): Projection<IncidentState> {
   return {
     name: 'incident',
-    version: 6,
+    version: 7,
     init: () => initIncident(zone),
     evolve: evolveEvent,
     evolveColumns,
@@ -209,17 +216,17 @@ function evolveColumns(s: IncidentState, b: ColumnBatch, from: number, to: numbe
         break;
       }
       case T.reported:
-        if (b.case[i]! < 0 || b.account[i]! < 0) break;
-        reported(s, b, b.case[i]!, b.bank[i]!, b.account[i]!, b.status[i]!, b.recordedAt[i]!);
+        if (b.case[i]! < 0 || b.account[i]! < 0 || b.status[i]! === 0) break;
+        writeStatus(s, b, i, b.account[i]!);
         break;
-      case T.reclassified: {
-        const c = b.case[i]!;
-        if (c >= 0 && s.cases.cols.status[c]! !== 0 && b.status[i]! !== 0) setStatus(s, c, b.status[i]!);
+      case T.reclassified:
+        if (b.case[i]! < 0 || b.status[i]! === 0) break;
+        writeStatus(s, b, i, NONE);
         break;
-      }
       case T.compensation: {
+        // Kept whenever it arrives: it shows once its case counts (incidentReport).
         const c = b.case[i]!;
-        if (c >= 0 && s.cases.cols.status[c]! !== 0) s.cases.cols.compensatedYen[c]! += b.amount[i]!;
+        if (c >= 0) s.cases.cols.compensatedYen[c]! += b.amount[i]!;
         break;
       }
       case T.inquiries:
@@ -319,26 +326,49 @@ function purchase(s: IncidentState, b: ColumnBatch, wallet: number, category: nu
   wallets.purchaseHead[wallet] = accumulate(s.purchases, wallets.purchaseHead[wallet]!, category, yen);
 }
 
-function reported(s: IncidentState, b: ColumnBatch, c: number, bank: number, account: number, status: number, recordedAt: number): void {
-  const cases = s.cases.cols;
-  if (cases.status[c] !== 0) return setStatus(s, c, status); // a repeated report updates, never duplicates
-  bankName(s, b, bank);
-  cases.status[c] = status;
-  cases.bank[c] = bank;
-  cases.account[c] = account;
-  cases.reportedAt[c] = recordedAt;
-  const row = s.reportOrder.push(); // may reallocate the columns: read them after
-  s.reportOrder.cols.case[row] = c;
-  if (status === SUSPECTED) s.suspectedCases++;
-  if (counts(status)) count(s, c, 1);
+/** The status a case counts by: the latest written, once the case is reported; 0 before. */
+function statusOf(cases: IncidentState['cases']['cols'], c: number): number {
+  return cases.reportedAt[c]! === Number.POSITIVE_INFINITY ? 0 : cases.status[c]!;
 }
 
-function setStatus(s: IncidentState, c: number, status: number): void {
+/** Whether (at, position) comes before (thanAt, thanPosition): store positions break ties in recordedAt. */
+const before = (at: number, position: number, thanAt: number, thanPosition: number) => at < thanAt || (at === thanAt && position < thanPosition);
+
+/**
+ * Row i writes its case's status: a report (with the account it names) or a reclassification
+ * (account NONE). The latest write by (recordedAt, position) decides the status and the first report
+ * the bank, account and report time, whatever order they are folded in: a store built in steps, whose
+ * later appends may carry earlier recordedAt, counts as a fresh replay does. A reclassification of a
+ * case not yet reported waits in the status column until the report arrives.
+ */
+function writeStatus(s: IncidentState, b: ColumnBatch, i: number, account: number): void {
   const cases = s.cases.cols;
-  const old = cases.status[c]!;
+  const c = b.case[i]!;
+  const at = b.recordedAt[i]!;
+  const position = b.position[i]!;
+  const old = statusOf(cases, c);
+  let counted = counts(old);
+  if (account !== NONE && before(at, position, cases.reportedAt[c]!, cases.reportPosition[c]!)) {
+    if (counted) count(s, c, -1); // its damage follows its account
+    counted = false;
+    if (cases.reportedAt[c] === Number.POSITIVE_INFINITY) {
+      const row = s.reportOrder.push(); // may reallocate reportOrder's columns: read them after
+      s.reportOrder.cols.case[row] = c;
+    }
+    cases.bank[c] = b.bank[i]!;
+    cases.account[c] = account;
+    cases.reportedAt[c] = at;
+    cases.reportPosition[c] = position;
+    bankName(s, b, b.bank[i]!);
+  }
+  if (before(cases.statusAt[c]!, cases.statusPosition[c]!, at, position)) {
+    cases.status[c] = b.status[i]!;
+    cases.statusAt[c] = at;
+    cases.statusPosition[c] = position;
+  }
+  const status = statusOf(cases, c);
   s.suspectedCases += (status === SUSPECTED ? 1 : 0) - (old === SUSPECTED ? 1 : 0);
-  cases.status[c] = status;
-  if (counts(old) !== counts(status)) count(s, c, counts(status) ? 1 : -1);
+  if (counts(status) !== counted) count(s, c, counts(status) ? 1 : -1);
 }
 
 /** Starts (+1) or stops (-1) counting a case, with its account's charges as damage. */
@@ -447,7 +477,7 @@ export function incidentReport(s: IncidentState): IncidentReport {
   const counted: number[] = [];
   for (let i = 0; i < s.reportOrder.size; i++) {
     const c = s.reportOrder.cols.case[i]!;
-    if (counts(cases.status[c]!)) counted.push(c);
+    if (counts(statusOf(cases, c))) counted.push(c);
   }
   const compensatedByBank = new Map<number, number>();
   let compensatedYen = 0;
