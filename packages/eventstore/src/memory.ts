@@ -33,7 +33,18 @@ export class MemoryEventStore implements EventStore {
     // Planning throws before anything is written: all or nothing.
     const plan = planWrites(writes, states, existing);
     for (const row of plan.rows) {
-      const stored: StoredEvent = { ...row, globalPosition: this.all.length + 1 } as StoredEvent;
+      // Named fields, not a spread of the row: a plain literal is several times cheaper per event.
+      const stored = {
+        eventId: row.eventId,
+        streamId: row.streamId,
+        revision: row.revision,
+        globalPosition: this.all.length + 1,
+        type: row.type,
+        occurredAt: row.occurredAt,
+        recordedAt: row.recordedAt,
+        data: row.data,
+        hash: row.hash,
+      } as StoredEvent;
       this.all.push(stored);
       this.byId.set(stored.eventId, stored);
       let s = this.streams.get(stored.streamId);
