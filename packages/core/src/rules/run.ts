@@ -37,7 +37,7 @@ export class Ledger {
     for (let i = 0; i < decision.events.length; i++) {
       const draft = decision.events[i]!;
       const key = eventKey(command, i);
-      const event = { eventId: nameUuid(`${this.options.namespace}/${key}`), streamId: draft.streamId, type: draft.type, occurredAt: command.at, recordedAt: command.at, data: draft.data } as LedgerEvent;
+      const event = { eventId: eventId(`${this.options.namespace}/${key}`), streamId: draft.streamId, type: draft.type, occurredAt: command.at, recordedAt: command.at, data: draft.data } as LedgerEvent;
       evolveLedger(this.state, event);
       this.events.push(event);
       this.keys.push(key);
@@ -45,6 +45,23 @@ export class Ledger {
     }
     return out;
   }
+}
+
+/**
+ * Ids already made, by name. Names repeat across runs of the same namespace (fuzzed sequences
+ * are keyed n/Type, so thousands of runs share a few hundred names), and each id costs a SHA-1;
+ * the cache is emptied when full, so a long run with unique names only pays for the lookups.
+ */
+const ids = new Map<string, string>();
+const MAX_CACHED_IDS = 1 << 14;
+
+function eventId(name: string): string {
+  let id = ids.get(name);
+  if (id === undefined) {
+    if (ids.size === MAX_CACHED_IDS) ids.clear();
+    ids.set(name, (id = nameUuid(name)));
+  }
+  return id;
 }
 
 /** The key of the i-th event a command causes: scenario files written from a run use it, so their ids match. */
