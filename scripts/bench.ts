@@ -20,8 +20,6 @@
  */
 import { incidentProjection, incidentReport, publicationsProjection, type LedgerEvent } from '@incident-ledger/core';
 import { replayFolds, saveCheckpoints, writesInOrder, type EventStore } from '@incident-ledger/eventstore';
-// Not a dependency of the workspace root: reached through its package (as pg is, below).
-import { PostgresEventStore, withDefaultUser } from '../packages/eventstore-postgres/src/index';
 import { Database, SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -32,7 +30,16 @@ import { parseArgs } from 'node:util';
 import type pgModule from 'pg';
 import { workload } from './bench-workload';
 
-const pg = createRequire(resolve(__dirname, '../packages/eventstore-postgres/package.json'))('pg') as typeof pgModule;
+/**
+ * The PostgreSQL store and its driver, loaded by the PostgreSQL phases only (as the CLI loads them
+ * only for a postgres URL): pg alone adds about 11 MiB to a phase's peak RSS. Not dependencies of the
+ * workspace root: reached through their package.
+ */
+function postgres() {
+  const store = require('../packages/eventstore-postgres/src/index') as typeof import('../packages/eventstore-postgres/src/index');
+  const pg = createRequire(resolve(__dirname, '../packages/eventstore-postgres/package.json'))('pg') as typeof pgModule;
+  return { ...store, pg };
+}
 
 const ZONE = 'Asia/Tokyo';
 /** Rows the raw insert limit with a unique (stream, revision) index is measured on: at 10M it alone would take minutes. */
@@ -214,6 +221,7 @@ const phases: Record<string, (dir: string) => Promise<Result>> = {
 
   /** PostgreSQL raw limits on the same rows: COPY into a table with its primary key only, then a keyset read + JSON.parse. */
   async 'raw-pg'(dir) {
+    const { pg, withDefaultUser } = postgres();
     const src = new Database(join(dir, 'ledger.sqlite'), { readonly: true });
     const page = src.prepare('SELECT position, stream_id, revision, event_id, type, occurred_at, recorded_at, data, hash FROM events WHERE position >= ? ORDER BY position LIMIT ?').raw();
     const client = new pg.Client({ connectionString: withDefaultUser(PG_URL!) });
@@ -253,6 +261,7 @@ const phases: Record<string, (dir: string) => Promise<Result>> = {
 
   /** The project's append into PostgreSQL: the same events, in the same appendMany chunks. */
   async 'append-pg'(dir) {
+    const { pg, PostgresEventStore, withDefaultUser } = postgres();
     const src = SqliteEventStore.open(join(dir, 'ledger.sqlite'));
     const store = await PostgresEventStore.open(PG_URL!, { schema: PG_SCHEMA });
     await store.close();
@@ -277,6 +286,7 @@ const phases: Record<string, (dir: string) => Promise<Result>> = {
   },
 
   async 'replay-pg'() {
+    const { pg, PostgresEventStore, withDefaultUser } = postgres();
     const store = await PostgresEventStore.open(PG_URL!, { schema: PG_SCHEMA });
     const t0 = performance.now();
     const r = await fullReport(store, 'off');
@@ -295,6 +305,7 @@ const phases: Record<string, (dir: string) => Promise<Result>> = {
  * own): when the server asks for the data, send the rows and the end of data.
  */
 function copyIn(client: pgModule.Client, sql: string, rows: readonly unknown[][]): Promise<void> {
+  const { pg } = postgres();
   const text = (v: unknown) => (v === null ? '\\N' : typeof v === 'string' ? v.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : String(v));
   const data = Buffer.from(rows.map((r) => r.map(text).join('\t')).join('\n') + '\n');
   const Query = (pg as unknown as { Query: new (text: string, values: undefined, done: (e: Error | null) => void) => object }).Query;
