@@ -35,10 +35,16 @@ export interface Plan {
   heads: Map<string, StreamState>;
 }
 
+/**
+ * What an adapter passes as `existing` when it has already made sure that no id being written is stored
+ * or comes twice in the writes (SQLite's id insert tells it): nothing is looked up or compared then.
+ */
+export const ALL_NEW = Symbol('every event id is new');
+
 export function planWrites(
   writes: readonly StreamWrite[],
   streams: ReadonlyMap<string, StreamState>,
-  existing: ReadonlyMap<string, ExistingEvent>,
+  existing: ReadonlyMap<string, ExistingEvent> | typeof ALL_NEW,
 ): Plan {
   const heads = new Map<string, StreamState>();
   /** Events earlier in these writes, by id: their content is worked out only if an id comes again (rare). */
@@ -47,38 +53,41 @@ export function planWrites(
   const results: AppendResult[] = [];
   for (const write of writes) {
     const { streamId } = write;
-    let state = heads.get(streamId) ?? streams.get(streamId) ?? NO_STREAM;
-    const fresh: { e: NewEvent; content: string }[] = [];
+    const state = heads.get(streamId) ?? streams.get(streamId) ?? NO_STREAM;
+    let fresh = write.events;
     let skipped = 0;
-    for (const e of write.events) {
-      const content = eventContent(streamId, e);
-      const earlier = staged.get(e.eventId);
-      const stored = earlier ? { streamId: earlier.streamId, content: eventContent(earlier.streamId, earlier.e) } : existing.get(e.eventId);
-      if (stored === undefined) {
-        staged.set(e.eventId, { streamId, e });
-        fresh.push({ e, content });
-      } else if (stored.streamId === streamId && stored.content === content) {
-        skipped++;
-      } else {
-        throw new EventIdConflict(e.eventId, streamId, stored.streamId);
+    if (existing !== ALL_NEW) {
+      const kept: NewEvent[] = [];
+      for (const e of write.events) {
+        const earlier = staged.get(e.eventId);
+        const stored = earlier ? { streamId: earlier.streamId, content: eventContent(earlier.streamId, earlier.e) } : existing.get(e.eventId);
+        if (stored === undefined) {
+          staged.set(e.eventId, { streamId, e });
+          kept.push(e);
+        } else if (stored.streamId === streamId && stored.content === eventContent(streamId, e)) {
+          skipped++;
+        } else {
+          throw new EventIdConflict(e.eventId, streamId, stored.streamId);
+        }
       }
+      fresh = kept;
     }
+    let { revision, hash } = state;
     if (fresh.length > 0) {
       const expected = write.expectedRevision ?? 'any';
       // A partly stored batch is a retry of something else: only a writer that accepts any revision may complete it.
-      if ((skipped > 0 && expected !== 'any') || !revisionMatches(expected, state.revision)) {
-        throw new WrongExpectedVersion(streamId, expected, state.revision);
+      if ((skipped > 0 && expected !== 'any') || !revisionMatches(expected, revision)) {
+        throw new WrongExpectedVersion(streamId, expected, revision);
       }
-      for (const { e, content } of fresh) {
-        const revision = state.revision + 1;
-        const hash = chainHash(state.hash, revision, content);
+      for (const e of fresh) {
+        revision++;
+        hash = chainHash(hash, revision, eventContent(streamId, e));
         // Named fields, not a spread: a plain literal is several times cheaper per event, and nothing else rides along.
         rows.push({ eventId: e.eventId, type: e.type, occurredAt: e.occurredAt, recordedAt: e.recordedAt, data: e.data, streamId, revision, hash });
-        state = { revision, hash };
       }
-      heads.set(streamId, state);
+      heads.set(streamId, { revision, hash });
     }
-    results.push({ streamId, nextExpectedRevision: state.revision, appended: fresh.length, skipped });
+    results.push({ streamId, nextExpectedRevision: revision, appended: fresh.length, skipped });
   }
   return { rows, results, heads };
 }
@@ -96,13 +105,16 @@ export function revisionMatches(expected: ExpectedRevision, actual: number): boo
   }
 }
 
+/** Every distinct stream id a set of writes touches: the stream heads an adapter must fetch. */
+export function writeStreamIds(writes: readonly StreamWrite[]): string[] {
+  const streamIds = new Set<string>();
+  for (const w of writes) streamIds.add(w.streamId);
+  return [...streamIds];
+}
+
 /** Every distinct stream id and event id a set of writes touches: what an adapter must fetch. */
 export function writeKeys(writes: readonly StreamWrite[]): { streamIds: string[]; eventIds: string[] } {
-  const streamIds = new Set<string>();
   const eventIds = new Set<string>();
-  for (const w of writes) {
-    streamIds.add(w.streamId);
-    for (const e of w.events) eventIds.add(e.eventId);
-  }
-  return { streamIds: [...streamIds], eventIds: [...eventIds] };
+  for (const w of writes) for (const e of w.events) eventIds.add(e.eventId);
+  return { streamIds: writeStreamIds(writes), eventIds: [...eventIds] };
 }
