@@ -71,7 +71,7 @@ export function reportTables(r: IncidentReport, zone: string): Record<ReportTabl
     },
     merchant: {
       name: 'merchant',
-      title: 'Where the money went: spending from wallets charged from counted cases, by merchant category',
+      title: 'Where the damage went, by merchant category: a wallet\'s spending, paid first from the damage charged into it and up to that damage',
       columns: [
         { key: 'merchantCategory', header: 'merchant category' },
         { key: 'spentYen', header: 'spent (yen)', show: yen('spentYen') },

@@ -201,6 +201,7 @@ describe('incident projection: controls, the linking stop, and where the money w
     ev('BankAccountLinked', at, { walletId, bankCode, accountId, factors: ['account-number', 'pin', 'name', 'birth-date'] });
   const walletCharge = (at: string, walletId: string, bankCode: string, accountId: string, amountYen: number) =>
     ev('ChargeExecuted', at, { walletId, bankCode, accountId, amountYen });
+  const purchase = (at: string, walletId: string, amountYen: number, merchantCategory: string) => ev('PurchaseMade', at, { walletId, amountYen, merchantCategory });
 
   it('splits cases by whether any charge came after new linking was suspended, and by when the account was linked', () => {
     const r = when([
@@ -232,7 +233,6 @@ describe('incident projection: controls, the linking stop, and where the money w
   });
 
   it('traces spending from wallets charged from counted cases only, by merchant category', () => {
-    const purchase = (at: string, walletId: string, amountYen: number, merchantCategory: string) => ev('PurchaseMade', at, { walletId, amountYen, merchantCategory });
     const r = when([
       walletCharge('2020-09-01T10:00:00+09:00', 'w1', 'BANK-A', 'a1', 50_000),
       purchase('2020-09-01T11:00:00+09:00', 'w1', 40_000, 'cigarettes'),
@@ -267,6 +267,45 @@ describe('incident projection: controls, the linking stop, and where the money w
       { at: parseInstant('2020-09-01T00:00:00+09:00'), control: 'BankLinkPolicySet', subject: 'BANK-A' },
       { at: parseInstant('2020-09-09T10:00:00+09:00'), control: 'BankChargesStopped', subject: 'BANK-B' },
       { at: parseInstant('2020-09-25T00:00:00+09:00'), control: 'BankLinkPolicySet', subject: 'BANK-B' },
+    ]);
+  });
+
+  it('counts a wallet charged from two counted accounts once by merchant', () => {
+    const r = when([
+      walletCharge('2020-09-01T10:00:00+09:00', 'w1', 'BANK-A', 'a1', 30_000),
+      walletCharge('2020-09-01T10:00:00+09:00', 'w1', 'BANK-B', 'b1', 20_000),
+      purchase('2020-09-01T11:00:00+09:00', 'w1', 40_000, 'cigarettes'),
+      report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+      report('2020-09-08T10:00:00+09:00', 'c2', 'BANK-B', 'b1'),
+    ]);
+    expect(r.byMerchant).toEqual([{ merchantCategory: 'cigarettes', spentYen: 40_000 }]);
+  });
+
+  it('attributes to merchants no more than the damage charged into a wallet, split by category, in whole yen', () => {
+    const r = when([
+      walletCharge('2020-09-01T10:00:00+09:00', 'w1', 'BANK-A', 'a1', 10_000), // damage
+      walletCharge('2020-09-01T10:00:00+09:00', 'w1', 'BANK-B', 'own', 90_000), // no case: the holder's own money
+      purchase('2020-09-02T11:00:00+09:00', 'w1', 30_000, 'cigarettes'),
+      purchase('2020-09-02T12:00:00+09:00', 'w1', 30_000, 'appliances'),
+      purchase('2020-09-02T13:00:00+09:00', 'w1', 30_000, 'groceries'),
+      report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+    ]);
+    expect(r.byMerchant).toEqual([
+      { merchantCategory: 'appliances', spentYen: 3_333 },
+      { merchantCategory: 'cigarettes', spentYen: 3_333 },
+      { merchantCategory: 'groceries', spentYen: 3_333 },
+    ]);
+    expect(r.byMerchant.reduce((n, m) => n + m.spentYen, 0)).toBeLessThanOrEqual(r.damageYen);
+    const large = when([
+      walletCharge('2020-09-01T10:00:00+09:00', 'w1', 'BANK-A', 'a1', 100_000_000),
+      walletCharge('2020-09-01T10:00:00+09:00', 'w1', 'BANK-B', 'own', 100_000_001),
+      purchase('2020-09-02T11:00:00+09:00', 'w1', 100_000_001, 'appliances'), // 100,000,001 x 100,000,000 is past 2^53
+      purchase('2020-09-02T12:00:00+09:00', 'w1', 100_000_000, 'cigarettes'),
+      report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+    ]);
+    expect(large.byMerchant).toEqual([
+      { merchantCategory: 'appliances', spentYen: 50_000_000 },
+      { merchantCategory: 'cigarettes', spentYen: 49_999_999 },
     ]);
   });
 

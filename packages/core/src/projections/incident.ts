@@ -27,9 +27,8 @@ const accountSpec = {
   dayHead: { kind: 'i32', fill: NONE },
   walletHead: { kind: 'i32', fill: NONE },
 } as const;
-/** An entry of a list of yen added up by key: an account's charges per day, a wallet's spending per merchant category. */
+/** An entry of a list of yen added up by key: an account's charges per day and per wallet, a wallet's spending per merchant category. */
 const entrySpec = { key: { kind: 'i32', fill: 0 }, yen: { kind: 'f64', fill: 0 }, next: { kind: 'i32', fill: NONE } } as const;
-const accountWalletSpec = { wallet: { kind: 'i32', fill: 0 }, next: { kind: 'i32', fill: NONE } } as const;
 const walletSpec = { locked: { kind: 'u8', fill: 0 }, purchaseHead: { kind: 'i32', fill: NONE } } as const;
 const caseSpec = {
   /**
@@ -63,7 +62,8 @@ export interface IncidentState {
   accounts: Table<typeof accountSpec>;
   /** Keyed by calendar day. */
   dayCharges: Pool<typeof entrySpec>;
-  accountWallets: Pool<typeof accountWalletSpec>;
+  /** Keyed by wallet: the yen the account charged into it. */
+  accountWallets: Pool<typeof entrySpec>;
   wallets: Table<typeof walletSpec>;
   /** Keyed by merchant category. */
   purchases: Pool<typeof entrySpec>;
@@ -102,7 +102,7 @@ function initIncident(zone: string): IncidentState {
     keySpace: undefined,
     accounts: new Table(accountSpec),
     dayCharges: new Pool(entrySpec),
-    accountWallets: new Pool(accountWalletSpec),
+    accountWallets: new Pool(entrySpec),
     wallets: new Table(walletSpec),
     purchases: new Pool(entrySpec),
     cases: new Table(caseSpec),
@@ -141,7 +141,7 @@ function initIncident(zone: string): IncidentState {
 export function incidentProjection(zone: string): Projection<IncidentState> {
   return {
     name: 'incident',
-    version: 7,
+    version: 8,
     init: () => initIncident(zone),
     evolve: evolveEvent,
     evolveColumns,
@@ -281,7 +281,7 @@ function charge(s: IncidentState, a: number, bank: number, wallet: number, at: n
   accounts.dayHead[a] = accumulate(s.dayCharges, accounts.dayHead[a]!, day, yen);
   if (at < accounts.firstChargeAt[a]!) accounts.firstChargeAt[a] = at;
   if (at > accounts.lastChargeAt[a]!) accounts.lastChargeAt[a] = at;
-  addWallet(s, a, wallet);
+  accounts.walletHead[a] = accumulate(s.accountWallets, accounts.walletHead[a]!, wallet, yen);
   if (accounts.countedCases[a]! > 0) addDamage(s, bank, day, yen);
 }
 
@@ -303,21 +303,6 @@ function accumulate(pool: Pool<typeof entrySpec>, head: number, key: number, yen
   c.yen[i] = yen;
   c.next[i] = head;
   return e;
-}
-
-function addWallet(s: IncidentState, a: number, wallet: number): void {
-  const pool = s.accountWallets;
-  const head = s.accounts.cols.walletHead[a]!;
-  for (let e = head; e !== NONE; ) {
-    const c = pool.at(e);
-    if (c.wallet[e & CHUNK_MASK] === wallet) return;
-    e = c.next[e & CHUNK_MASK]!;
-  }
-  const e = pool.push();
-  const c = pool.at(e);
-  c.wallet[e & CHUNK_MASK] = wallet;
-  c.next[e & CHUNK_MASK] = head;
-  s.accounts.cols.walletHead[a] = e;
 }
 
 function purchase(s: IncidentState, b: ColumnBatch, wallet: number, category: number, yen: number): void {
@@ -470,6 +455,48 @@ export interface IncidentReport {
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * Where the damage went, by merchant category. A wallet's spending is taken to be paid first from
+ * the damage charged into it (the yen its counted accounts charged into it), and only up to that
+ * damage: money of its own (from accounts with no counted case) is spent after. What is attributed
+ * is shared among the wallet's categories in proportion to their spending, rounded down to whole
+ * yen. So a wallet counts once however many counted accounts charged it, and the total by merchant
+ * never exceeds the damage spent, nor the damage.
+ */
+function spentByCategory(s: IncidentState, countedAccounts: ReadonlySet<number>): Map<number, number> {
+  const damageIn = new Map<number, number>();
+  for (const a of countedAccounts) {
+    for (let e = s.accounts.cols.walletHead[a]!; e !== NONE; ) {
+      const c = s.accountWallets.at(e);
+      add(damageIn, c.key[e & CHUNK_MASK]!, c.yen[e & CHUNK_MASK]!);
+      e = c.next[e & CHUNK_MASK]!;
+    }
+  }
+  const spent = new Map<number, number>();
+  for (const [wallet, damage] of damageIn) {
+    const head = s.wallets.cols.purchaseHead[wallet]!;
+    let total = 0;
+    for (let e = head; e !== NONE; ) {
+      const p = s.purchases.at(e);
+      total += p.yen[e & CHUNK_MASK]!;
+      e = p.next[e & CHUNK_MASK]!;
+    }
+    for (let e = head; e !== NONE; ) {
+      const p = s.purchases.at(e);
+      const yen = p.yen[e & CHUNK_MASK]!;
+      add(spent, p.key[e & CHUNK_MASK]!, total <= damage ? yen : share(yen, damage, total));
+      e = p.next[e & CHUNK_MASK]!;
+    }
+  }
+  return spent;
+}
+
+/** floor(yen * part / whole) in whole yen, exact however large the product. */
+function share(yen: number, part: number, whole: number): number {
+  const product = yen * part;
+  return product <= Number.MAX_SAFE_INTEGER ? Math.floor(product / whole) : Number((BigInt(yen) * BigInt(part)) / BigInt(whole));
+}
+
 /** The report of an incident state: plain data, sorted, ready to print or compare. */
 export function incidentReport(s: IncidentState): IncidentReport {
   const cases = s.cases.cols;
@@ -490,7 +517,6 @@ export function incidentReport(s: IncidentState): IncidentReport {
   let after = 0;
   let afterViaEarlierLink = 0;
   let oldest = Number.POSITIVE_INFINITY;
-  const spent = new Map<number, number>();
   const countedAccounts = new Set<number>();
   for (const c of counted) {
     const a = cases.account[c]!;
@@ -499,18 +525,9 @@ export function incidentReport(s: IncidentState): IncidentReport {
       if (accounts.linkedAt[a]! < suspended) afterViaEarlierLink++;
     }
     if (accounts.firstChargeAt[a]! < oldest) oldest = accounts.firstChargeAt[a]!;
-    if (countedAccounts.has(a)) continue;
     countedAccounts.add(a);
-    for (let w = accounts.walletHead[a]!; w !== NONE; ) {
-      const aw = s.accountWallets.at(w);
-      for (let e = s.wallets.cols.purchaseHead[aw.wallet[w & CHUNK_MASK]!]!; e !== NONE; ) {
-        const p = s.purchases.at(e);
-        add(spent, p.key[e & CHUNK_MASK]!, p.yen[e & CHUNK_MASK]!);
-        e = p.next[e & CHUNK_MASK]!;
-      }
-      w = aw.next[w & CHUNK_MASK]!;
-    }
   }
+  const spent = spentByCategory(s, countedAccounts);
 
   const banks = s.banks.cols;
   const byBank: BankRow[] = [];
