@@ -152,3 +152,60 @@ describe('Pool saved columns', () => {
     expect(back.at(CHUNK_ROWS).yen.buffer).not.toBe(sections.get('yen.1')!.buffer); // the last chunk is made whole
   });
 });
+
+describe("Pool 'int' columns", () => {
+  const intSpec = { key: { kind: 'i32', fill: 0 }, yen: { kind: 'int', fill: 0 } } as const;
+  const yenAt = (p: Pool<typeof intSpec>, e: number) => p.at(e).yen[e & CHUNK_MASK];
+
+  function twoChunks(): Pool<typeof intSpec> {
+    const p = new Pool(intSpec);
+    for (let r = 0; r < CHUNK_ROWS + 10; r++) p.set(p.push(), 'yen', r);
+    return p;
+  }
+
+  it('holds amounts in 32 bits, and widens only the chunk of a value 32 bits do not hold, exactly', () => {
+    const p = twoChunks();
+    expect(p.at(0).yen).toBeInstanceOf(Int32Array);
+    p.add(CHUNK_ROWS + 3, 'yen', 2 ** 31 - 1 - (CHUNK_ROWS + 3));
+    expect(p.at(CHUNK_ROWS).yen).toBeInstanceOf(Int32Array);
+    expect(yenAt(p, CHUNK_ROWS + 3)).toBe(2 ** 31 - 1);
+    p.add(CHUNK_ROWS + 3, 'yen', 1); // would wrap to -2^31 in 32 bits
+    expect(p.at(CHUNK_ROWS).yen).toBeInstanceOf(Float64Array);
+    expect(p.at(0).yen).toBeInstanceOf(Int32Array);
+    expect(yenAt(p, CHUNK_ROWS + 3)).toBe(2 ** 31);
+    expect(yenAt(p, CHUNK_ROWS + 2)).toBe(CHUNK_ROWS + 2); // the rest of the chunk kept
+    p.add(CHUNK_ROWS + 3, 'yen', 2 ** 52);
+    expect(yenAt(p, CHUNK_ROWS + 3)).toBe(2 ** 52 + 2 ** 31);
+    for (const v of [-(2 ** 31) - 1, 0.5, -0]) {
+      const q = twoChunks();
+      q.set(5, 'yen', v);
+      expect(q.at(0).yen).toBeInstanceOf(Float64Array);
+      expect(Object.is(yenAt(q, 5), v)).toBe(true);
+    }
+    const q = twoChunks();
+    q.set(5, 'yen', -(2 ** 31));
+    expect(q.at(0).yen).toBeInstanceOf(Int32Array);
+    expect(yenAt(q, 5)).toBe(-(2 ** 31));
+  });
+
+  it('saves and restores 32-bit chunks as they are, and a widened column at 64 bits', () => {
+    const p = twoChunks();
+    let saved = save(p.columns());
+    let back = new Pool(intSpec);
+    back.restore(p.size, saved.read);
+    expect(back.at(0).yen.buffer).toBe(saved.sections.get('yen.0')!.buffer);
+    expect(back.at(CHUNK_ROWS).yen).toBeInstanceOf(Int32Array);
+    p.add(7, 'yen', 2 ** 40);
+    saved = save(p.columns(), 1);
+    back = new Pool(intSpec);
+    back.restore(p.size, saved.read);
+    expect([back.at(0).yen, back.at(CHUNK_ROWS).yen].map((c) => c.constructor)).toEqual([Float64Array, Float64Array]);
+    for (const e of [0, 7, CHUNK_ROWS + 9]) expect(yenAt(back, e)).toBe(yenAt(p, e));
+    back.add(back.push(), 'yen', 5);
+    expect(yenAt(back, CHUNK_ROWS + 10)).toBe(5);
+  });
+
+  it('is refused by a Table, whose rows are written directly', () => {
+    expect(() => new Table({ yen: { kind: 'int', fill: 0 } } as const)).toThrow(/Pools/);
+  });
+});

@@ -4,21 +4,29 @@
  * costs a few bytes per key instead of an object, a Map entry and a string.
  */
 
-export type ColumnKind = 'i32' | 'f64' | 'u8';
+/**
+ * 'int' (Pool columns only): integers exact to 2^53, such as yen, held in 32 bits per chunk while
+ * they fit, the chunk's column widened to 64-bit floats when one does not; half the bytes of 'f64'
+ * for the usual amounts. Written through Pool.set and Pool.add only: they widen, a direct write
+ * would wrap.
+ */
+export type ColumnKind = 'i32' | 'f64' | 'u8' | 'int';
 export interface ColumnSpec {
   readonly kind: ColumnKind;
   /** Value of a row never written. */
   readonly fill: number;
 }
-type ArrayOf<K extends ColumnKind> = K extends 'f64' ? Float64Array : K extends 'i32' ? Int32Array : Uint8Array;
+type ArrayOf<K extends ColumnKind> = K extends 'f64' ? Float64Array : K extends 'i32' ? Int32Array : K extends 'int' ? Int32Array | Float64Array : Uint8Array;
 export type TypedColumns<C extends Record<string, ColumnSpec>> = { [K in keyof C]: ArrayOf<C[K]['kind']> };
+/** The names of a spec's 'int' columns. */
+type IntColumn<C extends Record<string, ColumnSpec>> = { [K in keyof C]: C[K]['kind'] extends 'int' ? K : never }[keyof C] & string;
 type Column = Int32Array | Float64Array | Uint8Array;
 /** A column as saved: its own kind, or a narrower integer array holding the same values. */
 export type SavedColumn = Column | Int8Array | Int16Array;
 /** Gives a saved column's bytes (`kind` 'u8'): restore reads them as the width they were saved in. */
-export type ReadColumn = (name: string, kind: ColumnKind) => Column;
+export type ReadColumn = (name: string, kind: 'u8') => Column;
 
-const CONSTRUCTORS = { i32: Int32Array, f64: Float64Array, u8: Uint8Array } as const;
+const CONSTRUCTORS = { i32: Int32Array, f64: Float64Array, u8: Uint8Array, int: Int32Array } as const;
 
 /**
  * How tables save their columns (columns() and restore()); part of a checkpoint's key
@@ -31,10 +39,15 @@ const SAVED_WIDTHS = [Int8Array, Int16Array, Int32Array, Float64Array, Uint8Arra
 type Width = (typeof SAVED_WIDTHS)[number];
 const WIDTHS_NAME = '#widths';
 
-function allocate(spec: ColumnSpec, capacity: number): Column {
-  const a = new CONSTRUCTORS[spec.kind](capacity);
+function allocate(spec: ColumnSpec, capacity: number, as: Width = CONSTRUCTORS[spec.kind]): Column {
+  const a = new as(capacity) as Column;
   if (spec.fill !== 0) a.fill(spec.fill);
   return a;
+}
+
+/** Whether 32 bits hold v exactly (-0 included: they do not). */
+function fitsInt32(v: number): boolean {
+  return (v | 0) === v && (v !== 0 || 1 / v > 0);
 }
 
 export class Table<C extends Record<string, ColumnSpec>> {
@@ -47,6 +60,8 @@ export class Table<C extends Record<string, ColumnSpec>> {
     readonly spec: C,
     capacity = 64,
   ) {
+    // Table rows are written directly, which could wrap an 'int' column.
+    for (const [k, s] of Object.entries(spec)) if (s.kind === 'int') throw new Error(`column ${k}: 'int' columns are for Pools`);
     this.capacity = capacity;
     this.cols = this.make(capacity);
   }
@@ -122,6 +137,19 @@ export class Pool<C extends Record<string, ColumnSpec>> {
   /** The columns of the chunk holding row e; the row is at e & CHUNK_MASK. */
   at(e: number): TypedColumns<C> {
     return this.chunks[e >>> CHUNK_BITS]!;
+  }
+
+  /** Sets row e of an 'int' column to v, exactly: the chunk's column is widened to 64 bits first when 32 do not hold v. */
+  set(e: number, name: IntColumn<C>, v: number): void {
+    const chunk = this.chunks[e >>> CHUNK_BITS] as Record<string, Column>;
+    let column = chunk[name]!;
+    if (!fitsInt32(v) && column instanceof Int32Array) column = chunk[name] = Float64Array.from(column);
+    column[e & CHUNK_MASK] = v;
+  }
+
+  /** Adds v to row e of an 'int' column, exactly (set). */
+  add(e: number, name: IntColumn<C>, v: number): void {
+    this.set(e, name, (this.chunks[e >>> CHUNK_BITS] as Record<string, Column>)[name]![e & CHUNK_MASK]! + v);
   }
 
   /** Each column of each chunk, its rows in use, named column.chunk (SAVED_FORMAT, one width per column): for saving state. */
@@ -207,12 +235,21 @@ function savedWidths(spec: Record<string, ColumnSpec>, read: ReadColumn): Map<st
   return new Map(
     names.map((name, c) => {
       const width = SAVED_WIDTHS[codes[c]!];
-      const own = CONSTRUCTORS[spec[name]!.kind];
-      // A column is saved at its own width or a narrower integer one, never wider.
-      if (width === undefined || (width !== own && (own === Uint8Array || width === Float64Array || width === Uint8Array))) throw new Error(`saved column ${name} has width code ${codes[c]}, not one of ${spec[name]!.kind}`);
+      const kind = spec[name]!.kind;
+      // Saved at its own width or a narrower integer one: bytes as bytes, integers never as floats.
+      const valid = width !== undefined && (kind === 'u8' ? width === Uint8Array : width !== Uint8Array && (kind !== 'i32' || width !== Float64Array));
+      if (!valid) throw new Error(`saved column ${name} has width code ${codes[c]}, not one of ${kind}`);
       return [name, width];
     }),
   );
+}
+
+/**
+ * The width a column of `kind` saved at `width` is restored to: its own, except that an 'int' column
+ * saved at 64 bits (a value did not fit 32) stays at 64. Any other saved width is a narrower one.
+ */
+function ownWidth(kind: ColumnKind, width: Width): Width {
+  return kind === 'int' && width === Float64Array ? Float64Array : CONSTRUCTORS[kind];
 }
 
 /**
@@ -223,8 +260,9 @@ function restoreColumn(spec: ColumnSpec, width: Width, bytes: Uint8Array, rows: 
   if (bytes.byteLength !== rows * width.BYTES_PER_ELEMENT) throw new Error(`saved column ${name} has ${bytes.byteLength} bytes, expected ${rows} values of ${width.BYTES_PER_ELEMENT}`);
   const aligned = bytes.byteOffset % width.BYTES_PER_ELEMENT === 0 ? bytes : bytes.slice();
   const saved = new width(aligned.buffer as ArrayBuffer, aligned.byteOffset, rows);
-  if (width === CONSTRUCTORS[spec.kind] && rows === capacity) return saved as Column;
-  const column = allocate(spec, capacity);
+  const own = ownWidth(spec.kind, width);
+  if (width === own && rows === capacity) return saved as Column;
+  const column = allocate(spec, capacity, own);
   column.set(saved);
   return column;
 }
