@@ -1,7 +1,7 @@
 import type { StoredEvent } from '@incident-ledger/core';
 import { Observable, Subject } from 'rxjs';
 import { eventContent } from './chain';
-import { planWrites, writeKeys, type ExistingEvent, type StreamState } from './plan';
+import { ALL_NEW, planWrites, writeKeys, type ExistingEvent, type StreamState } from './plan';
 import { DEFAULT_BATCH_SIZE, type EventStore, type NewEvent, type ReadAllOptions, type StreamHead, type StreamWrite } from './port';
 import { catchUpThenLive } from './subscription';
 
@@ -30,8 +30,12 @@ export class MemoryEventStore implements EventStore {
       const e = this.byId.get(id);
       if (e) existing.set(id, { streamId: e.streamId, content: eventContent(e.streamId, e) });
     }
+    let events = 0;
+    for (const w of writes) events += w.events.length;
+    // No id stored and none repeated (the usual append): the plan need not look any up.
+    const allNew = existing.size === 0 && eventIds.length === events;
     // Planning throws before anything is written: all or nothing.
-    const plan = planWrites(writes, states, existing);
+    const plan = planWrites(writes, states, allNew ? ALL_NEW : existing);
     for (const row of plan.rows) {
       // Named fields, not a spread of the row: a plain literal is several times cheaper per event.
       const stored = {
