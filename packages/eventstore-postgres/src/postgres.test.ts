@@ -77,10 +77,10 @@ function describePostgres(url: string): void {
     it('refuses a schema written by a newer version', async () => {
       const schema = freshSchema();
       await (await PostgresEventStore.open(url, { schema })).close();
-      await admin.query(`UPDATE ${escapeIdentifier(schema)}.meta SET value = '2' WHERE key = 'schema_version'`);
+      await admin.query(`UPDATE ${escapeIdentifier(schema)}.meta SET value = '3' WHERE key = 'schema_version'`);
       const err = await PostgresEventStore.open(url, { schema }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StoreUnavailable);
-      expect((err as Error).message).toMatch(/version 2, newer than this program \(1\)/);
+      expect((err as Error).message).toMatch(/version 3, newer than this program \(2\)/);
       await dropSchema(schema);
     });
 
