@@ -26,6 +26,15 @@ describe('Ledger', () => {
     expect(Object.fromEntries(ledger.rejections)).toEqual({ 'unknown-wallet': 1, 'wallet-exists': 1 });
     expect(ledger.state.wallets.get('W1')?.balanceYen).toBe(0);
   });
+  it('gives the id of its namespace and key to every event, also when ids are reused across runs and after the id cache fills', () => {
+    // More keys than the cache holds, in two namespaces sharing keys, then the first one again.
+    const keys = Array.from({ length: (1 << 14) + 100 }, (_, i) => `${i + 1}/OpenWallet`);
+    for (const namespace of ['fuzz-a', 'fuzz-b', 'fuzz-a']) {
+      const ledger = new Ledger({ namespace });
+      keys.forEach((key, i) => ledger.execute({ type: 'OpenWallet', key, at: T0, walletId: `W${i}`, openedBy: 'holder' }));
+      expect(ledger.events.map((e) => e.eventId)).toEqual(keys.map((key) => nameUuid(`${namespace}/${key}`)));
+    }
+  });
 });
 
 describe('runCommands', () => {

@@ -37,7 +37,7 @@ export class Ledger {
     for (let i = 0; i < decision.events.length; i++) {
       const draft = decision.events[i]!;
       const key = eventKey(command, i);
-      const event = { eventId: eventId(`${this.options.namespace}/${key}`), streamId: draft.streamId, type: draft.type, occurredAt: command.at, recordedAt: command.at, data: draft.data } as LedgerEvent;
+      const event = { eventId: eventId(this.options.namespace, key), streamId: draft.streamId, type: draft.type, occurredAt: command.at, recordedAt: command.at, data: draft.data } as LedgerEvent;
       evolveLedger(this.state, event);
       this.events.push(event);
       this.keys.push(key);
@@ -48,18 +48,21 @@ export class Ledger {
 }
 
 /**
- * Ids already made, by name. Names repeat across runs of the same namespace (fuzzed sequences
- * are keyed n/Type, so thousands of runs share a few hundred names), and each id costs a SHA-1;
- * the cache is emptied when full, so a long run with unique names only pays for the lookups.
+ * Ids already made, by namespace and event key. Keys repeat across runs of the same namespace
+ * (fuzzed sequences are keyed n/Type, so thousands of runs share a few hundred keys), and each id
+ * costs a SHA-1; looked up by the key itself, not the joined name, so no string is built to find
+ * one. A namespace's cache is emptied when full: a long run of unique keys pays only the lookups.
  */
-const ids = new Map<string, string>();
+const ids = new Map<string, Map<string, string>>();
 const MAX_CACHED_IDS = 1 << 14;
 
-function eventId(name: string): string {
-  let id = ids.get(name);
+function eventId(namespace: string, key: string): string {
+  let byKey = ids.get(namespace);
+  if (byKey === undefined) ids.set(namespace, (byKey = new Map()));
+  let id = byKey.get(key);
   if (id === undefined) {
-    if (ids.size === MAX_CACHED_IDS) ids.clear();
-    ids.set(name, (id = nameUuid(name)));
+    if (byKey.size === MAX_CACHED_IDS) byKey.clear();
+    byKey.set(key, (id = nameUuid(`${namespace}/${key}`)));
   }
   return id;
 }
