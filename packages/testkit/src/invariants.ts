@@ -135,7 +135,8 @@ export const duplicateDelivery: Invariant = {
   statement: 'delivering any event again changes no projection',
   check(r) {
     for (let i = 0; i < r.compared.length; i++) {
-      if (!isDeepStrictEqual(r.resumed(i).redelivered, r.replay(i).view)) return `${r.compared[i]!.projection.name}: events delivered twice give another state than once`;
+      const { before, after } = r.resumed(i).redelivery;
+      if (!isDeepStrictEqual(after, before)) return `${r.compared[i]!.projection.name}: events delivered twice give another state than once`;
     }
     return undefined;
   },
@@ -162,8 +163,8 @@ interface Snapshot {
 interface Resumed {
   /** From each snapshot (in the order of Replay.snapshots) plus the tail. */
   fromSnapshots: unknown[];
-  /** After every batch was delivered twice, then all of them once more. */
-  redelivered: unknown;
+  /** A fold's view before and after a redelivered catch-up: every batch delivered twice, then all of them once more. */
+  redelivery: { before: unknown; after: unknown };
 }
 
 interface Replay {
@@ -234,9 +235,10 @@ export class Replays {
 
   /**
    * Resumes from each snapshot and replays the batches after it. The fold resumed from the earliest
-   * snapshot then takes a redelivered catch-up (every batch delivered twice, then all once more):
-   * duplicate delivery is checked on a state that exists anyway, instead of building a fourth. A
-   * projection that cannot be saved takes the catch-up on a fresh fold.
+   * snapshot then takes a redelivered catch-up, so duplicate delivery is checked on a state that
+   * exists anyway instead of on a fourth build; it is compared with that fold's own view before, so
+   * a codec that loses state fails replay equivalence only. A projection that cannot be saved takes
+   * the catch-up on a fresh fold, compared with the full replay.
    */
   resumed(i: number): Resumed {
     const done = this.resumes[i];
@@ -244,20 +246,21 @@ export class Replays {
     const { projection, view } = this.compared[i]!;
     const { batches, snapshots } = this.replay(i);
     const fromSnapshots: unknown[] = [];
-    let earliest: Fold<unknown> | undefined;
+    let earliest: { fold: Fold<unknown>; view: unknown } | undefined;
     for (const s of snapshots) {
       const fold = new Fold(projection, Number.POSITIVE_INFINITY, { state: projection.codec!.decode(s.sections), position: s.position });
       for (let j = s.next; j < batches.length; j++) apply(fold, batches[j]!);
-      fromSnapshots.push(view(fold.state));
-      earliest ??= fold;
+      const resumed = view(fold.state);
+      fromSnapshots.push(resumed);
+      earliest ??= { fold, view: resumed };
     }
-    const fold = earliest ?? new Fold(projection);
+    const { fold, view: before } = earliest ?? { fold: new Fold(projection), view: this.replay(i).view };
     for (const batch of batches) {
       apply(fold, batch);
       apply(fold, batch);
     }
     for (const batch of batches) apply(fold, batch);
-    return (this.resumes[i] = { fromSnapshots, redelivered: view(fold.state) });
+    return (this.resumes[i] = { fromSnapshots, redelivery: { before, after: view(fold.state) } });
   }
 
   /**
