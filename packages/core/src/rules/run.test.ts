@@ -27,13 +27,17 @@ describe('Ledger', () => {
     expect(ledger.state.wallets.get('W1')?.balanceYen).toBe(0);
   });
   it('gives the id of its namespace and key to every event, also when ids are reused across runs and after the id cache fills', () => {
-    // More keys than the cache holds, in two namespaces sharing keys, then the first one again.
-    const keys = Array.from({ length: (1 << 14) + 100 }, (_, i) => `${i + 1}/OpenWallet`);
-    for (const namespace of ['fuzz-a', 'fuzz-b', 'fuzz-a']) {
+    const run = (namespace: string, keys: string[]) => {
       const ledger = new Ledger({ namespace });
       keys.forEach((key, i) => ledger.execute({ type: 'OpenWallet', key, at: T0, walletId: `W${i}`, openedBy: 'holder' }));
       expect(ledger.events.map((e) => e.eventId)).toEqual(keys.map((key) => nameUuid(`${namespace}/${key}`)));
-    }
+    };
+    // More keys than a namespace's cache holds, in two namespaces sharing keys, then the first one again.
+    const keys = Array.from({ length: (1 << 14) + 100 }, (_, i) => `${i + 1}/OpenWallet`);
+    for (const namespace of ['fuzz-a', 'fuzz-b', 'fuzz-a']) run(namespace, keys);
+    // More namespaces than the cache holds, then the first of them again.
+    for (let n = 0; n < 70; n++) run(`sim/seed-${n}`, keys.slice(0, 3));
+    run('sim/seed-0', keys.slice(0, 3));
   });
 });
 

@@ -51,14 +51,19 @@ export class Ledger {
  * Ids already made, by namespace and event key. Keys repeat across runs of the same namespace
  * (fuzzed sequences are keyed n/Type, so thousands of runs share a few hundred keys), and each id
  * costs a SHA-1; looked up by the key itself, not the joined name, so no string is built to find
- * one. A namespace's cache is emptied when full: a long run of unique keys pays only the lookups.
+ * one. A namespace's cache is emptied when full (a long run of unique keys pays only the lookups),
+ * and the whole cache when too many namespaces come, so it stays bounded.
  */
 const ids = new Map<string, Map<string, string>>();
 const MAX_CACHED_IDS = 1 << 14;
+const MAX_CACHED_NAMESPACES = 64;
 
 function eventId(namespace: string, key: string): string {
   let byKey = ids.get(namespace);
-  if (byKey === undefined) ids.set(namespace, (byKey = new Map()));
+  if (byKey === undefined) {
+    if (ids.size === MAX_CACHED_NAMESPACES) ids.clear();
+    ids.set(namespace, (byKey = new Map()));
+  }
   let id = byKey.get(key);
   if (id === undefined) {
     if (byKey.size === MAX_CACHED_IDS) byKey.clear();
