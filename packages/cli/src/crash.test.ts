@@ -460,7 +460,8 @@ function describePostgres(baseUrl: string): void {
     return rows.map((r) => ({ inTransaction: r.in_tx, query: r.query }));
   }
 
-  const importStatement = /stream_id = ANY|event_id = ANY|WITH ev AS/;
+  /** The statements of the PostgreSQL store's append (heads, stored ids, keys, the COPYs, the derived rows and heads). */
+  const importStatement = /^WITH top AS|i\.id = ANY|first_id >=|^COPY |^WITH b AS/;
 
   describe('PostgreSQL: SIGKILL during an import', () => {
     it(`${PG_KILLS} kills: every time the store opens, chains verify, nothing is torn or doubled, and a re-import reaches the same digest`, async () => {
