@@ -13,6 +13,7 @@ import {
   type StoredEvent,
 } from '@incident-ledger/core';
 import {
+  ALL_NEW,
   catchUpThenLive,
   decodeBlock,
   DEFAULT_BATCH_SIZE,
@@ -24,6 +25,7 @@ import {
   StoreUnavailable,
   WrongExpectedVersion,
   writeKeys,
+  writeStreamIds,
   type AppendResult,
   type ColumnReader,
   type EventStore,
@@ -279,8 +281,8 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
   }
 
   /**
-   * First as if no id were stored yet, which a bulk import almost always is: no lookup of a hundred thousand ids
-   * before writing, the event_ids primary key checks them as they go in. When that guess fails (a stored id, or
+   * First as if every id were new, which a bulk import almost always is: no lookup of a hundred thousand ids
+   * before writing, the event_ids primary key checks them as they go in. When that guess fails (a stored or repeated id, or
    * planWrites refusing what a stored id might explain), the append runs again, planned with the stored events
    * the ids name: that answer (a skip, WrongExpectedVersion, EventIdConflict) is the one given.
    */
@@ -303,8 +305,9 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
   private async appendOnce(writes: readonly StreamWrite[], lookup: boolean): Promise<AppendResult[]> {
     let committed: { keys: KeyDictionary; top: number } | undefined;
     const results = await this.locked(async (client) => {
-      const { top, states, links } = await this.streamHeads(client, [...new Set(writes.map((w) => w.streamId))]);
-      const existing = lookup ? await this.stored(client, writeKeys(writes).eventIds) : new Map<string, ExistingEvent>();
+      const { top, states, links } = await this.streamHeads(client, writeStreamIds(writes));
+      // Planned as new (nothing looked up, staged or compared): the event_ids key tells otherwise, and then the append runs again.
+      const existing = lookup ? await this.stored(client, writeKeys(writes).eventIds) : ALL_NEW;
       const results: AppendResult[] = [];
       const heads = new Map<string, StreamState>();
       // With stored events to compare, one slice: an id given twice in one append is seen only within one planWrites.
@@ -710,7 +713,7 @@ function guessed(e: unknown): unknown {
 function* planSlices(
   writes: readonly StreamWrite[],
   states: Map<string, StreamState>,
-  existing: ReadonlyMap<string, ExistingEvent>,
+  existing: ReadonlyMap<string, ExistingEvent> | typeof ALL_NEW,
   size: number,
   results: AppendResult[],
   heads: Map<string, StreamState>,
