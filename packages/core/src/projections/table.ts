@@ -39,8 +39,8 @@ const SAVED_WIDTHS = [Int8Array, Int16Array, Int32Array, Float64Array, Uint8Arra
 type Width = (typeof SAVED_WIDTHS)[number];
 const WIDTHS_NAME = '#widths';
 
-function allocate(spec: ColumnSpec, capacity: number, as: Width = CONSTRUCTORS[spec.kind]): Column {
-  const a = new as(capacity) as Column;
+function allocate(spec: ColumnSpec, capacity: number): Column {
+  const a = new CONSTRUCTORS[spec.kind](capacity);
   if (spec.fill !== 0) a.fill(spec.fill);
   return a;
 }
@@ -262,8 +262,9 @@ function restoreColumn(spec: ColumnSpec, width: Width, bytes: Uint8Array, rows: 
   const saved = new width(aligned.buffer as ArrayBuffer, aligned.byteOffset, rows);
   const own = ownWidth(spec.kind, width);
   if (width === own && rows === capacity) return saved as Column;
-  const column = allocate(spec, capacity, own);
+  const column = new own(capacity) as Column;
   column.set(saved);
+  if (spec.fill !== 0) column.fill(spec.fill, rows); // only the rows never written
   return column;
 }
 
