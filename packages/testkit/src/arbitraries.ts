@@ -137,19 +137,36 @@ const attackBurst: fc.Arbitrary<Step[]> = fc
     return commands.map((command, i) => ({ afterMinutes: gaps[i] ?? 0, command }));
   });
 
+const chunk: fc.Arbitrary<Step[]> = fc.oneof({ weight: 2, arbitrary: fc.record({ afterMinutes, command: commandBody }).map((s) => [s]) }, { weight: 1, arbitrary: attackBurst });
+
 /**
- * Sequences of single commands and attack bursts, cut to `maxCommands`. With `minCommands` equal
- * to it, every sequence has exactly that many commands (the benchmark's 50).
+ * Chunks drawn until they hold at least `n` commands: ceil(n / 3) at a time (a chunk holds about
+ * three on average, at least one), then more for what is still short. The chunks are the same
+ * independent draws as any others, so a sequence cut from them is one cut from an endless run of
+ * chunks; only few are drawn past the cut.
+ */
+function chunksHolding(n: number): fc.Arbitrary<Step[][]> {
+  const k = Math.ceil(n / 3);
+  return fc.array(chunk, { minLength: k, maxLength: k }).chain((chunks) => {
+    let short = n;
+    for (const c of chunks) short -= c.length;
+    return short <= 0 ? fc.constant(chunks) : chunksHolding(short).map((more) => chunks.concat(more));
+  });
+}
+
+/**
+ * Sequences of single commands and attack bursts, cut to `maxCommands`. With `minCommands` above 0,
+ * chunks are drawn until a length between the two is reached (with both equal, every sequence has
+ * exactly that many commands: the benchmark's 50), not a whole array of `minCommands` chunks of
+ * which most would be cut.
  */
 export function attackSequence(options: { minCommands?: number; maxCommands?: number } = {}): fc.Arbitrary<AttackSequence> {
   const { minCommands = 0, maxCommands = 50 } = options;
-  const step = fc.record({ afterMinutes, command: commandBody }).map((s) => [s]);
+  const chunks = minCommands > 0 ? fc.integer({ min: minCommands, max: maxCommands }).chain(chunksHolding) : fc.array(chunk, { maxLength: maxCommands });
   return fc.record({
     zone: fc.constantFrom(...ZONES),
     start,
-    steps: fc
-      .array(fc.oneof({ weight: 2, arbitrary: step }, { weight: 1, arbitrary: attackBurst }), { minLength: minCommands, maxLength: maxCommands })
-      .map((chunks) => chunks.flat().slice(0, maxCommands)),
+    steps: chunks.map((c) => c.flat().slice(0, maxCommands)),
   });
 }
 
