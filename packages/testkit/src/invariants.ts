@@ -2,6 +2,7 @@ import {
   encodeEvents,
   Fold,
   formatInstant,
+  incidentDamage,
   incidentProjection,
   incidentReport,
   KeyDictionary,
@@ -9,7 +10,7 @@ import {
   walletLedgerProjection,
   type AuthFactor,
   type ColumnBatch,
-  type IncidentReport,
+  type IncidentDamage,
   type IncidentState,
   type Projection,
   type StoredEvent,
@@ -90,7 +91,7 @@ export const damageSums: Invariant = {
     if (recordedInOrder(events)) return r.incremental(incident).asOfProblem;
     for (const asOf of [...new Set(events.map((e) => e.recordedAt))].sort((a, b) => a - b)) {
       const fold = new Fold(incidentProjection(zone), asOf).applyColumns(encodeEvents(events, new KeyDictionary(), KEY_SPACE));
-      const problem = sumsDisagree(incidentReport(fold.state));
+      const problem = sumsDisagree(incidentDamage(fold.state));
       if (problem !== undefined) return `as of ${formatInstant(asOf, zone)}: ${problem}`;
     }
     return undefined;
@@ -104,7 +105,7 @@ function sum(rows: readonly { damageYen: number }[]): number {
   return n;
 }
 
-function sumsDisagree(r: IncidentReport): string | undefined {
+function sumsDisagree(r: IncidentDamage): string | undefined {
   const byBank = sum(r.byBank);
   const byDay = sum(r.byDay);
   const byBankDay = sum(r.byBankDay);
@@ -196,7 +197,7 @@ export class Replays {
       {
         projection: incidentProjection(history.zone) as Projection<unknown>,
         view: incidentReport as (s: unknown) => unknown,
-        atEachAsOf: (s) => sumsDisagree(incidentReport(s as IncidentState)),
+        atEachAsOf: (s) => sumsDisagree(incidentDamage(s as IncidentState)),
       },
       { projection: walletLedgerProjection as Projection<unknown>, view: same },
       { projection: ledgerRules as Projection<unknown>, view: same },

@@ -1,7 +1,8 @@
 import type { EventDataMap, EventType, StoredEvent } from '../events/types';
 import { parseInstant } from '../time/instant';
 import { reconcile } from './figures';
-import { incidentProjection, incidentReport, type IncidentReport } from './incident';
+import { DayCalendar } from '../time/calendar';
+import { incidentDamage, incidentProjection, incidentReport, type IncidentReport } from './incident';
 import { Fold } from './projection';
 
 /** given/when/then for the incident projection; every spec also runs with each event fed twice. */
@@ -131,6 +132,37 @@ describe('incident projection', () => {
     expect(sum(r.byBank)).toBe(r.damageYen);
     expect(sum(r.byDay)).toBe(r.damageYen);
     expect(r.damageYen).toBe(66_000);
+  });
+
+  it('the damage view holds the rows the report lists, by key: banks with cases or damage, days and bank-days with damage', () => {
+    const fold = new Fold(incidentProjection('Asia/Tokyo'));
+    fold.apply([
+      charge('2020-08-01T10:00:00+09:00', 'BANK-A', 'a1', 11_000),
+      charge('2020-08-03T10:00:00+09:00', 'BANK-B', 'b1', 22_000),
+      charge('2020-08-04T10:00:00+09:00', 'BANK-L', 'l1', 99_000),
+      report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+      report('2020-09-08T10:00:00+09:00', 'c2', 'BANK-B', 'b1'),
+      report('2020-09-08T10:00:00+09:00', 'c3', 'BANK-C', 'c1'), // a case with no charges: its bank is listed, with no damage
+      report('2020-09-08T10:00:00+09:00', 'c4', 'BANK-L', 'l1'),
+      reclassify('2020-09-10T10:00:00+09:00', 'c4', 'excluded-separate-matter'), // its bank and day drop out
+    ]);
+    const r = incidentReport(fold.state);
+    const d = incidentDamage(fold.state);
+    const bank = (b: number) => fold.state.bankNames[b];
+    expect(d.damageYen).toBe(33_000);
+    expect(d.byBank.map((x) => ({ bankCode: bank(x.bank), cases: x.cases, damageYen: x.damageYen }))).toEqual(
+      expect.arrayContaining(r.byBank.map(({ bankCode, cases, damageYen }) => ({ bankCode, cases, damageYen }))),
+    );
+    expect(d.byBank).toHaveLength(3);
+    expect(r.byBank.map((x) => x.bankCode)).toEqual(['BANK-A', 'BANK-B', 'BANK-C']);
+    expect(d.byDay.map((x) => ({ date: DayCalendar.isoDate(x.day), damageYen: x.damageYen }))).toEqual(expect.arrayContaining(r.byDay));
+    expect(d.byDay).toHaveLength(2);
+    expect(d.byBankDay.map((x) => ({ bankCode: bank(x.bank), date: DayCalendar.isoDate(x.day), damageYen: x.damageYen }))).toEqual(expect.arrayContaining(r.byBankDay));
+    expect(r.byBankDay).toEqual([
+      { bankCode: 'BANK-A', date: '2020-08-01', damageYen: 11_000 },
+      { bankCode: 'BANK-B', date: '2020-08-03', damageYen: 22_000 },
+    ]);
+    expect(d.byBankDay).toHaveLength(2);
   });
 });
 

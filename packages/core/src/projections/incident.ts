@@ -95,19 +95,25 @@ export interface IncidentState {
 }
 
 const OWN_KEY_SPACE = 'fold';
+/**
+ * Rows a table starts with: few enough that its columns are small arrays, cheap to make (fuzzed
+ * sequences and as-of folds start thousands of states of a few keys); a store's key counts size a
+ * large replay's tables at once anyway (reserve).
+ */
+const FIRST_ROWS = 8;
 
 function initIncident(zone: string): IncidentState {
   return {
     calendar: new DayCalendar(zone),
     keySpace: undefined,
-    accounts: new Table(accountSpec),
+    accounts: new Table(accountSpec, FIRST_ROWS),
     dayCharges: new Pool(entrySpec),
     accountWallets: new Pool(entrySpec),
-    wallets: new Table(walletSpec),
+    wallets: new Table(walletSpec, FIRST_ROWS),
     purchases: new Pool(entrySpec),
-    cases: new Table(caseSpec),
-    reportOrder: new Table(reportOrderSpec),
-    banks: new Table(bankSpec),
+    cases: new Table(caseSpec, FIRST_ROWS),
+    reportOrder: new Table(reportOrderSpec, FIRST_ROWS),
+    banks: new Table(bankSpec, FIRST_ROWS),
     bankNames: [],
     categoryNames: [],
     bankDamage: new Map(),
@@ -497,6 +503,32 @@ function share(yen: number, part: number, whole: number): number {
   return product <= Number.MAX_SAFE_INTEGER ? Math.floor(product / whole) : Number((BigInt(yen) * BigInt(part)) / BigInt(whole));
 }
 
+/**
+ * Damage as the report lists it, by key, unsorted and unnamed: the total, and the banks with cases
+ * or damage, the days and the bank-days with damage. Cheap enough to take after every step of a
+ * fold (the invariants sum it at every as-of time); incidentReport names and sorts the same rows.
+ */
+export interface IncidentDamage {
+  damageYen: number;
+  byBank: { bank: number; cases: number; damageYen: number }[];
+  byDay: { day: number; damageYen: number }[];
+  byBankDay: { bank: number; day: number; damageYen: number }[];
+}
+
+export function incidentDamage(s: IncidentState): IncidentDamage {
+  const cases = s.banks.cols.cases;
+  const byBank: IncidentDamage['byBank'] = [];
+  for (let bank = 0; bank < s.banks.size; bank++) {
+    const damageYen = s.bankDamage.get(bank) ?? 0;
+    if (cases[bank]! > 0 || damageYen > 0) byBank.push({ bank, cases: cases[bank]!, damageYen });
+  }
+  const byDay: IncidentDamage['byDay'] = [];
+  for (const [day, damageYen] of s.dayDamage) if (damageYen !== 0) byDay.push({ day, damageYen });
+  const byBankDay: IncidentDamage['byBankDay'] = [];
+  for (const [bank, days] of s.bankDayDamage) for (const [day, damageYen] of days) if (damageYen !== 0) byBankDay.push({ bank, day, damageYen });
+  return { damageYen: s.damageYen, byBank, byDay, byBankDay };
+}
+
 /** The report of an incident state: plain data, sorted, ready to print or compare. */
 export function incidentReport(s: IncidentState): IncidentReport {
   const cases = s.cases.cols;
@@ -529,29 +561,19 @@ export function incidentReport(s: IncidentState): IncidentReport {
   }
   const spent = spentByCategory(s, countedAccounts);
 
+  const damage = incidentDamage(s);
+  const byBank: BankRow[] = damage.byBank
+    .map(({ bank, cases, damageYen }) => {
+      const compensated = compensatedByBank.get(bank) ?? 0;
+      return { bankCode: s.bankNames[bank]!, cases, damageYen, compensatedYen: compensated, outstandingYen: damageYen - compensated };
+    })
+    .sort((x, y) => byText(x.bankCode, y.bankCode));
+  const byDay = damage.byDay.sort((x, y) => x.day - y.day).map(({ day, damageYen }) => ({ date: DayCalendar.isoDate(day), damageYen }));
+  const byBankDay = damage.byBankDay
+    .map(({ bank, day, damageYen }) => ({ bankCode: s.bankNames[bank]!, day, damageYen }))
+    .sort((x, y) => byText(x.bankCode, y.bankCode) || x.day - y.day)
+    .map(({ bankCode, day, damageYen }) => ({ bankCode, date: DayCalendar.isoDate(day), damageYen }));
   const banks = s.banks.cols;
-  const byBank: BankRow[] = [];
-  for (let b = 0; b < s.banks.size; b++) {
-    const damageYen = s.bankDamage.get(b) ?? 0;
-    const compensated = compensatedByBank.get(b) ?? 0;
-    if (banks.cases[b]! > 0 || damageYen > 0) {
-      byBank.push({ bankCode: s.bankNames[b]!, cases: banks.cases[b]!, damageYen, compensatedYen: compensated, outstandingYen: damageYen - compensated });
-    }
-  }
-  byBank.sort((x, y) => byText(x.bankCode, y.bankCode));
-  const byDay = [...s.dayDamage.entries()]
-    .filter(([, yen]) => yen !== 0)
-    .sort(([x], [y]) => x - y)
-    .map(([day, damageYen]) => ({ date: DayCalendar.isoDate(day), damageYen }));
-  const byBankDay = [...s.bankDayDamage.entries()]
-    .map(([bank, days]) => [s.bankNames[bank]!, days] as const)
-    .sort(([x], [y]) => byText(x, y))
-    .flatMap(([bankCode, days]) =>
-      [...days.entries()]
-        .filter(([, yen]) => yen !== 0)
-        .sort(([x], [y]) => x - y)
-        .map(([day, damageYen]) => ({ bankCode, date: DayCalendar.isoDate(day), damageYen })),
-    );
   const stopped: string[] = [];
   for (let b = 0; b < s.banks.size; b++) if (!Number.isNaN(banks.chargesStoppedAt[b]!)) stopped.push(s.bankNames[b]!);
   return {
