@@ -294,9 +294,24 @@ function apply(fold: Fold<unknown>, batch: ColumnBatch | readonly StoredEvent[])
   else fold.applyColumns(batch as ColumnBatch);
 }
 
-/** Sections copied as a store writes them: an encoding may be views of the live state, which folding goes on changing. */
+/**
+ * Sections copied as a store writes them: an encoding may be views of the live state, which folding
+ * goes on changing. Copied into one buffer, as a store reads them back (slices of what it read), at
+ * offsets aligned for any column: one allocation, not one per section.
+ */
 function saved(sections: Map<string, Uint8Array>): Map<string, Uint8Array> {
-  return new Map([...sections].map(([name, bytes]) => [name, bytes.slice()]));
+  const align = (n: number) => (n + 7) & ~7;
+  let size = 0;
+  for (const bytes of sections.values()) size += align(bytes.byteLength);
+  const copy = new Uint8Array(size);
+  const out = new Map<string, Uint8Array>();
+  let at = 0;
+  for (const [name, bytes] of sections) {
+    copy.set(bytes, at);
+    out.set(name, copy.subarray(at, at + bytes.byteLength));
+    at += align(bytes.byteLength);
+  }
+  return out;
 }
 
 /**

@@ -648,7 +648,10 @@ function incidentCodec(zone: string): StateCodec<IncidentState> {
       };
       const sections = new Map<string, Uint8Array>([['state', Buffer.from(JSON.stringify(doc))]]);
       for (const t of TABLES) {
-        for (const [column, values] of s[t].columns()) sections.set(`${t}.${column}`, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+        for (const [column, values] of s[t].columns()) {
+          // Bytes as they are; other widths viewed as bytes.
+          sections.set(`${t}.${column}`, values instanceof Uint8Array ? values : new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+        }
       }
       return sections;
     },
@@ -672,7 +675,7 @@ function incidentCodec(zone: string): StateCodec<IncidentState> {
       s.inquiries = doc.inquiries;
       s.controls = doc.controls;
       for (const t of TABLES) {
-        s[t].restore(doc.tableSizes[t] ?? 0, (column, kind) => typedView(sections.get(`${t}.${column}`), kind, `${t}.${column}`));
+        s[t].restore(doc.tableSizes[t] ?? 0, (column) => section(sections, `${t}.${column}`));
       }
       if (doc.ownKeys !== null) {
         const keys = new KeyDictionary();
@@ -684,11 +687,9 @@ function incidentCodec(zone: string): StateCodec<IncidentState> {
   };
 }
 
-/** A typed array over saved bytes, copied when they are not aligned for it. */
-function typedView(bytes: Uint8Array | undefined, kind: 'i32' | 'f64' | 'u8', name: string): Int32Array | Float64Array | Uint8Array {
+/** A saved column's bytes, as they were saved: tables read them at the width saved beside them (table.ts). */
+function section(sections: ReadonlyMap<string, Uint8Array>, name: string): Uint8Array {
+  const bytes = sections.get(name);
   if (bytes === undefined) throw new Error(`saved incident state has no ${name} section`);
-  const C = kind === 'f64' ? Float64Array : kind === 'i32' ? Int32Array : Uint8Array;
-  if (bytes.byteLength % C.BYTES_PER_ELEMENT !== 0) throw new Error(`saved ${name} has ${bytes.byteLength} bytes, not whole ${kind} values`);
-  const aligned = bytes.byteOffset % C.BYTES_PER_ELEMENT === 0 ? bytes : bytes.slice();
-  return new C(aligned.buffer as ArrayBuffer, aligned.byteOffset, aligned.byteLength / C.BYTES_PER_ELEMENT);
+  return bytes;
 }
