@@ -166,6 +166,27 @@ describe('incident projection', () => {
   });
 });
 
+describe('incident projection: saved state', () => {
+  it('saves a table not yet in use by its size alone, and folds on from it as from the state it saved', () => {
+    const events = [
+      ev('WalletOpened', '2020-08-01T09:00:00+09:00', { walletId: 'w', openedBy: 'third-party' }),
+      ev('BankChargesStopped', '2020-08-01T09:30:00+09:00', { bankCode: 'BANK-S' }),
+      charge('2020-08-01T10:00:00+09:00', 'BANK-A', 'a1', 11_000),
+      report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+    ];
+    const projection = incidentProjection('Asia/Tokyo');
+    const first = new Fold(projection).apply(events.slice(0, 2)); // no charge, purchase or case yet
+    const sections = projection.codec!.encode(first.state);
+    expect([...sections.keys()].filter((name) => /^(dayCharges|accountWallets|purchases|cases|reportOrder)\./.test(name))).toEqual([]);
+    expect([...sections.keys()].filter((name) => name.startsWith('banks.')).length).toBeGreaterThan(0);
+    const restored = new Fold(projection, Number.POSITIVE_INFINITY, { state: projection.codec!.decode(sections), position: first.position });
+    expect(incidentReport(restored.state)).toEqual(incidentReport(first.state));
+    restored.apply(events);
+    expect(incidentReport(restored.state)).toEqual(incidentReport(new Fold(projection).apply(events).state));
+    expect(incidentReport(restored.state).damageYen).toBe(11_000);
+  });
+});
+
 describe('incident projection: case status is the last written, whatever the store order', () => {
   it('keeps a reclassification stored before its case is reported, and applies it when the report arrives', () => {
     const events = [

@@ -147,7 +147,7 @@ function initIncident(zone: string): IncidentState {
 export function incidentProjection(zone: string): Projection<IncidentState> {
   return {
     name: 'incident',
-    version: 8,
+    version: 9,
     init: () => initIncident(zone),
     evolve: evolveEvent,
     evolveColumns,
@@ -624,7 +624,7 @@ interface IncidentDocument {
 
 const TABLES = ['accounts', 'dayCharges', 'accountWallets', 'wallets', 'purchases', 'cases', 'reportOrder', 'banks'] as const;
 
-/** Saves the state as one JSON section and one section per table column, and reads it back. */
+/** Saves the state as one JSON section and one section per column of each table in use, and reads it back. */
 function incidentCodec(zone: string): StateCodec<IncidentState> {
   return {
     encode(s) {
@@ -648,6 +648,7 @@ function incidentCodec(zone: string): StateCodec<IncidentState> {
       };
       const sections = new Map<string, Uint8Array>([['state', Buffer.from(JSON.stringify(doc))]]);
       for (const t of TABLES) {
+        if (s[t].size === 0) continue; // saved by its size alone: a fresh table is one
         for (const [column, values] of s[t].columns()) {
           // Bytes as they are; other widths viewed as bytes.
           sections.set(`${t}.${column}`, values instanceof Uint8Array ? values : new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
@@ -675,7 +676,8 @@ function incidentCodec(zone: string): StateCodec<IncidentState> {
       s.inquiries = doc.inquiries;
       s.controls = doc.controls;
       for (const t of TABLES) {
-        s[t].restore(doc.tableSizes[t] ?? 0, (column) => section(sections, `${t}.${column}`));
+        const size = doc.tableSizes[t] ?? 0;
+        if (size > 0) s[t].restore(size, (column) => section(sections, `${t}.${column}`));
       }
       if (doc.ownKeys !== null) {
         const keys = new KeyDictionary();
