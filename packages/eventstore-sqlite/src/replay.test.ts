@@ -1,6 +1,6 @@
 import { Fold, incidentProjection, incidentReport, publicationsProjection, Rng, type EventType, type LedgerEvent, type Projection } from '@incident-ledger/core';
 import { collect } from '@incident-ledger/eventstore/contract';
-import { EventIdConflict, replayFolds, storeDigest, writesInOrder, type EventStore, type ReplayOptions } from '@incident-ledger/eventstore';
+import { replayFolds, storeDigest, writesInOrder, type EventStore, type ReplayOptions } from '@incident-ledger/eventstore';
 import Database from 'better-sqlite3';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -169,69 +169,6 @@ describe('checkpoints', () => {
   });
 });
 
-describe('schema 2 files', () => {
-  /** A schema-3 file taken back to schema 2's layout: every id in event_ids, stream heads in a rowid table. */
-  const TO_V2 = `
-    INSERT INTO event_ids SELECT id, position FROM recent_ids;
-    DROP TABLE recent_ids;
-    DROP TABLE ids_merged;
-    CREATE TABLE streams_v2 (stream_id TEXT PRIMARY KEY, revision INTEGER NOT NULL, hash TEXT NOT NULL, last_position INTEGER NOT NULL DEFAULT 0);
-    INSERT INTO streams_v2 SELECT * FROM streams;
-    DROP TABLE streams;
-    ALTER TABLE streams_v2 RENAME TO streams;
-    PRAGMA user_version = 2;`;
-
-  it('are brought up to date on open: stored ids are still found, reads and digest unchanged, appends go on', async () => {
-    const events = randomEvents(13, 1500);
-    const reference = await storeWith('ref.sqlite', events.slice(0, 1000));
-    const v2 = await storeWith('v2.sqlite', events.slice(0, 1000));
-    v2.connection.exec(TO_V2);
-    await v2.close();
-
-    const migrated = SqliteEventStore.open(join(dir, 'v2.sqlite'));
-    const db = migrated.connection;
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
-    expect(db.prepare('SELECT through FROM ids_merged').pluck().get()).toBe(1000);
-    expect(await collect(migrated.readAll())).toEqual(await collect(reference.readAll()));
-    for (const s of ['s-0', 's-5']) expect(await collect(migrated.readStream(s))).toEqual(await collect(reference.readStream(s)));
-    // Every stored id is found in the migrated id table: re-appending the first thousand (and some new) skips them.
-    const again = await migrated.appendMany(writesInOrder(events.slice(0, 1100)));
-    expect(again.reduce((n, r) => n + r.skipped, 0)).toBe(1000);
-    await reference.appendMany(writesInOrder(events.slice(1000, 1100)));
-    for (const store of [migrated, reference]) await store.appendMany(writesInOrder(events.slice(1100)));
-    expect(await collect(migrated.readAll())).toEqual(await collect(reference.readAll()));
-    expect(storeDigest(await migrated.heads())).toBe(storeDigest(await reference.heads()));
-    await migrated.close();
-    await reference.close();
-  });
-});
-
-describe('event ids in two tables', () => {
-  it('move from recent_ids to event_ids in bulk, and are found in either: skipped when stored, refused when changed', async () => {
-    const events = randomEvents(14, 1000);
-    const store = SqliteEventStore.open(join(dir, 'ids.sqlite'), { recentIds: 300 });
-    const db = store.connection;
-    const count = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
-    // 250 a time: merged when 300 or more wait, at 500 and at 1000.
-    for (let i = 0; i < 1000; i += 250) await store.appendMany(writesInOrder(events.slice(i, i + 250)));
-    expect([count('event_ids'), count('recent_ids'), db.prepare('SELECT through FROM ids_merged').pluck().get()]).toEqual([1000, 0, 1000]);
-    const recent = randomEvents(15, 20);
-    await store.appendMany(writesInOrder(recent.slice(0, 10)));
-    expect([count('event_ids'), count('recent_ids')]).toEqual([1000, 10]);
-
-    // New ids with a merged one and a recent one among them: both skipped, the rest appended.
-    const [merged, inRecent] = [events[10]!, recent[3]!];
-    const results = await store.appendMany(writesInOrder([...recent.slice(10), merged, inRecent]));
-    expect([results.reduce((n, r) => n + r.appended, 0), results.reduce((n, r) => n + r.skipped, 0)]).toEqual([10, 2]);
-    for (const e of [merged, inRecent]) {
-      const { streamId, ...changed } = { ...e, recordedAt: e.recordedAt + 1 };
-      expect(await store.append(streamId, [changed]).catch((x) => x)).toBeInstanceOf(EventIdConflict);
-    }
-    expect(await collect(store.readAll())).toHaveLength(1020);
-    await store.close();
-  });
-});
-
 describe('schema 1 files', () => {
   const V1 = `
     CREATE TABLE events (position INTEGER PRIMARY KEY, stream_id TEXT NOT NULL, revision INTEGER NOT NULL, event_id TEXT NOT NULL UNIQUE,
@@ -252,7 +189,7 @@ describe('schema 1 files', () => {
     v1.close();
 
     const migrated = SqliteEventStore.open(join(dir, 'v1.sqlite'));
-    expect(migrated.connection.pragma('user_version', { simple: true })).toBe(3);
+    expect(migrated.connection.pragma('user_version', { simple: true })).toBe(2);
     expect(await collect(migrated.readAll())).toEqual(await collect(reference.readAll()));
     expect(storeDigest(await migrated.heads())).toBe(storeDigest(await reference.heads()));
     for (const s of ['s-0', 's-5']) expect(await collect(migrated.readStream(s))).toEqual(await collect(reference.readStream(s)));
@@ -266,8 +203,8 @@ describe('schema 1 files', () => {
 
   it('refuses a file from a newer program, naming both versions', () => {
     const db = new Database(join(dir, 'new.sqlite'));
-    db.pragma('user_version = 4');
+    db.pragma('user_version = 3');
     db.close();
-    expect(() => SqliteEventStore.open(join(dir, 'new.sqlite'))).toThrow(/schema version 4 is newer than this program \(3\)/);
+    expect(() => SqliteEventStore.open(join(dir, 'new.sqlite'))).toThrow(/schema version 3 is newer than this program \(2\)/);
   });
 });

@@ -45,11 +45,8 @@ import { endianness } from 'node:os';
 import { dirname } from 'node:path';
 import { interval, merge, Subject, type Observable } from 'rxjs';
 
-/**
- * 1: events and stream heads. 2: adds the replay columns (blocks, keys), the event-id table, stream links and checkpoints.
- * 3: new ids go to recent_ids first; stream heads in a WITHOUT ROWID table.
- */
-const SCHEMA_VERSION = 3;
+/** 1: events and stream heads. 2: adds the replay columns (blocks, keys), the event-id table, stream links and checkpoints. */
+const SCHEMA_VERSION = 2;
 
 /**
  * One file, WAL journal, synchronous=FULL: a committed append survives a crash of the process
@@ -59,11 +56,8 @@ const SCHEMA_VERSION = 3;
  * `events` is the record: what the port reads and the hash chains cover. Nothing on it is indexed
  * but its position, so an append writes at the end of one B-tree. Beside it, written in the same
  * transaction:
- * - `recent_ids` and `event_ids`: every event id (16 bytes for a UUID) with its position, the idempotency
- *   check. An append inserts its ids, in id order, into the small `recent_ids`; once it holds MERGE_IDS
- *   they move to `event_ids` in one sorted pass (`ids_merged` says up to which position). Ids are random,
- *   so inserting into the big table directly dirtied most of its pages at every commit. Revisions need no
- *   index: the stream heads, read under the write lock, decide them.
+ * - `event_ids`: every event id (16 bytes for a UUID), inserted in id order per append: the
+ *   idempotency check. Revisions need no index: the stream heads, read under the write lock, decide them.
  * - `previous`: each event's link to the one before it in its stream, which readStream walks.
  * - `keys` and `blocks`: the columnar form of the events (core's events/columns.ts, ./blocks.ts),
  *   the replay hot path. Each block carries `history`, a hash chained over the hashes of every
@@ -101,16 +95,6 @@ CREATE TABLE checkpoints (
   history    TEXT    NOT NULL
 );
 CREATE TABLE checkpoint_sections (key TEXT NOT NULL, name TEXT NOT NULL, bytes BLOB NOT NULL, UNIQUE (key, name));
-`;
-/** What schema 3 changes, run on schema 2 (the stream heads move to a table that is its own index). */
-const SCHEMA_3 = `
-CREATE TABLE streams_v3 (stream_id TEXT NOT NULL PRIMARY KEY, revision INTEGER NOT NULL, hash TEXT NOT NULL, last_position INTEGER NOT NULL) WITHOUT ROWID;
-INSERT INTO streams_v3 SELECT stream_id, revision, hash, last_position FROM streams;
-DROP TABLE streams;
-ALTER TABLE streams_v3 RENAME TO streams;
-CREATE TABLE recent_ids (id NOT NULL PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE ids_merged (through INTEGER NOT NULL);
-INSERT INTO ids_merged SELECT coalesce(max(position), 0) FROM events;
 `;
 
 /** Schema 1's events table, kept to migrate from. */
@@ -150,8 +134,6 @@ const ID_STORED = new Error('an event id being appended is stored');
 /** Events per block: big enough that a replay pays per-row costs rarely, small enough to build in memory. */
 const BLOCK_EVENTS = 16_384;
 const BLOCKS_PER_READ = 4;
-/** Ids kept in recent_ids before they move to event_ids: small enough that a commit's inserts dirty few pages. */
-const MERGE_IDS = 1_000_000;
 /** Appends of at least this many events run with a page cache of BULK_CACHE_KIB. */
 const BULK_EVENTS = 10_000;
 const BULK_CACHE_KIB = 256 * 1024;
@@ -161,8 +143,6 @@ const RARE_CODE = knownTypeCode('FiguresPublished');
 export interface SqliteOptions {
   /** Poll interval for subscriptions to see appends made by other processes. */
   pollMs?: number;
-  /** Ids kept in recent_ids before they move to event_ids (default MERGE_IDS). */
-  recentIds?: number;
 }
 
 export class SqliteEventStore implements EventStore {
@@ -211,7 +191,7 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  /** Creates the schema, or brings a schema-1 or -2 file up to date (once, under the write lock, so racing openers agree). */
+  /** Creates the schema, or brings a schema-1 file up to date (once, under the write lock, so racing openers agree). */
   private migrate(): void {
     const version = () => this.db.pragma('user_version', { simple: true }) as number;
     if (version() === SCHEMA_VERSION) {
@@ -224,9 +204,10 @@ export class SqliteEventStore implements EventStore {
         if (found > SCHEMA_VERSION) {
           throw new StoreUnavailable(`sqlite:${this.file}`, `schema version ${found} is newer than this program (${SCHEMA_VERSION})`);
         }
-        if (found === 1) this.db.exec(`ALTER TABLE events RENAME TO ${EVENTS_V1}`);
-        if (found < 2) this.db.exec(SCHEMA);
-        if (found < 3) this.db.exec(SCHEMA_3);
+        if (found < SCHEMA_VERSION) {
+          if (found === 1) this.db.exec(`ALTER TABLE events RENAME TO ${EVENTS_V1}`);
+          this.db.exec(SCHEMA);
+        }
         this.stmts = statements(this.db);
         if (found === 1) this.deriveFromV1();
         this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -251,7 +232,6 @@ export class SqliteEventStore implements EventStore {
         return toEvent(r);
       });
       this.insertIds(events.map((e) => e.eventId), from);
-      this.mergeIds(from + rows.length - 1);
       this.writeDerived(events, from);
       from += rows.length;
     }
@@ -314,8 +294,6 @@ export class SqliteEventStore implements EventStore {
         if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw ID_STORED;
         throw e;
       }
-      // The insert checked recent_ids; the merged ids are only read, never written, here.
-      if (this.stmts.idsMerged.get()! > 0) this.lookup('event_ids', ids.map(idKey), () => { throw ID_STORED; });
       plan = planWrites(writes, states, ALL_NEW);
     } else {
       plan = planWrites(writes, states, this.existing(writeKeys(writes).eventIds));
@@ -333,26 +311,17 @@ export class SqliteEventStore implements EventStore {
       const [id, head] = heads[i]!;
       params.push(id, head.revision, head.hash, lastPositions.get(id)!);
     });
-    this.mergeIds(first + rows.length - 1);
     this.writeDerived(rows, first);
     return { results: plan.results, wrote: true };
   }
 
-  /** Stores ids[k] as the id of the event at position first + k in recent_ids; an id there fails with SQLITE_CONSTRAINT_PRIMARYKEY. */
+  /** Stores ids[k] as the id of the event at position first + k; a stored id fails with SQLITE_CONSTRAINT_PRIMARYKEY. */
   private insertIds(ids: readonly string[], first: number): void {
     const order = Array.from(ids, (_, k) => k);
     // In id order: consecutive inserts land near each other in the id B-tree (measured ~1.5x faster than append order).
     // A UUID's text sorts as its bytes do; other ids mix in, which costs locality only.
     order.sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
     insertRows(this.stmts.insertIds, this.stmts.insertId, order.length, (i, params) => params.push(idKey(ids[order[i]!]!), first + order[i]!));
-  }
-
-  /** Moves recent_ids into event_ids once it holds MERGE_IDS ids (up to position `last`): in id order, each page of event_ids written once. */
-  private mergeIds(last: number): void {
-    if (last - this.stmts.idsMerged.get()! < (this.options.recentIds ?? MERGE_IDS)) return;
-    this.stmts.mergeIds.run();
-    this.stmts.clearRecentIds.run();
-    this.stmts.setIdsMerged.run(last);
   }
 
   /** Keys and blocks of newly stored events: rows[i] is at position first + i, after every stored one. */
@@ -390,23 +359,20 @@ export class SqliteEventStore implements EventStore {
 
   private existing(eventIds: readonly string[]): Map<string, ExistingEvent> {
     const found = new Map<string, ExistingEvent>();
-    const keys = eventIds.map(idKey);
-    const each = ({ position }: { position: number }) => {
+    this.lookup('event_ids', eventIds.map(idKey), ({ position }: { position: number }) => {
       const row = this.stmts.byPosition.get(position);
       if (row === undefined) return;
       const e = toEvent(row);
       found.set(e.eventId, { streamId: e.streamId, content: eventContent(e.streamId, e) });
-    };
-    this.lookup('recent_ids', keys, each);
-    this.lookup('event_ids', keys, each);
+    });
     return found;
   }
 
   /** Rows of `table` whose key is one of `keys`, LOOKUP_CHUNK keys per statement. */
-  private lookup<R>(table: 'streams' | 'recent_ids' | 'event_ids', keys: readonly (string | Buffer)[], each: (row: R) => void): void {
+  private lookup<R>(table: 'streams' | 'event_ids', keys: readonly (string | Buffer)[], each: (row: R) => void): void {
     for (let i = 0; i < keys.length; i += LOOKUP_CHUNK) {
       const chunk = keys.slice(i, i + LOOKUP_CHUNK);
-      const sql = table === 'streams' ? `SELECT stream_id, revision, hash, last_position FROM streams WHERE stream_id IN` : `SELECT position FROM ${table} WHERE id IN`;
+      const sql = table === 'streams' ? `SELECT stream_id, revision, hash, last_position FROM streams WHERE stream_id IN` : 'SELECT position FROM event_ids WHERE id IN';
       let stmt = this.lookups.get(`${table}/${chunk.length}`);
       if (stmt === undefined) this.lookups.set(`${table}/${chunk.length}`, (stmt = this.db.prepare(`${sql} (${chunk.map(() => '?').join(',')})`)));
       for (const row of stmt.all(chunk) as R[]) each(row);
@@ -552,12 +518,8 @@ function statements(db: Database.Database) {
     byPosition: db.prepare<[number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position = ?`),
     previous: db.prepare<[number], number | null>('SELECT previous FROM events WHERE position = ?').pluck(),
     heads: db.prepare<[], StreamHead>('SELECT stream_id AS streamId, revision, hash FROM streams ORDER BY stream_id'),
-    insertId: db.prepare('INSERT INTO recent_ids (id, position) VALUES (?, ?)'),
-    insertIds: db.prepare(`INSERT INTO recent_ids (id, position) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?)').join(', ')}`),
-    idsMerged: db.prepare<[], number>('SELECT through FROM ids_merged').pluck(),
-    mergeIds: db.prepare('INSERT INTO event_ids (id, position) SELECT id, position FROM recent_ids ORDER BY id'),
-    clearRecentIds: db.prepare('DELETE FROM recent_ids'),
-    setIdsMerged: db.prepare('UPDATE ids_merged SET through = ?'),
+    insertId: db.prepare('INSERT INTO event_ids (id, position) VALUES (?, ?)'),
+    insertIds: db.prepare(`INSERT INTO event_ids (id, position) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?)').join(', ')}`),
     keysFrom: db.prepare<[number, number], { id: number; text: string }>('SELECT id, text FROM keys WHERE domain = ? AND id >= ? ORDER BY id'),
     maxKey: db.prepare<[number], number | null>('SELECT max(id) FROM keys WHERE domain = ?').pluck(),
     keyText: db.prepare<[number, number], string>('SELECT text FROM keys WHERE domain = ? AND id = ?').pluck(),
