@@ -182,6 +182,17 @@ describe('replay columns are checked against the events they derive from (SQLite
     expect(deleted.firstBreak).toMatchObject({ position: 1 });
   });
 
+  it('detects an edited history fingerprint (what decides whether a checkpoint still applies)', async () => {
+    const db = store.connection;
+    const { last_position } = db.prepare('SELECT last_position FROM blocks ORDER BY last_position LIMIT 1').get() as { last_position: number };
+    const r = await withEdit(
+      store,
+      () => db.prepare('UPDATE blocks SET history = ? WHERE last_position = ?').run('f'.repeat(64), last_position),
+      () => checkColumns(store),
+    );
+    expect(r.firstBreak).toMatchObject({ position: last_position, column: 'history', stored: 'f'.repeat(64) });
+  });
+
   it('every single-byte edit of a block is either detected or changes nothing a replay reads', async () => {
     const db = store.connection;
     const baseline = await columnsOf(store);

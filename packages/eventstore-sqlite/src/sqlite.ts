@@ -15,6 +15,7 @@ import {
   catchUpThenLive,
   decodeBlock,
   encodeBlock,
+  extendHistory,
   sliceBatch,
   DEFAULT_BATCH_SIZE,
   eventContent,
@@ -39,7 +40,6 @@ import {
   type StreamWrite,
 } from '@incident-ledger/eventstore';
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { dirname } from 'node:path';
@@ -332,13 +332,8 @@ export class SqliteEventStore implements EventStore {
     for (let start = 0; start < rows.length; start += BLOCK_EVENTS) {
       const n = Math.min(BLOCK_EVENTS, rows.length - start);
       const batch = allocateColumns(n, KEY_SPACE, keys);
-      const h = createHash('sha256').update(history);
-      for (let i = 0; i < n; i++) {
-        const r = rows[start + i]!;
-        encodeRow(batch, i, r, keys);
-        h.update(r.hash);
-      }
-      history = h.digest('hex');
+      for (let i = 0; i < n; i++) encodeRow(batch, i, rows[start + i]!, keys);
+      history = extendHistory(history, rows, start, start + n);
       const counts = KEY_DOMAINS.map((_, d) => keys.size(d));
       this.stmts.insertBlock.run(first + start + n - 1, first + start, encodeBlock(batch, 0, n, counts), history);
     }

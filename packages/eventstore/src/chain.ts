@@ -95,3 +95,14 @@ export class ChainVerifier {
     return undefined;
   }
 }
+
+/**
+ * A store's fingerprint of its history through a run of events (CheckpointStore.historyAt): the
+ * fingerprint before them chained with each event's hash, in global order. Stores that keep replay
+ * columns extend it once per block, at the block's last position.
+ */
+export function extendHistory(previous: string, events: readonly { hash: string }[], from = 0, to = events.length): string {
+  const h = createHash('sha256').update(previous);
+  for (let i = from; i < to; i++) h.update(events[i]!.hash);
+  return h.digest('hex');
+}

@@ -1,4 +1,5 @@
 import { DOMAIN, encodeEvents, KEY_DOMAINS, KeyDictionary, typeOfCode, type ColumnBatch, type KeyDomain, type StoredEvent } from '@incident-ledger/core';
+import { extendHistory, GENESIS_HASH } from './chain';
 import type { EventStore } from './port';
 
 /** Where a store's replay columns first disagree with its events. */
@@ -20,8 +21,8 @@ const NUMBER_COLUMNS = ['type', 'occurredAt', 'recordedAt', 'amount', 'status'] 
 
 /**
  * Re-derives a store's replay columns (ColumnReader) from its events and compares them row by row:
- * every column, every key's text, the key-count bounds a fold sizes its tables by, and the rare
- * events. The hash chains cover the events only; the columns are what a replay reads, so an edit of
+ * every column, every key's text, the key-count bounds a fold sizes its tables by, the rare events,
+ * and the history fingerprint kept at the end of each batch (CheckpointStore.historyAt). The hash chains cover the events only; the columns are what a replay reads, so an edit of
  * the columns alone (a block, a key's text) would change replayed figures without breaking a chain.
  * A store without columns has nothing to check.
  */
@@ -31,6 +32,7 @@ export async function checkColumns(store: EventStore): Promise<ColumnCheck> {
   const keys = new KeyDictionary();
   const events = store.readAll()[Symbol.asyncIterator]();
   let expected: ColumnBatch | undefined;
+  let expectedEvents: readonly StoredEvent[] = [];
   let at = 0;
   /** The next expected row (an index into `expected`), reading more events as needed; undefined when the events have ended. */
   const expectedRow = async (): Promise<number | undefined> => {
@@ -38,11 +40,13 @@ export async function checkColumns(store: EventStore): Promise<ColumnCheck> {
       const next = await events.next();
       if (next.done) return undefined;
       expected = encodeEvents(next.value, keys, 'check');
+      expectedEvents = next.value;
       at = 0;
     }
     return at++;
   };
   let checked = 0;
+  let history = GENESIS_HASH;
   const batches = store.columns.readColumns()[Symbol.asyncIterator]();
   for (;;) {
     let stored: ColumnBatch;
@@ -57,6 +61,7 @@ export async function checkColumns(store: EventStore): Promise<ColumnCheck> {
       return { checked, firstBreak: { position, column: 'block', stored: `unreadable (${(e as Error).message})`, expected: 'a readable block' } };
     }
     let rare = 0;
+    const run: StoredEvent[] = [];
     for (let i = 0; i < stored.length; i++) {
       const position = stored.position[i]!;
       const row = await expectedRow();
@@ -72,11 +77,19 @@ export async function checkColumns(store: EventStore): Promise<ColumnCheck> {
           return { checked, firstBreak: { position, column: 'rare', stored: describe(got), expected: describe(wantRare) } };
         }
       }
+      run.push(expectedEvents[row]!);
       checked++;
     }
     if (rare !== stored.rare.length) {
       const extra = stored.rare[rare]!;
       return { checked, firstBreak: { position: extra.globalPosition, column: 'rare', stored: describe(extra), expected: 'not a rare event' } };
+    }
+    // The fingerprint that decides whether a checkpoint still applies: derived too, so checked too.
+    if (stored.length > 0 && store.checkpoints !== undefined) {
+      history = extendHistory(history, run);
+      const last = stored.position[stored.length - 1]!;
+      const kept = await store.checkpoints.historyAt(last);
+      if (kept !== undefined && kept !== history) return { checked, firstBreak: { position: last, column: 'history', stored: kept, expected: history } };
     }
   }
   const missing = await expectedRow();

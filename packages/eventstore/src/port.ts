@@ -82,7 +82,9 @@ export interface CheckpointStore {
   /**
    * A fingerprint of the stored history up to and including `position` (every event, in global
    * order), or undefined when the store cannot give one there. A checkpoint is used only while it
-   * still matches: a store whose history changed under a checkpoint rebuilds instead.
+   * still matches: a store whose history changed under a checkpoint rebuilds instead. Where the
+   * store keeps columns, it is chain.ts's extendHistory once per column batch read from the start,
+   * so that `verify --integrity` can derive it again (derived.ts).
    */
   historyAt(position: number): Promise<string | undefined>;
   loadCheckpoint(key: string): Promise<SavedCheckpoint | undefined>;
