@@ -28,7 +28,7 @@ const accountSpec = {
   walletHead: { kind: 'i32', fill: NONE },
 } as const;
 /** An entry of a list of yen added up by key: an account's charges per day and per wallet, a wallet's spending per merchant category. */
-const entrySpec = { key: { kind: 'i32', fill: 0 }, yen: { kind: 'f64', fill: 0 }, next: { kind: 'i32', fill: NONE } } as const;
+const entrySpec = { key: { kind: 'i32', fill: 0 }, yen: { kind: 'int', fill: 0 }, next: { kind: 'i32', fill: NONE } } as const;
 const walletSpec = { locked: { kind: 'u8', fill: 0 }, purchaseHead: { kind: 'i32', fill: NONE } } as const;
 const caseSpec = {
   /**
@@ -147,7 +147,7 @@ function initIncident(zone: string): IncidentState {
 export function incidentProjection(zone: string): Projection<IncidentState> {
   return {
     name: 'incident',
-    version: 9,
+    version: 10,
     init: () => initIncident(zone),
     evolve: evolveEvent,
     evolveColumns,
@@ -297,7 +297,7 @@ function accumulate(pool: Pool<typeof entrySpec>, head: number, key: number, yen
     const c = pool.at(e);
     const i = e & CHUNK_MASK;
     if (c.key[i] === key) {
-      c.yen[i]! += yen;
+      pool.add(e, 'yen', yen);
       return head;
     }
     e = c.next[i]!;
@@ -306,7 +306,7 @@ function accumulate(pool: Pool<typeof entrySpec>, head: number, key: number, yen
   const c = pool.at(e);
   const i = e & CHUNK_MASK;
   c.key[i] = key;
-  c.yen[i] = yen;
+  pool.set(e, 'yen', yen);
   c.next[i] = head;
   return e;
 }
