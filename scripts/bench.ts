@@ -13,8 +13,9 @@
  *   (incident + publications), checkpoint save, append of 1% more, re-report from the checkpoint
  *   (checked equal to a full replay), peak RSS of each phase, and the docomo scenario end to end.
  * Each phase runs in its own process, so its peak RSS (VmHWM) is its own, as compiled JavaScript under
- * plain node (this file bundled by scripts/build.ts into dist/bench.js first), as the ledger runs in
- * production: tsx, for running from source, adds about 70 MiB and a slower start. Prints a table of
+ * plain node (this file bundled by scripts/build.ts into dist/bench.js first) with the allocator
+ * setting of the production launcher (packages/cli/bin/incident-ledger), as the ledger runs in
+ * production: tsx, for running from source, adds about 35 MiB and a slower start. Prints a table of
  * events/s with ratios to the matching raw limit and the targets, and writes it all as JSON.
  * PostgreSQL runs when --pg or INCIDENT_LEDGER_PG_URL names a database (in a throwaway schema).
  */
@@ -341,12 +342,21 @@ async function fullReport(store: EventStore, checkpoints: 'off' | 'read') {
  */
 const BENCH_BUNDLE = resolve(__dirname, `../dist/bench-${process.pid}.js`);
 
+/** The production launcher of the compiled CLI; its allocator setting applies to every phase too. */
+const LAUNCHER = resolve(__dirname, '../packages/cli/bin/incident-ledger');
+function launcherEnv(): NodeJS.ProcessEnv {
+  const threshold = /MALLOC_MMAP_THRESHOLD_:=(\d+)/.exec(readFileSync(LAUNCHER, 'utf8'))?.[1];
+  if (threshold === undefined) throw new Error(`${LAUNCHER} sets no MALLOC_MMAP_THRESHOLD_`);
+  return { ...process.env, MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? threshold };
+}
+
 function runPhase(name: string, dir: string): Result {
   const t0 = performance.now();
   const child = spawnSync(process.execPath, [BENCH_BUNDLE, '--phase', name, '--dir', dir, '--events', String(N), '--append-chunk', String(APPEND_CHUNK), '--pg-events', String(PG_N), ...(PG_URL ? ['--pg', PG_URL] : [])], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 2 ** 20,
+    env: launcherEnv(),
   });
   const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (child.status !== 0 || line === undefined) throw new Error(`phase ${name} failed (exit ${child.status}):\n${child.stdout}`);
@@ -357,16 +367,16 @@ function runPhase(name: string, dir: string): Result {
 
 /**
  * The docomo scenario as a user runs it (README), into a fresh store: wall-clock of the whole
- * command, from source (`pnpm ledger`) or built (`node packages/cli/dist/incident-ledger.js`).
+ * command, from source (`pnpm ledger`) or built (the launcher, packages/cli/bin/incident-ledger).
  */
-function docomoEndToEnd(dir: string, how: 'source' | 'built', cliBundle: string): { seconds: number; ok: boolean } {
+function docomoEndToEnd(dir: string, how: 'source' | 'built'): { seconds: number; ok: boolean } {
   const file = join(dir, `docomo-${how}.sqlite`);
   const args = ['replay', 'scenarios/docomo-kouza-2020', '--store', `sqlite:${file}`, '--quiet'];
   const t0 = performance.now();
   const out =
     how === 'source'
       ? execFileSync('pnpm', ['ledger', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-      : execFileSync(process.execPath, [cliBundle, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      : execFileSync(LAUNCHER, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return { seconds: seconds(t0), ok: /digest/.test(out) };
 }
 
@@ -396,7 +406,7 @@ async function main() {
     const t0 = performance.now();
     await Promise.all([bundle('scripts/bench.ts', BENCH_BUNDLE), bundle('packages/cli/src/main.ts', CLI_BUNDLE)]);
     const buildSeconds = seconds(t0);
-    process.stderr.write(`  built ${BENCH_BUNDLE} and ${CLI_BUNDLE} in ${buildSeconds.toFixed(1)} s: every phase runs as compiled JavaScript under plain node\n`);
+    process.stderr.write(`  built ${BENCH_BUNDLE} and ${CLI_BUNDLE} in ${buildSeconds.toFixed(1)} s: every phase runs as compiled JavaScript under plain node, with the launcher's allocator setting\n`);
     const append = runPhase('append-sqlite', dir);
     const raw = runPhase('raw-sqlite', dir);
     const rawInsert = runPhase('raw-sqlite-insert', dir);
@@ -404,8 +414,8 @@ async function main() {
     const more = runPhase('append-more-sqlite', dir);
     const rereport = runPhase('rereport-sqlite', dir);
     const check = runPhase('replay-check-sqlite', dir);
-    const docomo = docomoEndToEnd(dir, 'source', CLI_BUNDLE);
-    const docomoBuilt = docomoEndToEnd(dir, 'built', CLI_BUNDLE);
+    const docomo = docomoEndToEnd(dir, 'source');
+    const docomoBuilt = docomoEndToEnd(dir, 'built');
     const pgResults = PG_URL ? { raw: runPhase('raw-pg', dir), append: runPhase('append-pg', dir), replay: runPhase('replay-pg', dir) } : undefined;
 
     const num = (r: Result, k: string) => r[k] as number;
@@ -463,7 +473,7 @@ async function main() {
       add({ figure: `PostgreSQL: full replay into all projections${pgNote}`, value: pgReplay, unit: 'events/s', ratio: { to: 'raw: PostgreSQL keyset read + JSON.parse', value: toRead }, target: '>= 0.9x of keyset read', met: toRead >= 0.9 });
       add({ figure: 'PostgreSQL: full replay, peak RSS', value: num(pgResults.replay, 'peakRssMiB'), unit: 'MiB', target: '<= 256 MiB', met: num(pgResults.replay, 'peakRssMiB') <= 256 });
     }
-    add({ figure: 'docomo end to end, built (node packages/cli/dist/incident-ledger.js replay)', value: docomoBuilt.seconds, unit: 's', target: '< 1 s', met: docomoBuilt.seconds < 1 && docomoBuilt.ok });
+    add({ figure: 'docomo end to end, built (packages/cli/bin/incident-ledger replay)', value: docomoBuilt.seconds, unit: 's', target: '< 1 s', met: docomoBuilt.seconds < 1 && docomoBuilt.ok });
     add({ figure: '  same from source (pnpm ledger replay, through tsx)', value: docomo.seconds, unit: 's' });
 
     const total = seconds(began);
@@ -495,7 +505,7 @@ async function main() {
 function print(rows: Row[], totalSeconds: number, buildSeconds: number): void {
   const fmt = (r: Row) => (r.unit === 'events/s' ? Math.round(r.value).toLocaleString('en-US') : r.unit === 'x' ? r.value.toFixed(2) : r.value.toFixed(r.unit === 's' ? 3 : 0));
   console.log(`\nincident-ledger benchmark: ${N.toLocaleString('en-US')} events (+${EXTRA.toLocaleString('en-US')}), node ${process.version}, ${cpus().length} CPUs`);
-  console.log(`phases run as compiled JavaScript under plain node (built with esbuild in ${buildSeconds.toFixed(1)} s), as in production\n`);
+  console.log(`phases run as compiled JavaScript under plain node (built with esbuild in ${buildSeconds.toFixed(1)} s), with packages/cli/bin/incident-ledger's MALLOC_MMAP_THRESHOLD_, as in production\n`);
   for (const r of rows) {
     const ratio = r.ratio ? `  ${r.ratio.value < 0.1 ? `${(r.ratio.value * 100).toFixed(1)}%` : `${r.ratio.value.toFixed(2)}x`} of ${r.ratio.to}` : '';
     const target = r.target ? `  target ${r.target}: ${r.met ? 'met' : `MISSED${missedBy(r)}`}` : '';
