@@ -153,6 +153,54 @@ describe('Pool saved columns', () => {
   });
 });
 
+describe('Pool growth', () => {
+  const growSpec = { key: { kind: 'i32', fill: -1 }, yen: { kind: 'int', fill: 0 }, at: { kind: 'f64', fill: Number.POSITIVE_INFINITY } } as const;
+  const row = (p: Pool<typeof growSpec>, e: number) => {
+    const c = p.at(e);
+    return [c.key[e & CHUNK_MASK], c.yen[e & CHUNK_MASK], c.at[e & CHUNK_MASK]];
+  };
+  function filledTo(p: Pool<typeof growSpec>, rows: number): void {
+    for (let r = p.size; r < rows; r++) {
+      const e = p.push();
+      p.at(e).key[e & CHUNK_MASK] = r;
+      p.set(e, 'yen', r === 3 ? 2 ** 40 : r * 10); // row 3 widens the first chunk's yen to 64 bits
+    }
+  }
+
+  it('starts with a small first chunk and doubles it, keeping every row, the width of each column and the fill of rows never written', () => {
+    const p = new Pool(growSpec);
+    filledTo(p, 1);
+    expect(p.at(0).key.length).toBeLessThan(CHUNK_ROWS);
+    filledTo(p, 1000);
+    expect(p.at(0).key.length).toBeLessThan(CHUNK_ROWS);
+    expect(p.at(0).yen).toBeInstanceOf(Float64Array);
+    for (const e of [0, 3, 63, 64, 999]) expect(row(p, e)).toEqual([e, e === 3 ? 2 ** 40 : e * 10, Number.POSITIVE_INFINITY]);
+    expect(p.at(0).key[1000]).toBe(-1);
+  });
+
+  it('makes the first chunk whole before adding whole chunks after it', () => {
+    const p = new Pool(growSpec);
+    filledTo(p, CHUNK_ROWS + 1);
+    expect([p.at(0).key.length, p.at(CHUNK_ROWS).key.length]).toEqual([CHUNK_ROWS, CHUNK_ROWS]);
+    for (const e of [0, 3, CHUNK_ROWS - 1, CHUNK_ROWS]) expect(row(p, e)).toEqual([e, e === 3 ? 2 ** 40 : e * 10, Number.POSITIVE_INFINITY]);
+  });
+
+  it('restores a lone first chunk at the size saved and grows it again from there', () => {
+    const p = new Pool(growSpec);
+    filledTo(p, 100);
+    const back = new Pool(growSpec);
+    back.restore(100, save(p.columns()).read);
+    expect(back.at(0).key.length).toBe(100);
+    filledTo(back, 300);
+    filledTo(p, 300);
+    for (const e of [0, 3, 99, 100, 299]) expect(row(back, e)).toEqual(row(p, e));
+    const empty = new Pool(growSpec);
+    empty.restore(0, save(new Pool(growSpec).columns()).read);
+    filledTo(empty, 2);
+    expect(row(empty, 1)).toEqual([1, 10, Number.POSITIVE_INFINITY]);
+  });
+});
+
 describe("Pool 'int' columns", () => {
   const intSpec = { key: { kind: 'i32', fill: 0 }, yen: { kind: 'int', fill: 0 } } as const;
   const yenAt = (p: Pool<typeof intSpec>, e: number) => p.at(e).yen[e & CHUNK_MASK];

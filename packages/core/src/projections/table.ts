@@ -116,22 +116,46 @@ const CHUNK_BITS = 16;
 const CHUNK_ROWS = 1 << CHUNK_BITS;
 /** Row e lives at index e & CHUNK_MASK of chunk e >>> CHUNK_BITS (Pool.at). */
 export const CHUNK_MASK = CHUNK_ROWS - 1;
+/** Rows of a Pool's first chunk when it is made; it doubles from there up to CHUNK_ROWS. */
+const FIRST_CHUNK_ROWS = 16;
 
 /**
- * Parallel typed columns that only grow by pushing rows (list entries), in fixed chunks: growing
- * never copies, so memory never holds an old and a new array at once (a table growing by 1.5x
- * briefly needs 2.5x its size, which at ten million events decided the peak RSS).
+ * Parallel typed columns that only grow by pushing rows (list entries), in chunks of CHUNK_ROWS:
+ * past the first chunk, growing never copies, so memory never holds an old and a new array at once
+ * (a table growing by 1.5x briefly needs 2.5x its size, which at ten million events decided the
+ * peak RSS). The first chunk starts small and doubles, copied while it is small: a pool of a few
+ * rows (a fuzzed sequence, a fresh fold, a restored snapshot) does not pay for whole chunks.
  */
 export class Pool<C extends Record<string, ColumnSpec>> {
   size = 0;
   private chunks: TypedColumns<C>[] = [];
+  /** Rows the chunks hold: the first chunk's, then CHUNK_ROWS for each other. */
+  private capacity = 0;
 
   constructor(readonly spec: C) {}
 
   /** A new row at the end; its index. */
   push(): number {
-    if (this.size === this.chunks.length * CHUNK_ROWS) this.chunks.push(makeColumns(this.spec, CHUNK_ROWS));
+    if (this.size === this.capacity) this.grow();
     return this.size++;
+  }
+
+  private grow(): void {
+    if (this.chunks.length === 0) {
+      this.chunks.push(makeColumns(this.spec, FIRST_CHUNK_ROWS));
+      this.capacity = FIRST_CHUNK_ROWS;
+    } else if (this.capacity < CHUNK_ROWS) {
+      const capacity = Math.min(CHUNK_ROWS, this.capacity * 2);
+      const first = this.chunks[0] as Record<string, Column>;
+      const chunk: Record<string, Column> = {};
+      // Each column at its own width: an 'int' column widened to 64 bits stays widened.
+      for (const [name, spec] of Object.entries(this.spec)) chunk[name] = copied(spec, first[name]!, first[name]!.constructor as Width, capacity);
+      this.chunks[0] = chunk as TypedColumns<C>;
+      this.capacity = capacity;
+    } else {
+      this.chunks.push(makeColumns(this.spec, CHUNK_ROWS));
+      this.capacity += CHUNK_ROWS;
+    }
   }
 
   /** The columns of the chunk holding row e; the row is at e & CHUNK_MASK. */
@@ -163,16 +187,23 @@ export class Pool<C extends Record<string, ColumnSpec>> {
     );
   }
 
-  /** Restores rows saved by columns(); full chunks saved at their own width are taken over as they are, others are copied into a whole chunk. */
+  /**
+   * Restores rows saved by columns(). A first chunk that is the only one holds just its rows (push
+   * doubles it); later chunks are whole. Chunks saved at their own width and of that size are taken
+   * over as they are, others are copied.
+   */
   restore(size: number, read: ReadColumn): void {
     const widths = savedWidths(this.spec, read);
     this.chunks = [];
+    const first = Math.min(size, CHUNK_ROWS);
     for (let k = 0; k * CHUNK_ROWS < size; k++) {
       const rows = Math.min(CHUNK_ROWS, size - k * CHUNK_ROWS);
+      const capacity = k === 0 ? first : CHUNK_ROWS;
       const chunk: Record<string, Column> = {};
-      for (const [name, spec] of Object.entries(this.spec)) chunk[name] = restoreColumn(spec, widths.get(name)!, bytes(read, `${name}.${k}`), rows, CHUNK_ROWS, `${name}.${k}`);
+      for (const [name, spec] of Object.entries(this.spec)) chunk[name] = restoreColumn(spec, widths.get(name)!, bytes(read, `${name}.${k}`), rows, capacity, `${name}.${k}`);
       this.chunks.push(chunk as TypedColumns<C>);
     }
+    this.capacity = size === 0 ? 0 : first + (this.chunks.length - 1) * CHUNK_ROWS;
     this.size = size;
   }
 }
@@ -262,9 +293,14 @@ function restoreColumn(spec: ColumnSpec, width: Width, bytes: Uint8Array, rows: 
   const saved = new width(aligned.buffer as ArrayBuffer, aligned.byteOffset, rows);
   const own = ownWidth(spec.kind, width);
   if (width === own && rows === capacity) return saved as Column;
-  const column = new own(capacity) as Column;
-  column.set(saved);
-  if (spec.fill !== 0) column.fill(spec.fill, rows); // only the rows never written
+  return copied(spec, saved, own, capacity);
+}
+
+/** A column of `capacity` rows at `width` holding `values` first, filled only past them (the rows never written). */
+function copied(spec: ColumnSpec, values: SavedColumn, width: Width, capacity: number): Column {
+  const column = new width(capacity) as Column;
+  column.set(values);
+  if (spec.fill !== 0) column.fill(spec.fill, values.length);
   return column;
 }
 
