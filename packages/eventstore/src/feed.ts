@@ -1,5 +1,5 @@
 import { checkpointKey, Fold, type Projection } from '@incident-ledger/core';
-import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import type { EventStore, SavedCheckpoint } from './port';
 
 /** A fold to run: a projection as of a recordedAt cutoff (default: everything recorded). */
@@ -102,19 +102,23 @@ function unsealed<S>(projection: Projection<S>, saved: SavedCheckpoint): { value
 }
 
 /**
- * The seal saved beside a checkpoint's sections: a SHA-256 of everything a resume trusts. Checkpoints
- * are derived data the hash chains do not cover; the seal turns a torn or edited checkpoint into a
- * rebuild instead of wrong figures. It stops accidents and naive edits, not a forger who recomputes
- * it: that is why `verify` replays from the record, never from checkpoints.
+ * The seal saved beside a checkpoint's sections: a CRC-32 of everything a resume trusts. Checkpoints
+ * are derived data the hash chains do not cover; the seal turns a torn, corrupted or carelessly
+ * edited checkpoint into a rebuild instead of wrong figures. It is a checksum, not a signature (a
+ * forger recomputes it), which is why `verify` replays from the record, never from checkpoints. A
+ * checksum rather than a SHA-256 because every resume pays for it over the whole state (about
+ * 110 MB at 10M events: 60 ms for SHA-256, 30 for CRC-32, of a re-report's 5% budget).
  */
-const SEAL = 'seal:sha256';
-function sealOf(c: Omit<SavedCheckpoint, 'sections'>, sections: ReadonlyMap<string, Uint8Array>): Buffer {
-  const h = createHash('sha256').update(JSON.stringify([c.key, c.projection, c.version, c.position, c.events, c.history]));
+const SEAL = 'seal:crc32';
+function sealOf(c: Omit<SavedCheckpoint, 'sections'>, sections: ReadonlyMap<string, Uint8Array>): Uint8Array {
+  let crc = crc32(JSON.stringify([c.key, c.projection, c.version, c.position, c.events, c.history]));
   for (const name of [...sections.keys()].sort()) {
     const bytes = sections.get(name)!;
-    h.update(JSON.stringify([name, bytes.byteLength])).update(bytes);
+    crc = crc32(bytes, crc32(JSON.stringify([name, bytes.byteLength]), crc));
   }
-  return h.digest();
+  const seal = new Uint8Array(4);
+  new DataView(seal.buffer).setUint32(0, crc);
+  return seal;
 }
 
 /**
