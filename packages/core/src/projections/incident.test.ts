@@ -239,6 +239,18 @@ describe('incident projection: case status is the last written, whatever the sto
     expect(second).toMatchObject({ cases: 0, damageYen: 0 });
   });
 
+  it("takes a bank's charge control recorded last, not the one stored last", () => {
+    const events = [
+      ev('BankChargesResumed', '2020-09-20T10:00:00+09:00', { bankCode: 'BANK-A' }),
+      ev('BankChargesStopped', '2020-09-09T10:00:00+09:00', { bankCode: 'BANK-A' }), // stored after, recorded before
+      ev('BankChargesStopped', '2020-09-11T10:00:00+09:00', { bankCode: 'BANK-B' }),
+      ev('BankChargesResumed', '2020-09-10T10:00:00+09:00', { bankCode: 'BANK-B' }), // stored after, recorded before
+    ];
+    expect(when(events).banksStoppedCharges).toEqual(['BANK-B']);
+    expect(when(events, '2020-09-19T00:00:00+09:00').banksStoppedCharges).toEqual(['BANK-A', 'BANK-B']);
+    expect(when(events, '2020-09-10T12:00:00+09:00').banksStoppedCharges).toEqual(['BANK-A']);
+  });
+
   it('keeps a compensation stored before its case is reported', () => {
     const r = when([
       charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 50_000),

@@ -47,7 +47,13 @@ const caseSpec = {
   compensatedYen: { kind: 'f64', fill: 0 },
 } as const;
 const reportOrderSpec = { case: { kind: 'i32', fill: 0 } } as const;
-const bankSpec = { cases: { kind: 'i32', fill: 0 }, chargesStoppedAt: { kind: 'f64', fill: Number.NaN } } as const;
+const bankSpec = {
+  cases: { kind: 'i32', fill: 0 },
+  /** NaN unless the bank's latest charge control (stop or resume, latest by recordedAt and position) is a stop. */
+  chargesStoppedAt: { kind: 'f64', fill: Number.NaN },
+  chargesControlAt: { kind: 'f64', fill: Number.NEGATIVE_INFINITY },
+  chargesControlPosition: { kind: 'f64', fill: 0 },
+} as const;
 
 export interface ControlEntry {
   at: number;
@@ -147,7 +153,7 @@ function initIncident(zone: string): IncidentState {
 export function incidentProjection(zone: string): Projection<IncidentState> {
   return {
     name: 'incident',
-    version: 10,
+    version: 11,
     init: () => initIncident(zone),
     evolve: evolveEvent,
     evolveColumns,
@@ -248,17 +254,11 @@ function evolveColumns(s: IncidentState, b: ColumnBatch, from: number, to: numbe
       case T.linkPolicySet:
         if (b.bank[i]! >= 0) control(s, b, i, bankName(s, b, b.bank[i]!));
         break;
-      case T.chargesStopped: {
-        const bank = b.bank[i]!;
-        if (bank < 0) break;
-        if (Number.isNaN(s.banks.cols.chargesStoppedAt[bank]!)) s.banks.cols.chargesStoppedAt[bank] = occurredAt[i]!;
-        control(s, b, i, bankName(s, b, bank));
-        break;
-      }
+      case T.chargesStopped:
       case T.chargesResumed: {
         const bank = b.bank[i]!;
         if (bank < 0) break;
-        s.banks.cols.chargesStoppedAt[bank] = Number.NaN;
+        chargeControl(s.banks.cols, bank, b, i, type[i] === T.chargesStopped);
         control(s, b, i, bankName(s, b, bank));
         break;
       }
@@ -324,6 +324,20 @@ function statusOf(cases: IncidentState['cases']['cols'], c: number): number {
 
 /** Whether (at, position) comes before (thanAt, thanPosition): store positions break ties in recordedAt. */
 const before = (at: number, position: number, thanAt: number, thanPosition: number) => at < thanAt || (at === thanAt && position < thanPosition);
+
+/**
+ * Row i stops or resumes charges at a bank. The latest by (recordedAt, position) decides, whatever
+ * order they are folded in, as for a case's status; a stop after a stop keeps the first one's time.
+ */
+function chargeControl(banks: IncidentState['banks']['cols'], bank: number, b: ColumnBatch, i: number, stop: boolean): void {
+  const at = b.recordedAt[i]!;
+  const position = b.position[i]!;
+  if (!before(banks.chargesControlAt[bank]!, banks.chargesControlPosition[bank]!, at, position)) return;
+  banks.chargesControlAt[bank] = at;
+  banks.chargesControlPosition[bank] = position;
+  if (!stop) banks.chargesStoppedAt[bank] = Number.NaN;
+  else if (Number.isNaN(banks.chargesStoppedAt[bank]!)) banks.chargesStoppedAt[bank] = b.occurredAt[i]!;
+}
 
 /**
  * Row i writes its case's status: a report (with the account it names) or a reclassification
