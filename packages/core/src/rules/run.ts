@@ -24,8 +24,12 @@ export class Ledger {
   commands = 0;
   private readonly decide: Decide;
 
+  /** This namespace's cached ids (see eventId), looked up once per ledger rather than per event. */
+  private readonly ids: Map<string, string>;
+
   constructor(readonly options: LedgerOptions) {
     this.decide = options.decide ?? rules;
+    this.ids = idsOf(options.namespace);
   }
 
   /** Decides one command and returns the events it caused (a rejection event included). */
@@ -37,7 +41,7 @@ export class Ledger {
     for (let i = 0; i < decision.events.length; i++) {
       const draft = decision.events[i]!;
       const key = eventKey(command, i);
-      const event = { eventId: eventId(this.options.namespace, key), streamId: draft.streamId, type: draft.type, occurredAt: command.at, recordedAt: command.at, data: draft.data } as LedgerEvent;
+      const event = { eventId: eventId(this.ids, this.options.namespace, key), streamId: draft.streamId, type: draft.type, occurredAt: command.at, recordedAt: command.at, data: draft.data } as LedgerEvent;
       evolveLedger(this.state, event);
       this.events.push(event);
       this.keys.push(key);
@@ -52,18 +56,23 @@ export class Ledger {
  * (fuzzed sequences are keyed n/Type, so thousands of runs share a few hundred keys), and each id
  * costs a SHA-1; looked up by the key itself, not the joined name, so no string is built to find
  * one. A namespace's cache is emptied when full (a long run of unique keys pays only the lookups),
- * and the whole cache when too many namespaces come, so it stays bounded.
+ * and the whole cache when too many namespaces come, so it stays bounded (a ledger keeps its
+ * namespace's map until it is done: at most one more map per live ledger).
  */
 const ids = new Map<string, Map<string, string>>();
 const MAX_CACHED_IDS = 1 << 14;
 const MAX_CACHED_NAMESPACES = 64;
 
-function eventId(namespace: string, key: string): string {
+function idsOf(namespace: string): Map<string, string> {
   let byKey = ids.get(namespace);
   if (byKey === undefined) {
     if (ids.size === MAX_CACHED_NAMESPACES) ids.clear();
     ids.set(namespace, (byKey = new Map()));
   }
+  return byKey;
+}
+
+function eventId(byKey: Map<string, string>, namespace: string, key: string): string {
   let id = byKey.get(key);
   if (id === undefined) {
     if (byKey.size === MAX_CACHED_IDS) byKey.clear();
