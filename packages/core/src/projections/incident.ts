@@ -665,7 +665,7 @@ function incidentCodec(zone: string): StateCodec<IncidentState> {
         if (s[t].size === 0) continue; // saved by its size alone: a fresh table is one
         for (const [column, values] of s[t].columns()) {
           // Bytes as they are; other widths viewed as bytes.
-          sections.set(`${t}.${column}`, values instanceof Uint8Array ? values : new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+          sections.set(sectionName(t, column), values instanceof Uint8Array ? values : new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
         }
       }
       return sections;
@@ -691,7 +691,7 @@ function incidentCodec(zone: string): StateCodec<IncidentState> {
       s.controls = doc.controls;
       for (const t of TABLES) {
         const size = doc.tableSizes[t] ?? 0;
-        if (size > 0) s[t].restore(size, (column) => section(sections, `${t}.${column}`));
+        if (size > 0) s[t].restore(size, (column) => section(sections, sectionName(t, column)));
       }
       if (doc.ownKeys !== null) {
         const keys = new KeyDictionary();
@@ -701,6 +701,16 @@ function incidentCodec(zone: string): StateCodec<IncidentState> {
       return s;
     },
   };
+}
+
+/** Section names (table.column) by table and column, made once: a fresh name per save and restore costs a string hash at each lookup. */
+const SECTION_NAMES = new Map<string, Map<string, string>>();
+function sectionName(table: string, column: string): string {
+  let names = SECTION_NAMES.get(table);
+  if (names === undefined) SECTION_NAMES.set(table, (names = new Map()));
+  let name = names.get(column);
+  if (name === undefined) names.set(column, (name = `${table}.${column}`));
+  return name;
 }
 
 /** A saved column's bytes, as they were saved: tables read them at the width saved beside them (table.ts). */

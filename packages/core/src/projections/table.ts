@@ -179,11 +179,10 @@ export class Pool<C extends Record<string, ColumnSpec>> {
   /** Each column of each chunk, its rows in use, named column.chunk (SAVED_FORMAT, one width per column): for saving state. */
   columns(): [string, SavedColumn][] {
     const chunks = this.chunks as Record<string, Column>[];
-    const rowsOf = (k: number) => Math.min(CHUNK_ROWS, this.size - k * CHUNK_ROWS);
     return saveColumns(
       this.spec,
-      (name) => chunks.map((chunk, k) => chunk[name]!.subarray(0, rowsOf(k))),
-      (name, saved) => saved.map((values, k): [string, SavedColumn] => [`${name}.${k}`, values]),
+      (name) => chunks.map((chunk, k) => chunk[name]!.subarray(0, Math.min(CHUNK_ROWS, this.size - k * CHUNK_ROWS))),
+      (name, saved) => saved.map((values, k): [string, SavedColumn] => [partName(name, k), values]),
     );
   }
 
@@ -200,12 +199,23 @@ export class Pool<C extends Record<string, ColumnSpec>> {
       const rows = Math.min(CHUNK_ROWS, size - k * CHUNK_ROWS);
       const capacity = k === 0 ? first : CHUNK_ROWS;
       const chunk: Record<string, Column> = {};
-      for (const [name, spec] of Object.entries(this.spec)) chunk[name] = restoreColumn(spec, widths.get(name)!, bytes(read, `${name}.${k}`), rows, capacity, `${name}.${k}`);
+      for (const [name, spec] of Object.entries(this.spec)) chunk[name] = restoreColumn(spec, widths.get(name)!, bytes(read, partName(name, k)), rows, capacity, partName(name, k));
       this.chunks.push(chunk as TypedColumns<C>);
     }
     this.capacity = size === 0 ? 0 : first + (this.chunks.length - 1) * CHUNK_ROWS;
     this.size = size;
   }
+}
+
+/**
+ * The saved name of chunk k of a Pool column (column.chunk), made once: a name built afresh for
+ * every save and restore costs a string hash at each section lookup (snapshots of fuzzed states).
+ */
+const PART_NAMES = new Map<string, string[]>();
+function partName(name: string, k: number): string {
+  let names = PART_NAMES.get(name);
+  if (names === undefined) PART_NAMES.set(name, (names = []));
+  return (names[k] ??= `${name}.${k}`);
 }
 
 /**
