@@ -61,7 +61,7 @@ export class Table<C extends Record<string, ColumnSpec>> {
     capacity = 64,
   ) {
     // Table rows are written directly, which could wrap an 'int' column.
-    for (const [k, s] of Object.entries(spec)) if (s.kind === 'int') throw new Error(`column ${k}: 'int' columns are for Pools`);
+    for (const [k, s] of columnList(spec)) if (s.kind === 'int') throw new Error(`column ${k}: 'int' columns are for Pools`);
     this.capacity = capacity;
     this.cols = this.make(capacity);
   }
@@ -92,7 +92,7 @@ export class Table<C extends Record<string, ColumnSpec>> {
   restore(size: number, read: ReadColumn): void {
     const widths = savedWidths(this.spec, read);
     const cols: Record<string, Column> = {};
-    for (const [k, spec] of Object.entries(this.spec)) cols[k] = restoreColumn(spec, widths.get(k)!, bytes(read, k), size, size, k);
+    for (const [k, spec] of columnList(this.spec)) cols[k] = restoreColumn(spec, widths.get(k)!, bytes(read, k), size, size, k);
     this.cols = cols as TypedColumns<C>;
     this.capacity = size;
     this.size = size;
@@ -149,7 +149,7 @@ export class Pool<C extends Record<string, ColumnSpec>> {
       const first = this.chunks[0] as Record<string, Column>;
       const chunk: Record<string, Column> = {};
       // Each column at its own width: an 'int' column widened to 64 bits stays widened.
-      for (const [name, spec] of Object.entries(this.spec)) chunk[name] = copied(spec, first[name]!, first[name]!.constructor as Width, capacity);
+      for (const [name, spec] of columnList(this.spec)) chunk[name] = copied(spec, first[name]!, first[name]!.constructor as Width, capacity);
       this.chunks[0] = chunk as TypedColumns<C>;
       this.capacity = capacity;
     } else {
@@ -199,7 +199,7 @@ export class Pool<C extends Record<string, ColumnSpec>> {
       const rows = Math.min(CHUNK_ROWS, size - k * CHUNK_ROWS);
       const capacity = k === 0 ? first : CHUNK_ROWS;
       const chunk: Record<string, Column> = {};
-      for (const [name, spec] of Object.entries(this.spec)) chunk[name] = restoreColumn(spec, widths.get(name)!, bytes(read, partName(name, k)), rows, capacity, partName(name, k));
+      for (const [name, spec] of columnList(this.spec)) chunk[name] = restoreColumn(spec, widths.get(name)!, bytes(read, partName(name, k)), rows, capacity, partName(name, k));
       this.chunks.push(chunk as TypedColumns<C>);
     }
     this.capacity = size === 0 ? 0 : first + (this.chunks.length - 1) * CHUNK_ROWS;
@@ -314,8 +314,20 @@ function copied(spec: ColumnSpec, values: SavedColumn, width: Width, capacity: n
   return column;
 }
 
+/**
+ * A spec's columns as [name, spec] pairs, listed once per spec (specs are constants): tables of a
+ * few rows are made by the thousand (fuzzed sequences, as-of folds, restored snapshots), and
+ * listing the spec's entries at each cost more than allocating the columns.
+ */
+const COLUMN_LISTS = new WeakMap<Record<string, ColumnSpec>, [string, ColumnSpec][]>();
+function columnList(spec: Record<string, ColumnSpec>): [string, ColumnSpec][] {
+  let list = COLUMN_LISTS.get(spec);
+  if (list === undefined) COLUMN_LISTS.set(spec, (list = Object.entries(spec)));
+  return list;
+}
+
 function makeColumns<C extends Record<string, ColumnSpec>>(spec: C, capacity: number): TypedColumns<C> {
   const cols: Record<string, Column> = {};
-  for (const [k, s] of Object.entries(spec)) cols[k] = allocate(s, capacity);
+  for (const [k, s] of columnList(spec)) cols[k] = allocate(s, capacity);
   return cols as TypedColumns<C>;
 }
