@@ -180,6 +180,17 @@ export function commandsOf(seq: AttackSequence): Command[] {
   let at = seq.start;
   return seq.steps.map((s, i) => {
     at += s.afterMinutes * MINUTE;
-    return { ...s.command, key: `${i + 1}/${s.command.type}`, at } as Command;
+    return { ...s.command, key: commandKey(s.command.type, i), at } as Command;
   });
+}
+
+/**
+ * Key n/Type, one string per step and type for the whole process: every sequence has the same few
+ * hundred, and a key made afresh is hashed again where the ledger looks its event id up.
+ */
+const COMMAND_KEYS = new Map<string, string[]>();
+function commandKey(type: string, i: number): string {
+  let keys = COMMAND_KEYS.get(type);
+  if (keys === undefined) COMMAND_KEYS.set(type, (keys = []));
+  return (keys[i] ??= `${i + 1}/${type}`);
 }
