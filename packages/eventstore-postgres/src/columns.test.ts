@@ -8,11 +8,10 @@ import {
   publicationsProjection,
   Rng,
   type ColumnBatch,
-  type EventType,
   type LedgerEvent,
 } from '@incident-ledger/core';
 import { MemoryEventStore, replayFolds, storeDigest, writesInOrder, type EventStore, type StreamWrite } from '@incident-ledger/eventstore';
-import { collect } from '@incident-ledger/eventstore/contract';
+import { collect, randomLedgerEvents } from '@incident-ledger/eventstore/contract';
 import { randomBytes } from 'node:crypto';
 import { escapeIdentifier, Pool } from 'pg';
 import { PostgresEventStore, withDefaultUser } from './postgres';
@@ -22,35 +21,6 @@ const url = process.env.INCIDENT_LEDGER_PG_URL;
 const pg = url ? describe : describe.skip;
 
 const ZONE = 'Asia/Tokyo';
-
-/** Random events over few keys (cases, charges, reclassifications meet often), a publication now and then, ids of both kinds. */
-function randomEvents(seed: number, n: number): LedgerEvent[] {
-  const rng = new Rng(seed);
-  const t0 = Date.parse('2020-08-01T00:00:00+09:00');
-  return Array.from({ length: n }, (_, i) => {
-    const bankCode = rng.pick(['BANK-A', 'BANK-B', '十六銀行']);
-    const accountId = `a${rng.int(0, 40)}`;
-    const walletId = `w${rng.int(0, 40)}`;
-    const caseId = `c${rng.int(0, 10)}`;
-    const occurredAt = t0 + rng.int(0, 60) * 86_400_000 + rng.int(0, 86_399_999);
-    const pick = rng.int(0, 9);
-    const [type, data]: [EventType, object] =
-      pick < 4
-        ? ['ChargeExecuted', { walletId, bankCode, accountId, amountYen: rng.int(1, 99) * 1000 }]
-        : pick < 6
-          ? ['PurchaseMade', { walletId, amountYen: rng.int(1, 99) * 100, merchantCategory: rng.pick(['cigarettes', 'appliances']) }]
-          : pick === 6
-            ? ['CaseReported', { caseId, bankCode, accountId, status: rng.pick(['suspected', 'confirmed']) }]
-            : pick === 7
-              ? ['CaseReclassified', { caseId, status: 'excluded-own-use', reason: 'r' }]
-              : pick === 8
-                ? ['CompensationPaid', { caseId, amountYen: 500, paidBy: 'bank' }]
-                : ['FiguresPublished', { publicationId: `p${i}`, source: 's', asOf: occurredAt, figures: [{ name: 'cases', value: 1, precision: 1, rounding: 'exact' }] }];
-    // Mostly UUIDs (kept as 16 bytes), some text ids, one of them 16 bytes long like a UUID's bytes.
-    const eventId = i % 7 === 0 ? `text-${seed}-${i}` : i === 5 ? 'sixteen-bytes-id' : `${seed.toString(16).padStart(8, '0')}-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
-    return { eventId, streamId: `s-${i % 11}`, type, occurredAt, recordedAt: occurredAt + rng.int(0, 2) * 86_400_000, data } as LedgerEvent;
-  });
-}
 
 async function reports(store: EventStore, asOfs: number[]) {
   const r = await replayFolds(store, [{ projection: publicationsProjection }, ...asOfs.map((asOf) => ({ projection: incidentProjection(ZONE), asOf }))], { checkpoints: 'off' });
@@ -83,7 +53,7 @@ pg('PostgresEventStore replay columns', () => {
   }
 
   it('numbers keys and cuts blocks as the SQLite store does: per append, 16,384 events a block, keys by first appearance', async () => {
-    const events = randomEvents(1, 20_000);
+    const events = randomLedgerEvents(1, 20_000);
     // Appends of many sizes: one event, small ones, one that fills a block and goes on.
     const store = await storeWith(events.slice(0, 1), events.slice(1, 40), events.slice(40, 41), events.slice(41));
     const batches = await batchesOf(store);
@@ -104,7 +74,7 @@ pg('PostgresEventStore replay columns', () => {
   });
 
   it.each([2, 3])('replays into the same reports as folding the events one by one, as of any time (seed %i)', async (seed) => {
-    const events = randomEvents(seed, 3000);
+    const events = randomLedgerEvents(seed, 3000);
     const store = await storeWith(events.slice(0, 700), events.slice(700));
     const rng = new Rng(seed);
     const asOfs = [Number.POSITIVE_INFINITY, events[rng.int(0, 2999)]!.recordedAt, events[rng.int(0, 2999)]!.recordedAt];
@@ -117,7 +87,7 @@ pg('PostgresEventStore replay columns', () => {
   });
 
   it('reads columns from any position, mid-block included, and learns keys another writer stored', async () => {
-    const events = randomEvents(4, 600);
+    const events = randomLedgerEvents(4, 600);
     const store = await storeWith(events.slice(0, 500));
     const positions = (await batchesOf(store, 123)).flatMap((b) => [...b.position]);
     expect(positions).toEqual(Array.from({ length: 378 }, (_, i) => 123 + i));
@@ -135,7 +105,7 @@ pg('PostgresEventStore replay columns', () => {
   });
 
   it('answers re-appends as planWrites does, in bulk too: stored ids skipped, an id twice in one append seen, conflicts typed', async () => {
-    const events = randomEvents(5, 14_000);
+    const events = randomLedgerEvents(5, 14_000);
     const store = await storeWith(events.slice(0, 5000));
     const memory = new MemoryEventStore();
     await memory.appendMany(writesInOrder(events.slice(0, 5000)));
@@ -163,7 +133,7 @@ pg('PostgresEventStore replay columns', () => {
       INSERT INTO ${s}.meta VALUES ('schema_version', '1');`;
 
     it('is brought up to date on open: the same events, heads, streams and reports, and appends go on', async () => {
-      const events = randomEvents(6, 1500);
+      const events = randomLedgerEvents(6, 1500);
       const reference = new MemoryEventStore();
       await reference.appendMany(writesInOrder(events.slice(0, 1000)));
       const schema = fresh();

@@ -1,5 +1,5 @@
-import { Fold, incidentProjection, incidentReport, publicationsProjection, Rng, type EventType, type LedgerEvent, type Projection } from '@incident-ledger/core';
-import { collect } from '@incident-ledger/eventstore/contract';
+import { Fold, incidentProjection, incidentReport, publicationsProjection, Rng, type LedgerEvent, type Projection } from '@incident-ledger/core';
+import { collect, randomLedgerEvents } from '@incident-ledger/eventstore/contract';
 import { replayFolds, storeDigest, writesInOrder, type EventStore, type ReplayOptions } from '@incident-ledger/eventstore';
 import Database from 'better-sqlite3';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -11,38 +11,6 @@ const ZONE = 'Asia/Tokyo';
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'ledger-replay-'))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Random events over few keys (cases, charges, reclassifications and controls meet often), with a publication now and then. */
-function randomEvents(seed: number, n: number, from = 0): LedgerEvent[] {
-  const rng = new Rng(seed);
-  const t0 = Date.parse('2020-07-01T00:00:00+09:00');
-  return Array.from({ length: n }, (_, k) => {
-    const i = from + k;
-    const bankCode = rng.pick(['BANK-A', 'BANK-B', 'BANK-C', '十六銀行']);
-    const accountId = `a${rng.int(0, 30)}`;
-    const walletId = `w${rng.int(0, 30)}`;
-    const caseId = `c${rng.int(0, 12)}`;
-    const occurredAt = t0 + rng.int(0, 80) * 86_400_000 + rng.int(0, 86_399_999);
-    const pick = rng.int(0, 11);
-    const [type, data]: [EventType, object] =
-      pick < 4
-        ? ['ChargeExecuted', { walletId, bankCode, accountId, amountYen: rng.int(1, 99) * 1000 }]
-        : pick < 6
-          ? ['PurchaseMade', { walletId, amountYen: rng.int(1, 99) * 100, merchantCategory: rng.pick(['cigarettes', 'appliances']) }]
-          : pick === 6
-            ? ['CaseReported', { caseId, bankCode, accountId, status: rng.pick(['suspected', 'confirmed']) }]
-            : pick === 7
-              ? ['CaseReclassified', { caseId, status: rng.pick(['confirmed', 'excluded-own-use']), reason: 'r' }]
-              : pick === 8
-                ? ['BankAccountLinked', { walletId, bankCode, accountId, factors: ['pin'] }]
-                : pick === 9
-                  ? ['BankChargesStopped', { bankCode }]
-                  : pick === 10
-                    ? ['CompensationPaid', { caseId, amountYen: 500, paidBy: 'bank' }]
-                    : ['FiguresPublished', { publicationId: `p${i}`, source: 's', asOf: occurredAt, figures: [{ name: 'cases', value: 1, precision: 1, rounding: 'exact' }] }];
-    return { eventId: `ev-${seed}-${i}`, streamId: `s-${i % 13}`, type, occurredAt, recordedAt: occurredAt + rng.int(0, 3) * 86_400_000, data } as LedgerEvent;
-  });
-}
 
 async function reports(store: EventStore, asOfs: number[], options: ReplayOptions = {}, projection: Projection<unknown> = incidentProjection(ZONE)) {
   const r = await replayFolds(store, [{ projection: publicationsProjection }, ...asOfs.map((asOf) => ({ projection, asOf }))], options);
@@ -67,7 +35,7 @@ async function storeWith(file: string, ...parts: LedgerEvent[][]): Promise<Sqlit
 
 describe('replay from SQLite columns', () => {
   it.each([1, 2, 3])('equals folding the events one by one, as of any time (seed %i)', async (seed) => {
-    const events = randomEvents(seed, 3000);
+    const events = randomLedgerEvents(seed, 3000);
     // Appends of many sizes: blocks of one event, small ones, and big ones.
     const store = await storeWith('a.sqlite', events.slice(0, 1), events.slice(1, 40), events.slice(40, 41), events.slice(41));
     const rng = new Rng(seed);
@@ -82,7 +50,7 @@ describe('replay from SQLite columns', () => {
   });
 
   it('reads columns from any position, mid-block included', async () => {
-    const store = await storeWith('b.sqlite', randomEvents(4, 500));
+    const store = await storeWith('b.sqlite', randomLedgerEvents(4, 500));
     const rows: number[] = [];
     for await (const b of store.columns.readColumns({ from: 123 })) rows.push(...b.position);
     expect(rows).toEqual(Array.from({ length: 378 }, (_, i) => 123 + i));
@@ -94,7 +62,7 @@ describe('checkpoints', () => {
   const save = { checkpointMinEvents: 0, checkpointShare: 0 };
 
   it('a checkpoint plus the tail equals a full replay', async () => {
-    const events = randomEvents(5, 4000);
+    const events = randomLedgerEvents(5, 4000);
     const store = await storeWith('c.sqlite', events.slice(0, 3000));
     const asOfs = [Number.POSITIVE_INFINITY, events[2500]!.recordedAt];
     expect((await reports(store, asOfs, save)).saved).toBe(3);
@@ -109,7 +77,7 @@ describe('checkpoints', () => {
   });
 
   it('is not saved for a small tail unless asked, and a re-report of nothing new reads nothing', async () => {
-    const store = await storeWith('d.sqlite', randomEvents(6, 2000));
+    const store = await storeWith('d.sqlite', randomLedgerEvents(6, 2000));
     expect((await reports(store, [Number.POSITIVE_INFINITY])).saved).toBe(0); // under 100,000 events read
     await reports(store, [Number.POSITIVE_INFINITY], save);
     expect(await reports(store, [Number.POSITIVE_INFINITY])).toMatchObject({ resumed: 2, read: 0, saved: 0 });
@@ -117,7 +85,7 @@ describe('checkpoints', () => {
   });
 
   it('a projection version bump forces a rebuild, and drops the old version', async () => {
-    const store = await storeWith('e.sqlite', randomEvents(7, 2000));
+    const store = await storeWith('e.sqlite', randomLedgerEvents(7, 2000));
     const v = incidentProjection(ZONE);
     await reports(store, [Number.POSITIVE_INFINITY], save, v);
     const bumped = { ...v, version: v.version + 1 };
@@ -130,7 +98,7 @@ describe('checkpoints', () => {
   });
 
   it('is rebuilt, not trusted, when its state does not decode', async () => {
-    const store = await storeWith('i.sqlite', randomEvents(13, 2000));
+    const store = await storeWith('i.sqlite', randomLedgerEvents(13, 2000));
     await reports(store, [Number.POSITIVE_INFINITY], save);
     store.connection.exec("DELETE FROM checkpoint_sections WHERE name = 'accounts.bank'");
     const r = await reports(store, [Number.POSITIVE_INFINITY], { checkpoints: 'read' });
@@ -140,7 +108,7 @@ describe('checkpoints', () => {
   });
 
   it('is kept apart by time zone and as-of time', async () => {
-    const events = randomEvents(8, 2000);
+    const events = randomLedgerEvents(8, 2000);
     const store = await storeWith('f.sqlite', events);
     await reports(store, [Number.POSITIVE_INFINITY], save);
     expect(await reports(store, [events[1000]!.recordedAt])).toMatchObject({ resumed: 1, read: 2000 });
@@ -149,11 +117,11 @@ describe('checkpoints', () => {
   });
 
   it('is never reused by a store whose history differs under it', async () => {
-    const a = await storeWith('g.sqlite', randomEvents(9, 2000));
+    const a = await storeWith('g.sqlite', randomLedgerEvents(9, 2000));
     await reports(a, [Number.POSITIVE_INFINITY], save);
     await a.close();
     // The same file's checkpoints over another history of the same length (a rebuilt store, a copied file).
-    const b = await storeWith('h.sqlite', randomEvents(10, 2000));
+    const b = await storeWith('h.sqlite', randomLedgerEvents(10, 2000));
     const attached = b.connection;
     attached.exec(`ATTACH '${join(dir, 'g.sqlite')}' AS g; INSERT INTO checkpoints SELECT * FROM g.checkpoints; INSERT INTO checkpoint_sections SELECT * FROM g.checkpoint_sections; DETACH g`);
     const r = await reports(b, [Number.POSITIVE_INFINITY], { checkpoints: 'read' });
@@ -177,7 +145,7 @@ describe('schema 1 files', () => {
     PRAGMA user_version = 1;`;
 
   it('are brought up to date on open: the same events, heads, digest and reports, and appends go on', async () => {
-    const events = randomEvents(12, 1500);
+    const events = randomLedgerEvents(12, 1500);
     const reference = await storeWith('ref.sqlite', events.slice(0, 1000));
     const v1 = new Database(join(dir, 'v1.sqlite'));
     v1.exec(V1);

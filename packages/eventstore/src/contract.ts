@@ -1,4 +1,4 @@
-import type { StoredEvent } from '@incident-ledger/core';
+import { Rng, type EventType, type LedgerEvent, type StoredEvent } from '@incident-ledger/core';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { ChainVerifier, storeDigest } from './chain';
 import { EventIdConflict, WrongExpectedVersion } from './errors';
@@ -246,4 +246,43 @@ async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
     if (Date.now() > until) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/**
+ * Random events over few keys, so that cases, charges, reclassifications and controls meet often,
+ * with a publication now and then: what the replay-column tests of every store fold. Events are
+ * numbered from `from` (ids, streams), so that a store built in steps gets no clashing ids. Ids of every
+ * kind a store keys differently: mostly UUIDs (kept as 16 bytes), some text, one text id of 16
+ * characters like a UUID's bytes.
+ */
+export function randomLedgerEvents(seed: number, n: number, from = 0): LedgerEvent[] {
+  const rng = new Rng(seed * 1_000_003 + from);
+  const t0 = Date.parse('2020-07-01T00:00:00+09:00');
+  return Array.from({ length: n }, (_, k) => {
+    const i = from + k;
+    const bankCode = rng.pick(['BANK-A', 'BANK-B', 'BANK-C', '十六銀行']);
+    const accountId = `a${rng.int(0, 30)}`;
+    const walletId = `w${rng.int(0, 30)}`;
+    const caseId = `c${rng.int(0, 12)}`;
+    const occurredAt = t0 + rng.int(0, 80) * 86_400_000 + rng.int(0, 86_399_999);
+    const pick = rng.int(0, 11);
+    const [type, data]: [EventType, object] =
+      pick < 4
+        ? ['ChargeExecuted', { walletId, bankCode, accountId, amountYen: rng.int(1, 99) * 1000 }]
+        : pick < 6
+          ? ['PurchaseMade', { walletId, amountYen: rng.int(1, 99) * 100, merchantCategory: rng.pick(['cigarettes', 'appliances']) }]
+          : pick === 6
+            ? ['CaseReported', { caseId, bankCode, accountId, status: rng.pick(['suspected', 'confirmed']) }]
+            : pick === 7
+              ? ['CaseReclassified', { caseId, status: rng.pick(['confirmed', 'excluded-own-use']), reason: 'r' }]
+              : pick === 8
+                ? ['BankAccountLinked', { walletId, bankCode, accountId, factors: ['pin'] }]
+                : pick === 9
+                  ? [rng.pick(['BankChargesStopped', 'BankChargesResumed'] as const), { bankCode }]
+                  : pick === 10
+                    ? ['CompensationPaid', { caseId, amountYen: 500, paidBy: 'bank' }]
+                    : ['FiguresPublished', { publicationId: `p${seed}-${i}`, source: 's', asOf: occurredAt, figures: [{ name: 'cases', value: 1, precision: 1, rounding: 'exact' }] }];
+    const eventId = i % 7 === 0 ? `text-${seed}-${i}` : i === 5 ? 'sixteen-bytes-id' : `${seed.toString(16).padStart(8, '0')}-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+    return { eventId, streamId: `s-${i % 13}`, type, occurredAt, recordedAt: occurredAt + rng.int(0, 3) * 86_400_000, data } as LedgerEvent;
+  });
 }
