@@ -23,6 +23,7 @@ import {
   planWrites,
   sliceBatch,
   StoreUnavailable,
+  uuidInto,
   WrongExpectedVersion,
   writeKeys,
   writeStreamIds,
@@ -737,8 +738,6 @@ function* prepend<T>(first: T, rest: Iterator<T>): Generator<T, void> {
   for (let next = rest.next(); !next.done; next = rest.next()) yield next.value;
 }
 
-const HEX = new Int8Array(128).fill(-1);
-for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = i;
 
 /**
  * How an event id is kept in event_ids: a lowercase UUID as its 16 bytes, anything else as its UTF-8 bytes,
@@ -753,23 +752,6 @@ function idKey(id: string): Buffer {
 function textKey(id: string): Buffer {
   const text = Buffer.from(id, 'utf8');
   return text.length === 16 ? Buffer.concat([text, Buffer.alloc(1)]) : text;
-}
-
-/** Writes a lowercase UUID's 16 bytes at `at`; false if `id` is not one. By hand: a regex and a hex decode cost a microsecond. */
-function uuidInto(id: string, out: Buffer, at: number): boolean {
-  if (id.length !== 36) return false;
-  for (let i = 0, b = at; i < 36; ) {
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (id.charCodeAt(i++) !== 45) return false; // '-'
-      continue;
-    }
-    const hi = HEX[id.charCodeAt(i)] ?? -1;
-    const lo = HEX[id.charCodeAt(i + 1)] ?? -1;
-    if (hi < 0 || lo < 0) return false;
-    out[b++] = (hi << 4) | lo;
-    i += 2;
-  }
-  return true;
 }
 
 /**

@@ -7,3 +7,4 @@ export * from './memory';
 export * from './feed';
 export * from './blocks';
 export * from './derived';
+export * from './uuid-bytes';
