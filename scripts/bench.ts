@@ -147,33 +147,24 @@ const phases: Record<string, (dir: string) => Promise<Result>> = {
   /** INSERT of the same rows into a table with its primary key only (and, for some rows, a unique (stream, revision) index). */
   async 'raw-sqlite-insert'(dir) {
     const src = new Database(join(dir, 'ledger.sqlite'), { readonly: true });
-    const page = src.prepare('SELECT position, stream_id, revision, event_id, type, occurred_at, recorded_at, data, hash FROM events WHERE position >= ? ORDER BY position LIMIT ?').raw();
-    const measure = (file: string, unique: boolean, limit: number) => {
+    const measure = async (file: string, unique: boolean, limit: number) => {
       const db = new Database(join(dir, file));
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY, stream_id TEXT NOT NULL, revision INTEGER NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL,
         occurred_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL, data TEXT NOT NULL, hash TEXT NOT NULL${unique ? ', UNIQUE (stream_id, revision)' : ''})`);
       const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-      let n = 0;
-      let time = 0;
-      for (let from = 1; n < limit; ) {
-        const rows = page.all(from, Math.min(APPEND_CHUNK, limit - n)) as unknown[][];
-        if (rows.length === 0) break;
-        const t = performance.now();
+      const { n, time } = await timeRawPages(src, limit, (rows) =>
         db.transaction(() => {
           for (const r of rows) insert.run(r);
-        })();
-        time += seconds(t);
-        n += rows.length;
-        from = (rows[rows.length - 1]![0] as number) + 1;
-      }
+        })(),
+      );
       db.close();
       rmSync(join(dir, file), { force: true });
       return { n, perSecond: rate(n, time) };
     };
-    const plain = measure('raw-insert.sqlite', false, Number.POSITIVE_INFINITY);
-    const unique = measure('raw-insert-unique.sqlite', true, UNIQUE_INSERT_ROWS);
+    const plain = await measure('raw-insert.sqlite', false, Number.POSITIVE_INFINITY);
+    const unique = await measure('raw-insert-unique.sqlite', true, UNIQUE_INSERT_ROWS);
     src.close();
     return { events: plain.n, insertPerSecond: plain.perSecond, uniqueRows: unique.n, insertUniquePerSecond: unique.perSecond, peakRssMiB: peakRssMiB() };
   },
@@ -225,23 +216,12 @@ const phases: Record<string, (dir: string) => Promise<Result>> = {
   async 'raw-pg'(dir) {
     const { pg, withDefaultUser } = postgres();
     const src = new Database(join(dir, 'ledger.sqlite'), { readonly: true });
-    const page = src.prepare('SELECT position, stream_id, revision, event_id, type, occurred_at, recorded_at, data, hash FROM events WHERE position >= ? ORDER BY position LIMIT ?').raw();
     const client = new pg.Client({ connectionString: withDefaultUser(PG_URL!) });
     await client.connect();
     await client.query(`DROP SCHEMA IF EXISTS ${PG_SCHEMA}_raw CASCADE; CREATE SCHEMA ${PG_SCHEMA}_raw`);
     await client.query(`CREATE TABLE ${PG_SCHEMA}_raw.events (position bigint PRIMARY KEY, stream_id text NOT NULL, revision bigint NOT NULL, event_id text NOT NULL,
       type text NOT NULL, occurred_at bigint NOT NULL, recorded_at bigint NOT NULL, data text NOT NULL, hash text NOT NULL)`);
-    let copied = 0;
-    let copyTime = 0;
-    for (let from = 1; copied < PG_N; ) {
-      const rows = page.all(from, Math.min(APPEND_CHUNK, PG_N - copied)) as unknown[][];
-      if (rows.length === 0) break;
-      const t = performance.now();
-      await copyIn(client, `COPY ${PG_SCHEMA}_raw.events FROM STDIN`, rows);
-      copyTime += seconds(t);
-      copied += rows.length;
-      from = (rows[rows.length - 1]![0] as number) + 1;
-    }
+    const { n: copied, time: copyTime } = await timeRawPages(src, PG_N, (rows) => copyIn(client, `COPY ${PG_SCHEMA}_raw.events FROM STDIN`, rows));
     src.close();
     const t0 = performance.now();
     let read = 0;
@@ -322,6 +302,26 @@ function copyIn(client: pgModule.Client, sql: string, rows: readonly unknown[][]
   });
 }
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/**
+ * Reads the stored rows (all nine columns, undecoded) APPEND_CHUNK at a time, up to `limit`, and
+ * hands each page to `sink`, timing the sink only: the write side of a raw limit.
+ */
+async function timeRawPages(src: Database.Database, limit: number, sink: (rows: unknown[][]) => unknown): Promise<{ n: number; time: number }> {
+  const page = src.prepare('SELECT position, stream_id, revision, event_id, type, occurred_at, recorded_at, data, hash FROM events WHERE position >= ? ORDER BY position LIMIT ?').raw();
+  let n = 0;
+  let time = 0;
+  for (let from = 1; n < limit; ) {
+    const rows = page.all(from, Math.min(APPEND_CHUNK, limit - n)) as unknown[][];
+    if (rows.length === 0) break;
+    const t = performance.now();
+    await sink(rows);
+    time += seconds(t);
+    n += rows.length;
+    from = (rows[rows.length - 1]![0] as number) + 1;
+  }
+  return { n, time };
+}
 
 /** Every projection of a report, one pass; the report's digest (a hash of its JSON) to compare runs by. */
 async function fullReport(store: EventStore, checkpoints: 'off' | 'read') {
