@@ -74,7 +74,7 @@ export async function checkColumns(store: EventStore): Promise<ColumnCheck> {
       if (wantRare !== undefined) {
         const got = stored.rare[rare++];
         if (got?.globalPosition !== position || got.eventId !== wantRare.eventId) {
-          return { checked, firstBreak: { position, column: 'rare', stored: describe(got), expected: describe(wantRare) } };
+          return { checked, firstBreak: { position, column: 'rare', stored: describeEvent(got), expected: describeEvent(wantRare) } };
         }
       }
       run.push(expectedEvents[row]!);
@@ -82,7 +82,7 @@ export async function checkColumns(store: EventStore): Promise<ColumnCheck> {
     }
     if (rare !== stored.rare.length) {
       const extra = stored.rare[rare]!;
-      return { checked, firstBreak: { position: extra.globalPosition, column: 'rare', stored: describe(extra), expected: 'not a rare event' } };
+      return { checked, firstBreak: { position: extra.globalPosition, column: 'rare', stored: describeEvent(extra), expected: 'not a rare event' } };
     }
     // The fingerprint that decides whether a checkpoint still applies: derived too, so checked too.
     if (stored.length > 0 && store.checkpoints !== undefined) {
@@ -128,4 +128,4 @@ function nameOf(b: ColumnBatch, domain: KeyDomain, id: number): string {
   }
 }
 
-const describe = (e: StoredEvent | undefined) => (e === undefined ? 'none' : `${e.type} ${e.eventId} at position ${e.globalPosition}`);
+const describeEvent = (e: StoredEvent | undefined) => (e === undefined ? 'none' : `${e.type} ${e.eventId} at position ${e.globalPosition}`);
