@@ -1,4 +1,4 @@
-import { canonicalJson, type StoredEvent } from '@incident-ledger/core';
+import { canonicalJson, jsonString, type StoredEvent } from '@incident-ledger/core';
 import { createHash, hash } from 'node:crypto';
 import type { NewEvent, StreamHead } from './port';
 
@@ -10,8 +10,8 @@ export function eventContent(streamId: string, e: NewEvent): string {
   // canonicalJson of { eventId, streamId, type, occurredAt, recordedAt, data }, written out in its key order
   // (it runs twice per event appended); anything unusual in the envelope takes the general path.
   if (typeof e.eventId === 'string' && typeof e.type === 'string' && Number.isFinite(e.occurredAt) && Number.isFinite(e.recordedAt) && e.data !== undefined) {
-    const json = JSON.stringify;
-    return `{"data":${canonicalJson(e.data)},"eventId":${json(e.eventId)},"occurredAt":${json(e.occurredAt)},"recordedAt":${json(e.recordedAt)},"streamId":${json(streamId)},"type":${json(e.type)}}`;
+    // Finite numbers print as JSON.stringify prints them.
+    return `{"data":${canonicalJson(e.data)},"eventId":${jsonString(e.eventId)},"occurredAt":${e.occurredAt},"recordedAt":${e.recordedAt},"streamId":${jsonString(streamId)},"type":${jsonString(e.type)}}`;
   }
   return canonicalJson({
     eventId: e.eventId,
