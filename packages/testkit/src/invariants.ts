@@ -15,7 +15,7 @@ import {
   type Projection,
   type StoredEvent,
 } from '@incident-ledger/core';
-import { isDeepStrictEqual } from 'node:util';
+import { sameData } from './same';
 import { RulesModel } from './model';
 
 /**
@@ -120,11 +120,11 @@ export const replayEquivalence: Invariant = {
     for (let i = 0; i < r.compared.length; i++) {
       const { projection } = r.compared[i]!;
       const full = r.replay(i);
-      if (!isDeepStrictEqual(r.incremental(i).view, full.view)) return `${projection.name}: built event by event, it differs from a full replay`;
+      if (!sameData(r.incremental(i).view, full.view)) return `${projection.name}: built event by event, it differs from a full replay`;
       const resumed = r.resumed(i).fromSnapshots;
       for (let k = 0; k < resumed.length; k++) {
         const s = full.snapshots[k]!;
-        if (!isDeepStrictEqual(resumed[k], full.view)) return `${projection.name}: from a snapshot after ${s.events} events (position ${s.position}) plus the tail, it differs from a full replay`;
+        if (!sameData(resumed[k], full.view)) return `${projection.name}: from a snapshot after ${s.events} events (position ${s.position}) plus the tail, it differs from a full replay`;
       }
     }
     return undefined;
@@ -137,7 +137,7 @@ export const duplicateDelivery: Invariant = {
   check(r) {
     for (let i = 0; i < r.compared.length; i++) {
       const { before, after } = r.resumed(i).redelivery;
-      if (!isDeepStrictEqual(after, before)) return `${r.compared[i]!.projection.name}: events delivered twice give another state than once`;
+      if (!sameData(after, before)) return `${r.compared[i]!.projection.name}: events delivered twice give another state than once`;
     }
     return undefined;
   },
