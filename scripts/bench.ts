@@ -30,6 +30,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type pgModule from 'pg';
 import { workload } from './bench-workload';
+import { LAUNCHER, launcherEnv } from './launcher';
 
 /**
  * The PostgreSQL store and its driver, loaded by the PostgreSQL phases only (as the CLI loads them
@@ -342,13 +343,6 @@ async function fullReport(store: EventStore, checkpoints: 'off' | 'read') {
  */
 const BENCH_BUNDLE = resolve(__dirname, `../dist/bench-${process.pid}.js`);
 
-/** The production launcher of the compiled CLI; its allocator setting applies to every phase too. */
-const LAUNCHER = resolve(__dirname, '../packages/cli/bin/incident-ledger');
-function launcherEnv(): NodeJS.ProcessEnv {
-  const threshold = /MALLOC_MMAP_THRESHOLD_:=(\d+)/.exec(readFileSync(LAUNCHER, 'utf8'))?.[1];
-  if (threshold === undefined) throw new Error(`${LAUNCHER} sets no MALLOC_MMAP_THRESHOLD_`);
-  return { ...process.env, MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? threshold };
-}
 
 function runPhase(name: string, dir: string): Result {
   const t0 = performance.now();
