@@ -71,32 +71,6 @@ function accountKeyText(bankCode: string, accountId: string): string {
   return `${bankCode}\u0000${accountId}`;
 }
 
-/** The keys and numbers of one event, as text: what an encoder turns into a row. */
-interface EventFields {
-  type: number;
-  /** Key text per domain (DOMAIN order), undefined where the event has none. */
-  keys: (string | undefined)[];
-  /** amountYen, or an inquiry count. */
-  amount: number;
-  status: number;
-  rare: boolean;
-}
-
-/** Reads the column fields of an event by field name, whatever its type: one rule for every store and reader. */
-function eventFields(e: { type: string; data: unknown }): EventFields {
-  const d = (e.data ?? {}) as Record<string, unknown>;
-  const bank = str(d.bankCode);
-  const accountId = str(d.accountId);
-  const amount = typeof d.amountYen === 'number' ? d.amountYen : typeof d.count === 'number' ? d.count : 0;
-  const type = typeCode(e.type);
-  return {
-    type,
-    keys: [str(d.walletId), bank, bank !== undefined && accountId !== undefined ? accountKeyText(bank, accountId) : undefined, str(d.caseId), str(d.merchantCategory)],
-    amount,
-    status: statusCode(d.status),
-    rare: type === 0 || RARE_TYPES.has(e.type),
-  };
-}
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
 /** Key names by number, for reports (bank codes, merchant categories). */
@@ -209,20 +183,25 @@ export class KeyDictionary implements KeyNames {
 /**
  * Writes an event's columns into row `row` of a batch, numbering its keys with `keys`; position and
  * rare events are the caller's (a store writing blocks knows neither yet). Returns whether it is rare.
+ * Fields are read by name, whatever the type: one rule for every store and reader. Written straight
+ * into the row (no object per event): every append and every replay without stored columns runs it.
  */
 export function encodeRow(b: MutableColumnBatch, row: number, e: { type: string; data: unknown; occurredAt: number; recordedAt: number }, keys: KeyDictionary): boolean {
-  const f = eventFields(e);
-  b.type[row] = f.type;
+  const d = (e.data ?? {}) as Record<string, unknown>;
+  const type = typeCode(e.type);
+  const bank = str(d.bankCode);
+  const accountId = str(d.accountId);
+  b.type[row] = type;
   b.occurredAt[row] = e.occurredAt;
   b.recordedAt[row] = e.recordedAt;
-  b.wallet[row] = key(keys, DOMAIN.wallet, f.keys[DOMAIN.wallet]);
-  b.bank[row] = key(keys, DOMAIN.bank, f.keys[DOMAIN.bank]);
-  b.account[row] = key(keys, DOMAIN.account, f.keys[DOMAIN.account]);
-  b.case[row] = key(keys, DOMAIN.case, f.keys[DOMAIN.case]);
-  b.category[row] = key(keys, DOMAIN.category, f.keys[DOMAIN.category]);
-  b.amount[row] = f.amount;
-  b.status[row] = f.status;
-  return f.rare;
+  b.wallet[row] = key(keys, DOMAIN.wallet, str(d.walletId));
+  b.bank[row] = key(keys, DOMAIN.bank, bank);
+  b.account[row] = bank !== undefined && accountId !== undefined ? keys.id(DOMAIN.account, accountKeyText(bank, accountId)) : -1;
+  b.case[row] = key(keys, DOMAIN.case, str(d.caseId));
+  b.category[row] = key(keys, DOMAIN.category, str(d.merchantCategory));
+  b.amount[row] = typeof d.amountYen === 'number' ? d.amountYen : typeof d.count === 'number' ? d.count : 0; // amountYen, or an inquiry count
+  b.status[row] = statusCode(d.status);
+  return type === 0 || RARE_TYPES.has(e.type);
 }
 const key = (keys: KeyDictionary, domain: number, text: string | undefined) => (text === undefined ? -1 : keys.id(domain, text));
 
