@@ -343,7 +343,6 @@ async function fullReport(store: EventStore, checkpoints: 'off' | 'read') {
  */
 const BENCH_BUNDLE = resolve(__dirname, `../dist/bench-${process.pid}.js`);
 
-
 function runPhase(name: string, dir: string): Result {
   const t0 = performance.now();
   const child = spawnSync(process.execPath, [BENCH_BUNDLE, '--phase', name, '--dir', dir, '--events', String(N), '--append-chunk', String(APPEND_CHUNK), '--pg-events', String(PG_N), ...(PG_URL ? ['--pg', PG_URL] : [])], {
