@@ -17,7 +17,7 @@ const TWO_32 = 2 ** 32;
  * A producer writes rows into `out` and awaits `flush()` whenever `out.full`: the copy ends when it resolves.
  * (Checked per row, awaited per chunk: no promise per row.)
  */
-export type Producer = (out: CopyWriter, flush: () => Promise<void>) => Promise<void>;
+type Producer = (out: CopyWriter, flush: () => Promise<void>) => Promise<void>;
 
 interface Connection {
   sendCopyFromChunk(chunk: Buffer): void;
@@ -153,18 +153,6 @@ export class CopyWriter {
     this.at = this.buf.writeInt32BE(8, this.at);
     this.at = this.buf.writeInt32BE(Math.floor(v / TWO_32), this.at);
     this.at = this.buf.writeUInt32BE(v >>> 0, this.at);
-  }
-
-  int2(v: number): void {
-    this.room(6);
-    this.at = this.buf.writeInt32BE(2, this.at);
-    this.at = this.buf.writeInt16BE(v, this.at);
-  }
-
-  int4(v: number): void {
-    this.room(8);
-    this.at = this.buf.writeInt32BE(4, this.at);
-    this.at = this.buf.writeInt32BE(v, this.at);
   }
 
   null(): void {

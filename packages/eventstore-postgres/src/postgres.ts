@@ -5,7 +5,7 @@ import {
   KEY_DOMAIN_COUNT,
   KEY_DOMAINS,
   KeyDictionary,
-  knownTypeCode,
+  isRareCode,
   type ColumnBatch,
   type KeyDomain,
   type KeyNames,
@@ -14,17 +14,19 @@ import {
 } from '@incident-ledger/core';
 import {
   ALL_NEW,
+  BLOCK_EVENTS,
+  BLOCKS_PER_READ,
   catchUpThenLive,
   decodeBlock,
   DEFAULT_BATCH_SIZE,
   encodeBlock,
-  EventIdConflict,
   eventContent,
   planWrites,
   sliceBatch,
   StoreUnavailable,
   uuidInto,
   WrongExpectedVersion,
+  withKnownKeyCounts,
   writeKeys,
   writeStreamIds,
   type AppendResult,
@@ -33,6 +35,7 @@ import {
   type ExistingEvent,
   type ExpectedRevision,
   type NewEvent,
+  type PlannedRow,
   type ReadAllOptions,
   type StreamHead,
   type StreamState,
@@ -53,13 +56,9 @@ const CHANNEL = 'incident_ledger_appended';
 /** PostgreSQL silently truncates longer identifiers, which would alias two stores' schemas. */
 const MAX_IDENTIFIER_BYTES = 63;
 
-/** Events per block, as in the SQLite store: the same appends give both stores the same batches. */
-const BLOCK_EVENTS = 16_384;
-const BLOCKS_PER_READ = 4;
 /** Events planned at a time in an append: enough to amortise a slice, few enough that its rows die young. */
 const SLICE_EVENTS = 4_096;
 const KEY_SPACE = 'postgres-keys';
-const RARE_CODE = knownTypeCode('FiguresPublished');
 
 export interface PostgresOptions {
   /** Schema holding the store's tables; created on first use. */
@@ -92,17 +91,7 @@ interface KeyRow {
 }
 
 /** An event to store at a position: planned by planWrites, or read from a schema-1 table (with its stored JSON). */
-interface Row {
-  streamId: string;
-  revision: number;
-  eventId: string;
-  type: string;
-  occurredAt: number;
-  recordedAt: number;
-  data: unknown;
-  hash: string;
-  json?: string;
-}
+type Row = PlannedRow & { json?: string };
 
 const COLUMNS = 'position, stream_id, revision, event_id, type, occurred_at, recorded_at, data, hash';
 const COLUMNS_OF_E = COLUMNS.split(', ')
@@ -313,16 +302,11 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
       const heads = new Map<string, StreamState>();
       // With stored events to compare, one slice: an id given twice in one append is seen only within one planWrites.
       const slices = planSlices(writes, states, existing, lookup ? Number.POSITIVE_INFINITY : SLICE_EVENTS, results, heads);
-      let planned;
       try {
-        planned = slices.next();
-      } catch (e) {
-        throw lookup ? e : guessed(e);
-      }
-      if (planned.done) return results;
-      const keys = await this.takeDictionary(client, top);
-      const bound = writes.reduce((n, w) => n + w.events.length, 0);
-      try {
+        const planned = slices.next();
+        if (planned.done) return results;
+        const keys = await this.takeDictionary(client, top);
+        const bound = writes.reduce((n, w) => n + w.events.length, 0);
         const written = await this.writeRows(client, top + 1, links, keys, bound, prepend(planned.value, slices), heads);
         committed = { keys, top: top + written };
       } catch (e) {
@@ -405,7 +389,7 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
     const known = KEY_DOMAINS.map((_, d) => keys.size(d));
     const counts = () => KEY_DOMAINS.map((_, d) => keys.size(d));
     const ids = new IdKeys(bound);
-    const blocks: { first: number; columns: Buffer }[] = [];
+    const blocks: { first: number; last: number; columns: Buffer }[] = [];
     let position = first;
     await copyIn(client, `COPY ${this.t.events} (${COLUMNS}, previous) FROM STDIN (FORMAT binary)`, async (out, flush) => {
       let block: MutableColumnBatch | undefined;
@@ -434,18 +418,18 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
           }
           encodeRow(block, position - blockFirst, r, keys);
           if (position - blockFirst + 1 === BLOCK_EVENTS) {
-            blocks.push({ first: blockFirst, columns: encodeBlock(block, 0, BLOCK_EVENTS, counts()) });
+            blocks.push({ first: blockFirst, last: position, columns: encodeBlock(block, 0, BLOCK_EVENTS, counts()) });
             block = undefined;
           }
           if (out.full) await flush();
         }
       }
-      if (block !== undefined) blocks.push({ first: blockFirst, columns: encodeBlock(block, 0, position - blockFirst, counts()) });
+      if (block !== undefined) blocks.push({ first: blockFirst, last: position - 1, columns: encodeBlock(block, 0, position - blockFirst, counts()) });
     });
     await copyIn(client, `COPY ${this.t.eventIds} (id, position) FROM STDIN (FORMAT binary)`, (out, flush) => ids.write(out, flush));
     const values: unknown[] = [];
     const $ = (v: unknown) => `$${values.push(v)}`;
-    const blockValues = blocks.map((b) => `(${$(b.first + b.columns.readUInt32LE(4) - 1)}::bigint, ${$(b.first)}::bigint, ${$(b.columns)}::bytea)`);
+    const blockValues = blocks.map((b) => `(${$(b.last)}::bigint, ${$(b.first)}::bigint, ${$(b.columns)}::bytea)`);
     const newKeys = KEY_DOMAINS.flatMap((_, d) => (keys.size(d) > known[d]! ? [{ domain: d, first: known[d]!, texts: keys.texts(d).slice(known[d]) }] : []));
     const newHeads = [...heads];
     // One statement for the derived rows, the heads and the wake-up; the NOTIFY is delivered only if the transaction commits.
@@ -528,15 +512,7 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
         for (const row of await this.keyRows(this.pool, names)) names.add(row);
       }
       await this.attachRare(batches);
-      for (const batch of batches) {
-        // Keys stored after the read began can only appear in later blocks: then the bound is per batch.
-        let final = true;
-        for (let d = 0; d < KEY_DOMAIN_COUNT; d++) {
-          if (batch.keyCounts[d]! > known[d]!) final = false;
-          batch.keyCounts[d] = Math.max(batch.keyCounts[d]!, known[d]!);
-        }
-        yield { ...batch, keyCountsFinal: final };
-      }
+      for (const batch of batches) yield withKnownKeyCounts(batch, known);
       from = page[page.length - 1]!.last + 1;
     }
   }
@@ -545,7 +521,7 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
   private async attachRare(batches: MutableColumnBatch[]): Promise<void> {
     const positions: number[] = [];
     for (const { type, position, length } of batches) {
-      for (let i = 0; i < length; i++) if (type[i] === RARE_CODE || type[i] === 0) positions.push(position[i]!);
+      for (let i = 0; i < length; i++) if (isRareCode(type[i]!)) positions.push(position[i]!);
     }
     if (positions.length === 0) return;
     const rows = await this.query<EventRow>(`SELECT ${COLUMNS} FROM ${this.t.events} WHERE position = ANY($1::bigint[]) ORDER BY position`, [positions]);
@@ -704,7 +680,7 @@ const UNIQUE_VIOLATION = '23505';
 /** What a failure of an append planned without stored events means: a stored id may explain it (GuessFailed), or not. */
 function guessed(e: unknown): unknown {
   const storedId = e instanceof DatabaseError && e.code === UNIQUE_VIOLATION && e.table === 'event_ids';
-  return storedId || e instanceof WrongExpectedVersion || e instanceof EventIdConflict ? new GuessFailed() : e;
+  return storedId || e instanceof WrongExpectedVersion ? new GuessFailed() : e;
 }
 
 /**

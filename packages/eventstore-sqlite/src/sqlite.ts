@@ -5,13 +5,15 @@ import {
   KEY_DOMAINS,
   KeyDictionary,
   encodeRow,
-  knownTypeCode,
+  isRareCode,
   type ColumnBatch,
   type KeyDomain,
   type KeyNames,
   type StoredEvent,
 } from '@incident-ledger/core';
 import {
+  BLOCK_EVENTS,
+  BLOCKS_PER_READ,
   catchUpThenLive,
   decodeBlock,
   encodeBlock,
@@ -27,6 +29,7 @@ import {
   uuidInto,
   writeKeys,
   writeStreamIds,
+  withKnownKeyCounts,
   type AppendResult,
   type CheckpointStore,
   type ColumnReader,
@@ -132,14 +135,10 @@ const EVENT_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const UPSERT_HEAD = 'ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision, hash = excluded.hash, last_position = excluded.last_position';
 /** Thrown out of a transaction that assumed every id new, to roll it back: one was stored. */
 const ID_STORED = new Error('an event id being appended is stored');
-/** Events per block: big enough that a replay pays per-row costs rarely, small enough to build in memory. */
-const BLOCK_EVENTS = 16_384;
-const BLOCKS_PER_READ = 4;
 /** Appends of at least this many events run with a page cache of BULK_CACHE_KIB. */
 const BULK_EVENTS = 10_000;
 const BULK_CACHE_KIB = 256 * 1024;
 const KEY_SPACE = 'sqlite-keys';
-const RARE_CODE = knownTypeCode('FiguresPublished');
 
 export interface SqliteOptions {
   /** Poll interval for subscriptions to see appends made by other processes. */
@@ -269,9 +268,10 @@ export class SqliteEventStore implements EventStore {
     try {
       return this.db.transaction(() => this.appendInTransaction(writes, assumeNew)).immediate();
     } catch (e) {
+      // The id insert comes before any key is numbered: the dictionary is still the store's.
+      if (e === ID_STORED) return undefined;
       // Keys numbered in a transaction that rolled back were never stored: forget them with the rest.
       this.dictionary = undefined;
-      if (e === ID_STORED) return undefined;
       throw e;
     }
   }
@@ -414,19 +414,13 @@ export class SqliteEventStore implements EventStore {
       for (const { first_position: first, columns } of page) {
         const block = decodeBlock(columns, first, KEY_SPACE, names);
         const batch = first < from ? sliceBatch(block, from - first) : block;
-        // Keys stored after the read began (another writer) can only appear in later blocks: then the bound is per batch.
-        let final = true;
-        for (let d = 0; d < KEY_DOMAIN_COUNT; d++) {
-          if (batch.keyCounts[d]! > known[d]!) final = false;
-          batch.keyCounts[d] = Math.max(batch.keyCounts[d]!, known[d]!);
-        }
         const { type, position } = batch;
         for (let i = 0; i < batch.length; i++) {
-          if (type[i] !== RARE_CODE && type[i] !== 0) continue;
+          if (!isRareCode(type[i]!)) continue;
           const row = this.stmts.byPosition.get(position[i]!);
           if (row !== undefined) batch.rare.push(toEvent(row));
         }
-        yield { ...batch, keyCountsFinal: final };
+        yield withKnownKeyCounts(batch, known);
       }
       from = page[page.length - 1]!.last_position + 1;
     }

@@ -12,6 +12,13 @@ import { KEY_DOMAIN_COUNT, type ColumnBatch, type KeyNames, type MutableColumnBa
  * Positions are not stored: a block holds positions first_position .. first_position + n - 1.
  */
 const FORMAT = 1;
+/**
+ * Events per block: big enough that a replay pays per-row costs rarely, small enough to build in
+ * memory. The same in every store that keeps blocks, so the same appends give the same batches.
+ */
+export const BLOCK_EVENTS = 16_384;
+/** Blocks a replay reads per query. */
+export const BLOCKS_PER_READ = 4;
 const HEADER_BYTES = 32;
 const F64_COLUMNS = ['occurredAt', 'recordedAt', 'amount'] as const;
 const I32_COLUMNS = ['wallet', 'bank', 'account', 'case', 'category'] as const;
@@ -113,4 +120,18 @@ export function sliceBatch(b: MutableColumnBatch, start: number): MutableColumnB
     amount: b.amount.subarray(start),
     status: b.status.subarray(start),
   };
+}
+
+/**
+ * A block's batch as a store's replay yields it: its key counts raised to the store's counts when the
+ * read began (`known`), so a fold sizes its keyed tables once. Keys stored after the read began (by
+ * another writer) can only appear in later blocks: then the bound is the batch's own, not final.
+ */
+export function withKnownKeyCounts(batch: MutableColumnBatch, known: readonly number[]): ColumnBatch {
+  let final = true;
+  for (let d = 0; d < KEY_DOMAIN_COUNT; d++) {
+    if (batch.keyCounts[d]! > known[d]!) final = false;
+    batch.keyCounts[d] = Math.max(batch.keyCounts[d]!, known[d]!);
+  }
+  return { ...batch, keyCountsFinal: final };
 }

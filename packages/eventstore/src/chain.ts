@@ -106,8 +106,8 @@ export class ChainVerifier {
 
 /**
  * A store's fingerprint of its history through a run of events (CheckpointStore.historyAt): the
- * fingerprint before them chained with each event's hash, in global order. Stores that keep replay
- * columns extend it once per block, at the block's last position.
+ * fingerprint before them chained with each event's hash, in global order. A store with checkpoints
+ * and replay columns (SQLite) extends it once per block, at the block's last position.
  */
 export function extendHistory(previous: string, events: readonly { hash: string }[], from = 0, to = events.length): string {
   const h = createHash('sha256').update(previous);

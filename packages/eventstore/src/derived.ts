@@ -77,7 +77,7 @@ export async function checkColumns(store: EventStore): Promise<ColumnCheck> {
           return { checked, firstBreak: { position, column: 'rare', stored: describeEvent(got), expected: describeEvent(wantRare) } };
         }
       }
-      run.push(expectedEvents[row]!);
+      if (store.checkpoints !== undefined) run.push(expectedEvents[row]!); // for the history fingerprint below
       checked++;
     }
     if (rare !== stored.rare.length) {

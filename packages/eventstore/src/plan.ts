@@ -36,8 +36,10 @@ export interface Plan {
 }
 
 /**
- * What an adapter passes as `existing` when it has already made sure that no id being written is stored
- * or comes twice in the writes (SQLite's id insert tells it): nothing is looked up or compared then.
+ * What an adapter passes as `existing` when no id being written is stored or comes twice in the writes:
+ * nothing is looked up or compared then. The adapter makes sure of it, before (SQLite inserts the ids
+ * first) or after (PostgreSQL's event-id key fails the append, which then plans again with the stored
+ * events).
  */
 export const ALL_NEW = Symbol('every event id is new');
 

@@ -54,7 +54,12 @@ export function typeOfCode(code: number): EventType | undefined {
 }
 
 /** Types whose data the columns cannot hold (a publication's figure list): rows carry them in full. */
-const RARE_TYPES: ReadonlySet<string> = new Set<EventType>(['FiguresPublished']);
+const RARE_CODES: ReadonlySet<number> = new Set(['FiguresPublished' as const].map(knownTypeCode));
+
+/** Whether a row of this type code travels in full beside its columns: a rare type, or code 0 (a type the columns do not know). */
+export function isRareCode(code: number): boolean {
+  return code === 0 || RARE_CODES.has(code);
+}
 
 /** Case status codes: index in CASE_STATUSES plus one; 0 is none. */
 export function statusCode(status: unknown): number {
@@ -201,7 +206,7 @@ export function encodeRow(b: MutableColumnBatch, row: number, e: { type: string;
   b.category[row] = key(keys, DOMAIN.category, str(d.merchantCategory));
   b.amount[row] = typeof d.amountYen === 'number' ? d.amountYen : typeof d.count === 'number' ? d.count : 0; // amountYen, or an inquiry count
   b.status[row] = statusCode(d.status);
-  return type === 0 || RARE_TYPES.has(e.type);
+  return isRareCode(type);
 }
 const key = (keys: KeyDictionary, domain: number, text: string | undefined) => (text === undefined ? -1 : keys.id(domain, text));
 
