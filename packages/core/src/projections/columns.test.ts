@@ -59,8 +59,7 @@ describe('folding columns', () => {
   });
 
   it.each([1, 2, 3, 4, 5])('gives a store built in steps the report a fresh replay gives, as of any time (seed %i)', (seed) => {
-    // A bank's charge stop and resumption still take effect in store order: left out here.
-    const events = randomEvents(seed, 600).filter((e) => e.type !== 'BankChargesStopped' && e.type !== 'BankChargesResumed');
+    const events = randomEvents(seed, 600);
     expect(new Set(events.map((e) => e.recordedAt)).size).toBe(events.length); // no tie for store positions to break
     const renumber = (list: StoredEvent[]) => list.map((e, i) => ({ ...e, globalPosition: i + 1 }));
     const fresh = renumber([...events].sort((x, y) => x.recordedAt - y.recordedAt));

@@ -49,8 +49,8 @@ const caseSpec = {
 const reportOrderSpec = { case: { kind: 'i32', fill: 0 } } as const;
 const bankSpec = {
   cases: { kind: 'i32', fill: 0 },
-  /** NaN unless the bank's latest charge control (stop or resume, latest by recordedAt and position) is a stop. */
-  chargesStoppedAt: { kind: 'f64', fill: Number.NaN },
+  /** 1 if the bank's latest charge control (stop or resume, latest by recordedAt and position) is a stop. */
+  chargesStopped: { kind: 'u8', fill: 0 },
   chargesControlAt: { kind: 'f64', fill: Number.NEGATIVE_INFINITY },
   chargesControlPosition: { kind: 'f64', fill: 0 },
 } as const;
@@ -153,7 +153,7 @@ function initIncident(zone: string): IncidentState {
 export function incidentProjection(zone: string): Projection<IncidentState> {
   return {
     name: 'incident',
-    version: 11,
+    version: 12,
     init: () => initIncident(zone),
     evolve: evolveEvent,
     evolveColumns,
@@ -327,7 +327,7 @@ const before = (at: number, position: number, thanAt: number, thanPosition: numb
 
 /**
  * Row i stops or resumes charges at a bank. The latest by (recordedAt, position) decides, whatever
- * order they are folded in, as for a case's status; a stop after a stop keeps the first one's time.
+ * order they are folded in, as for a case's status.
  */
 function chargeControl(banks: IncidentState['banks']['cols'], bank: number, b: ColumnBatch, i: number, stop: boolean): void {
   const at = b.recordedAt[i]!;
@@ -335,8 +335,7 @@ function chargeControl(banks: IncidentState['banks']['cols'], bank: number, b: C
   if (!before(banks.chargesControlAt[bank]!, banks.chargesControlPosition[bank]!, at, position)) return;
   banks.chargesControlAt[bank] = at;
   banks.chargesControlPosition[bank] = position;
-  if (!stop) banks.chargesStoppedAt[bank] = Number.NaN;
-  else if (Number.isNaN(banks.chargesStoppedAt[bank]!)) banks.chargesStoppedAt[bank] = b.occurredAt[i]!;
+  banks.chargesStopped[bank] = stop ? 1 : 0;
 }
 
 /**
@@ -589,7 +588,7 @@ export function incidentReport(s: IncidentState): IncidentReport {
     .map(({ bankCode, day, damageYen }) => ({ bankCode, date: DayCalendar.isoDate(day), damageYen }));
   const banks = s.banks.cols;
   const stopped: string[] = [];
-  for (let b = 0; b < s.banks.size; b++) if (!Number.isNaN(banks.chargesStoppedAt[b]!)) stopped.push(s.bankNames[b]!);
+  for (let b = 0; b < s.banks.size; b++) if (banks.chargesStopped[b] === 1) stopped.push(s.bankNames[b]!);
   return {
     cases: s.countedCases,
     suspectedCases: s.suspectedCases,

@@ -1,17 +1,16 @@
-import { CHUNK_MASK, Pool, Table, type ColumnKind, type SavedColumn } from './table';
+import { CHUNK_MASK, Pool, Table, type SavedColumn } from './table';
 
 const CHUNK_ROWS = CHUNK_MASK + 1;
 
 /** Saves columns as byte sections, as a checkpoint store gives them back: copied, at `offset` into their buffers. */
-function save(columns: [string, SavedColumn][], offset = 0): { sections: Map<string, Uint8Array>; read: (name: string, kind: ColumnKind) => Uint8Array } {
+function save(columns: [string, SavedColumn][], offset = 0): { sections: Map<string, Uint8Array>; read: (name: string) => Uint8Array } {
   const sections = new Map<string, Uint8Array>();
   for (const [name, values] of columns) {
     const bytes = new Uint8Array(values.byteLength + offset);
     bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), offset);
     sections.set(name, bytes.subarray(offset));
   }
-  const read = (name: string, kind: ColumnKind) => {
-    if (kind !== 'u8') throw new Error(`tables read bytes, asked for ${kind}`);
+  const read = (name: string) => {
     const bytes = sections.get(name);
     if (bytes === undefined) throw new Error(`no section ${name}`);
     return bytes;

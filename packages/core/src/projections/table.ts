@@ -23,8 +23,8 @@ type IntColumn<C extends Record<string, ColumnSpec>> = { [K in keyof C]: C[K]['k
 type Column = Int32Array | Float64Array | Uint8Array;
 /** A column as saved: its own kind, or a narrower integer array holding the same values. */
 export type SavedColumn = Column | Int8Array | Int16Array;
-/** Gives a saved column's bytes (`kind` 'u8'): restore reads them as the width they were saved in. */
-export type ReadColumn = (name: string, kind: 'u8') => Column;
+/** Gives a saved column's bytes: restore reads them as the width they were saved in. */
+export type ReadColumn = (name: string) => Uint8Array;
 
 const CONSTRUCTORS = { i32: Int32Array, f64: Float64Array, u8: Uint8Array, int: Int32Array } as const;
 
@@ -88,11 +88,11 @@ export class Table<C extends Record<string, ColumnSpec>> {
     return saveColumns(this.spec, (k) => [cols[k]!.subarray(0, this.size)], (k, saved) => [[k, saved[0]!]], narrowest);
   }
 
-  /** Restores rows saved by columns(): `read(name, kind)` gives each column's saved values, which the table then owns where it can. */
+  /** Restores rows saved by columns(): `read(name)` gives each column's saved bytes, which the table then owns where it can. */
   restore(size: number, read: ReadColumn): void {
     const widths = savedWidths(this.spec, read);
     const cols: Record<string, Column> = {};
-    for (const [k, spec] of columnList(this.spec)) cols[k] = restoreColumn(spec, widths.get(k)!, bytes(read, k), size, size, k);
+    for (const [k, spec] of columnList(this.spec)) cols[k] = restoreColumn(spec, widths.get(k)!, read(k), size, size, k);
     this.cols = cols as TypedColumns<C>;
     this.capacity = size;
     this.size = size;
@@ -207,7 +207,7 @@ export class Pool<C extends Record<string, ColumnSpec>> {
       const rows = Math.min(CHUNK_ROWS, size - k * CHUNK_ROWS);
       const capacity = k === 0 ? first : CHUNK_ROWS;
       const chunk: Record<string, Column> = {};
-      for (const [name, spec] of columnList(this.spec)) chunk[name] = restoreColumn(spec, widths.get(name)!, bytes(read, partName(name, k)), rows, capacity, partName(name, k));
+      for (const [name, spec] of columnList(this.spec)) chunk[name] = restoreColumn(spec, widths.get(name)!, read(partName(name, k)), rows, capacity, partName(name, k));
       this.chunks.push(chunk as TypedColumns<C>);
     }
     this.capacity = size === 0 ? 0 : first + (this.chunks.length - 1) * CHUNK_ROWS;
@@ -254,13 +254,6 @@ function narrowed(values: Column, width: Width): SavedColumn {
   return out;
 }
 
-/** A saved column's bytes, as `read` gives them. */
-function bytes(read: ReadColumn, name: string): Uint8Array {
-  const saved = read(name, 'u8');
-  if (!(saved instanceof Uint8Array)) throw new Error(`saved column ${name} was not read as bytes`);
-  return saved;
-}
-
 /** The widest of the parts' own widths: an 'int' column's chunks are 32 bits until one was widened to 64. */
 function widest(kind: ColumnKind, parts: Column[]): Width {
   for (const values of parts) if (values instanceof Float64Array) return Float64Array;
@@ -290,7 +283,7 @@ function narrowest(kind: ColumnKind, parts: Column[]): Width {
 /** The widths saved beside a table's columns, checked against the spec. */
 function savedWidths(spec: Record<string, ColumnSpec>, read: ReadColumn): Map<string, Width> {
   const names = Object.keys(spec);
-  const codes = bytes(read, WIDTHS_NAME);
+  const codes = read(WIDTHS_NAME);
   if (codes.length !== names.length) throw new Error(`saved widths name ${codes.length} columns, expected ${names.length}`);
   return new Map(
     names.map((name, c) => {
