@@ -13,7 +13,7 @@
  *   (incident + publications), checkpoint save, append of 1% more, re-report from the checkpoint
  *   (checked equal to a full replay), peak RSS of each phase, and the docomo scenario end to end.
  * Each phase runs in its own process, so its peak RSS (VmHWM) is its own, as compiled JavaScript under
- * plain node (this file bundled by scripts/build.ts into dist/bench.js first) with the allocator
+ * plain node (this file bundled by scripts/build.ts into dist/bench-<pid>.js first) with the allocator
  * setting of the production launcher (packages/cli/bin/incident-ledger), as the ledger runs in
  * production: tsx, for running from source, adds about 35 MiB and a slower start. Prints a table of
  * events/s with ratios to the matching raw limit and the targets, and writes it all as JSON.
@@ -222,7 +222,7 @@ const phases: Record<string, (dir: string) => Promise<Result>> = {
     await client.query(`DROP SCHEMA IF EXISTS ${PG_SCHEMA}_raw CASCADE; CREATE SCHEMA ${PG_SCHEMA}_raw`);
     await client.query(`CREATE TABLE ${PG_SCHEMA}_raw.events (position bigint PRIMARY KEY, stream_id text NOT NULL, revision bigint NOT NULL, event_id text NOT NULL,
       type text NOT NULL, occurred_at bigint NOT NULL, recorded_at bigint NOT NULL, data text NOT NULL, hash text NOT NULL)`);
-    const { n: copied, time: copyTime } = await timeRawPages(src, PG_N, (rows) => copyIn(client, `COPY ${PG_SCHEMA}_raw.events FROM STDIN`, rows));
+    const { n: copied, time: copyTime } = await timeRawPages(src, PG_N, (rows) => copyIn(pg, client, `COPY ${PG_SCHEMA}_raw.events FROM STDIN`, rows));
     src.close();
     const t0 = performance.now();
     let read = 0;
@@ -287,8 +287,7 @@ const phases: Record<string, (dir: string) => Promise<Result>> = {
  * COPY ... FROM STDIN in text format, through pg's own query machinery (pg has no COPY API of its
  * own): when the server asks for the data, send the rows and the end of data.
  */
-function copyIn(client: pgModule.Client, sql: string, rows: readonly unknown[][]): Promise<void> {
-  const { pg } = postgres();
+function copyIn(pg: typeof pgModule, client: pgModule.Client, sql: string, rows: readonly unknown[][]): Promise<void> {
   const text = (v: unknown) => (v === null ? '\\N' : typeof v === 'string' ? v.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : String(v));
   const data = Buffer.from(rows.map((r) => r.map(text).join('\t')).join('\n') + '\n');
   const Query = (pg as unknown as { Query: new (text: string, values: undefined, done: (e: Error | null) => void) => object }).Query;
@@ -366,10 +365,8 @@ function docomoEndToEnd(dir: string, how: 'source' | 'built'): { seconds: number
   const file = join(dir, `docomo-${how}.sqlite`);
   const args = ['replay', 'scenarios/docomo-kouza-2020', '--store', `sqlite:${file}`, '--quiet'];
   const t0 = performance.now();
-  const out =
-    how === 'source'
-      ? execFileSync('pnpm', ['ledger', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-      : execFileSync(LAUNCHER, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...before] = how === 'source' ? ['pnpm', 'ledger'] : [LAUNCHER];
+  const out = execFileSync(command!, [...before, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return { seconds: seconds(t0), ok: /digest/.test(out) };
 }
 

@@ -146,6 +146,10 @@ export const duplicateDelivery: Invariant = {
 /** A projection the invariants rebuild, with the plain data two builds are compared by. */
 export interface Compared {
   projection: Projection<unknown>;
+  /**
+   * The data two builds are compared by. For a projection with a codec it must share nothing mutable
+   * with the state: the fold resumed from a snapshot goes on folding after its view is taken.
+   */
   view(s: unknown): unknown;
   /** What must hold of its state as of every time (the incident's damage sums). */
   atEachAsOf?(s: unknown): string | undefined;
@@ -245,7 +249,7 @@ export class Replays {
     const done = this.resumes[i];
     if (done !== undefined) return done;
     const { projection, view } = this.compared[i]!;
-    const { batches, snapshots } = this.replay(i);
+    const { batches, snapshots, view: replayed } = this.replay(i);
     const fromSnapshots: unknown[] = [];
     let earliest: { fold: Fold<unknown>; view: unknown } | undefined;
     for (const s of snapshots) {
@@ -255,7 +259,7 @@ export class Replays {
       fromSnapshots.push(resumed);
       earliest ??= { fold, view: resumed };
     }
-    const { fold, view: before } = earliest ?? { fold: new Fold(projection), view: this.replay(i).view };
+    const { fold, view: before } = earliest ?? { fold: new Fold(projection), view: replayed };
     for (const batch of batches) {
       apply(fold, batch);
       apply(fold, batch);

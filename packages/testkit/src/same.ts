@@ -19,17 +19,18 @@ export function sameData(a: unknown, b: unknown): boolean {
 }
 
 function sameArrays(a: unknown[], b: unknown[]): boolean {
-  if (a.length !== b.length || ownSymbols(a, b)) return plainCheck(a, b);
+  if (a.length !== b.length) return false;
+  if (ownSymbols(a, b)) return isDeepStrictEqual(a, b);
   for (let i = 0; i < a.length; i++) {
-    if (!(i in a) || !(i in b)) return plainCheck(a, b); // holes: compared as isDeepStrictEqual compares them
+    if (!(i in a) || !(i in b)) return isDeepStrictEqual(a, b); // holes: compared as isDeepStrictEqual compares them
     if (!sameData(a[i], b[i])) return false;
   }
   // Extra own keys on an array (rare) count too.
-  return Object.keys(a).length === a.length && Object.keys(b).length === b.length ? true : plainCheck(a, b);
+  return Object.keys(a).length === a.length && Object.keys(b).length === b.length ? true : isDeepStrictEqual(a, b);
 }
 
 function sameObjects(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  if (ownSymbols(a, b)) return plainCheck(a, b);
+  if (ownSymbols(a, b)) return isDeepStrictEqual(a, b);
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
   for (const k of keys) {
@@ -38,28 +39,26 @@ function sameObjects(a: Record<string, unknown>, b: Record<string, unknown>): bo
   return true;
 }
 
+// A primitive key or member missing from b, or a value that differs, is a difference under strict
+// comparison: Map and Set look keys up as isDeepStrictEqual does (NaN equal to NaN, -0 to 0).
 function sameMaps(a: Map<unknown, unknown>, b: Map<unknown, unknown>): boolean {
   if (a.size !== b.size) return false;
   for (const [k, v] of a) {
-    if (typeof k === 'object' && k !== null) return plainCheck(a, b);
-    if (!b.has(k) || !sameData(v, b.get(k))) return plainCheck(a, b); // NaN and -0 keys: let it decide
+    if (typeof k === 'object' && k !== null) return isDeepStrictEqual(a, b);
+    if (!b.has(k) || !sameData(v, b.get(k))) return false;
   }
-  return !ownSymbols(a, b) && Object.keys(a).length === 0 && Object.keys(b).length === 0 ? true : plainCheck(a, b);
+  return !ownSymbols(a, b) && Object.keys(a).length === 0 && Object.keys(b).length === 0 ? true : isDeepStrictEqual(a, b);
 }
 
 function sameSets(a: Set<unknown>, b: Set<unknown>): boolean {
   if (a.size !== b.size) return false;
   for (const v of a) {
-    if ((typeof v === 'object' && v !== null) || !b.has(v)) return plainCheck(a, b);
+    if (typeof v === 'object' && v !== null) return isDeepStrictEqual(a, b);
+    if (!b.has(v)) return false;
   }
-  return !ownSymbols(a, b) && Object.keys(a).length === 0 && Object.keys(b).length === 0 ? true : plainCheck(a, b);
+  return !ownSymbols(a, b) && Object.keys(a).length === 0 && Object.keys(b).length === 0 ? true : isDeepStrictEqual(a, b);
 }
 
 function ownSymbols(a: object, b: object): boolean {
   return Object.getOwnPropertySymbols(a).length > 0 || Object.getOwnPropertySymbols(b).length > 0;
-}
-
-/** The unusual case, answered by the definition. */
-function plainCheck(a: unknown, b: unknown): boolean {
-  return isDeepStrictEqual(a, b);
 }
