@@ -8,11 +8,19 @@
  * back, and checked against every invariant at once (testkit's ALL_INVARIANTS). Prints sequences
  * per second, by the clock and by CPU time (the process is single-threaded; the CPU figure is
  * what one core gives when the machine is busy with other work), the ratio to the 1,000/s target,
- * and where the time goes, measured stage by stage on the same sequences: the invariants property by
+ * and where the time goes, measured stage by stage on the same sequences: the invariants property
+ * by
  * property, in the order ALL_INVARIANTS checks them (a build several need, such as a replay, is
  * paid for by the first that asks for it).
  */
-import { ALL_INVARIANTS, checkProperty, LEDGER_PROPERTIES, memoryStore, runSequence, sampleSequences } from '@incident-ledger/testkit';
+import {
+  ALL_INVARIANTS,
+  checkProperty,
+  LEDGER_PROPERTIES,
+  memoryStore,
+  runSequence,
+  sampleSequences,
+} from '@incident-ledger/testkit';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -31,13 +39,17 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: pnpm bench:fuzz [--sequences N] [--seed S] [--out FILE]\nMeasures fuzz throughput: 50-command attack sequences per second, every invariant checked.');
+  console.log(
+    'usage: pnpm bench:fuzz [--sequences N] [--seed S] [--out FILE]\nMeasures fuzz throughput: 50-command attack sequences per second, every invariant checked.',
+  );
   process.exit(0);
 }
 const N = Number(values.sequences);
 const seed = Number(values.seed);
 if (!Number.isSafeInteger(N) || N < 100 || !Number.isSafeInteger(seed)) {
-  console.error(`--sequences must be a whole number of at least 100 and --seed a whole number; got ${values.sequences}, ${values.seed}`);
+  console.error(
+    `--sequences must be a whole number of at least 100 and --seed a whole number; got ${values.sequences}, ${values.seed}`,
+  );
   process.exit(2);
 }
 
@@ -51,11 +63,19 @@ async function timed(f: () => Promise<unknown>): Promise<{ wall: number; cpu: nu
   return { wall, cpu: (user + system) / 1e6 };
 }
 
-const fuzz = (runs: number, s: number) => checkProperty(ALL_INVARIANTS, { runs, seed: s, minCommands: COMMANDS, maxCommands: COMMANDS, stores: [memoryStore] });
+const fuzz = (runs: number, s: number) =>
+  checkProperty(ALL_INVARIANTS, {
+    runs,
+    seed: s,
+    minCommands: COMMANDS,
+    maxCommands: COMMANDS,
+    stores: [memoryStore],
+  });
 
 /**
  * Run from source (tsx), this file bundles itself and runs the bundle under plain node with the
- * production launcher's setting, as `incident-ledger fuzz` runs in production (scripts/bench.ts does
+ * production launcher's setting, as `incident-ledger fuzz` runs in production (scripts/bench.ts
+ * does
  * the same for its phases): tsx's compiled code is about 10% slower on this work.
  */
 async function runCompiled(): Promise<number> {
@@ -63,7 +83,12 @@ async function runCompiled(): Promise<number> {
   const out = resolve(__dirname, `../dist/bench-fuzz-${process.pid}.js`);
   try {
     await bundle('scripts/bench-fuzz.ts', out);
-    return spawnSync(process.execPath, [out, ...process.argv.slice(2)], { stdio: 'inherit', env: launcherEnv() }).status ?? 1;
+    return (
+      spawnSync(process.execPath, [out, ...process.argv.slice(2)], {
+        stdio: 'inherit',
+        env: launcherEnv(),
+      }).status ?? 1
+    );
   } finally {
     rmSync(out, { force: true });
   }
@@ -77,7 +102,9 @@ async function main() {
     failed = (await fuzz(N, seed)).failure?.violation;
   });
   if (failed !== undefined) {
-    console.error(`an invariant failed during the benchmark: ${failed}\nrun incident-ledger fuzz --seed ${seed} to see it`);
+    console.error(
+      `an invariant failed during the benchmark: ${failed}\nrun incident-ledger fuzz --seed ${seed} to see it`,
+    );
     process.exit(1);
   }
 
@@ -88,7 +115,8 @@ async function main() {
   const generate = await timed(async () => (sequences = sampleSequences(sample, seed, shape)));
   const runs: Awaited<ReturnType<typeof runSequence>>[] = [];
   const run = await timed(async () => {
-    for (const s of sequences) runs.push(await runSequence(s, { namespace: 'bench', stores: [memoryStore] }));
+    for (const s of sequences)
+      runs.push(await runSequence(s, { namespace: 'bench', stores: [memoryStore] }));
   });
   const checks: { name: string; cpu: number }[] = [];
   for (const p of LEDGER_PROPERTIES) {
@@ -102,10 +130,18 @@ async function main() {
 
   const perSecond = { wall: Math.round(N / total.wall), cpu: Math.round(N / total.cpu) };
   const us = (t: { cpu: number }) => Math.round((t.cpu / sample) * 1e6);
-  console.log(`fuzz throughput: ${N} attack sequences of ${COMMANDS} commands (${events.toFixed(1)} events each), every invariant checked, in-memory store; compiled, under plain node ${process.version}`);
-  console.log(`  ${perSecond.wall.toLocaleString('en-US')} sequences/s by the clock, ${perSecond.cpu.toLocaleString('en-US')} sequences/s of CPU time (all of the process's threads, the GC's helpers too)`);
-  console.log(`  ratio to the ${TARGET.toLocaleString('en-US')}/s target: ${(perSecond.cpu / TARGET).toFixed(2)} (CPU), ${(perSecond.wall / TARGET).toFixed(2)} (clock)`);
-  console.log(`  CPU per sequence: generate ${us(generate)} us, rules + store ${us(run)} us, invariants ${us(check)} us (${sample} sequences, stage by stage)`);
+  console.log(
+    `fuzz throughput: ${N} attack sequences of ${COMMANDS} commands (${events.toFixed(1)} events each), every invariant checked, in-memory store; compiled, under plain node ${process.version}`,
+  );
+  console.log(
+    `  ${perSecond.wall.toLocaleString('en-US')} sequences/s by the clock, ${perSecond.cpu.toLocaleString('en-US')} sequences/s of CPU time (all of the process's threads, the GC's helpers too)`,
+  );
+  console.log(
+    `  ratio to the ${TARGET.toLocaleString('en-US')}/s target: ${(perSecond.cpu / TARGET).toFixed(2)} (CPU), ${(perSecond.wall / TARGET).toFixed(2)} (clock)`,
+  );
+  console.log(
+    `  CPU per sequence: generate ${us(generate)} us, rules + store ${us(run)} us, invariants ${us(check)} us (${sample} sequences, stage by stage)`,
+  );
   console.log(`  invariants: ${checks.map((c) => `${c.name} ${us(c)} us`).join(', ')}`);
   mkdirSync(dirname(values.out!), { recursive: true });
   writeFileSync(

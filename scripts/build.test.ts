@@ -14,13 +14,24 @@ describe('the compiled CLI', () => {
   it('runs under plain node, drivers included, and prints what the source prints', async () => {
     const cli = join(tmp, 'incident-ledger.js');
     await bundle('packages/cli/src/main.ts', cli);
-    const args = (store: string) => ['replay', 'scenarios/docomo-kouza-2020', '--store', `sqlite:${join(tmp, store)}`, '--quiet'];
-    const built = spawnSync(process.execPath, [cli, ...args('built.sqlite')], { cwd: ROOT, encoding: 'utf8' });
+    const args = (store: string) => [
+      'replay',
+      'scenarios/docomo-kouza-2020',
+      '--store',
+      `sqlite:${join(tmp, store)}`,
+      '--quiet',
+    ];
+    const built = spawnSync(process.execPath, [cli, ...args('built.sqlite')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(built.stderr).toBe('');
     expect(built.status).toBe(0);
     const source = await runCli(...args('source.sqlite'));
     expect(source.code).toBe(0);
-    expect(built.stdout.trimEnd()).toBe(source.stdout.replaceAll(join(tmp, 'source.sqlite'), join(tmp, 'built.sqlite')).trimEnd());
+    expect(built.stdout.trimEnd()).toBe(
+      source.stdout.replaceAll(join(tmp, 'source.sqlite'), join(tmp, 'built.sqlite')).trimEnd(),
+    );
     expect(built.stdout).toMatch(/digest\s+sha256:[0-9a-f]{64}/);
   });
 });

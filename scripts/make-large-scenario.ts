@@ -35,7 +35,10 @@ const BANKS = Array.from({ length: 20 }, (_, i) => `BANK-${String(i + 1).padStar
 const SOURCE = 'synthetic-load';
 const FACTORS = ['account-number', 'pin', 'name', 'birth-date'];
 const MINUTE = 60_000;
-/** Asia/Tokyo has had no daylight saving since 1951: a fixed +09:00 keeps formatting to integer arithmetic. */
+/**
+ * Asia/Tokyo has had no daylight saving since 1951: a fixed +09:00 keeps formatting to integer
+ * arithmetic.
+ */
 const TOKYO_OFFSET_MS = 9 * 60 * MINUTE;
 const START = Date.parse('2019-10-01T00:00:00+09:00');
 const SPAN_MINUTES = 330 * 24 * 60;
@@ -48,22 +51,30 @@ interface Line {
 const iso = (ms: number) => `${new Date(ms + TOKYO_OFFSET_MS).toISOString().slice(0, 19)}+09:00`;
 
 /** Writes the scenario into `outDir` (created if missing) and says what its figures are. */
-export function writeLargeScenario(outDir: string, options: LargeScenarioOptions): LargeScenarioSummary {
+export function writeLargeScenario(
+  outDir: string,
+  options: LargeScenarioOptions,
+): LargeScenarioSummary {
   const { events: total, seed } = options;
-  if (!Number.isSafeInteger(total) || total < MIN_EVENTS) throw new RangeError(`events must be a whole number of at least ${MIN_EVENTS}, got ${total}`);
+  if (!Number.isSafeInteger(total) || total < MIN_EVENTS)
+    throw new RangeError(`events must be a whole number of at least ${MIN_EVENTS}, got ${total}`);
   const id = options.id ?? `large-synthetic-${seed}-${total}`;
   const rng = new Rng(seed);
   const width = String(total).length;
   const lines: Line[] = [];
   const push = (at: number, key: string, type: string, stream: string, data: unknown) =>
-    lines.push({ at, text: `  - { key: ${key}, type: ${type}, stream: ${stream}, occurredAt: "${iso(at)}", data: ${JSON.stringify(data)} }` });
+    lines.push({
+      at,
+      text: `  - { key: ${key}, type: ${type}, stream: ${stream}, occurredAt: "${iso(at)}", data: ${JSON.stringify(data)} }`,
+    });
 
   let cases = 0;
   let damageYen = 0;
   let lastReport = START;
   const damagedBanks = new Set<string>();
-  // One event is the publication; the rest are cases of 4 to 9 events (open, link, report, charges, purchases).
-  for (let left = total - 1; left > 0; ) {
+  // One event is the publication; the rest are cases of 4 to 9 events (open, link, report, charges,
+  // purchases).
+  for (let left = total - 1; left > 0;) {
     let size = Math.min(left, rng.int(4, 9));
     // Never leave 1 to 3 events over: no case is that small.
     if (left - size > 0 && left - size < 4) size = left <= 9 ? left : left - 4;
@@ -80,26 +91,48 @@ export function writeLargeScenario(outDir: string, options: LargeScenarioOptions
     const opened = START + rng.int(0, SPAN_MINUTES) * MINUTE;
     push(opened, `${c}/open`, 'WalletOpened', stream, { walletId, openedBy: 'third-party' });
     let t = opened + rng.int(1, 30) * MINUTE;
-    push(t, `${c}/link`, 'BankAccountLinked', stream, { walletId, bankCode, accountId, factors: FACTORS });
+    push(t, `${c}/link`, 'BankAccountLinked', stream, {
+      walletId,
+      bankCode,
+      accountId,
+      factors: FACTORS,
+    });
     for (let k = 1; k <= charges; k++) {
       t += rng.int(5, 2_000) * MINUTE;
       const amountYen = rng.int(10, 150) * 1_000;
-      push(t, `${c}/charge-${k}`, 'ChargeExecuted', stream, { walletId, bankCode, accountId, amountYen });
+      push(t, `${c}/charge-${k}`, 'ChargeExecuted', stream, {
+        walletId,
+        bankCode,
+        accountId,
+        amountYen,
+      });
       damageYen += amountYen;
-      // Spend most of each charge soon after, never more than was charged: balances stay non-negative.
+      // Spend most of each charge soon after, never more than was charged: balances stay
+      // non-negative.
       if (k <= purchases) {
         const spend = Math.floor((amountYen * rng.int(80, 100)) / 100 / 100) * 100;
-        const merchantCategory = rng.next() < 0.5 ? 'convenience-store:cigarettes' : 'mass-retailer:appliances';
-        push(t + rng.int(10, 240) * MINUTE, `${c}/purchase-${k}`, 'PurchaseMade', stream, { walletId, amountYen: spend, merchantCategory });
+        const merchantCategory =
+          rng.next() < 0.5 ? 'convenience-store:cigarettes' : 'mass-retailer:appliances';
+        push(t + rng.int(10, 240) * MINUTE, `${c}/purchase-${k}`, 'PurchaseMade', stream, {
+          walletId,
+          amountYen: spend,
+          merchantCategory,
+        });
       }
     }
     const reported = t + rng.int(1, 30) * 24 * 60 * MINUTE;
-    push(reported, `${c}/report`, 'CaseReported', `case-${c}`, { caseId: c, bankCode, accountId, status: 'confirmed' });
+    push(reported, `${c}/report`, 'CaseReported', `case-${c}`, {
+      caseId: c,
+      bankCode,
+      accountId,
+      status: 'confirmed',
+    });
     lastReport = Math.max(lastReport, reported);
     damagedBanks.add(bankCode);
   }
 
-  // Stable sort by time; equal times keep generation order, so the file is a function of the seed alone.
+  // Stable sort by time; equal times keep generation order, so the file is a function of the seed
+  // alone.
   lines.sort((a, b) => a.at - b.at);
   const header = `SYNTHETIC, generated by scripts/make-large-scenario.ts --seed ${seed} --events ${total}; do not edit by hand`;
   const asOf = lastReport + 24 * 60 * MINUTE;
@@ -108,12 +141,14 @@ export function writeLargeScenario(outDir: string, options: LargeScenarioOptions
     { name: 'banksWithDamage', value: damagedBanks.size },
     { name: 'damageYen', value: damageYen },
   ];
-  const publication = `  - { key: publication/final, type: FiguresPublished, stream: publications, occurredAt: "${iso(asOf)}", data: ${JSON.stringify({
-    publicationId: 'final',
-    source: SOURCE,
-    asOf: iso(asOf),
-    figures,
-  })} }`;
+  const publication = `  - { key: publication/final, type: FiguresPublished, stream: publications, occurredAt: "${iso(asOf)}", data: ${JSON.stringify(
+    {
+      publicationId: 'final',
+      source: SOURCE,
+      asOf: iso(asOf),
+      figures,
+    },
+  )} }`;
 
   const scenarioYaml = [
     `# ${header}`,
@@ -129,7 +164,8 @@ export function writeLargeScenario(outDir: string, options: LargeScenarioOptions
     '  - events/publications.yaml',
     '',
   ].join('\n');
-  const eventFile = (body: string) => `# ${header}\ngenerated: ${JSON.stringify(header)}\nevents:\n${body}\n`;
+  const eventFile = (body: string) =>
+    `# ${header}\ngenerated: ${JSON.stringify(header)}\nevents:\n${body}\n`;
 
   mkdirSync(join(outDir, 'events'), { recursive: true });
   writeFileSync(join(outDir, 'scenario.yaml'), scenarioYaml);
@@ -178,9 +214,13 @@ if (require.main === module) {
   if (out === undefined) fail('--out <dir> is required');
   const events = Number(values!.events);
   const seed = Number(values!.seed);
-  if (!Number.isSafeInteger(events) || events < MIN_EVENTS) fail(`--events must be a whole number of at least ${MIN_EVENTS}, got ${values!.events}`);
+  if (!Number.isSafeInteger(events) || events < MIN_EVENTS)
+    fail(`--events must be a whole number of at least ${MIN_EVENTS}, got ${values!.events}`);
   if (!Number.isSafeInteger(seed)) fail(`--seed must be a whole number, got ${values!.seed}`);
-  if (id !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(id)) fail(`--id must be lower-case letters, digits and dashes, got ${id}`);
+  if (id !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(id))
+    fail(`--id must be lower-case letters, digits and dashes, got ${id}`);
   const s = writeLargeScenario(out!, { events, seed, ...(id !== undefined && { id }) });
-  console.log(`wrote ${s.events} events (${s.cases} cases, ${s.banksWithDamage} banks, ${s.damageYen} yen) to ${out} (seed ${seed})`);
+  console.log(
+    `wrote ${s.events} events (${s.cases} cases, ${s.banksWithDamage} banks, ${s.damageYen} yen) to ${out} (seed ${seed})`,
+  );
 }

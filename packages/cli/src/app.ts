@@ -34,7 +34,10 @@ export interface ImportResult {
 }
 
 /** Appends events as one atomic unit; events already stored (same id, same content) are skipped. */
-export async function importEvents(store: EventStore, events: readonly LedgerEvent[]): Promise<ImportResult> {
+export async function importEvents(
+  store: EventStore,
+  events: readonly LedgerEvent[],
+): Promise<ImportResult> {
   const results = await store.appendMany(writesInOrder(events));
   return {
     appended: results.reduce((n, r) => n + r.appended, 0),
@@ -47,13 +50,27 @@ export async function importEvents(store: EventStore, events: readonly LedgerEve
  * Publications are a fold of the same pass. Stores that keep columns are read in columns, and
  * folds resume from the store's checkpoints where it has valid ones (replayFolds).
  */
-export async function replay(store: EventStore, zone: string, asOfs: readonly number[], progress?: Progress, checkpoints?: ReplayOptions['checkpoints']) {
+export async function replay(
+  store: EventStore,
+  zone: string,
+  asOfs: readonly number[],
+  progress?: Progress,
+  checkpoints?: ReplayOptions['checkpoints'],
+) {
   const incident = incidentProjection(zone);
-  const requests = [{ projection: publicationsProjection }, ...asOfs.map((asOf) => ({ projection: incident, asOf }))] as const;
-  const { folds, events } = await replayFolds(store, requests, { onBatch: (n) => progress?.tick(n), ...(checkpoints && { checkpoints }) });
+  const requests = [
+    { projection: publicationsProjection },
+    ...asOfs.map((asOf) => ({ projection: incident, asOf })),
+  ] as const;
+  const { folds, events } = await replayFolds(store, requests, {
+    onBatch: (n) => progress?.tick(n),
+    ...(checkpoints && { checkpoints }),
+  });
   progress?.finish();
   const [publications, ...incidents] = folds;
-  const reports = new Map<number, IncidentReport>(incidents.map((f) => [f.asOf, incidentReport(f.state)]));
+  const reports = new Map<number, IncidentReport>(
+    incidents.map((f) => [f.asOf, incidentReport(f.state)]),
+  );
   return { reports, publications: publications.state, events };
 }
 
@@ -65,9 +82,19 @@ export async function digestOf(store: EventStore): Promise<string> {
  * Replays the store and checks every published figure at its own as-of time. From the record, never
  * from checkpoints: an auditor's figures must not rest on saved state the hash chains do not cover.
  */
-export async function verifyFigures(store: EventStore, zone: string, progress?: (label: string) => Progress) {
+export async function verifyFigures(
+  store: EventStore,
+  zone: string,
+  progress?: (label: string) => Progress,
+) {
   const { publications } = await replay(store, zone, [], progress?.('reading publications'), 'off');
-  const { reports } = await replay(store, zone, figureTimes(publications), progress?.('replaying'), 'off');
+  const { reports } = await replay(
+    store,
+    zone,
+    figureTimes(publications),
+    progress?.('replaying'),
+    'off',
+  );
   const reportAt = (asOf: number) => reports.get(asOf)!;
   return { rows: reconcile(publications, reportAt), publications, reportAt };
 }
@@ -77,7 +104,10 @@ export interface IntegrityResult {
   streams: number;
   firstBreak?: ChainBreak;
   digest: string;
-  /** The replay columns re-derived from the events, when the chains hold and the store keeps columns. */
+  /**
+   * The replay columns re-derived from the events, when the chains hold and the store keeps
+   * columns.
+   */
   columns?: ColumnCheck;
 }
 
@@ -94,7 +124,12 @@ export async function checkIntegrity(store: EventStore): Promise<IntegrityResult
   } catch (e) {
     if (!(e instanceof UnreadableEvent)) throw e;
     const { streamId, revision, globalPosition, reason } = e;
-    return { checked: verifier.checked, streams: heads.length, digest, firstBreak: { streamId, revision, globalPosition, eventId: '', problem: reason } };
+    return {
+      checked: verifier.checked,
+      streams: heads.length,
+      digest,
+      firstBreak: { streamId, revision, globalPosition, eventId: '', problem: reason },
+    };
   }
   const firstBreak = verifier.finish(heads);
   if (firstBreak) return { checked: verifier.checked, streams: heads.length, digest, firstBreak };
@@ -107,8 +142,14 @@ export async function storedEvents(store: EventStore): Promise<number> {
   return (await store.heads()).reduce((n, h) => n + h.revision + 1, 0);
 }
 
-/** The report of everything recorded and the digest, for events replayed into a fresh in-memory store. */
-export async function reportOf(events: readonly LedgerEvent[], zone: string): Promise<{ report: IncidentReport; digest: string }> {
+/**
+ * The report of everything recorded and the digest, for events replayed into a fresh in-memory
+ * store.
+ */
+export async function reportOf(
+  events: readonly LedgerEvent[],
+  zone: string,
+): Promise<{ report: IncidentReport; digest: string }> {
   const store = new MemoryEventStore();
   try {
     await importEvents(store, events);
@@ -126,5 +167,9 @@ export async function reportOf(events: readonly LedgerEvent[], zone: string): Pr
 export async function checkInvariants(store: EventStore, zone: string, banks: readonly BankInfo[]) {
   const events: StoredEvent[] = [];
   for await (const batch of store.readAll()) for (const e of batch) events.push(e);
-  return checkHistory({ zone, events, policies: new Map(banks.map((b) => [b.code, AUTH_POLICIES[b.auth]])) });
+  return checkHistory({
+    zone,
+    events,
+    policies: new Map(banks.map((b) => [b.code, AUTH_POLICIES[b.auth]])),
+  });
 }

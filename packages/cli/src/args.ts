@@ -5,22 +5,35 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** --quiet: no progress line, whatever the terminal. Shared by every command that replays. */
 export const QUIET_OPTION = { quiet: { type: 'boolean', short: 'q' } } as const;
-export const QUIET_HELP = '  -q, --quiet      no progress line (it is shown only on a terminal anyway)';
+export const QUIET_HELP =
+  '  -q, --quiet      no progress line (it is shown only on a terminal anyway)';
 
 /** util.parseArgs with usage errors that say what was wrong and where to look. */
 export function parse<O extends Options>(command: string, argv: string[], options: O) {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''), command);
+    throw new UsageError(
+      (e as Error).message.replace(/\. To specify a positional argument.*$/s, ''),
+      command,
+    );
   }
 }
 
-/** A whole-number option (a seed, a count), refused with a usage error naming it when it is not one. */
+/**
+ * A whole-number option (a seed, a count), refused with a usage error naming it when it is not one.
+ */
 export function wholeNumber(option: string, text: string, min = Number.MIN_SAFE_INTEGER): number {
   const n = Number(text);
   if (text.trim() === '' || !Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`${option} must be a whole number${min > Number.MIN_SAFE_INTEGER ? ` of at least ${min}` : ''}, got "${text}"`);
+    throw new UsageError(
+      `${option} must be a whole number${min > Number.MIN_SAFE_INTEGER ? ` of at least ${min}` : ''}, got "${text}"`,
+    );
   }
   return n;
 }

@@ -26,10 +26,15 @@ describe('incident-ledger verify', () => {
   it('reproduces 120 cases, 11 banks and 2,542万円 as of 2020-09-14 00:00 JST', async () => {
     const { code, stdout } = await run('verify', DOCOMO);
     expect(code).toBe(0);
-    const row = (figure: string) => stdout.split('\n').find((l) => l.includes('briefing-2020-09-14') && l.includes(` ${figure} `));
+    const row = (figure: string) =>
+      stdout
+        .split('\n')
+        .find((l) => l.includes('briefing-2020-09-14') && l.includes(` ${figure} `));
     expect(row('cases')).toMatch(/2020-09-14T00:00:00\+09:00\s+120\s+120\s+exact\s+ok$/);
     expect(row('banksWithDamage')).toMatch(/2020-09-14T00:00:00\+09:00\s+11\s+11\s+exact\s+ok$/);
-    expect(row('damageYen')).toMatch(/2020-09-14T00:00:00\+09:00\s+25,420,000\s+25,4\d\d,000\s+floor to 10,000\s+ok$/);
+    expect(row('damageYen')).toMatch(
+      /2020-09-14T00:00:00\+09:00\s+25,420,000\s+25,4\d\d,000\s+floor to 10,000\s+ok$/,
+    );
     expect(stdout).toMatch(/19 of 19 published figures reproduced/);
   });
 
@@ -41,27 +46,87 @@ describe('incident-ledger verify', () => {
       rows = JSON.parse(stdout).figures;
     });
     const figure = (publication: string, name: string, asOf: string, qualifier = '') =>
-      rows.find((r) => r.publicationId === publication && r.figure === name && r.qualifier === qualifier && r.asOf === (Date.parse(asOf) as never));
+      rows.find(
+        (r) =>
+          r.publicationId === publication &&
+          r.figure === name &&
+          r.qualifier === qualifier &&
+          r.asOf === (Date.parse(asOf) as never),
+      );
     it.each([
       ['briefing-2020-09-14', 'cases', '2020-09-14T00:00:00+09:00', '', 120],
       ['briefing-2020-09-14', 'banksWithDamage', '2020-09-14T00:00:00+09:00', '', 11],
       ['briefing-2020-09-14', 'damageYen', '2020-09-14T00:00:00+09:00', '', 25_420_000],
       ['announcement-2020-09-10', 'banksWithDamage', '2020-09-10T18:00:00+09:00', '', 12],
-      ['briefing-2020-09-14', 'casesChargedBeforeLinkingSuspended', '2020-09-14T00:00:00+09:00', '', 119],
-      ['briefing-2020-09-14', 'casesChargedAfterLinkingSuspended', '2020-09-14T00:00:00+09:00', '', 1],
-      ['briefing-2020-09-14', 'casesChargedAfterLinkingSuspendedViaEarlierLink', '2020-09-14T00:00:00+09:00', '', 1],
+      [
+        'briefing-2020-09-14',
+        'casesChargedBeforeLinkingSuspended',
+        '2020-09-14T00:00:00+09:00',
+        '',
+        119,
+      ],
+      [
+        'briefing-2020-09-14',
+        'casesChargedAfterLinkingSuspended',
+        '2020-09-14T00:00:00+09:00',
+        '',
+        1,
+      ],
+      [
+        'briefing-2020-09-14',
+        'casesChargedAfterLinkingSuspendedViaEarlierLink',
+        '2020-09-14T00:00:00+09:00',
+        '',
+        1,
+      ],
       ['briefing-2020-09-14', 'banksStoppedCharges', '2020-09-14T00:00:00+09:00', '', 22],
-      ['briefing-2020-09-14', 'banksStoppedCharges', '2020-09-14T00:00:00+09:00', 'since 2020-09-10T18:00:00+09:00', 2],
+      [
+        'briefing-2020-09-14',
+        'banksStoppedCharges',
+        '2020-09-14T00:00:00+09:00',
+        'since 2020-09-10T18:00:00+09:00',
+        2,
+      ],
       ['briefing-2020-09-14', 'bankStoppedCharges', '2020-09-14T00:00:00+09:00', 'bank JUROKU', 1],
-      ['briefing-2020-09-14', 'bankStoppedCharges', '2020-09-14T00:00:00+09:00', 'bank IKEDA-SENSHU', 1],
-      ['announcement-2020-09-10', 'bankStoppedCharges', '2020-09-10T18:00:00+09:00', 'bank JUROKU', 0],
-      ['announcement-2020-09-10', 'bankStoppedCharges', '2020-09-10T18:00:00+09:00', 'bank IKEDA-SENSHU', 0],
+      [
+        'briefing-2020-09-14',
+        'bankStoppedCharges',
+        '2020-09-14T00:00:00+09:00',
+        'bank IKEDA-SENSHU',
+        1,
+      ],
+      [
+        'announcement-2020-09-10',
+        'bankStoppedCharges',
+        '2020-09-10T18:00:00+09:00',
+        'bank JUROKU',
+        0,
+      ],
+      [
+        'announcement-2020-09-10',
+        'bankStoppedCharges',
+        '2020-09-10T18:00:00+09:00',
+        'bank IKEDA-SENSHU',
+        0,
+      ],
       ['announcement-2020-09-10', 'banksStoppedCharges', '2020-09-10T18:00:00+09:00', '', 20],
       ['briefing-2020-09-14', 'oldestDamageMonth', '2020-09-14T00:00:00+09:00', '', 201910],
       ['briefing-2020-09-14', 'cases', '2020-09-08T23:59:59+09:00', '', 24],
-      ['briefing-2020-09-14', 'banksReporting', '2020-09-09T23:59:59+09:00', 'since 2020-09-09T00:00:00+09:00', 9],
+      [
+        'briefing-2020-09-14',
+        'banksReporting',
+        '2020-09-09T23:59:59+09:00',
+        'since 2020-09-09T00:00:00+09:00',
+        9,
+      ],
       ['briefing-2020-09-14', 'inquiries', '2020-09-12T17:00:00+09:00', '', 1496],
-      ['briefing-2020-09-14', 'inquiries', '2020-09-13T17:00:00+09:00', 'since 2020-09-12T17:00:00+09:00', 749],
+      [
+        'briefing-2020-09-14',
+        'inquiries',
+        '2020-09-13T17:00:00+09:00',
+        'since 2020-09-12T17:00:00+09:00',
+        749,
+      ],
     ])('%s: %s as of %s %s is %d, reproduced', (publication, name, asOf, qualifier, published) => {
       const row = figure(publication, name, asOf, qualifier);
       expect(row).toMatchObject({ published, ok: 'true' });
@@ -74,28 +139,37 @@ describe('incident-ledger verify', () => {
     const file = join(dir, 'events/cases.yaml');
     const lines = readFileSync(file, 'utf8').split('\n');
     // The only charge on or after 2020-09-10 00:00 JST is the post-stop case's.
-    const at = lines.findIndex((l) => l.includes('type: ChargeExecuted') && /occurredAt: "2020-09-1\d/.test(l));
+    const at = lines.findIndex(
+      (l) => l.includes('type: ChargeExecuted') && /occurredAt: "2020-09-1\d/.test(l),
+    );
     expect(at).toBeGreaterThan(0);
     lines[at] = lines[at]!.replace(/occurredAt: "2020-09-1\dT/, 'occurredAt: "2020-09-09T');
     writeFileSync(file, lines.join('\n'));
     const { code, stdout } = await run('verify', dir);
     expect(code).toBe(1);
-    expect(stdout).toMatch(/MISMATCH casesChargedBeforeLinkingSuspended .*published 119, replayed 120/);
+    expect(stdout).toMatch(
+      /MISMATCH casesChargedBeforeLinkingSuspended .*published 119, replayed 120/,
+    );
     expect(stdout).toMatch(/MISMATCH casesChargedAfterLinkingSuspended .*published 1, replayed 0/);
     expect(stdout).not.toMatch(/MISMATCH (cases|damageYen) /);
   });
 
-  it.each([10_000, -10_000, 250_000])('fails, naming the figure, when one charge changes by %d yen', async (delta) => {
-    const dir = copyOfDocomo();
-    const file = join(dir, 'events/cases.yaml');
-    const text = readFileSync(file, 'utf8');
-    const m = /"amountYen":(\d+)/.exec(text)!;
-    writeFileSync(file, text.replace(m[0], `"amountYen":${Number(m[1]) + delta}`));
-    const { code, stdout } = await run('verify', dir);
-    expect(code).toBe(1);
-    expect(stdout).toMatch(/MISMATCH damageYen \(total damage\) as of 2020-09-14T00:00:00\+09:00: published 25,420,000, replayed/);
-    expect(stdout).not.toMatch(/MISMATCH cases/);
-  });
+  it.each([10_000, -10_000, 250_000])(
+    'fails, naming the figure, when one charge changes by %d yen',
+    async (delta) => {
+      const dir = copyOfDocomo();
+      const file = join(dir, 'events/cases.yaml');
+      const text = readFileSync(file, 'utf8');
+      const m = /"amountYen":(\d+)/.exec(text)!;
+      writeFileSync(file, text.replace(m[0], `"amountYen":${Number(m[1]) + delta}`));
+      const { code, stdout } = await run('verify', dir);
+      expect(code).toBe(1);
+      expect(stdout).toMatch(
+        /MISMATCH damageYen \(total damage\) as of 2020-09-14T00:00:00\+09:00: published 25,420,000, replayed/,
+      );
+      expect(stdout).not.toMatch(/MISMATCH cases/);
+    },
+  );
 });
 
 describe('incident-ledger timeline', () => {
@@ -108,7 +182,9 @@ describe('incident-ledger timeline', () => {
     expect(i0910).toBeGreaterThan(0);
     expect(i0914).toBe(i0910 + 1);
     expect(lines[i0910]).toMatch(/2020-09-10T18:00:00\+09:00\s+12 \/ 12\s+20 \/ 20\s+- \/ \d+/);
-    expect(lines[i0914]).toMatch(/2020-09-14T00:00:00\+09:00\s+11 \/ 11\s+22 \/ 22\s+120 \/ 120\s+25,420,000 \/ 25,4\d\d,000/);
+    expect(lines[i0914]).toMatch(
+      /2020-09-14T00:00:00\+09:00\s+11 \/ 11\s+22 \/ 22\s+120 \/ 120\s+25,420,000 \/ 25,4\d\d,000/,
+    );
   });
 
   it('writes CSV and JSON from the same table', async () => {
@@ -116,12 +192,20 @@ describe('incident-ledger timeline', () => {
     expect(csv.stdout.split('\n')[0]).toMatch(/^publication,asOf,banksWithDamage.published,/);
     const json = JSON.parse((await run('timeline', DOCOMO, '--format', 'json')).stdout);
     expect(json.timeline).toHaveLength(2);
-    expect(json.timeline[1]).toMatchObject({ publication: 'briefing-2020-09-14', 'cases.published': 120, 'cases.replayed': 120 });
+    expect(json.timeline[1]).toMatchObject({
+      publication: 'briefing-2020-09-14',
+      'cases.published': 120,
+      'cases.replayed': 120,
+    });
   });
 });
 
 describe('incident-ledger replay', () => {
-  const reportPart = (stdout: string) => stdout.split('\n').filter((l) => !/^(store|import) /.test(l)).join('\n');
+  const reportPart = (stdout: string) =>
+    stdout
+      .split('\n')
+      .filter((l) => !/^(store|import) /.test(l))
+      .join('\n');
 
   it('prints identical reports and digests from memory and from SQLite', async () => {
     const mem = await run('replay', DOCOMO, '--store', 'memory:');
@@ -143,28 +227,60 @@ describe('incident-ledger replay', () => {
     expect(reportPart(second.stdout)).toEqual(reportPart(first.stdout));
   });
 
-  it.each(['summary', 'bank', 'day', 'bank-day', 'merchant', 'controls'])('prints the %s table as text, CSV and JSON', async (by) => {
-    const text = await run('replay', DOCOMO, '--store', 'memory:', '--by', by);
-    const csv = await run('replay', DOCOMO, '--store', 'memory:', '--by', by, '--format', 'csv');
-    const json = JSON.parse((await run('replay', DOCOMO, '--store', 'memory:', '--by', by, '--format', 'json')).stdout);
-    expect(text.code).toBe(0);
-    const csvRows = csv.stdout.split('\n').length - 1;
-    expect(json[by]).toHaveLength(csvRows);
-    expect(csvRows).toBeGreaterThan(0);
-    expect(json.digest).toMatch(/^sha256:/);
-  });
+  it.each(['summary', 'bank', 'day', 'bank-day', 'merchant', 'controls'])(
+    'prints the %s table as text, CSV and JSON',
+    async (by) => {
+      const text = await run('replay', DOCOMO, '--store', 'memory:', '--by', by);
+      const csv = await run('replay', DOCOMO, '--store', 'memory:', '--by', by, '--format', 'csv');
+      const json = JSON.parse(
+        (await run('replay', DOCOMO, '--store', 'memory:', '--by', by, '--format', 'json')).stdout,
+      );
+      expect(text.code).toBe(0);
+      const csvRows = csv.stdout.split('\n').length - 1;
+      expect(json[by]).toHaveLength(csvRows);
+      expect(csvRows).toBeGreaterThan(0);
+      expect(json.digest).toMatch(/^sha256:/);
+    },
+  );
 
   it('traces where the money went and what compensation is outstanding', async () => {
-    const json = JSON.parse((await run('replay', DOCOMO, '--store', 'memory:', '--format', 'json', '--as-of', '2020-09-14T00:00:00+09:00')).stdout);
+    const json = JSON.parse(
+      (
+        await run(
+          'replay',
+          DOCOMO,
+          '--store',
+          'memory:',
+          '--format',
+          'json',
+          '--as-of',
+          '2020-09-14T00:00:00+09:00',
+        )
+      ).stdout,
+    );
     const spent = json.merchant.reduce((n: number, m: { spentYen: number }) => n + m.spentYen, 0);
     const total = json.bank.find((b: { bankCode: string }) => b.bankCode === 'total');
-    expect(json.merchant.map((m: { merchantCategory: string }) => m.merchantCategory)).toEqual(['convenience-store:cigarettes', 'mass-retailer:appliances']);
+    expect(json.merchant.map((m: { merchantCategory: string }) => m.merchantCategory)).toEqual([
+      'convenience-store:cigarettes',
+      'mass-retailer:appliances',
+    ]);
     expect(spent).toBeGreaterThan(0);
     expect(spent).toBeLessThanOrEqual(total.damageYen);
     expect(total).toMatchObject({ compensatedYen: 0, outstandingYen: total.damageYen });
-    const later = JSON.parse((await run('replay', DOCOMO, '--store', 'memory:', '--format', 'json')).stdout);
-    expect(later.bank.find((b: { bankCode: string }) => b.bankCode === 'total')).toMatchObject({ outstandingYen: 0 });
-    expect(later.controls.map((c: { control: string }) => c.control)).toEqual(expect.arrayContaining(['NewLinkingSuspended', 'BankChargesStopped', 'EkycRequired', 'CompensationStarted']));
+    const later = JSON.parse(
+      (await run('replay', DOCOMO, '--store', 'memory:', '--format', 'json')).stdout,
+    );
+    expect(later.bank.find((b: { bankCode: string }) => b.bankCode === 'total')).toMatchObject({
+      outstandingYen: 0,
+    });
+    expect(later.controls.map((c: { control: string }) => c.control)).toEqual(
+      expect.arrayContaining([
+        'NewLinkingSuspended',
+        'BankChargesStopped',
+        'EkycRequired',
+        'CompensationStarted',
+      ]),
+    );
   });
 
   it('refuses --format csv without --by, saying how to fix it', async () => {
@@ -174,7 +290,14 @@ describe('incident-ledger replay', () => {
   });
 
   it('reports as of a cutoff: 24 cases were known on 2020-09-08', async () => {
-    const { stdout } = await run('replay', DOCOMO, '--store', 'memory:', '--as-of', '2020-09-08T23:59:59+09:00');
+    const { stdout } = await run(
+      'replay',
+      DOCOMO,
+      '--store',
+      'memory:',
+      '--as-of',
+      '2020-09-08T23:59:59+09:00',
+    );
     expect(stdout).toMatch(/^ {2}cases\s+24$/m);
   });
 
@@ -182,7 +305,7 @@ describe('incident-ledger replay', () => {
     const dir = copyOfDocomo();
     const file = join(dir, 'events/cases.yaml');
     const lines = readFileSync(file, 'utf8').split('\n');
-    const at = lines.findIndex((l) => l.includes('"amountYen"')) ;
+    const at = lines.findIndex((l) => l.includes('"amountYen"'));
     lines[at] = lines[at]!.replace(/"amountYen":\d+/, '"amountYen":-5');
     writeFileSync(file, lines.join('\n'));
     const db = join(tmp, 'bad.sqlite');
@@ -200,7 +323,11 @@ describe('incident-ledger replay', () => {
     expect((await run('replay', dir, '--store', `sqlite:${db}`)).code).toBe(0);
     const file = join(dir, 'events/cases.yaml');
     const text = readFileSync(file, 'utf8');
-    writeFileSync(file, text.replace(/"amountYen":(\d+)/, (_, n) => `"amountYen":${Number(n) + 1}`) + '  - { key: NEW/open, type: WalletOpened, stream: wallet-NEW, occurredAt: "2020-09-01T00:00:00+09:00", data: {"walletId":"NEW","openedBy":"holder"} }\n');
+    writeFileSync(
+      file,
+      text.replace(/"amountYen":(\d+)/, (_, n) => `"amountYen":${Number(n) + 1}`) +
+        '  - { key: NEW/open, type: WalletOpened, stream: wallet-NEW, occurredAt: "2020-09-01T00:00:00+09:00", data: {"walletId":"NEW","openedBy":"holder"} }\n',
+    );
     const { code, stderr } = await run('replay', dir, '--store', `sqlite:${db}`);
     expect(code).toBe(2);
     expect(stderr).toMatch(/already stored with different content/);
@@ -212,16 +339,22 @@ describe('incident-ledger replay', () => {
 });
 
 describe('the command line', () => {
-  it.each([[[]], [['--help']], [['replay', '--help']], [['verify', '--help']]])('prints help for %p', async (argv) => {
-    const { stdout } = await run(...argv);
-    expect(stdout).toMatch(/^usage: incident-ledger/);
-  });
+  it.each([[[]], [['--help']], [['replay', '--help']], [['verify', '--help']]])(
+    'prints help for %p',
+    async (argv) => {
+      const { stdout } = await run(...argv);
+      expect(stdout).toMatch(/^usage: incident-ledger/);
+    },
+  );
 
   it.each([
     [['frobnicate'], /unknown command "frobnicate"/],
     [['replay'], /missing <scenario-dir>/],
     [['replay', DOCOMO, '--colour'], /Unknown option '--colour'/],
-    [['replay', DOCOMO, '--as-of', '2020-09-14T00:00:00'], /--as-of: must be an ISO 8601 time with a zone offset/],
+    [
+      ['replay', DOCOMO, '--as-of', '2020-09-14T00:00:00'],
+      /--as-of: must be an ISO 8601 time with a zone offset/,
+    ],
     [['replay', DOCOMO, '--store', 'ftp://x'], /unknown store URL "ftp:\/\/x"/],
     [['verify', '/no/such/scenario'], /scenario folder not found/],
   ])('exits 2 on bad input %p', async (argv, message) => {

@@ -7,7 +7,8 @@
  * SQLite: 100 kills. A store file is reused across kills until an import completes in it, so one
  * file is killed and recovered many times in a row; the re-import runs on a byte copy of the file
  * as the kill left it (the crash image), so the original stays unfinished for the next kill.
- * PostgreSQL: 20 kills (needs INCIDENT_LEDGER_PG_URL; under CI it must be set), a fresh schema each.
+ * PostgreSQL: 20 kills (needs INCIDENT_LEDGER_PG_URL; under CI it must be set), a fresh schema
+ * each.
  *
  * Most kills are aimed at the import: the test waits until the child has opened the store, then
  * kills it within the open-to-exit window measured on an uninterrupted run; the rest land anywhere
@@ -16,7 +17,13 @@
  * statement its open transaction runs (PostgreSQL), and after it at how many events were stored.
  */
 import { Rng, type LedgerEvent } from '@incident-ledger/core';
-import { ChainVerifier, eventContent, MemoryEventStore, storeDigest, type EventStore } from '@incident-ledger/eventstore';
+import {
+  ChainVerifier,
+  eventContent,
+  MemoryEventStore,
+  storeDigest,
+  type EventStore,
+} from '@incident-ledger/eventstore';
 import { PostgresEventStore, withDefaultUser } from '@incident-ledger/eventstore-postgres';
 import { SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
 import { loadScenario } from '@incident-ledger/scenario';
@@ -33,18 +40,21 @@ import { importEvents } from './app';
 
 const ROOT = resolve(__dirname, '../../..');
 const CLI = join(ROOT, 'packages/cli/src/main.ts');
-/** Large enough that the import transaction is a real target, small enough that 100 runs fit in CI. */
+/**
+ * Large enough that the import transaction is a real target, small enough that 100 runs fit in CI.
+ */
 const EVENTS = 4_000;
 const SEED = Number(process.env.INCIDENT_LEDGER_CRASH_SEED ?? 20_200_914);
 const SQLITE_KILLS = 100;
 const PG_KILLS = 20;
 /** Share of kills aimed at the open-to-exit window; the others land anywhere in the run. */
 const AIMED = 0.75;
-/** Two children at a time on two cores halves the wall time; where kills land is measured, not assumed. */
+/**
+ * Two children at a time on two cores halves the wall time; where kills land is measured, not
+ * assumed.
+ */
 const LANES = Math.max(1, Math.min(2, availableParallelism()));
 const PG_URL = process.env.INCIDENT_LEDGER_PG_URL;
-
-
 
 interface Fixture {
   dir: string;
@@ -63,7 +73,9 @@ beforeAll(() => {
   const dir = join(tmp, 'scenario');
   writeLargeScenario(dir, { events: EVENTS, seed: SEED });
   const { events } = loadScenario(dir);
-  const expected = new Map(events.map((e) => [e.eventId, { streamId: e.streamId, content: eventContent(e.streamId, e) }]));
+  const expected = new Map(
+    events.map((e) => [e.eventId, { streamId: e.streamId, content: eventContent(e.streamId, e) }]),
+  );
   fx = { dir, total: events.length, events, expected };
 }, 60_000);
 
@@ -96,11 +108,15 @@ interface Run {
  * so node runs the CLI with tsx's loader in a single process, which is the process we kill.
  */
 function startCli(url: string, env: NodeJS.ProcessEnv = {}): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'replay', fx.dir, '--store', url], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', CLI, 'replay', fx.dir, '--store', url],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.add(child);
   let stdout = '';
   let stderr = '';
@@ -118,8 +134,15 @@ function startCli(url: string, env: NodeJS.ProcessEnv = {}): Run {
 
 const alive = (run: Run) => run.child.exitCode === null && run.child.signalCode === null;
 
-/** Polls `condition` until it holds (returns when, in ms since the start) or the child exits (undefined). */
-async function waitUntil(run: Run, condition: () => boolean | Promise<boolean>, everyMs: number): Promise<number | undefined> {
+/**
+ * Polls `condition` until it holds (returns when, in ms since the start) or the child exits
+ * (undefined).
+ */
+async function waitUntil(
+  run: Run,
+  condition: () => boolean | Promise<boolean>,
+  everyMs: number,
+): Promise<number | undefined> {
   while (alive(run)) {
     if (await condition()) return performance.now() - run.started;
     await sleep(everyMs);
@@ -131,10 +154,15 @@ async function waitUntil(run: Run, condition: () => boolean | Promise<boolean>, 
 const sleepWhileAlive = (run: Run, ms: number) => Promise.race([sleep(ms), run.done]);
 
 function digestFromOutput(exit: Exit): string {
-  if (exit.code !== 0) throw new Error(`the CLI failed (exit ${exit.code}, signal ${exit.signal}):\n${exit.stderr}${exit.stdout}`);
+  if (exit.code !== 0)
+    throw new Error(
+      `the CLI failed (exit ${exit.code}, signal ${exit.signal}):\n${exit.stderr}${exit.stdout}`,
+    );
   const m = /^digest {4}(sha256:[0-9a-f]{64})$/m.exec(exit.stdout);
   if (!m) throw new Error(`no digest line in the CLI output:\n${exit.stdout}`);
-  expect(exit.stdout).toMatch(new RegExp(`^import {4}${fx.total} events: ${fx.total} appended, 0 already stored$`, 'm'));
+  expect(exit.stdout).toMatch(
+    new RegExp(`^import {4}${fx.total} events: ${fx.total} appended, 0 already stored$`, 'm'),
+  );
   return m[1]!;
 }
 
@@ -145,7 +173,10 @@ interface Timeline {
 }
 
 interface KillPlan {
-  /** Wait for the store to be opened, then kill within the open-to-exit window; else anywhere in the run. */
+  /**
+   * Wait for the store to be opened, then kill within the open-to-exit window; else anywhere in the
+   * run.
+   */
   aimed: boolean;
   /** Where in its window the kill lands, in [0, 1). */
   u: number;
@@ -156,8 +187,15 @@ function killPlans(n: number, seed: number): KillPlan[] {
   return Array.from({ length: n }, () => ({ aimed: rng.next() < AIMED, u: rng.next() }));
 }
 
-/** Lets every lane take its share of the kills (k, k + lanes, ...); the first failure stops them all. */
-async function inLanes(kills: number, lanes: number, lane: (lane: number, kills: number[], stopped: () => boolean) => Promise<void>): Promise<void> {
+/**
+ * Lets every lane take its share of the kills (k, k + lanes, ...); the first failure stops them
+ * all.
+ */
+async function inLanes(
+  kills: number,
+  lanes: number,
+  lane: (lane: number, kills: number[], stopped: () => boolean) => Promise<void>,
+): Promise<void> {
   let failed = false;
   const results = await Promise.allSettled(
     Array.from({ length: lanes }, (_, l) =>
@@ -203,35 +241,53 @@ async function inspect(store: EventStore, referenceDigest: string): Promise<Insp
       const revision = `${e.streamId}#${e.revision}`;
       if (revisions.has(revision)) throw new Error(`stream revision ${revision} is stored twice`);
       revisions.add(revision);
-      if (e.globalPosition <= lastPosition) throw new Error(`position ${e.globalPosition} follows position ${lastPosition}`);
+      if (e.globalPosition <= lastPosition)
+        throw new Error(`position ${e.globalPosition} follows position ${lastPosition}`);
       lastPosition = e.globalPosition;
       const want = fx.expected.get(e.eventId);
       if (!want) throw new Error(`event ${e.eventId} at ${revision} is not one of the scenario's`);
       if (e.streamId !== want.streamId || eventContent(e.streamId, e) !== want.content) {
-        throw new Error(`event ${e.eventId} at ${revision} is torn: it differs from the scenario's event`);
+        throw new Error(
+          `event ${e.eventId} at ${revision} is torn: it differs from the scenario's event`,
+        );
       }
     }
   }
   const heads = await store.heads();
   const broken = verifier.finish(heads);
-  if (broken) throw new Error(`hash chain broken in stream "${broken.streamId}" at revision ${broken.revision}: ${broken.problem}`);
-  if (count !== 0 && count !== fx.total) throw new Error(`${count} of ${fx.total} events stored: the import was not all or nothing`);
+  if (broken)
+    throw new Error(
+      `hash chain broken in stream "${broken.streamId}" at revision ${broken.revision}: ${broken.problem}`,
+    );
+  if (count !== 0 && count !== fx.total)
+    throw new Error(`${count} of ${fx.total} events stored: the import was not all or nothing`);
   const digest = `sha256:${storeDigest(heads)}`;
-  if (count === fx.total && digest !== referenceDigest) throw new Error(`complete store has digest ${digest}, expected ${referenceDigest}`);
+  if (count === fx.total && digest !== referenceDigest)
+    throw new Error(`complete store has digest ${digest}, expected ${referenceDigest}`);
   return { count, digest };
 }
 
 /** Imports the scenario again, in-process, and checks it completes to the reference digest. */
-async function reimport(store: EventStore, storedBefore: number, referenceDigest: string): Promise<void> {
+async function reimport(
+  store: EventStore,
+  storedBefore: number,
+  referenceDigest: string,
+): Promise<void> {
   const r = await importEvents(store, fx.events);
   if (r.appended !== fx.total - storedBefore || r.skipped !== storedBefore) {
-    throw new Error(`re-import appended ${r.appended} and skipped ${r.skipped}, with ${storedBefore} of ${fx.total} stored before`);
+    throw new Error(
+      `re-import appended ${r.appended} and skipped ${r.skipped}, with ${storedBefore} of ${fx.total} stored before`,
+    );
   }
   const digest = `sha256:${storeDigest(await store.heads())}`;
-  if (digest !== referenceDigest) throw new Error(`re-import ended at digest ${digest}, expected ${referenceDigest}`);
+  if (digest !== referenceDigest)
+    throw new Error(`re-import ended at digest ${digest}, expected ${referenceDigest}`);
 }
 
-async function withStore<S extends EventStore, T>(store: S, f: (store: S) => Promise<T>): Promise<T> {
+async function withStore<S extends EventStore, T>(
+  store: S,
+  f: (store: S) => Promise<T>,
+): Promise<T> {
   try {
     return await f(store);
   } finally {
@@ -273,12 +329,24 @@ describe('the inspection after a kill', () => {
       });
       rmSync(`${file}.copy`);
     };
-    await withStore(SqliteEventStore.open(file), async (store) => expect(await inspect(store, digest)).toEqual({ count: fx.total, digest }));
-    await damage(`UPDATE events SET data = replace(data, '"amountYen":', '"amountYen":1') WHERE position = (SELECT min(position) FROM events WHERE type = 'ChargeExecuted')`, /torn/);
-    await damage(`DELETE FROM events WHERE position > 100; UPDATE streams SET revision = -1`, /hash chain broken in stream .* stream head/);
-    await damage(`DELETE FROM events WHERE position > 100; DELETE FROM streams WHERE stream_id NOT IN (SELECT stream_id FROM events);
-      UPDATE streams SET (revision, hash) = (SELECT revision, hash FROM events e WHERE e.stream_id = streams.stream_id ORDER BY revision DESC LIMIT 1)`, /100 of \d+ events stored/);
-    // The store's unique keys refuse a duplicate row, so present one through a reader that repeats an event.
+    await withStore(SqliteEventStore.open(file), async (store) =>
+      expect(await inspect(store, digest)).toEqual({ count: fx.total, digest }),
+    );
+    await damage(
+      `UPDATE events SET data = replace(data, '"amountYen":', '"amountYen":1') WHERE position = (SELECT min(position) FROM events WHERE type = 'ChargeExecuted')`,
+      /torn/,
+    );
+    await damage(
+      `DELETE FROM events WHERE position > 100; UPDATE streams SET revision = -1`,
+      /hash chain broken in stream .* stream head/,
+    );
+    await damage(
+      `DELETE FROM events WHERE position > 100; DELETE FROM streams WHERE stream_id NOT IN (SELECT stream_id FROM events);
+      UPDATE streams SET (revision, hash) = (SELECT revision, hash FROM events e WHERE e.stream_id = streams.stream_id ORDER BY revision DESC LIMIT 1)`,
+      /100 of \d+ events stored/,
+    );
+    // The store's unique keys refuse a duplicate row, so present one through a reader that repeats
+    // an event.
     await withStore(SqliteEventStore.open(file), async (store) => {
       const repeating: EventStore = Object.assign(Object.create(store) as EventStore, {
         async *readAll() {
@@ -294,7 +362,8 @@ describe('SQLite: SIGKILL during an import', () => {
   const MID_IMPORT = 'MID-IMPORT: child held the write lock of an existing store, nothing stored';
   it(`${SQLITE_KILLS} kills: every time the store opens, chains verify, nothing is torn or doubled, and a re-import reaches the same digest`, async () => {
     const began = performance.now();
-    // An uninterrupted run: the reference digest, and when the store is opened and the process ends.
+    // An uninterrupted run: the reference digest, and when the store is opened and the process
+    // ends.
     const refFile = join(tmp, 'reference.sqlite');
     const ref = startCli(`sqlite:${refFile}`);
     const opened = await waitUntil(ref, () => existsSync(`${refFile}-wal`), 1);
@@ -323,15 +392,18 @@ describe('SQLite: SIGKILL during an import', () => {
         if (stopped()) return;
         const plan = plans[k]!;
         const wal = `${file}-wal`;
-        // On a file that exists, opening writes nothing: a write lock held by the child is its import.
+        // On a file that exists, opening writes nothing: a write lock held by the child is its
+        // import.
         const newFile = !existsSync(file);
         const run = startCli(`sqlite:${file}`);
         if (plan.aimed) {
-          if ((await waitUntil(run, () => existsSync(wal), 1)) !== undefined) await sleepWhileAlive(run, plan.u * (timeline.exited - timeline.opened));
+          if ((await waitUntil(run, () => existsSync(wal), 1)) !== undefined)
+            await sleepWhileAlive(run, plan.u * (timeline.exited - timeline.opened));
         } else {
           await sleepWhileAlive(run, plan.u * timeline.exited);
         }
-        // Evidence of where the kill lands: the store opened (its WAL exists), and the write lock held.
+        // Evidence of where the kill lands: the store opened (its WAL exists), and the write lock
+        // held.
         let storeOpen = false;
         let writing = false;
         if (alive(run)) {
@@ -343,7 +415,8 @@ describe('SQLite: SIGKILL during an import', () => {
         const at = `kill ${k + 1} (lane ${lane}, ${plan.aimed ? 'aimed' : 'anywhere'}, ${Math.round(exit.at - run.started)} ms after spawn, file killed ${killsOnFile} times before)`;
         if (exit.signal !== 'SIGKILL') {
           // Too late: the run finished. It must have finished well.
-          if (exit.code !== 0) throw new Error(`${at}: the CLI failed (exit ${exit.code}):\n${exit.stderr}`);
+          if (exit.code !== 0)
+            throw new Error(`${at}: the CLI failed (exit ${exit.code}):\n${exit.stderr}`);
         }
         try {
           // The crash image, before anything opens (and so recovers) the store.
@@ -359,14 +432,19 @@ describe('SQLite: SIGKILL during an import', () => {
                 return inspect(store, digest);
               })
             : { count: 0 };
-          await withStore(SqliteEventStore.open(copy), (store) => reimport(store, state.count, digest));
+          await withStore(SqliteEventStore.open(copy), (store) =>
+            reimport(store, state.count, digest),
+          );
           for (const suffix of ['', '-wal', '-shm']) rmSync(copy + suffix, { force: true });
 
           killsOnFile++;
           if (exit.signal !== 'SIGKILL') tally.add('finished before the kill');
           else if (state.count === fx.total) tally.add('after the commit (all events stored)');
           else if (writing && !newFile) tally.add(MID_IMPORT);
-          else if (writing) tally.add('new file: child held the write lock (creating the schema, or importing), nothing stored');
+          else if (writing)
+            tally.add(
+              'new file: child held the write lock (creating the schema, or importing), nothing stored',
+            );
           else if (storeOpen) tally.add('store open, outside a write transaction, nothing stored');
           else tally.add('before the store was opened');
           if (state.count === fx.total) {
@@ -394,7 +472,10 @@ describe('SQLite: SIGKILL during an import', () => {
   }, 300_000);
 });
 
-/** Whether another connection holds the store's write lock, found without waiting and without writing. */
+/**
+ * Whether another connection holds the store's write lock, found without waiting and without
+ * writing.
+ */
 function writeLockHeld(file: string): boolean {
   const db = new Database(file, { fileMustExist: true, timeout: 0 });
   try {
@@ -414,10 +495,14 @@ function writeLockHeld(file: string): boolean {
 if (!PG_URL) {
   if (process.env.CI === 'true') {
     it('has a PostgreSQL database for the crash test', () => {
-      throw new Error('INCIDENT_LEDGER_PG_URL is not set: under CI the PostgreSQL crash test may not be skipped');
+      throw new Error(
+        'INCIDENT_LEDGER_PG_URL is not set: under CI the PostgreSQL crash test may not be skipped',
+      );
     });
   } else {
-    console.log('Skipping the PostgreSQL crash test: INCIDENT_LEDGER_PG_URL is not set (locally: eval "$(bash scripts/start-postgres.sh)")');
+    console.log(
+      'Skipping the PostgreSQL crash test: INCIDENT_LEDGER_PG_URL is not set (locally: eval "$(bash scripts/start-postgres.sh)")',
+    );
     describe.skip('PostgreSQL: SIGKILL during an import (needs INCIDENT_LEDGER_PG_URL)', () => {
       it('runs against a real PostgreSQL', () => undefined);
     });
@@ -433,7 +518,8 @@ function describePostgres(baseUrl: string): void {
   const admin = new Pool({ connectionString: withDefaultUser(baseUrl), max: 2 });
   const databases: string[] = [];
   afterAll(async () => {
-    for (const db of databases) await admin.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(db)} WITH (FORCE)`);
+    for (const db of databases)
+      await admin.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(db)} WITH (FORCE)`);
     await admin.end();
   });
 
@@ -442,7 +528,9 @@ function describePostgres(baseUrl: string): void {
     try {
       await admin.query(`CREATE DATABASE ${escapeIdentifier(name)}`);
     } catch (e) {
-      throw new Error(`cannot create a database for the crash test (the role needs CREATEDB): ${(e as Error).message}`);
+      throw new Error(
+        `cannot create a database for the crash test (the role needs CREATEDB): ${(e as Error).message}`,
+      );
     }
     databases.push(name);
     const u = new URL(baseUrl);
@@ -460,7 +548,10 @@ function describePostgres(baseUrl: string): void {
     return rows.map((r) => ({ inTransaction: r.in_tx, query: r.query }));
   }
 
-  /** The statements of the PostgreSQL store's append (heads, stored ids, keys, the COPYs, the derived rows and heads). */
+  /**
+   * The statements of the PostgreSQL store's append (heads, stored ids, keys, the COPYs, the
+   * derived rows and heads).
+   */
   const importStatement = /^WITH top AS|i\.id = ANY|first_id >=|^COPY |^WITH b AS/;
 
   describe('PostgreSQL: SIGKILL during an import', () => {
@@ -469,7 +560,11 @@ function describePostgres(baseUrl: string): void {
       const lanes = await Promise.all(Array.from({ length: LANES }, () => laneDatabase()));
       const first = lanes[0]!;
       const ref = startCli(first.url, { PGAPPNAME: `ledger-crash-${process.pid}-ref` });
-      const connected = await waitUntil(ref, async () => (await backends(`ledger-crash-${process.pid}-ref`)).length > 0, 2);
+      const connected = await waitUntil(
+        ref,
+        async () => (await backends(`ledger-crash-${process.pid}-ref`)).length > 0,
+        2,
+      );
       const refExit = await ref.done;
       const digest = digestFromOutput(refExit);
       if (connected === undefined) throw new Error('the reference run was never seen connected');
@@ -492,7 +587,8 @@ function describePostgres(baseUrl: string): void {
             const run = startCli(url, { PGAPPNAME: app });
             if (plan.aimed) {
               const seen = await waitUntil(run, async () => (await backends(app)).length > 0, 2);
-              if (seen !== undefined) await sleepWhileAlive(run, plan.u * (timeline.exited - timeline.opened));
+              if (seen !== undefined)
+                await sleepWhileAlive(run, plan.u * (timeline.exited - timeline.opened));
             } else {
               await sleepWhileAlive(run, plan.u * timeline.exited);
             }
@@ -504,25 +600,36 @@ function describePostgres(baseUrl: string): void {
             }
             const exit = await run.done;
             const at = `kill ${k + 1} (lane ${lane}, ${plan.aimed ? 'aimed' : 'anywhere'}, ${Math.round(exit.at - run.started)} ms after spawn)`;
-            if (exit.signal !== 'SIGKILL' && exit.code !== 0) throw new Error(`${at}: the CLI failed (exit ${exit.code}):\n${exit.stderr}`);
+            if (exit.signal !== 'SIGKILL' && exit.code !== 0)
+              throw new Error(`${at}: the CLI failed (exit ${exit.code}):\n${exit.stderr}`);
             try {
-              // The server ends the dead client's session (rolling back what it had not committed) on its own time.
+              // The server ends the dead client's session (rolling back what it had not committed)
+              // on its own time.
               const deadline = performance.now() + 15_000;
               while ((await backends(app)).length > 0) {
-                if (performance.now() > deadline) throw new Error('the killed client still has a session after 15 s');
+                if (performance.now() > deadline)
+                  throw new Error('the killed client still has a session after 15 s');
                 await sleep(5);
               }
-              const state = await withStore(await PostgresEventStore.open(url, { schema: SCHEMA }), async (store) => {
-                const s = await inspect(store, digest);
-                await reimport(store, s.count, digest);
-                return s;
-              });
+              const state = await withStore(
+                await PostgresEventStore.open(url, { schema: SCHEMA }),
+                async (store) => {
+                  const s = await inspect(store, digest);
+                  await reimport(store, s.count, digest);
+                  return s;
+                },
+              );
               const tx = seen.find((b) => b.inTransaction);
               if (exit.signal !== 'SIGKILL') tally.add('finished before the kill');
               else if (state.count === fx.total) tally.add('after the commit (all events stored)');
-              else if (tx && importStatement.test(tx.query)) tally.add('MID-IMPORT: inside the import transaction, nothing stored');
-              else if (tx) tally.add(`inside another transaction (${tx.query.trim().split(/\s+/).slice(0, 3).join(' ')}...), nothing stored`);
-              else if (seen.length > 0) tally.add('connected, outside a transaction, nothing stored');
+              else if (tx && importStatement.test(tx.query))
+                tally.add('MID-IMPORT: inside the import transaction, nothing stored');
+              else if (tx)
+                tally.add(
+                  `inside another transaction (${tx.query.trim().split(/\s+/).slice(0, 3).join(' ')}...), nothing stored`,
+                );
+              else if (seen.length > 0)
+                tally.add('connected, outside a transaction, nothing stored');
               else tally.add('before connecting');
             } catch (e) {
               throw new Error(`${at}: ${(e as Error).message}`);
@@ -539,7 +646,9 @@ function describePostgres(baseUrl: string): void {
           `where the kills landed:\n${tally}`,
       );
       expect([...tally.counts.values()].reduce((a, b) => a + b, 0)).toBe(PG_KILLS);
-      expect(tally.get('MID-IMPORT: inside the import transaction, nothing stored')).toBeGreaterThanOrEqual(3);
+      expect(
+        tally.get('MID-IMPORT: inside the import transaction, nothing stored'),
+      ).toBeGreaterThanOrEqual(3);
     }, 180_000);
   });
 }

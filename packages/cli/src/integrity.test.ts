@@ -24,7 +24,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Changes one byte of a value: a text column's UTF-8 bytes, or an integer's 48-bit big-endian form. */
+/**
+ * Changes one byte of a value: a text column's UTF-8 bytes, or an integer's 48-bit big-endian form.
+ */
 function editOneByte(rng: Rng, value: string | number): { sql: string; param: Buffer | number } {
   if (typeof value === 'string') {
     const bytes = Buffer.from(value, 'utf8');
@@ -50,23 +52,36 @@ describe('tamper detection (SQLite, edits by plain SQL)', () => {
     const rows = db.prepare('SELECT position FROM events').all() as { position: number }[];
     let detected = 0;
     let located = 0;
-    for (let n = 0; n < 1000; ) {
+    for (let n = 0; n < 1000;) {
       const position = rng.pick(rows).position;
       const column = rng.pick([...TEXT_COLUMNS, ...INTEGER_COLUMNS]);
-      const { value } = db.prepare(`SELECT ${column} AS value FROM events WHERE position = ?`).get(position) as { value: string | number };
+      const { value } = db
+        .prepare(`SELECT ${column} AS value FROM events WHERE position = ?`)
+        .get(position) as { value: string | number };
       const edit = editOneByte(rng, value);
       db.exec('BEGIN');
       try {
         try {
-          db.prepare(`UPDATE events SET ${column} = ${edit.sql} WHERE position = ?`).run(edit.param, position);
+          db.prepare(`UPDATE events SET ${column} = ${edit.sql} WHERE position = ?`).run(
+            edit.param,
+            position,
+          );
         } catch {
           continue; // the edit broke a UNIQUE constraint, so SQLite refused it: not an edit that happened
         }
         n++;
         const { firstBreak } = await checkIntegrity(store);
         if (firstBreak) detected++;
-        else throw new Error(`undetected: ${column} of the event at position ${position} changed to ${String(edit.param)}`);
-        if (firstBreak.globalPosition === position || column === 'stream_id' || column === 'revision') located++;
+        else
+          throw new Error(
+            `undetected: ${column} of the event at position ${position} changed to ${String(edit.param)}`,
+          );
+        if (
+          firstBreak.globalPosition === position ||
+          column === 'stream_id' ||
+          column === 'revision'
+        )
+          located++;
       } finally {
         db.exec('ROLLBACK');
       }
@@ -80,7 +95,9 @@ describe('tamper detection (SQLite, edits by plain SQL)', () => {
     const db = store.connection;
     db.exec('BEGIN');
     try {
-      const { position, stream_id } = db.prepare("SELECT position, stream_id FROM events WHERE type = 'ChargeExecuted' LIMIT 1").get() as {
+      const { position, stream_id } = db
+        .prepare("SELECT position, stream_id FROM events WHERE type = 'ChargeExecuted' LIMIT 1")
+        .get() as {
         position: number;
         stream_id: string;
       };
@@ -96,17 +113,27 @@ describe('tamper detection (SQLite, edits by plain SQL)', () => {
     const file = join(dir, 'altered.sqlite');
     const copy = SqliteEventStore.open(file);
     await importEvents(copy, loadScenario(DOCOMO).events);
-    copy.connection.prepare("UPDATE events SET data = replace(data, '\"amountYen\":', '\"amountYen\":9') WHERE position = 400").run();
-    const { stream_id, revision } = copy.connection.prepare('SELECT stream_id, revision FROM events WHERE position = 400').get() as {
+    copy.connection
+      .prepare(
+        'UPDATE events SET data = replace(data, \'"amountYen":\', \'"amountYen":9\') WHERE position = 400',
+      )
+      .run();
+    const { stream_id, revision } = copy.connection
+      .prepare('SELECT stream_id, revision FROM events WHERE position = 400')
+      .get() as {
       stream_id: string;
       revision: number;
     };
     await copy.close();
     const out: string[] = [];
     const log = jest.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-    const code = await main(['verify', '--integrity', '--store', `sqlite:${file}`]).finally(() => log.mockRestore());
+    const code = await main(['verify', '--integrity', '--store', `sqlite:${file}`]).finally(() =>
+      log.mockRestore(),
+    );
     expect(code).toBe(1);
-    expect(out.join('\n')).toContain(`ALTERED   stream "${stream_id}", revision ${revision}, position 400`);
+    expect(out.join('\n')).toContain(
+      `ALTERED   stream "${stream_id}", revision ${revision}, position 400`,
+    );
   });
 });
 
@@ -115,13 +142,25 @@ async function columnsOf(s: SqliteEventStore): Promise<unknown[]> {
   const out: unknown[] = [];
   for await (const b of s.columns.readColumns()) {
     const { names: _names, rare, ...columns } = b as ColumnBatch;
-    out.push(Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v])), rare.map((e) => e.eventId));
+    out.push(
+      Object.fromEntries(
+        Object.entries(columns).map(([k, v]) => [
+          k,
+          ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v,
+        ]),
+      ),
+      rare.map((e) => e.eventId),
+    );
   }
   return out;
 }
 
 /** Runs `edit` inside a transaction that is rolled back after `check`. */
-async function withEdit<T>(s: SqliteEventStore, edit: () => void, check: () => Promise<T>): Promise<T> {
+async function withEdit<T>(
+  s: SqliteEventStore,
+  edit: () => void,
+  check: () => Promise<T>,
+): Promise<T> {
   s.connection.exec('BEGIN');
   try {
     edit();
@@ -133,7 +172,10 @@ async function withEdit<T>(s: SqliteEventStore, edit: () => void, check: () => P
 
 describe('replay columns are checked against the events they derive from (SQLite)', () => {
   const ZONE = 'Asia/Tokyo';
-  const damage = async () => (await replay(store, ZONE, [Number.POSITIVE_INFINITY], undefined, 'off')).reports.get(Number.POSITIVE_INFINITY)!.damageYen;
+  const damage = async () =>
+    (await replay(store, ZONE, [Number.POSITIVE_INFINITY], undefined, 'off')).reports.get(
+      Number.POSITIVE_INFINITY,
+    )!.damageYen;
   /** Byte offset of the amount column's row `row` in a block of n events (blocks.ts layout). */
   const amountOffset = (n: number, row: number) => 32 + 2 * n * 8 + row * 8;
 
@@ -145,8 +187,16 @@ describe('replay columns are checked against the events they derive from (SQLite
 
   it('an edited charge amount in a block changes replayed damage, and verify --integrity names its position', async () => {
     const db = store.connection;
-    const { position } = db.prepare("SELECT position FROM events WHERE type = 'ChargeExecuted' ORDER BY position LIMIT 1 OFFSET 10").get() as { position: number };
-    const block = db.prepare('SELECT last_position, first_position, columns FROM blocks WHERE first_position <= ? AND last_position >= ?').get(position, position) as {
+    const { position } = db
+      .prepare(
+        "SELECT position FROM events WHERE type = 'ChargeExecuted' ORDER BY position LIMIT 1 OFFSET 10",
+      )
+      .get() as { position: number };
+    const block = db
+      .prepare(
+        'SELECT last_position, first_position, columns FROM blocks WHERE first_position <= ? AND last_position >= ?',
+      )
+      .get(position, position) as {
       last_position: number;
       first_position: number;
       columns: Buffer;
@@ -158,7 +208,10 @@ describe('replay columns are checked against the events they derive from (SQLite
     const before = await damage();
     const [after, check] = await withEdit(
       store,
-      () => db.prepare('UPDATE blocks SET columns = ? WHERE last_position = ?').run(edited, block.last_position),
+      () =>
+        db
+          .prepare('UPDATE blocks SET columns = ? WHERE last_position = ?')
+          .run(edited, block.last_position),
       async () => [await damage(), await checkIntegrity(store)] as const,
     );
     expect(after).toBe(before + 100_000); // the edit matters to figures ...
@@ -176,7 +229,12 @@ describe('replay columns are checked against the events they derive from (SQLite
     expect(keyEdit.firstBreak).toMatchObject({ column: 'keys' });
     const deleted = await withEdit(
       store,
-      () => db.prepare('DELETE FROM blocks WHERE last_position = (SELECT min(last_position) FROM blocks)').run(),
+      () =>
+        db
+          .prepare(
+            'DELETE FROM blocks WHERE last_position = (SELECT min(last_position) FROM blocks)',
+          )
+          .run(),
       () => checkColumns(store),
     );
     expect(deleted.firstBreak).toMatchObject({ position: 1 });
@@ -184,19 +242,31 @@ describe('replay columns are checked against the events they derive from (SQLite
 
   it('detects an edited history fingerprint (what decides whether a checkpoint still applies)', async () => {
     const db = store.connection;
-    const { last_position } = db.prepare('SELECT last_position FROM blocks ORDER BY last_position LIMIT 1').get() as { last_position: number };
+    const { last_position } = db
+      .prepare('SELECT last_position FROM blocks ORDER BY last_position LIMIT 1')
+      .get() as { last_position: number };
     const r = await withEdit(
       store,
-      () => db.prepare('UPDATE blocks SET history = ? WHERE last_position = ?').run('f'.repeat(64), last_position),
+      () =>
+        db
+          .prepare('UPDATE blocks SET history = ? WHERE last_position = ?')
+          .run('f'.repeat(64), last_position),
       () => checkColumns(store),
     );
-    expect(r.firstBreak).toMatchObject({ position: last_position, column: 'history', stored: 'f'.repeat(64) });
+    expect(r.firstBreak).toMatchObject({
+      position: last_position,
+      column: 'history',
+      stored: 'f'.repeat(64),
+    });
   });
 
   it('every single-byte edit of a block is either detected or changes nothing a replay reads', async () => {
     const db = store.connection;
     const baseline = await columnsOf(store);
-    const blocks = db.prepare('SELECT last_position, columns FROM blocks').all() as { last_position: number; columns: Buffer }[];
+    const blocks = db.prepare('SELECT last_position, columns FROM blocks').all() as {
+      last_position: number;
+      columns: Buffer;
+    }[];
     const rng = new Rng(77);
     let detected = 0;
     for (let n = 0; n < 200; n++) {
@@ -206,8 +276,12 @@ describe('replay columns are checked against the events they derive from (SQLite
       edited[i] = (edited[i]! + rng.int(1, 255)) % 256;
       const [r, columns] = await withEdit(
         store,
-        () => db.prepare('UPDATE blocks SET columns = ? WHERE last_position = ?').run(edited, b.last_position),
-        async () => [await checkColumns(store), await columnsOf(store).catch(() => 'unreadable')] as const,
+        () =>
+          db
+            .prepare('UPDATE blocks SET columns = ? WHERE last_position = ?')
+            .run(edited, b.last_position),
+        async () =>
+          [await checkColumns(store), await columnsOf(store).catch(() => 'unreadable')] as const,
       );
       if (r.firstBreak) detected++;
       else expect({ byte: i, columns }).toEqual({ byte: i, columns: baseline }); // only alignment padding goes unseen
@@ -222,8 +296,12 @@ describe('replay columns are checked against the events they derive from (SQLite
     await copy.close();
     const run = async () => {
       const out: string[] = [];
-      const log = jest.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-      const code = await main(['verify', '--integrity', '--store', `sqlite:${file}`]).finally(() => log.mockRestore());
+      const log = jest
+        .spyOn(console, 'log')
+        .mockImplementation((...a) => void out.push(a.join(' ')));
+      const code = await main(['verify', '--integrity', '--store', `sqlite:${file}`]).finally(() =>
+        log.mockRestore(),
+      );
       return { code, out: out.join('\n') };
     };
     const intact = await run();
@@ -234,7 +312,9 @@ describe('replay columns are checked against the events they derive from (SQLite
     await edit.close();
     const altered = await run();
     expect(altered.code).toBe(1);
-    expect(altered.out).toMatch(/ALTERED {3}replay columns at position \d+: keys is bank 0 = "BANK-Z"/);
+    expect(altered.out).toMatch(
+      /ALTERED {3}replay columns at position \d+: keys is bank 0 = "BANK-Z"/,
+    );
   });
 
   it('an edited checkpoint is rebuilt, never resumed from', async () => {
@@ -242,19 +322,29 @@ describe('replay columns are checked against the events they derive from (SQLite
     const s = SqliteEventStore.open(file);
     await importEvents(s, loadScenario(DOCOMO).events);
     const fold = async () => {
-      const { folds, resumed, saved } = await replayFolds(s, [{ projection: incidentProjection(ZONE) }] as const, { checkpointMinEvents: 1, checkpointShare: 0 });
+      const { folds, resumed, saved } = await replayFolds(
+        s,
+        [{ projection: incidentProjection(ZONE) }] as const,
+        { checkpointMinEvents: 1, checkpointShare: 0 },
+      );
       return { report: incidentReport(folds[0].state), resumed, saved };
     };
     const first = await fold();
     expect(first.saved).toBe(1);
     expect((await fold()).resumed).toBe(1); // intact: resumed
-    const section = s.connection.prepare("SELECT key, name, bytes FROM checkpoint_sections WHERE name LIKE 'accounts.%' AND length(bytes) > 0 LIMIT 1").get() as {
+    const section = s.connection
+      .prepare(
+        "SELECT key, name, bytes FROM checkpoint_sections WHERE name LIKE 'accounts.%' AND length(bytes) > 0 LIMIT 1",
+      )
+      .get() as {
       key: string;
       name: string;
       bytes: Buffer;
     };
     section.bytes[0] = (section.bytes[0]! + 1) % 256;
-    s.connection.prepare('UPDATE checkpoint_sections SET bytes = ? WHERE key = ? AND name = ?').run(section.bytes, section.key, section.name);
+    s.connection
+      .prepare('UPDATE checkpoint_sections SET bytes = ? WHERE key = ? AND name = ?')
+      .run(section.bytes, section.key, section.name);
     const again = await fold();
     expect(again.resumed).toBe(0);
     expect(again.report).toEqual(first.report);

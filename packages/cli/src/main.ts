@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-import { EventIdConflict, StoreUnavailable, WrongExpectedVersion } from '@incident-ledger/eventstore';
+import {
+  EventIdConflict,
+  StoreUnavailable,
+  WrongExpectedVersion,
+} from '@incident-ledger/eventstore';
 import { ScenarioError } from '@incident-ledger/scenario';
 import { replayCommand, REPLAY_HELP } from './commands/replay';
 import { timelineCommand, TIMELINE_HELP } from './commands/timeline';
@@ -9,13 +13,40 @@ import { whatIfCommand, WHAT_IF_HELP } from './commands/what-if';
 import { fuzzCommand, FUZZ_HELP } from './commands/fuzz';
 import { EXIT, UsageError } from './errors';
 
-const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string; summary: string }> = {
-  replay: { run: replayCommand, help: REPLAY_HELP, summary: 'append a scenario to a store and print its reports' },
-  verify: { run: verifyCommand, help: VERIFY_HELP, summary: 'check every published figure against a replay' },
-  timeline: { run: timelineCommand, help: TIMELINE_HELP, summary: 'show how published figures evolved, beside the replay' },
-  simulate: { run: simulateCommand, help: SIMULATE_HELP, summary: 'generate seeded attacks from simulation.yaml, run them through the rules, report' },
-  'what-if': { run: whatIfCommand, help: WHAT_IF_HELP, summary: 'replay the same attacks under changed controls: damage avoided per bank' },
-  fuzz: { run: fuzzCommand, help: FUZZ_HELP, summary: 'check the ledger invariants on fuzzed attack sequences (fast-check)' },
+const COMMANDS: Record<
+  string,
+  { run: (argv: string[]) => Promise<number>; help: string; summary: string }
+> = {
+  replay: {
+    run: replayCommand,
+    help: REPLAY_HELP,
+    summary: 'append a scenario to a store and print its reports',
+  },
+  verify: {
+    run: verifyCommand,
+    help: VERIFY_HELP,
+    summary: 'check every published figure against a replay',
+  },
+  timeline: {
+    run: timelineCommand,
+    help: TIMELINE_HELP,
+    summary: 'show how published figures evolved, beside the replay',
+  },
+  simulate: {
+    run: simulateCommand,
+    help: SIMULATE_HELP,
+    summary: 'generate seeded attacks from simulation.yaml, run them through the rules, report',
+  },
+  'what-if': {
+    run: whatIfCommand,
+    help: WHAT_IF_HELP,
+    summary: 'replay the same attacks under changed controls: damage avoided per bank',
+  },
+  fuzz: {
+    run: fuzzCommand,
+    help: FUZZ_HELP,
+    summary: 'check the ledger invariants on fuzzed attack sequences (fast-check)',
+  },
 };
 
 const HELP = `usage: incident-ledger <command> [options]
@@ -38,7 +69,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   try {
-    if (!command) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    if (!command)
+      throw new UsageError(
+        `unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`,
+      );
     return await command.run(rest);
   } catch (e) {
     return report(e, name);
@@ -49,17 +83,23 @@ function report(e: unknown, command: string): number {
   const say = (msg: string) => console.error(`incident-ledger ${command}: ${msg}`);
   if (e instanceof UsageError) {
     say(e.message);
-    console.error(`Run 'incident-ledger ${COMMANDS[command] ? `${command} ` : ''}--help' for usage.`);
+    console.error(
+      `Run 'incident-ledger ${COMMANDS[command] ? `${command} ` : ''}--help' for usage.`,
+    );
   } else if (e instanceof ScenarioError) {
     say(`invalid scenario\n${e.message}`);
     console.error('Nothing was appended to the store.');
   } else if (e instanceof EventIdConflict) {
-    say(`${e.message}.\nStored history is never overwritten: the scenario's events differ from those already in the store. Replay into a fresh store (--store memory: or a new sqlite file) to see the changed scenario.`);
+    say(
+      `${e.message}.\nStored history is never overwritten: the scenario's events differ from those already in the store. Replay into a fresh store (--store memory: or a new sqlite file) to see the changed scenario.`,
+    );
     console.error('Nothing was appended to the store.');
   } else if (e instanceof StoreUnavailable || e instanceof WrongExpectedVersion) {
     say(e.message);
   } else {
-    say(`internal error: ${(e as Error)?.stack ?? String(e)}\nThis is a bug in incident-ledger; please report it with the command you ran.`);
+    say(
+      `internal error: ${(e as Error)?.stack ?? String(e)}\nThis is a bug in incident-ledger; please report it with the command you ran.`,
+    );
     return EXIT.internal;
   }
   return EXIT.badInput;

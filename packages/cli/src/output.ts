@@ -20,14 +20,22 @@ export type Format = (typeof FORMATS)[number];
 
 export function formatOption(value: string | undefined): Format {
   if (value === undefined) return 'table';
-  if (!(FORMATS as readonly string[]).includes(value)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${value}"`);
+  if (!(FORMATS as readonly string[]).includes(value))
+    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${value}"`);
   return value as Format;
 }
 
-const plain = (v: string | number | null) => (v === null ? '' : typeof v === 'number' ? v.toLocaleString('en-US') : v);
+const plain = (v: string | number | null) =>
+  v === null ? '' : typeof v === 'number' ? v.toLocaleString('en-US') : v;
 
 export function tableText(t: Table): string {
-  return [t.title, table(t.columns.map((c) => c.header), t.rows.map((r) => t.columns.map((c) => (c.show ? c.show(r) : plain(r[c.key] ?? null)))))].join('\n');
+  return [
+    t.title,
+    table(
+      t.columns.map((c) => c.header),
+      t.rows.map((r) => t.columns.map((c) => (c.show ? c.show(r) : plain(r[c.key] ?? null)))),
+    ),
+  ].join('\n');
 }
 
 /** RFC 4180: fields with commas, quotes or line breaks are quoted, quotes doubled. */
@@ -36,22 +44,36 @@ export function tableCsv(t: Table): string {
     const s = v === null ? '' : String(v);
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  return [t.columns.map((c) => cell(c.key)).join(','), ...t.rows.map((r) => t.columns.map((c) => cell(r[c.key] ?? null)).join(','))].join('\n');
+  return [
+    t.columns.map((c) => cell(c.key)).join(','),
+    ...t.rows.map((r) => t.columns.map((c) => cell(r[c.key] ?? null)).join(',')),
+  ].join('\n');
 }
 
 /** JSON: the header fields and every table's rows under its name. */
 export function tablesJson(header: Record<string, unknown>, tables: readonly Table[]): string {
-  return JSON.stringify({ ...header, ...Object.fromEntries(tables.map((t) => [t.name, t.rows])) }, null, 2);
+  return JSON.stringify(
+    { ...header, ...Object.fromEntries(tables.map((t) => [t.name, t.rows])) },
+    null,
+    2,
+  );
 }
 
 /**
  * Prints tables in the chosen format. Text: the header lines, then each table. JSON: one
  * document. CSV: exactly one table (CSV has no room for more), so the caller must pick it.
  */
-export function printTables(format: Format, header: Record<string, string>, tables: readonly Table[]): void {
+export function printTables(
+  format: Format,
+  header: Record<string, string>,
+  tables: readonly Table[],
+): void {
   if (format === 'json') return console.log(tablesJson(header, tables));
   if (format === 'csv') {
-    if (tables.length !== 1) throw new UsageError(`--format csv prints one table; choose it with --by (${tables.map((t) => t.name).join(', ')})`);
+    if (tables.length !== 1)
+      throw new UsageError(
+        `--format csv prints one table; choose it with --by (${tables.map((t) => t.name).join(', ')})`,
+      );
     return console.log(tableCsv(tables[0]!));
   }
   for (const [k, v] of Object.entries(header)) console.log(`${k.padEnd(9)} ${v}`);

@@ -17,7 +17,9 @@ describe('Progress', () => {
     t = 1000;
     p.tick(100);
     expect(s.writes).toHaveLength(2);
-    expect(s.writes[0]).toContain('[#####...............]  25%  replay 250 / 1,000  ETA 2s  500 events/s');
+    expect(s.writes[0]).toContain(
+      '[#####...............]  25%  replay 250 / 1,000  ETA 2s  500 events/s',
+    );
     expect(s.writes[1]).toContain(' 60%  replay 600 / 1,000');
     p.finish();
     expect(s.writes[2]).toBe('\r\x1b[2K');

@@ -50,7 +50,9 @@ export class Progress {
       const width = 20;
       const filled = Math.round(fraction * width);
       parts[0] += ` / ${this.total.toLocaleString('en-US')}`;
-      parts.unshift(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%`);
+      parts.unshift(
+        `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%`,
+      );
       if (rate > 0) parts.push(`ETA ${formatDuration((this.total - this.done) / rate)}`);
     }
     parts.push(`${Math.round(rate).toLocaleString('en-US')} events/s`);
@@ -64,5 +66,7 @@ function formatDuration(s: number): string {
   if (!Number.isFinite(s)) return '?';
   if (s < 60) return `${Math.ceil(s)}s`;
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(Math.ceil(s % 60)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  return m < 60
+    ? `${m}m${String(Math.ceil(s % 60)).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

@@ -1,10 +1,26 @@
-import { formatFigure, formatInstant, formatMan, formatYen, type FigureName, type IncidentReport, type ReconciliationRow } from '@incident-ledger/core';
+import {
+  formatFigure,
+  formatInstant,
+  formatMan,
+  formatYen,
+  type FigureName,
+  type IncidentReport,
+  type ReconciliationRow,
+} from '@incident-ledger/core';
 import type { Table } from './output';
 
 /** A column shown as yen with separators. */
-export const yen = (key: string) => (r: Record<string, string | number | null>) => formatYen(Number(r[key]));
+export const yen = (key: string) => (r: Record<string, string | number | null>) =>
+  formatYen(Number(r[key]));
 
-export const REPORT_TABLES = ['summary', 'bank', 'day', 'bank-day', 'merchant', 'controls'] as const;
+export const REPORT_TABLES = [
+  'summary',
+  'bank',
+  'day',
+  'bank-day',
+  'merchant',
+  'controls',
+] as const;
 export type ReportTable = (typeof REPORT_TABLES)[number];
 
 /** Every table a report can show, by the name --by takes. */
@@ -19,7 +35,11 @@ export function reportTables(r: IncidentReport, zone: string): Record<ReportTabl
           key: 'value',
           header: 'value',
           show: (row) =>
-            row.figure === 'damageYen' ? `${formatYen(r.damageYen)} (${formatMan(r.damageYen)}円)` : typeof row.value === 'number' ? formatYen(row.value) : String(row.value ?? ''),
+            row.figure === 'damageYen'
+              ? `${formatYen(r.damageYen)} (${formatMan(r.damageYen)}円)`
+              : typeof row.value === 'number'
+                ? formatYen(row.value)
+                : String(row.value ?? ''),
         },
       ],
       rows: [
@@ -47,7 +67,13 @@ export function reportTables(r: IncidentReport, zone: string): Record<ReportTabl
       ],
       rows: [
         ...r.byBank.map((b) => ({ ...b })),
-        { bankCode: 'total', cases: r.cases, damageYen: r.damageYen, compensatedYen: r.compensatedYen, outstandingYen: r.damageYen - r.compensatedYen },
+        {
+          bankCode: 'total',
+          cases: r.cases,
+          damageYen: r.damageYen,
+          compensatedYen: r.compensatedYen,
+          outstandingYen: r.damageYen - r.compensatedYen,
+        },
       ],
     },
     day: {
@@ -71,7 +97,8 @@ export function reportTables(r: IncidentReport, zone: string): Record<ReportTabl
     },
     merchant: {
       name: 'merchant',
-      title: 'Where the damage went, by merchant category: a wallet\'s spending, paid first from the damage charged into it and up to that damage',
+      title:
+        "Where the damage went, by merchant category: a wallet's spending, paid first from the damage charged into it and up to that damage",
       columns: [
         { key: 'merchantCategory', header: 'merchant category' },
         { key: 'spentYen', header: 'spent (yen)', show: yen('spentYen') },
@@ -92,13 +119,19 @@ export function reportTables(r: IncidentReport, zone: string): Record<ReportTabl
 }
 
 const qualifier = (r: ReconciliationRow, zone: string) =>
-  [r.bank !== undefined ? `bank ${r.bank}` : '', r.since !== undefined ? `since ${formatInstant(r.since, zone)}` : ''].filter(Boolean).join(', ');
+  [
+    r.bank !== undefined ? `bank ${r.bank}` : '',
+    r.since !== undefined ? `since ${formatInstant(r.since, zone)}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
 
 export function reconciliationTable(rows: readonly ReconciliationRow[], zone: string): Table {
-  const fig = (key: 'published' | 'replayed') => (row: Record<string, string | number | null>) => formatFigure(row.figure as FigureName, Number(row[key]));
+  const fig = (key: 'published' | 'replayed') => (row: Record<string, string | number | null>) =>
+    formatFigure(row.figure as FigureName, Number(row[key]));
   return {
     name: 'figures',
-    title: 'Published figures against the replay at each figure\'s as-of time',
+    title: "Published figures against the replay at each figure's as-of time",
     columns: [
       { key: 'publicationId', header: 'publication' },
       { key: 'figure', header: 'figure' },
@@ -116,7 +149,10 @@ export function reconciliationTable(rows: readonly ReconciliationRow[], zone: st
       asOf: r.asOf,
       published: r.published,
       replayed: r.replayed,
-      statedAs: r.rounding === 'exact' || r.precision === 1 ? 'exact' : `${r.rounding} to ${formatYen(r.precision)}`,
+      statedAs:
+        r.rounding === 'exact' || r.precision === 1
+          ? 'exact'
+          : `${r.rounding} to ${formatYen(r.precision)}`,
       ok: String(r.ok),
     })),
   };

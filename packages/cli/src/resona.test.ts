@@ -1,4 +1,12 @@
-import { EVENT_SCHEMAS, FIGURE_NAMES, FIGURES, isType, nameUuid, parseInstant, type LedgerEvent } from '@incident-ledger/core';
+import {
+  EVENT_SCHEMAS,
+  FIGURE_NAMES,
+  FIGURES,
+  isType,
+  nameUuid,
+  parseInstant,
+  type LedgerEvent,
+} from '@incident-ledger/core';
 import { loadScenario } from '@incident-ledger/scenario';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +24,17 @@ let tmp: string;
 beforeEach(() => (tmp = mkdtempSync(join(tmpdir(), 'ledger-resona-'))));
 afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** A copy of a scenario folder (without any store file) under `name`, with one text replaced in one file. */
-function copyWith(from: string, name: string, file?: string, before?: string, after?: string): string {
+/**
+ * A copy of a scenario folder (without any store file) under `name`, with one text replaced in one
+ * file.
+ */
+function copyWith(
+  from: string,
+  name: string,
+  file?: string,
+  before?: string,
+  after?: string,
+): string {
   const dir = join(tmp, name);
   cpSync(from, dir, { recursive: true, filter: (src) => !/ledger\.sqlite/.test(src) });
   if (file !== undefined && before !== undefined && after !== undefined) {
@@ -45,7 +62,15 @@ describe('scenarios/resona-2019', () => {
   it('verifies with exit 0: every figure of its synthetic check is reproduced by the replay', async () => {
     const { code, stdout } = await run('verify', RESONA, '--format', 'json');
     expect(code).toBe(0);
-    const rows = (JSON.parse(stdout).figures as Row[]).map((r) => [r.publicationId, r.figure, r.qualifier, r.asOf, r.published, r.replayed, r.ok]);
+    const rows = (JSON.parse(stdout).figures as Row[]).map((r) => [
+      r.publicationId,
+      r.figure,
+      r.qualifier,
+      r.asOf,
+      r.published,
+      r.replayed,
+      r.ok,
+    ]);
     const check = 'synthetic-check-2019-09-30';
     const end = at('2019-09-30T23:59:59+09:00');
     expect(rows).toEqual([
@@ -64,7 +89,9 @@ describe('scenarios/resona-2019', () => {
 
   it('publishes nothing the source does not state: its only publication cites synthetic-check, declared as synthetic', () => {
     const s = loadScenario(RESONA);
-    const publications = s.events.filter((e): e is LedgerEvent<'FiguresPublished'> => isType(e, 'FiguresPublished'));
+    const publications = s.events.filter((e): e is LedgerEvent<'FiguresPublished'> =>
+      isType(e, 'FiguresPublished'),
+    );
     expect(publications.map((p) => p.data.source)).toEqual(['synthetic-check']);
     const source = s.sources.find((x) => x.id === 'synthetic-check');
     expect(source?.title).toMatch(/^SYNTHETIC, not a publication/);
@@ -72,19 +99,37 @@ describe('scenarios/resona-2019', () => {
   });
 
   it('fails, naming the figures, when a synthetic amount changes', async () => {
-    const dir = copyWith(RESONA, 'resona', 'events/cases.yaml', 'accountId: RACC-02, amountYen: 50000', 'accountId: RACC-02, amountYen: 60000');
+    const dir = copyWith(
+      RESONA,
+      'resona',
+      'events/cases.yaml',
+      'accountId: RACC-02, amountYen: 50000',
+      'accountId: RACC-02, amountYen: 60000',
+    );
     const { code, stdout } = await run('verify', dir);
     expect(code).toBe(1);
-    expect(stdout).toMatch(/MISMATCH damageYen \(total damage\) as of 2019-09-30T23:59:59\+09:00: published 140,000, replayed 150,000/);
-    expect(stdout).toMatch(/MISMATCH damageYen \(total damage\) as of 2019-08-15T23:59:59\+09:00: published 100,000, replayed 110,000/);
+    expect(stdout).toMatch(
+      /MISMATCH damageYen \(total damage\) as of 2019-09-30T23:59:59\+09:00: published 140,000, replayed 150,000/,
+    );
+    expect(stdout).toMatch(
+      /MISMATCH damageYen \(total damage\) as of 2019-08-15T23:59:59\+09:00: published 100,000, replayed 110,000/,
+    );
     expect(stdout).toMatch(/5 of 7 published figures reproduced/);
   });
 
   it('fails when a report is recorded after the as-of cut that counts it', async () => {
-    const dir = copyWith(RESONA, 'resona', 'events/cases.yaml', 'stream: case-R02,    occurredAt: "2019-07-22T15:00:00+09:00"', 'stream: case-R02,    occurredAt: "2019-07-26T15:00:00+09:00"');
+    const dir = copyWith(
+      RESONA,
+      'resona',
+      'events/cases.yaml',
+      'stream: case-R02,    occurredAt: "2019-07-22T15:00:00+09:00"',
+      'stream: case-R02,    occurredAt: "2019-07-26T15:00:00+09:00"',
+    );
     const { code, stdout } = await run('verify', dir);
     expect(code).toBe(1);
-    expect(stdout).toMatch(/MISMATCH cases \(unauthorized-use cases\) as of 2019-07-25T23:59:59\+09:00: published 2, replayed 1/);
+    expect(stdout).toMatch(
+      /MISMATCH cases \(unauthorized-use cases\) as of 2019-07-25T23:59:59\+09:00: published 2, replayed 1/,
+    );
   });
 
   it('replays into memory: three cases at RESONA, 140,000 yen', async () => {
@@ -105,23 +150,30 @@ describe('scenarios/resona-2019', () => {
     // No other bank is named anywhere in scenario.yaml, not even in a note.
     const text = readFileSync(join(RESONA, 'scenario.yaml'), 'utf8');
     expect([...new Set(text.match(/[^\s(（、,:"]+銀行/g))]).toEqual(['りそな銀行']);
-    const codes = new Set(s.events.map((e) => (e.data as { bankCode?: string }).bankCode).filter((c) => c !== undefined));
+    const codes = new Set(
+      s.events
+        .map((e) => (e.data as { bankCode?: string }).bankCode)
+        .filter((c) => c !== undefined),
+    );
     expect([...codes]).toEqual(['RESONA']);
   });
 
-  it('models the published facts: subscribers\' own wallets, links without the name, the name check required before 2019-10', () => {
+  it("models the published facts: subscribers' own wallets, links without the name, the name check required before 2019-10", () => {
     const { events } = loadScenario(RESONA);
-    const of = <T extends LedgerEvent['type']>(type: T) => events.filter((e): e is LedgerEvent<T> => isType(e, type));
+    const of = <T extends LedgerEvent['type']>(type: T) =>
+      events.filter((e): e is LedgerEvent<T> => isType(e, type));
     const october = at('2019-10-01T00:00:00+09:00');
 
     expect(of('WalletOpened').length).toBeGreaterThan(0);
     for (const e of of('WalletOpened')) expect(e.data.openedBy).toBe('holder');
 
     const policies = of('BankLinkPolicySet').sort((a, b) => a.occurredAt - b.occurredAt);
-    expect(policies.map((p) => [p.data.bankCode, p.data.requiredFactors.includes('name')])).toEqual([
-      ['RESONA', false],
-      ['RESONA', true],
-    ]);
+    expect(policies.map((p) => [p.data.bankCode, p.data.requiredFactors.includes('name')])).toEqual(
+      [
+        ['RESONA', false],
+        ['RESONA', true],
+      ],
+    );
     const fix = policies[1]!.occurredAt;
     expect(fix).toBeLessThan(october);
 
@@ -146,50 +198,94 @@ describe('scenarios/example-minimal, the worked example of scenarios/README.md',
     const { code, stdout } = await run('verify', EXAMPLE);
     expect(code).toBe(0);
     expect(stdout).toMatch(/15 of 15 published figures reproduced/);
-    expect(stdout).toMatch(/notice-2024-03-10 +damageYen +2024-03-10T00:00:00\+09:00 +250,000 +245,000 +round to 10,000 +ok/);
+    expect(stdout).toMatch(
+      /notice-2024-03-10 +damageYen +2024-03-10T00:00:00\+09:00 +250,000 +245,000 +round to 10,000 +ok/,
+    );
   });
 
   it('fails when the excluded case is not excluded', async () => {
-    const dir = copyWith(EXAMPLE, 'example', 'events/cases.yaml', 'status: excluded-own-use', 'status: confirmed');
+    const dir = copyWith(
+      EXAMPLE,
+      'example',
+      'events/cases.yaml',
+      'status: excluded-own-use',
+      'status: confirmed',
+    );
     const { code, stdout } = await run('verify', dir);
     expect(code).toBe(1);
-    expect(stdout).toMatch(/MISMATCH cases \(unauthorized-use cases\) as of 2024-03-17T00:00:00\+09:00: published 3, replayed 4/);
-    expect(stdout).toMatch(/MISMATCH damageYen \(total damage\) as of 2024-03-31T00:00:00\+09:00: published 264,000, replayed 309,000/);
+    expect(stdout).toMatch(
+      /MISMATCH cases \(unauthorized-use cases\) as of 2024-03-17T00:00:00\+09:00: published 3, replayed 4/,
+    );
+    expect(stdout).toMatch(
+      /MISMATCH damageYen \(total damage\) as of 2024-03-31T00:00:00\+09:00: published 264,000, replayed 309,000/,
+    );
   });
 });
 
 describe('scenarios/README.md, the format reference', () => {
   const reference = () => readFileSync(REFERENCE, 'utf8');
   const fenced = (text: string) => '```\n' + text.replace(/\n+$/, '') + '\n```';
-  /** Fails with the text to paste into the reference when the quoted block is not there verbatim. */
+  /**
+   * Fails with the text to paste into the reference when the quoted block is not there verbatim.
+   */
   const expectQuoted = (block: string, what: string) => {
-    if (!reference().includes(block)) throw new Error(`scenarios/README.md does not quote ${what} as it is now; it should contain:\n\n${block}\n`);
+    if (!reference().includes(block))
+      throw new Error(
+        `scenarios/README.md does not quote ${what} as it is now; it should contain:\n\n${block}\n`,
+      );
   };
 
   it('quotes every file of example-minimal verbatim', () => {
-    for (const file of ['scenario.yaml', 'events/controls.yaml', 'events/cases.yaml', 'events/publications.yaml']) {
+    for (const file of [
+      'scenario.yaml',
+      'events/controls.yaml',
+      'events/cases.yaml',
+      'events/publications.yaml',
+    ]) {
       const text = readFileSync(join(EXAMPLE, file), 'utf8').replace(/\n+$/, '');
       expectQuoted('```yaml\n' + text + '\n```', `example-minimal/${file}`);
     }
   });
 
   it('quotes what verify and replay print for example-minimal', async () => {
-    expectQuoted(fenced((await run('verify', EXAMPLE)).stdout), 'the output of verify scenarios/example-minimal');
-    const day = await run('replay', EXAMPLE, '--store', 'memory:', '--as-of', '2024-03-10T00:00:00+09:00', '--by', 'day');
+    expectQuoted(
+      fenced((await run('verify', EXAMPLE)).stdout),
+      'the output of verify scenarios/example-minimal',
+    );
+    const day = await run(
+      'replay',
+      EXAMPLE,
+      '--store',
+      'memory:',
+      '--as-of',
+      '2024-03-10T00:00:00+09:00',
+      '--by',
+      'day',
+    );
     expect(day.code).toBe(0);
     expectQuoted(fenced(day.stdout), 'the output of replay --as-of --by day');
   });
 
   // The tables are generated here from the schema and the figure registry, as the reference says.
-  type AnyField = { kind: string; values?: readonly string[]; of?: AnyField; fields?: Record<string, Spec> };
+  type AnyField = {
+    kind: string;
+    values?: readonly string[];
+    of?: AnyField;
+    fields?: Record<string, Spec>;
+  };
   type Spec = AnyField | { optional: AnyField };
   const kind = (f: AnyField): string =>
-    f.kind === 'instant' ? 'time'
-    : f.kind === 'enum' ? f.values!.map((v) => `\`${v}\``).join(' \\| ')
-    : f.kind === 'list' ? `list of ${kind(f.of!)}`
-    : f.kind === 'object' ? 'figure'
-    : f.kind;
-  const unwrap = (s: Spec) => ('optional' in s ? { field: s.optional, opt: '?' } : { field: s, opt: '' });
+    f.kind === 'instant'
+      ? 'time'
+      : f.kind === 'enum'
+        ? f.values!.map((v) => `\`${v}\``).join(' \\| ')
+        : f.kind === 'list'
+          ? `list of ${kind(f.of!)}`
+          : f.kind === 'object'
+            ? 'figure'
+            : f.kind;
+  const unwrap = (s: Spec) =>
+    'optional' in s ? { field: s.optional, opt: '?' } : { field: s, opt: '' };
 
   it('lists every event type with exactly its data fields, as in schema.ts', () => {
     const shapes = EVENT_SCHEMAS as unknown as Record<string, Record<string, Spec>>;
@@ -200,37 +296,83 @@ describe('scenarios/README.md, the format reference', () => {
           .join('<br>')} |`,
     );
     expect(rows).toHaveLength(21);
-    expectQuoted(['| type | data fields |', '|---|---|', ...rows].join('\n') + '\n', 'the event types of schema.ts');
+    expectQuoted(
+      ['| type | data fields |', '|---|---|', ...rows].join('\n') + '\n',
+      'the event types of schema.ts',
+    );
     const figure = (shapes.FiguresPublished!.figures as AnyField).of!.fields!;
-    const figureRows = Object.entries(figure).map(([k, s]) => `| \`${k}\`${unwrap(s).opt} | ${kind(unwrap(s).field)} |`);
-    expectQuoted(['| figure field | type |', '|---|---|', ...figureRows].join('\n') + '\n', 'the figure fields of schema.ts');
+    const figureRows = Object.entries(figure).map(
+      ([k, s]) => `| \`${k}\`${unwrap(s).opt} | ${kind(unwrap(s).field)} |`,
+    );
+    expectQuoted(
+      ['| figure field | type |', '|---|---|', ...figureRows].join('\n') + '\n',
+      'the figure fields of schema.ts',
+    );
   });
 
   it('lists every figure name with its label, unit, qualifiers and reading of since', () => {
     const rows = FIGURE_NAMES.map((n) => {
-      const d = FIGURES[n] as { label: string; unit: string; requires?: readonly string[]; since?: string };
+      const d = FIGURES[n] as {
+        label: string;
+        unit: string;
+        requires?: readonly string[];
+        since?: string;
+      };
       return `| \`${n}\` | ${d.label} | ${d.unit} | ${(d.requires ?? []).join(', ') || '-'} | ${d.since ?? 'difference'} |`;
     });
     const text = reference();
-    expectQuoted(['| figure | label | unit | needs | `since` reads as |', '|---|---|---|---|---|', ...rows].join('\n') + '\n', 'the figures of figures.ts');
+    expectQuoted(
+      [
+        '| figure | label | unit | needs | `since` reads as |',
+        '|---|---|---|---|---|',
+        ...rows,
+      ].join('\n') + '\n',
+      'the figures of figures.ts',
+    );
     // Each figure's meaning is explained in the list that follows the table.
-    const meanings = text.slice(text.indexOf('What each figure counts'), text.indexOf('A figure may add'));
+    const meanings = text.slice(
+      text.indexOf('What each figure counts'),
+      text.indexOf('A figure may add'),
+    );
     expect(meanings.length).toBeGreaterThan(0);
     for (const n of FIGURE_NAMES) expect(meanings).toContain(`\`${n}\``);
   });
 
   it('gives the real event id of C2/charge', () => {
-    expectQuoted(`of scenario \`example-minimal\` is always \`${nameUuid('example-minimal/C2/charge')}\``, 'the id of C2/charge');
+    expectQuoted(
+      `of scenario \`example-minimal\` is always \`${nameUuid('example-minimal/C2/charge')}\``,
+      'the id of C2/charge',
+    );
   });
 
   /** What the CLI prints for a copy named my-incident, with paths as seen from beside the copy. */
   const asShown = (stderr: string) => stderr.split(relative(process.cwd(), tmp) + sep).join('');
 
   it.each([
-    ['a time without a zone', 'occurredAt: "2024-03-06T20:10:00+09:00"', 'occurredAt: "2024-03-06T20:10:00"', /cases\.yaml:20:79: events\[8\]\.occurredAt: must be an ISO 8601 time with a zone offset/],
-    ['a negative amount', 'accountId: B-001, amountYen: 120000', 'accountId: B-001, amountYen: -120000', /events\[8\]\.data\.amountYen: must be a whole, non-negative number of yen, got -120000/],
-    ['an unknown key', '    recordedAt: "2024-03-08T09:00:00+09:00"', '    recordAt: "2024-03-08T09:00:00+09:00"', /events\[5\]\.recordAt: unknown key/],
-    ['a key used twice with different content', 'key: C2/confirm,', 'key: C2/report,', /event key "C2\/report" is used again with different content \(first at my-incident\/events\/cases\.yaml:22\)/],
+    [
+      'a time without a zone',
+      'occurredAt: "2024-03-06T20:10:00+09:00"',
+      'occurredAt: "2024-03-06T20:10:00"',
+      /cases\.yaml:20:79: events\[8\]\.occurredAt: must be an ISO 8601 time with a zone offset/,
+    ],
+    [
+      'a negative amount',
+      'accountId: B-001, amountYen: 120000',
+      'accountId: B-001, amountYen: -120000',
+      /events\[8\]\.data\.amountYen: must be a whole, non-negative number of yen, got -120000/,
+    ],
+    [
+      'an unknown key',
+      '    recordedAt: "2024-03-08T09:00:00+09:00"',
+      '    recordAt: "2024-03-08T09:00:00+09:00"',
+      /events\[5\]\.recordAt: unknown key/,
+    ],
+    [
+      'a key used twice with different content',
+      'key: C2/confirm,',
+      'key: C2/report,',
+      /event key "C2\/report" is used again with different content \(first at my-incident\/events\/cases\.yaml:22\)/,
+    ],
   ])('shows the real message for %s', async (what, before, after, message) => {
     const dir = copyWith(EXAMPLE, 'my-incident', 'events/cases.yaml', before, after);
     const { code, stderr } = await run('verify', dir);
@@ -245,10 +387,18 @@ describe('scenarios/README.md, the format reference', () => {
     const store = `sqlite:${join(tmp, 'l.sqlite')}`;
     expect((await run('replay', dir, '--store', store)).code).toBe(0);
     const file = join(dir, 'events/cases.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('accountId: B-001, amountYen: 120000', 'accountId: B-001, amountYen: 110000'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(
+        'accountId: B-001, amountYen: 120000',
+        'accountId: B-001, amountYen: 110000',
+      ),
+    );
     const { code, stderr } = await run('replay', dir, '--store', store);
     expect(code).toBe(2);
-    expect(stderr).toContain(`event id ${nameUuid('example-minimal/C2/charge')} (stream "wallet-W2") is already stored with different content`);
+    expect(stderr).toContain(
+      `event id ${nameUuid('example-minimal/C2/charge')} (stream "wallet-W2") is already stored with different content`,
+    );
     expectQuoted(fenced(stderr), 'the message for an edit of a stored event');
   });
 
@@ -257,13 +407,30 @@ describe('scenarios/README.md, the format reference', () => {
     const summary = async (dir: string, store = 'memory:') => {
       const r = await run('replay', dir, '--store', store, '--format', 'json', '--by', 'summary');
       expect(r.code).toBe(0);
-      return Object.fromEntries((JSON.parse(r.stdout).summary as { figure: string; value: unknown }[]).map((x) => [x.figure, x.value]));
+      return Object.fromEntries(
+        (JSON.parse(r.stdout).summary as { figure: string; value: unknown }[]).map((x) => [
+          x.figure,
+          x.value,
+        ]),
+      );
     };
 
     it('accepts a charge from a bank that has stopped charges, and counts it as damage', async () => {
-      const dir = copyWith(EXAMPLE, 'my-incident', 'events/cases.yaml', 'type: ChargeRejected,    stream: wallet-W4', 'type: ChargeExecuted,    stream: wallet-W4');
+      const dir = copyWith(
+        EXAMPLE,
+        'my-incident',
+        'events/cases.yaml',
+        'type: ChargeRejected,    stream: wallet-W4',
+        'type: ChargeExecuted,    stream: wallet-W4',
+      );
       const file = join(dir, 'events/cases.yaml');
-      writeFileSync(file, readFileSync(file, 'utf8').replace('amountYen: 50000, reason: bank has stopped charges }', 'amountYen: 50000 }'));
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace(
+          'amountYen: 50000, reason: bank has stopped charges }',
+          'amountYen: 50000 }',
+        ),
+      );
       expect(await summary(dir)).toMatchObject({ cases: 3, damageYen: 314_000 });
     });
 

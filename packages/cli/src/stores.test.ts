@@ -20,8 +20,15 @@ describe('the same scenario on every store', () => {
   async function fingerprint(store: EventStore) {
     try {
       await importEvents(store, scenario.events);
-      const { reports } = await replay(store, scenario.timeZone, [Number.POSITIVE_INFINITY, Date.parse('2020-09-10T09:00:00Z')]);
-      return { digest: await digestOf(store), reports: [...reports.values()], intact: (await checkIntegrity(store)).firstBreak === undefined };
+      const { reports } = await replay(store, scenario.timeZone, [
+        Number.POSITIVE_INFINITY,
+        Date.parse('2020-09-10T09:00:00Z'),
+      ]);
+      return {
+        digest: await digestOf(store),
+        reports: [...reports.values()],
+        intact: (await checkIntegrity(store)).firstBreak === undefined,
+      };
     } finally {
       await store.close();
     }
@@ -35,9 +42,13 @@ describe('the same scenario on every store', () => {
   });
 
   const pg = PG_URL ? it : process.env.CI === 'true' ? it : it.skip;
-  if (!PG_URL && process.env.CI !== 'true') console.log('PostgreSQL digest check skipped: INCIDENT_LEDGER_PG_URL is not set (see README)');
+  if (!PG_URL && process.env.CI !== 'true')
+    console.log('PostgreSQL digest check skipped: INCIDENT_LEDGER_PG_URL is not set (see README)');
   pg('gives the same digest and reports in PostgreSQL', async () => {
-    if (!PG_URL) throw new Error('INCIDENT_LEDGER_PG_URL must be set under CI: the PostgreSQL checks may not be skipped there');
+    if (!PG_URL)
+      throw new Error(
+        'INCIDENT_LEDGER_PG_URL must be set under CI: the PostgreSQL checks may not be skipped there',
+      );
     // A fresh schema: the database outlives test runs, and a store never takes changed history.
     const schema = `cli_digest_${process.pid}_${Date.now()}`;
     const mem = await fingerprint(new MemoryEventStore());
@@ -57,9 +68,13 @@ describe('unreachable stores', () => {
     '%s fails with a clear message and exit 2 within 10 seconds',
     async (url) => {
       const err: string[] = [];
-      const spy = jest.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
+      const spy = jest
+        .spyOn(console, 'error')
+        .mockImplementation((...a) => void err.push(a.join(' ')));
       const started = Date.now();
-      const code = await main(['verify', '--integrity', '--store', url]).finally(() => spy.mockRestore());
+      const code = await main(['verify', '--integrity', '--store', url]).finally(() =>
+        spy.mockRestore(),
+      );
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(code).toBe(2);
       expect(err.join('\n')).toMatch(/cannot open store/);

@@ -18,14 +18,18 @@ export async function openStore(url: string): Promise<EventStore> {
       return new MemoryEventStore();
     case 'sqlite': {
       const file = url.slice('sqlite:'.length);
-      if (file === '') throw new UsageError('--store sqlite: needs a file, e.g. --store sqlite:ledger.sqlite');
+      if (file === '')
+        throw new UsageError('--store sqlite: needs a file, e.g. --store sqlite:ledger.sqlite');
       return SqliteEventStore.open(resolve(file));
     }
     case 'postgres':
     case 'postgresql':
-      return (await import('@incident-ledger/eventstore-postgres')).PostgresEventStore.open(url, { connectTimeoutMs: 8_000 }); // leaves headroom inside the promised 10 s
+      return (await import('@incident-ledger/eventstore-postgres')).PostgresEventStore.open(url, {
+        connectTimeoutMs: 8_000,
+      }); // leaves headroom inside the promised 10 s
   }
   // Every scheme the official client accepts, with or without cluster discovery.
-  if (scheme && /^(kurrentdb|kurrent|kdb|esdb)(\+discover)?$/.test(scheme)) return (await import('@incident-ledger/eventstore-kurrentdb')).KurrentDbEventStore.open(url);
+  if (scheme && /^(kurrentdb|kurrent|kdb|esdb)(\+discover)?$/.test(scheme))
+    return (await import('@incident-ledger/eventstore-kurrentdb')).KurrentDbEventStore.open(url);
   throw new UsageError(`unknown store URL "${url}"; expected ${STORE_URL_HELP}`);
 }

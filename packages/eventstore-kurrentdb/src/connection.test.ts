@@ -18,16 +18,23 @@ async function refused(url: string, options = {}): Promise<{ err: StoreUnavailab
 }
 
 describe('connection strings', () => {
-  it.each(['http://localhost:2113', 'kurrentdb://', 'kurrentdb://localhost:notaport', 'localhost:2113', ''])(
-    'refuses %j as an invalid connection string',
-    async (url) => {
-      const { err, ms } = await refused(url);
-      expect(err.reason).toMatch(/^invalid connection string: /);
-      expect(ms).toBeLessThan(1_000);
-    },
-  );
+  it.each([
+    'http://localhost:2113',
+    'kurrentdb://',
+    'kurrentdb://localhost:notaport',
+    'localhost:2113',
+    '',
+  ])('refuses %j as an invalid connection string', async (url) => {
+    const { err, ms } = await refused(url);
+    expect(err.reason).toMatch(/^invalid connection string: /);
+    expect(ms).toBeLessThan(1_000);
+  });
 
-  it.each(['kurrentdb://127.0.0.1:1?tls=false', 'kdb://127.0.0.1:1?tls=false', 'kurrent://127.0.0.1:1?tls=false'])(
+  it.each([
+    'kurrentdb://127.0.0.1:1?tls=false',
+    'kdb://127.0.0.1:1?tls=false',
+    'kurrent://127.0.0.1:1?tls=false',
+  ])(
     'accepts %j and reports the unreachable server within 10 s',
     async (url) => {
       const { err, ms } = await refused(url);
@@ -47,12 +54,14 @@ describe('connection strings', () => {
   it('disposes the client it made when the server cannot be reached', async () => {
     const made: KurrentDBClient[] = [];
     const real = KurrentDBClient.connectionString.bind(KurrentDBClient);
-    const spy = jest.spyOn(KurrentDBClient, 'connectionString').mockImplementation((url: TemplateStringsArray | string) => {
-      const client = real(url);
-      jest.spyOn(client, 'dispose');
-      made.push(client);
-      return client;
-    });
+    const spy = jest
+      .spyOn(KurrentDBClient, 'connectionString')
+      .mockImplementation((url: TemplateStringsArray | string) => {
+        const client = real(url);
+        jest.spyOn(client, 'dispose');
+        made.push(client);
+        return client;
+      });
     try {
       await refused('kurrentdb://127.0.0.1:1?tls=false');
     } finally {
@@ -79,7 +88,9 @@ describe('connection strings', () => {
 
     it('is given up on at the connect timeout', async () => {
       const { port } = server.address() as { port: number };
-      const { err, ms } = await refused(`kurrentdb://127.0.0.1:${port}?tls=false`, { connectTimeoutMs: 500 });
+      const { err, ms } = await refused(`kurrentdb://127.0.0.1:${port}?tls=false`, {
+        connectTimeoutMs: 500,
+      });
       expect(err.reason).toBe('no answer within 500 ms');
       expect(ms).toBeGreaterThanOrEqual(450);
       expect(ms).toBeLessThan(2_000);
@@ -104,7 +115,9 @@ describe('connect and close', () => {
         return this;
       },
     });
-    const err = await KurrentDbEventStore.connect(client, 'fake://', { connectTimeoutMs: 50 }).catch((e: unknown) => e);
+    const err = await KurrentDbEventStore.connect(client, 'fake://', {
+      connectTimeoutMs: 50,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreUnavailable);
     expect(err).toMatchObject({ url: 'fake://', reason: 'no answer within 50 ms' });
     expect(client.disposed).toBe(1);
@@ -112,7 +125,9 @@ describe('connect and close', () => {
 
   it('refuses a stream prefix in the namespace KurrentDB reserves', async () => {
     const client = new FakeKurrentDb();
-    const err = await KurrentDbEventStore.connect(client, 'fake://', { streamPrefix: '$ledger/' }).catch((e: unknown) => e);
+    const err = await KurrentDbEventStore.connect(client, 'fake://', {
+      streamPrefix: '$ledger/',
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreUnavailable);
     expect((err as Error).message).toMatch(/streamPrefix must not start with \$/);
     expect(client.disposed).toBe(1);

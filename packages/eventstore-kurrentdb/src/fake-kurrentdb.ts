@@ -54,19 +54,35 @@ export class FakeKurrentDb implements KurrentClient {
   beforeAppend: (() => Promise<void>) | undefined;
 
   constructor() {
-    this.write('$$$settings', [{ id: '00000000-0000-4000-8000-000000000000', type: '$metadata', isJson: true, data: '{}', metadata: '' }]);
+    this.write('$$$settings', [
+      {
+        id: '00000000-0000-4000-8000-000000000000',
+        type: '$metadata',
+        isJson: true,
+        data: '{}',
+        metadata: '',
+      },
+    ]);
   }
 
   dispose = async (): Promise<void> => {
     this.disposed++;
   };
 
-  appendToStream = async (streamName: string, events: EventData | EventData[], options: { streamState?: AppendStreamState } = {}): Promise<AppendResult> => {
+  appendToStream = async (
+    streamName: string,
+    events: EventData | EventData[],
+    options: { streamState?: AppendStreamState } = {},
+  ): Promise<AppendResult> => {
     await this.beforeAppend?.();
     const list = Array.isArray(events) ? events : [events];
     this.check(streamName, options.streamState ?? ANY);
     const position = this.append(streamName, list);
-    return { success: true, nextExpectedRevision: this.revisions.get(streamName)!, position: { commit: position, prepare: position } };
+    return {
+      success: true,
+      nextExpectedRevision: this.revisions.get(streamName)!,
+      position: { commit: position, prepare: position },
+    };
   };
 
   multiStreamAppend = async (requests: AppendStreamRequest[]): Promise<MultiAppendResult> => {
@@ -74,8 +90,16 @@ export class FakeKurrentDb implements KurrentClient {
     for (const r of requests) {
       for (const e of r.events) {
         const m = e.metadata;
-        if (m !== undefined && (typeof m !== 'object' || m instanceof Uint8Array || Array.isArray(m) || Object.values(m).some((v) => typeof v !== 'string'))) {
-          throw new Error('multiStreamAppend requires metadata to be a plain object with string keys and string values.');
+        if (
+          m !== undefined &&
+          (typeof m !== 'object' ||
+            m instanceof Uint8Array ||
+            Array.isArray(m) ||
+            Object.values(m).some((v) => typeof v !== 'string'))
+        ) {
+          throw new Error(
+            'multiStreamAppend requires metadata to be a plain object with string keys and string values.',
+          );
         }
       }
     }
@@ -83,10 +107,19 @@ export class FakeKurrentDb implements KurrentClient {
     for (const r of requests) this.check(r.streamName, r.expectedState);
     let position = 0n;
     for (const r of requests) position = this.append(r.streamName, r.events);
-    return { position, responses: requests.map((r) => ({ streamName: r.streamName, revision: this.revisions.get(r.streamName)! })) };
+    return {
+      position,
+      responses: requests.map((r) => ({
+        streamName: r.streamName,
+        revision: this.revisions.get(r.streamName)!,
+      })),
+    };
   };
 
-  readStream = <E>(streamName: string, options: ReadStreamOptions = {}): AsyncIterableIterator<ResolvedEvent & E> => {
+  readStream = <E>(
+    streamName: string,
+    options: ReadStreamOptions = {},
+  ): AsyncIterableIterator<ResolvedEvent & E> => {
     const log = this.log;
     return (async function* () {
       let records = log.filter((r) => r.streamId === streamName);
@@ -121,14 +154,20 @@ export class FakeKurrentDb implements KurrentClient {
         records = [];
       } else if (from !== START) {
         const at = records.findIndex((r) => r.position === from.commit);
-        if (at === -1 && from.commit !== end) throw new UnknownError(undefined, `invalid position ${from.commit}: not the start of a record`);
+        if (at === -1 && from.commit !== end)
+          throw new UnknownError(
+            undefined,
+            `invalid position ${from.commit}: not the start of a record`,
+          );
         records = at === -1 ? [] : records.slice(at);
       }
       const filter = options.filter;
       if (filter) {
         records = records.filter((r) => {
           const subject = filter.filterOn === 'streamName' ? r.streamId : r.type;
-          return 'prefixes' in filter ? filter.prefixes.some((p) => subject.startsWith(p)) : new RegExp(filter.regex).test(subject);
+          return 'prefixes' in filter
+            ? filter.prefixes.some((p) => subject.startsWith(p))
+            : new RegExp(filter.regex).test(subject);
         });
       }
       let left = Number(options.maxCount ?? Number.MAX_SAFE_INTEGER);
@@ -151,7 +190,12 @@ export class FakeKurrentDb implements KurrentClient {
       (expected === NO_STREAM && current === undefined) ||
       (expected === STREAM_EXISTS && current !== undefined) ||
       (typeof expected === 'bigint' && expected === current);
-    if (!ok) throw new WrongExpectedVersionError(undefined, { streamName, expected, current: current ?? NO_STREAM });
+    if (!ok)
+      throw new WrongExpectedVersionError(undefined, {
+        streamName,
+        expected,
+        current: current ?? NO_STREAM,
+      });
   }
 
   private append(streamName: string, events: readonly EventData[]): bigint {
@@ -159,15 +203,36 @@ export class FakeKurrentDb implements KurrentClient {
     for (const e of events) {
       if (!/^[0-9a-f-]{36}$/i.test(e.id)) throw new Error(`fake: event id ${e.id} is not a UUID`);
       const isJson = e.contentType === 'application/json';
-      const data = isJson ? JSON.stringify(e.data) : Buffer.from(e.data as Uint8Array).toString('utf8');
-      last = this.write(streamName, [{ id: e.id.toLowerCase(), type: e.type, isJson, data, metadata: e.metadata === undefined ? '' : JSON.stringify(e.metadata) }]);
+      const data = isJson
+        ? JSON.stringify(e.data)
+        : Buffer.from(e.data as Uint8Array).toString('utf8');
+      last = this.write(streamName, [
+        {
+          id: e.id.toLowerCase(),
+          type: e.type,
+          isJson,
+          data,
+          metadata: e.metadata === undefined ? '' : JSON.stringify(e.metadata),
+        },
+      ]);
       const revision = this.revisions.get(streamName)!;
-      this.write(`$ce-${streamName.split('-')[0]}`, [{ id: '00000000-0000-4000-8000-00000000ffff', type: '$>', isJson: false, data: `${revision}@${streamName}`, metadata: '' }]);
+      this.write(`$ce-${streamName.split('-')[0]}`, [
+        {
+          id: '00000000-0000-4000-8000-00000000ffff',
+          type: '$>',
+          isJson: false,
+          data: `${revision}@${streamName}`,
+          metadata: '',
+        },
+      ]);
     }
     return last;
   }
 
-  private write(streamId: string, records: readonly Omit<LogRecord, 'streamId' | 'revision' | 'position'>[]): bigint {
+  private write(
+    streamId: string,
+    records: readonly Omit<LogRecord, 'streamId' | 'revision' | 'position'>[],
+  ): bigint {
     let position = this.end;
     for (const r of records) {
       const revision = (this.revisions.get(streamId) ?? -1n) + 1n;
@@ -175,7 +240,13 @@ export class FakeKurrentDb implements KurrentClient {
       position = this.end;
       this.log.push({ ...r, streamId, revision, position });
       // A record's size: a header plus its strings, as in the real log, so positions have gaps.
-      this.end += BigInt(80 + Buffer.byteLength(streamId) + Buffer.byteLength(r.type) + Buffer.byteLength(r.data) + Buffer.byteLength(r.metadata));
+      this.end += BigInt(
+        80 +
+          Buffer.byteLength(streamId) +
+          Buffer.byteLength(r.type) +
+          Buffer.byteLength(r.data) +
+          Buffer.byteLength(r.metadata),
+      );
     }
     return position;
   }

@@ -1,5 +1,9 @@
 import { ChainVerifier, WrongExpectedVersion } from '@incident-ledger/eventstore';
-import { collect, describeEventStoreContract, sampleEvent } from '@incident-ledger/eventstore/contract';
+import {
+  collect,
+  describeEventStoreContract,
+  sampleEvent,
+} from '@incident-ledger/eventstore/contract';
 import { jsonEvent } from '@kurrent/kurrentdb-client';
 import { FakeKurrentDb } from './fake-kurrentdb';
 import { KurrentDbEventStore, type KurrentDbOptions } from './kurrentdb';
@@ -10,16 +14,25 @@ import { KurrentDbEventStore, type KurrentDbOptions } from './kurrentdb';
  * checks KurrentDB itself.
  */
 
-describeEventStoreContract('kurrentdb adapter on an in-memory imitation of the client, no prefix', async () => ({
-  store: await KurrentDbEventStore.connect(new FakeKurrentDb(), 'fake://', { pollMs: 20 }),
-}));
+describeEventStoreContract(
+  'kurrentdb adapter on an in-memory imitation of the client, no prefix',
+  async () => ({
+    store: await KurrentDbEventStore.connect(new FakeKurrentDb(), 'fake://', { pollMs: 20 }),
+  }),
+);
 
 // One log shared by every test, each in a prefix of its own: how the suite runs on a shared server.
 const shared = new FakeKurrentDb();
 let run = 0;
-describeEventStoreContract('kurrentdb adapter on an in-memory imitation of the client, shared log, prefix per test', async () => ({
-  store: await KurrentDbEventStore.connect(shared, 'fake://', { pollMs: 20, streamPrefix: `contract-${++run}/` }),
-}));
+describeEventStoreContract(
+  'kurrentdb adapter on an in-memory imitation of the client, shared log, prefix per test',
+  async () => ({
+    store: await KurrentDbEventStore.connect(shared, 'fake://', {
+      pollMs: 20,
+      streamPrefix: `contract-${++run}/`,
+    }),
+  }),
+);
 
 async function open(options: KurrentDbOptions = {}) {
   const client = new FakeKurrentDb();
@@ -48,9 +61,24 @@ describe('KurrentDbEventStore', () => {
     await store.append('wallet-1', [e]);
     const [stored] = await collect(store.readAll());
     const { value: raw } = await client.readStream('ledger/wallet-1').next();
-    expect(raw?.event).toMatchObject({ id: e.eventId, type: e.type, data: e.data, revision: 0n, isJson: true });
-    expect(raw?.event?.metadata).toEqual({ occurredAt: String(e.occurredAt), recordedAt: String(e.recordedAt), revision: '0', hash: stored!.hash });
-    expect(stored).toMatchObject({ streamId: 'wallet-1', revision: 0, globalPosition: Number(raw!.event!.position!.commit) * 2 + 2 });
+    expect(raw?.event).toMatchObject({
+      id: e.eventId,
+      type: e.type,
+      data: e.data,
+      revision: 0n,
+      isJson: true,
+    });
+    expect(raw?.event?.metadata).toEqual({
+      occurredAt: String(e.occurredAt),
+      recordedAt: String(e.recordedAt),
+      revision: '0',
+      hash: stored!.hash,
+    });
+    expect(stored).toMatchObject({
+      streamId: 'wallet-1',
+      revision: 0,
+      globalPosition: Number(raw!.event!.position!.commit) * 2 + 2,
+    });
   });
 
   it('resumes a read from a position, or from the position after it', async () => {
@@ -58,8 +86,13 @@ describe('KurrentDbEventStore', () => {
     await store.append('r', [sampleEvent(1), sampleEvent(2), sampleEvent(3)]);
     const all = await collect(store.readAll());
     const second = all[1]!.globalPosition;
-    expect((await collect(store.readAll({ from: second }))).map((e) => e.eventId)).toEqual([all[1]!.eventId, all[2]!.eventId]);
-    expect((await collect(store.readAll({ from: second + 1 }))).map((e) => e.eventId)).toEqual([all[2]!.eventId]);
+    expect((await collect(store.readAll({ from: second }))).map((e) => e.eventId)).toEqual([
+      all[1]!.eventId,
+      all[2]!.eventId,
+    ]);
+    expect((await collect(store.readAll({ from: second + 1 }))).map((e) => e.eventId)).toEqual([
+      all[2]!.eventId,
+    ]);
   });
 
   it("leaves KurrentDB's own records out of reads and heads", async () => {
@@ -79,10 +112,16 @@ describe('KurrentDbEventStore', () => {
   it('refuses event ids that are not lower-case UUIDs, and stream names KurrentDB reserves, writing nothing', async () => {
     const { client, store } = await open();
     const before = client.size;
-    await expect(store.append('s', [sampleEvent(1, { eventId: 'case-17-report' })])).rejects.toThrow(/"case-17-report" is not a lower-case UUID/);
+    await expect(
+      store.append('s', [sampleEvent(1, { eventId: 'case-17-report' })]),
+    ).rejects.toThrow(/"case-17-report" is not a lower-case UUID/);
     const e = sampleEvent(1);
-    await expect(store.append('s', [{ ...e, eventId: e.eventId.toUpperCase() }])).rejects.toThrow(/lower-case UUID/);
-    await expect(store.append('$settings', [sampleEvent(1)])).rejects.toThrow(/starting with \$, which KurrentDB reserves/);
+    await expect(store.append('s', [{ ...e, eventId: e.eventId.toUpperCase() }])).rejects.toThrow(
+      /lower-case UUID/,
+    );
+    await expect(store.append('$settings', [sampleEvent(1)])).rejects.toThrow(
+      /starting with \$, which KurrentDB reserves/,
+    );
     await expect(store.append('', [sampleEvent(1)])).rejects.toThrow(/empty/);
     expect(client.size).toBe(before);
   });
@@ -103,7 +142,9 @@ describe('KurrentDbEventStore', () => {
       const { client, store, other } = await open();
       await store.append('s', [sampleEvent(1)]);
       race(client, () => other.append('s', [sampleEvent(2)]));
-      const err = await store.append('s', [sampleEvent(3)], { expectedRevision: 0 }).catch((e: unknown) => e);
+      const err = await store
+        .append('s', [sampleEvent(3)], { expectedRevision: 0 })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WrongExpectedVersion);
       expect(err).toMatchObject({ streamId: 's', expected: 0, actual: 1 });
     });
@@ -112,7 +153,11 @@ describe('KurrentDbEventStore', () => {
       const { client, store, other } = await open();
       const events = [sampleEvent(1), sampleEvent(2)];
       race(client, () => other.append('s', events));
-      expect(await store.append('s', events)).toMatchObject({ appended: 0, skipped: 2, nextExpectedRevision: 1 });
+      expect(await store.append('s', events)).toMatchObject({
+        appended: 0,
+        skipped: 2,
+        nextExpectedRevision: 1,
+      });
       expect(await collect(store.readAll())).toHaveLength(2);
     });
 
@@ -136,9 +181,13 @@ describe('KurrentDbEventStore', () => {
       const { client, store } = await open();
       client.multiStreamAppendSupported = false;
       const before = client.size;
-      await expect(store.appendMany(writes())).rejects.toThrow(/needs KurrentDB 25\.1 or later.*appendMany: 'per-stream'/);
+      await expect(store.appendMany(writes())).rejects.toThrow(
+        /needs KurrentDB 25\.1 or later.*appendMany: 'per-stream'/,
+      );
       expect(client.size).toBe(before);
-      await expect(store.appendMany([{ streamId: 'a', events: [sampleEvent(3)] }])).resolves.toMatchObject([{ appended: 1 }]);
+      await expect(
+        store.appendMany([{ streamId: 'a', events: [sampleEvent(3)] }]),
+      ).resolves.toMatchObject([{ appended: 1 }]);
     });
 
     it("with appendMany: 'per-stream', writes stream by stream and completes a write interrupted half-way", async () => {
@@ -159,7 +208,9 @@ describe('KurrentDbEventStore', () => {
         { streamId: 'b', appended: 1, nextExpectedRevision: 1 },
       ]);
       const ids = (await collect(store.readAll())).map((e) => e.eventId);
-      expect(ids.sort()).toEqual([w[0]!.events[0]!.eventId, w[1]!.events[0]!.eventId, competitor.eventId].sort());
+      expect(ids.sort()).toEqual(
+        [w[0]!.events[0]!.eventId, w[1]!.events[0]!.eventId, competitor.eventId].sort(),
+      );
     });
   });
 

@@ -32,7 +32,16 @@ import {
 } from '@kurrent/kurrentdb-client';
 import { interval, merge, ReplaySubject, Subject, takeUntil, type Observable } from 'rxjs';
 import { Catalog } from './catalog';
-import { readStart, redactUrl, streamStateFor, toEventData, toStoredEvent, toWrongExpectedVersion, translateError, type ReadRecord } from './mapping';
+import {
+  readStart,
+  redactUrl,
+  streamStateFor,
+  toEventData,
+  toStoredEvent,
+  toWrongExpectedVersion,
+  translateError,
+  type ReadRecord,
+} from './mapping';
 
 export interface KurrentDbOptions {
   /**
@@ -53,11 +62,17 @@ export interface KurrentDbOptions {
 }
 
 /** The part of the official client this store uses. */
-export type KurrentClient = Pick<KurrentDBClient, 'appendToStream' | 'multiStreamAppend' | 'readAll' | 'readStream' | 'dispose'>;
+export type KurrentClient = Pick<
+  KurrentDBClient,
+  'appendToStream' | 'multiStreamAppend' | 'readAll' | 'readStream' | 'dispose'
+>;
 
 /** Plans made against heads that moved before the write are made again, this many times at most. */
 const APPEND_ATTEMPTS = 10;
-/** KurrentDB stores event ids as UUIDs and gives them back in this form; any other spelling would not round-trip. */
+/**
+ * KurrentDB stores event ids as UUIDs and gives them back in this form; any other spelling would
+ * not round-trip.
+ */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
@@ -82,11 +97,16 @@ export class KurrentDbEventStore implements EventStore {
   ) {
     this.prefix = options.streamPrefix ?? '';
     // Filtered on the server, so other streams and system events never travel.
-    this.filter = this.prefix ? streamNameFilter({ prefixes: [this.prefix] }) : excludeSystemEvents();
+    this.filter = this.prefix
+      ? streamNameFilter({ prefixes: [this.prefix] })
+      : excludeSystemEvents();
     this.catalog = new Catalog((from) => this.readAll({ from }));
   }
 
-  /** Connects to `url` (kurrentdb://, kdb://, kurrent://, their +discover forms, or the deprecated esdb://). */
+  /**
+   * Connects to `url` (kurrentdb://, kdb://, kurrent://, their +discover forms, or the deprecated
+   * esdb://).
+   */
   static async open(url: string, options: KurrentDbOptions = {}): Promise<KurrentDbEventStore> {
     const shown = redactUrl(url);
     let client: KurrentDBClient;
@@ -102,9 +122,14 @@ export class KurrentDbEventStore implements EventStore {
    * Wraps a client made elsewhere (with a credentials provider, say). Fails with StoreUnavailable,
    * disposing the client, unless the server answers a read of $all within connectTimeoutMs.
    */
-  static async connect(client: KurrentClient, url: string, options: KurrentDbOptions = {}): Promise<KurrentDbEventStore> {
+  static async connect(
+    client: KurrentClient,
+    url: string,
+    options: KurrentDbOptions = {},
+  ): Promise<KurrentDbEventStore> {
     try {
-      if (options.streamPrefix?.startsWith('$')) throw new Error('streamPrefix must not start with $, which KurrentDB reserves');
+      if (options.streamPrefix?.startsWith('$'))
+        throw new Error('streamPrefix must not start with $, which KurrentDB reserves');
       await answers(client, options.connectTimeoutMs ?? 10_000);
     } catch (e) {
       await client.dispose();
@@ -113,8 +138,14 @@ export class KurrentDbEventStore implements EventStore {
     return new KurrentDbEventStore(client, url, options);
   }
 
-  async append(streamId: string, events: readonly NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}) {
-    const [result] = await this.appendMany([{ streamId, events, expectedRevision: options.expectedRevision }]);
+  async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ) {
+    const [result] = await this.appendMany([
+      { streamId, events, expectedRevision: options.expectedRevision },
+    ]);
     return result!;
   }
 
@@ -122,7 +153,10 @@ export class KurrentDbEventStore implements EventStore {
     for (const w of writes) {
       this.serverName(w.streamId);
       for (const e of w.events) {
-        if (!UUID.test(e.eventId)) throw new Error(`event id "${e.eventId}" is not a lower-case UUID, which KurrentDB requires`);
+        if (!UUID.test(e.eventId))
+          throw new Error(
+            `event id "${e.eventId}" is not a lower-case UUID, which KurrentDB requires`,
+          );
       }
     }
     for (let attempt = 1; ; attempt++) {
@@ -134,7 +168,8 @@ export class KurrentDbEventStore implements EventStore {
         }
         return plan.results;
       } catch (err) {
-        // Another writer appended between our read of the heads and our write: plan again on the new heads.
+        // Another writer appended between our read of the heads and our write: plan again on the
+        // new heads.
         if (err instanceof WrongExpectedVersionError && attempt < APPEND_ATTEMPTS) continue;
         throw this.translate(err, writes);
       }
@@ -152,7 +187,9 @@ export class KurrentDbEventStore implements EventStore {
     return planWrites(writes, states, await this.existing(eventIds));
   }
 
-  /** The stored events with any of these ids, read back from their streams (one read per stream). */
+  /**
+   * The stored events with any of these ids, read back from their streams (one read per stream).
+   */
   private async existing(eventIds: readonly string[]): Promise<Map<string, ExistingEvent>> {
     const wanted = new Map<string, { from: number; to: number; ids: Set<string> }>();
     for (const id of eventIds) {
@@ -169,10 +206,14 @@ export class KurrentDbEventStore implements EventStore {
     }
     const found = new Map<string, ExistingEvent>();
     for (const [streamId, w] of wanted) {
-      const records = this.client.readStream(this.serverName(streamId), { fromRevision: BigInt(w.from), maxCount: w.to - w.from + 1 });
+      const records = this.client.readStream(this.serverName(streamId), {
+        fromRevision: BigInt(w.from),
+        maxCount: w.to - w.from + 1,
+      });
       for await (const record of records) {
         const e = toStoredEvent(record, this.prefix);
-        if (e && w.ids.has(e.eventId)) found.set(e.eventId, { streamId, content: eventContent(streamId, e) });
+        if (e && w.ids.has(e.eventId))
+          found.set(e.eventId, { streamId, content: eventContent(streamId, e) });
       }
     }
     return found;
@@ -196,22 +237,33 @@ export class KurrentDbEventStore implements EventStore {
         return;
       } catch (err) {
         if (!(err instanceof UnsupportedError)) throw err;
-        throw new Error(`appendMany across streams needs KurrentDB 25.1 or later (${err.message}); open the store with { appendMany: 'per-stream' } to write stream by stream`);
+        throw new Error(
+          `appendMany across streams needs KurrentDB 25.1 or later (${err.message}); open the store with { appendMany: 'per-stream' } to write stream by stream`,
+        );
       }
     }
-    // One stream, or per-stream mode: each append is atomic, a set of them is not (see docs/kurrentdb.md).
-    for (const r of requests) await this.client.appendToStream(r.streamName, r.events, { streamState: r.expectedState });
+    // One stream, or per-stream mode: each append is atomic, a set of them is not (see
+    // docs/kurrentdb.md).
+    for (const r of requests)
+      await this.client.appendToStream(r.streamName, r.events, { streamState: r.expectedState });
   }
 
   private translate(err: unknown, writes: readonly StreamWrite[]): unknown {
     if (err instanceof WrongExpectedVersionError) {
       const streamId = err.streamName.slice(this.prefix.length);
-      return toWrongExpectedVersion(err, streamId, writes.find((w) => w.streamId === streamId)?.expectedRevision ?? 'any');
+      return toWrongExpectedVersion(
+        err,
+        streamId,
+        writes.find((w) => w.streamId === streamId)?.expectedRevision ?? 'any',
+      );
     }
     return translateError(err, this.url);
   }
 
-  async *readStream(streamId: string, options: { batchSize?: number } = {}): AsyncIterable<StoredEvent[]> {
+  async *readStream(
+    streamId: string,
+    options: { batchSize?: number } = {},
+  ): AsyncIterable<StoredEvent[]> {
     try {
       yield* this.batches(this.client.readStream(this.serverName(streamId)), options.batchSize);
     } catch (err) {
@@ -226,7 +278,11 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   /** Ledger events in batches: KurrentDB's own records and events before `from` are left out. */
-  private async *batches(records: AsyncIterable<ReadRecord>, size = DEFAULT_BATCH_SIZE, from = 1): AsyncIterable<StoredEvent[]> {
+  private async *batches(
+    records: AsyncIterable<ReadRecord>,
+    size = DEFAULT_BATCH_SIZE,
+    from = 1,
+  ): AsyncIterable<StoredEvent[]> {
     let batch: StoredEvent[] = [];
     try {
       for await (const record of records) {
@@ -245,12 +301,18 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   subscribe(options: { from?: number } = {}): Observable<StoredEvent> {
-    // Appends through this store wake subscribers at once; the poll picks up other processes' appends.
-    const wake = merge(this.appended, interval(this.options.pollMs ?? 250)).pipe(takeUntil(this.closing));
+    // Appends through this store wake subscribers at once; the poll picks up other processes'
+    // appends.
+    const wake = merge(this.appended, interval(this.options.pollMs ?? 250)).pipe(
+      takeUntil(this.closing),
+    );
     return catchUpThenLive((from) => this.readAll({ from }), wake, options.from);
   }
 
-  /** Every stream's last event, from the catalog: one pass over $all when first called, then only what is new. */
+  /**
+   * Every stream's last event, from the catalog: one pass over $all when first called, then only
+   * what is new.
+   */
   async heads(): Promise<StreamHead[]> {
     await this.catalog.refresh();
     return [...this.catalog.heads]
@@ -269,17 +331,27 @@ export class KurrentDbEventStore implements EventStore {
   private serverName(streamId: string): string {
     const name = this.prefix + streamId;
     if (name === '' || name.startsWith('$')) {
-      throw new Error(`stream id "${streamId}" is not usable as a KurrentDB stream name (empty, or starting with $, which KurrentDB reserves)`);
+      throw new Error(
+        `stream id "${streamId}" is not usable as a KurrentDB stream name (empty, or starting with $, which KurrentDB reserves)`,
+      );
     }
     return name;
   }
 }
 
-/** Resolves once the server answers a read of $all (which the store needs anyway); rejects after `ms`. */
+/**
+ * Resolves once the server answers a read of $all (which the store needs anyway); rejects after
+ * `ms`.
+ */
 async function answers(client: KurrentClient, ms: number): Promise<void> {
   const read = (async () => {
     try {
-      for await (const _ of client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) break;
+      for await (const _ of client.readAll({
+        direction: BACKWARDS,
+        fromPosition: END,
+        maxCount: 1,
+      }))
+        break;
     } catch (e) {
       throw new Error(`reading $all failed: ${(e as Error).message || (e as Error).name}`);
     }

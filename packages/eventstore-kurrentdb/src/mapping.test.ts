@@ -1,4 +1,8 @@
-import { StoreUnavailable, WrongExpectedVersion, type PlannedRow } from '@incident-ledger/eventstore';
+import {
+  StoreUnavailable,
+  WrongExpectedVersion,
+  type PlannedRow,
+} from '@incident-ledger/eventstore';
 import {
   DeadlineExceededError,
   NO_STREAM,
@@ -43,7 +47,12 @@ function record(overrides: Record<string, unknown> = {}, commitPosition?: bigint
       isJson: true,
       created: new Date(0),
       data: row.data,
-      metadata: { occurredAt: '1570000000123', recordedAt: '1599700000456', revision: '3', hash: HASH },
+      metadata: {
+        occurredAt: '1570000000123',
+        recordedAt: '1599700000456',
+        revision: '3',
+        hash: HASH,
+      },
       position: { commit: 1000n, prepare: 1000n },
       ...overrides,
     },
@@ -54,8 +63,18 @@ function record(overrides: Record<string, unknown> = {}, commitPosition?: bigint
 describe('ledger event -> KurrentDB event', () => {
   it('passes id, type and data through and carries times, revision and hash as string metadata', () => {
     const e = toEventData(row) as JSONEventData;
-    expect(e).toMatchObject({ id: row.eventId, type: 'ChargeExecuted', contentType: 'application/json', data: row.data });
-    expect(e.metadata).toEqual({ occurredAt: '1570000000123', recordedAt: '1599700000456', revision: '3', hash: HASH });
+    expect(e).toMatchObject({
+      id: row.eventId,
+      type: 'ChargeExecuted',
+      contentType: 'application/json',
+      data: row.data,
+    });
+    expect(e.metadata).toEqual({
+      occurredAt: '1570000000123',
+      recordedAt: '1599700000456',
+      revision: '3',
+      hash: HASH,
+    });
   });
 });
 
@@ -76,8 +95,16 @@ describe('KurrentDB record -> ledger event', () => {
 
   it('round-trips what toEventData writes', () => {
     const written = toEventData(row) as JSONEventData;
-    const back = toStoredEvent(record({ data: written.data, metadata: written.metadata }), 'ledger-a/');
-    expect(back).toMatchObject({ occurredAt: row.occurredAt, recordedAt: row.recordedAt, hash: row.hash, data: row.data });
+    const back = toStoredEvent(
+      record({ data: written.data, metadata: written.metadata }),
+      'ledger-a/',
+    );
+    expect(back).toMatchObject({
+      occurredAt: row.occurredAt,
+      recordedAt: row.recordedAt,
+      hash: row.hash,
+      data: row.data,
+    });
   });
 
   it('leaves out KurrentDB records: $-streams, $-types, unresolved links', () => {
@@ -87,13 +114,19 @@ describe('KurrentDB record -> ledger event', () => {
   });
 
   it('refuses an event it did not write, naming it', () => {
-    expect(() => toStoredEvent(record({ metadata: undefined }), '')).toThrow(/6f1c3c1e.*not written by incident-ledger/);
-    expect(() => toStoredEvent(record({ metadata: { occurredAt: '1', recordedAt: '2', hash: 'short' } }), '')).toThrow(/not written/);
+    expect(() => toStoredEvent(record({ metadata: undefined }), '')).toThrow(
+      /6f1c3c1e.*not written by incident-ledger/,
+    );
+    expect(() =>
+      toStoredEvent(record({ metadata: { occurredAt: '1', recordedAt: '2', hash: 'short' } }), ''),
+    ).toThrow(/not written/);
   });
 
   it('refuses metadata times that are not integers', () => {
     const metadata = { occurredAt: '1.5e3', recordedAt: '1', revision: '0', hash: HASH };
-    expect(() => toStoredEvent(record({ metadata }), '')).toThrow(/occurredAt "1.5e3" is not an integer/);
+    expect(() => toStoredEvent(record({ metadata }), '')).toThrow(
+      /occurredAt "1.5e3" is not an integer/,
+    );
   });
 
   it('reads JSON data that came back as bytes', () => {
@@ -103,7 +136,9 @@ describe('KurrentDB record -> ledger event', () => {
 
   it('falls back to the record commit position, and refuses a record with none', () => {
     expect(toStoredEvent(record({ position: undefined }, 40n), '')?.globalPosition).toBe(82);
-    expect(() => toStoredEvent(record({ position: undefined }), '')).toThrow(/without a log position/);
+    expect(() => toStoredEvent(record({ position: undefined }), '')).toThrow(
+      /without a log position/,
+    );
   });
 });
 
@@ -138,7 +173,11 @@ describe('positions', () => {
 
 describe('errors', () => {
   it("maps KurrentDB's wrong expected version to the port's, keeping what the caller expected", () => {
-    const err = new WrongExpectedVersionError(undefined, { streamName: 'p/s-1', expected: 4n, current: 7n });
+    const err = new WrongExpectedVersionError(undefined, {
+      streamName: 'p/s-1',
+      expected: 4n,
+      current: 7n,
+    });
     const mapped = toWrongExpectedVersion(err, 's-1', 'exists');
     expect(mapped).toBeInstanceOf(WrongExpectedVersion);
     expect(mapped).toMatchObject({ streamId: 's-1', expected: 'exists', actual: 7 });
@@ -146,15 +185,27 @@ describe('errors', () => {
 
   it('reports a missing, deleted or tombstoned stream as actual -1', () => {
     for (const current of [NO_STREAM, -5n, -6n] as const) {
-      const err = new WrongExpectedVersionError(undefined, { streamName: 's', expected: 0n, current });
+      const err = new WrongExpectedVersionError(undefined, {
+        streamName: 's',
+        expected: 0n,
+        current,
+      });
       expect(toWrongExpectedVersion(err, 's', 0).actual).toBe(-1);
     }
   });
 
   it('recognises an unreachable server in command errors and in raw gRPC errors', () => {
     const raw = Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
-    expect([new UnavailableError(), new DeadlineExceededError(), raw].map(isUnreachable)).toEqual([true, true, true]);
-    const other = [new WrongExpectedVersionError(undefined, { streamName: 's', expected: 0n, current: 1n }), new Error('x'), 'text'];
+    expect([new UnavailableError(), new DeadlineExceededError(), raw].map(isUnreachable)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    const other = [
+      new WrongExpectedVersionError(undefined, { streamName: 's', expected: 0n, current: 1n }),
+      new Error('x'),
+      'text',
+    ];
     expect(other.map(isUnreachable)).toEqual([false, false, false]);
   });
 
@@ -168,7 +219,9 @@ describe('errors', () => {
   });
 
   it('masks the password of a connection string, and only that', () => {
-    expect(redactUrl('kurrentdb://admin:changeit@db-1:2113,db-2:2113?tls=true')).toBe('kurrentdb://admin:***@db-1:2113,db-2:2113?tls=true');
+    expect(redactUrl('kurrentdb://admin:changeit@db-1:2113,db-2:2113?tls=true')).toBe(
+      'kurrentdb://admin:***@db-1:2113,db-2:2113?tls=true',
+    );
     expect(redactUrl('kurrentdb://db-1:2113?tls=false')).toBe('kurrentdb://db-1:2113?tls=false');
   });
 });

@@ -1,5 +1,10 @@
 import type { StoredEvent } from '@incident-ledger/core';
-import { StoreUnavailable, WrongExpectedVersion, type ExpectedRevision, type PlannedRow } from '@incident-ledger/eventstore';
+import {
+  StoreUnavailable,
+  WrongExpectedVersion,
+  type ExpectedRevision,
+  type PlannedRow,
+} from '@incident-ledger/eventstore';
 import {
   ErrorType,
   jsonEvent,
@@ -62,9 +67,11 @@ export function toStoredEvent(record: ReadRecord, streamPrefix: string): StoredE
     );
   }
   const commit = e.position?.commit ?? record.commitPosition;
-  if (commit === undefined) throw new Error(`event ${e.id} comes without a log position (KurrentDB older than 22.6?)`);
+  if (commit === undefined)
+    throw new Error(`event ${e.id} comes without a log position (KurrentDB older than 22.6?)`);
   // JSON stored without the JSON flag (by another client, say) comes back as bytes.
-  const data: unknown = e.data instanceof Uint8Array ? JSON.parse(Buffer.from(e.data).toString('utf8')) : e.data;
+  const data: unknown =
+    e.data instanceof Uint8Array ? JSON.parse(Buffer.from(e.data).toString('utf8')) : e.data;
   return {
     eventId: e.id,
     streamId: e.streamId.slice(streamPrefix.length),
@@ -81,12 +88,18 @@ export function toStoredEvent(record: ReadRecord, streamPrefix: string): StoredE
 function isLedgerMetadata(m: unknown): m is LedgerMetadata {
   if (m === null || typeof m !== 'object' || m instanceof Uint8Array) return false;
   const r = m as Record<string, unknown>;
-  return typeof r.occurredAt === 'string' && typeof r.recordedAt === 'string' && typeof r.hash === 'string' && /^[0-9a-f]{64}$/.test(r.hash);
+  return (
+    typeof r.occurredAt === 'string' &&
+    typeof r.recordedAt === 'string' &&
+    typeof r.hash === 'string' &&
+    /^[0-9a-f]{64}$/.test(r.hash)
+  );
 }
 
 function integer(text: string, field: string, eventId: string): number {
   const n = Number(text);
-  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(n)) throw new Error(`event ${eventId}: metadata ${field} "${text}" is not an integer`);
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(n))
+    throw new Error(`event ${eventId}: metadata ${field} "${text}" is not an integer`);
   return n;
 }
 
@@ -99,7 +112,8 @@ function integer(text: string, field: string, eventId: string): number {
  */
 export function toGlobalPosition(commit: bigint): number {
   const g = (commit + 1n) * 2n;
-  if (g > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`commit position ${commit} is too large for a global position`);
+  if (g > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new RangeError(`commit position ${commit} is too large for a global position`);
   return Number(g);
 }
 
@@ -119,9 +133,14 @@ export function streamStateFor(revision: number): AppendStreamState {
 }
 
 /** KurrentDB's conflict as the port's: `expected` is what the ledger caller asked for. */
-export function toWrongExpectedVersion(err: WrongExpectedVersionError, streamId: string, expected: ExpectedRevision): WrongExpectedVersion {
+export function toWrongExpectedVersion(
+  err: WrongExpectedVersionError,
+  streamId: string,
+  expected: ExpectedRevision,
+): WrongExpectedVersion {
   // A missing stream is reported as 'no_stream', a deleted or tombstoned one as a negative number.
-  const actual = typeof err.actualState === 'bigint' && err.actualState >= 0n ? Number(err.actualState) : -1;
+  const actual =
+    typeof err.actualState === 'bigint' && err.actualState >= 0n ? Number(err.actualState) : -1;
   return new WrongExpectedVersion(streamId, expected, actual);
 }
 
@@ -144,7 +163,9 @@ export function isUnreachable(err: unknown): boolean {
 
 /** An unreachable server becomes the port's StoreUnavailable; anything else is passed on. */
 export function translateError(err: unknown, url: string): unknown {
-  return isUnreachable(err) ? new StoreUnavailable(url, (err as Error).message || (err as Error).name) : err;
+  return isUnreachable(err)
+    ? new StoreUnavailable(url, (err as Error).message || (err as Error).name)
+    : err;
 }
 
 /** The connection string with its password masked, for messages and logs. */

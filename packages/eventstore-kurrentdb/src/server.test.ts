@@ -14,10 +14,14 @@ if (url) {
   const runId = randomUUID().slice(0, 8);
   let test = 0;
   describeEventStoreContract(`kurrentdb server ${redactUrl(url)}`, async () => ({
-    store: await KurrentDbEventStore.open(url, { streamPrefix: `ledger-contract-${runId}-${++test}/`, pollMs: 20 }),
+    store: await KurrentDbEventStore.open(url, {
+      streamPrefix: `ledger-contract-${runId}-${++test}/`,
+      pollMs: 20,
+    }),
   }));
 } else {
   describe('EventStore contract: kurrentdb server', () => {
-    it.skip('needs KURRENTDB_URL (no KurrentDB server can run on this machine; see docs/kurrentdb.md to run it against one)', () => undefined);
+    it.skip('needs KURRENTDB_URL (no KurrentDB server can run on this machine; see docs/kurrentdb.md to run it against one)', () =>
+      undefined);
   });
 }

@@ -2,19 +2,24 @@ import { once } from 'node:events';
 import pg, { type ClientBase } from 'pg';
 
 /**
- * COPY in PostgreSQL's binary format, both ways. In: rows sent while they are still being produced, so
+ * COPY in PostgreSQL's binary format, both ways. In: rows sent while they are still being produced,
+ * so
  * that the server stores one chunk while this process encodes the next. Out: rows as bytes.
  * pg has no COPY API of its own; a Query that handles the copy messages goes through pg's own query
  * machinery (errors, ready-for-query, the client's queue) like any other statement.
  */
 
-/** Bytes per chunk handed to the socket: big enough to amortise a message, small enough to overlap the server's work. */
+/**
+ * Bytes per chunk handed to the socket: big enough to amortise a message, small enough to overlap
+ * the server's work.
+ */
 const CHUNK_BYTES = 1 << 19;
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const TWO_32 = 2 ** 32;
 
 /**
- * A producer writes rows into `out` and awaits `flush()` whenever `out.full`: the copy ends when it resolves.
+ * A producer writes rows into `out` and awaits `flush()` whenever `out.full`: the copy ends when it
+ * resolves.
  * (Checked per row, awaited per chunk: no promise per row.)
  */
 type Producer = (out: CopyWriter, flush: () => Promise<void>) => Promise<void>;
@@ -25,14 +30,21 @@ interface Connection {
   sendCopyFail(message: string): void;
   stream: NodeJS.WritableStream & { writableNeedDrain?: boolean };
 }
-type QueryClass = new (text: string, values: undefined, done: (e: Error | null) => void) => {
+type QueryClass = new (
+  text: string,
+  values: undefined,
+  done: (e: Error | null) => void,
+) => {
   handleCopyInResponse(connection: Connection): void;
   handleCopyData(msg: { chunk: Buffer }, connection: Connection): void;
   handleError(e: Error, connection: Connection): void;
 };
 const Query = (pg as unknown as { Query: QueryClass }).Query;
 
-/** Runs a binary COPY FROM STDIN whose rows `produce` writes. A producer's own error is the one thrown. */
+/**
+ * Runs a binary COPY FROM STDIN whose rows `produce` writes. A producer's own error is the one
+ * thrown.
+ */
 export function copyIn(client: ClientBase, sql: string, produce: Producer): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let failure: { error: unknown } | undefined;
@@ -41,11 +53,13 @@ export function copyIn(client: ClientBase, sql: string, produce: Producer): Prom
       override handleCopyInResponse(connection: Connection): void {
         const out = new CopyWriter();
         const flush = async () => {
-          // The server gave up (its error ends the query): stop producing, it would drop the data anyway.
+          // The server gave up (its error ends the query): stop producing, it would drop the data
+          // anyway.
           if (serverError) throw new CopyAbandoned();
           if (out.length === 0) return;
           connection.sendCopyFromChunk(out.take());
-          // Let the socket drain (and the server work) before encoding more: bounded memory, overlapped work.
+          // Let the socket drain (and the server work) before encoding more: bounded memory,
+          // overlapped work.
           if (connection.stream.writableNeedDrain) await once(connection.stream, 'drain');
           else await new Promise(setImmediate);
         };
@@ -68,17 +82,27 @@ export function copyIn(client: ClientBase, sql: string, produce: Producer): Prom
         super.handleError(e, connection);
       }
     }
-    void client.query(new CopyIn(sql, undefined, (e) => (failure ? reject(failure.error) : e ? reject(e) : resolve())) as never);
+    void client.query(
+      new CopyIn(sql, undefined, (e) =>
+        failure ? reject(failure.error) : e ? reject(e) : resolve(),
+      ) as never,
+    );
   });
 }
 
 class CopyAbandoned extends Error {}
 
 /**
- * Runs a `COPY ... TO STDOUT (FORMAT binary)` and hands each row's fields to `row`, as views valid only during
- * the call. Bytes arrive as they are (no hex text, no UTF-8 decoding): how the replay reads its blocks.
+ * Runs a `COPY ... TO STDOUT (FORMAT binary)` and hands each row's fields to `row`, as views valid
+ * only during
+ * the call. Bytes arrive as they are (no hex text, no UTF-8 decoding): how the replay reads its
+ * blocks.
  */
-export function copyOut(client: ClientBase, sql: string, row: (fields: (Buffer | null)[]) => void): Promise<void> {
+export function copyOut(
+  client: ClientBase,
+  sql: string,
+  row: (fields: (Buffer | null)[]) => void,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let failure: unknown;
     let header = true;
@@ -89,7 +113,8 @@ export function copyOut(client: ClientBase, sql: string, row: (fields: (Buffer |
           let at = 0;
           const data = msg.chunk;
           if (header) {
-            if (!data.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new Error('COPY output is not in binary format');
+            if (!data.subarray(0, SIGNATURE.length).equals(SIGNATURE))
+              throw new Error('COPY output is not in binary format');
             at = SIGNATURE.length + 8 + data.readInt32BE(SIGNATURE.length + 4);
             header = false;
           }
@@ -111,7 +136,11 @@ export function copyOut(client: ClientBase, sql: string, row: (fields: (Buffer |
         }
       }
     }
-    void client.query(new CopyOut(sql, undefined, (e) => (failure !== undefined ? reject(failure) : e ? reject(e) : resolve())) as never);
+    void client.query(
+      new CopyOut(sql, undefined, (e) =>
+        failure !== undefined ? reject(failure) : e ? reject(e) : resolve(),
+      ) as never,
+    );
   });
 }
 
@@ -148,7 +177,8 @@ export class CopyWriter {
   }
 
   int8(v: number): void {
-    if (!Number.isSafeInteger(v)) throw new RangeError(`${v} is not an integer a bigint column can hold exactly`);
+    if (!Number.isSafeInteger(v))
+      throw new RangeError(`${v} is not an integer a bigint column can hold exactly`);
     this.room(12);
     this.at = this.buf.writeInt32BE(8, this.at);
     this.at = this.buf.writeInt32BE(Math.floor(v / TWO_32), this.at);
@@ -181,7 +211,10 @@ export class CopyWriter {
     this.at = this.buf.writeInt16BE(-1, this.at);
   }
 
-  /** The bytes written since the last take; valid until the next write (pg copies them when it sends). */
+  /**
+   * The bytes written since the last take; valid until the next write (pg copies them when it
+   * sends).
+   */
   take(): Buffer {
     const out = this.buf.subarray(0, this.at);
     this.at = 0;

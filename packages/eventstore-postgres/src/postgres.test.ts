@@ -9,7 +9,11 @@ import {
   type EventStore,
   type NewEvent,
 } from '@incident-ledger/eventstore';
-import { collect, describeEventStoreContract, sampleEvent } from '@incident-ledger/eventstore/contract';
+import {
+  collect,
+  describeEventStoreContract,
+  sampleEvent,
+} from '@incident-ledger/eventstore/contract';
 import { randomBytes } from 'node:crypto';
 import { Client, escapeIdentifier, Pool } from 'pg';
 import { PostgresEventStore, withDefaultUser } from './postgres';
@@ -19,7 +23,9 @@ const url = process.env.INCIDENT_LEDGER_PG_URL;
 if (!url) {
   if (process.env.CI === 'true') {
     it('has a PostgreSQL database to test against', () => {
-      throw new Error('INCIDENT_LEDGER_PG_URL is not set: under CI the PostgreSQL store must be tested against a real database');
+      throw new Error(
+        'INCIDENT_LEDGER_PG_URL is not set: under CI the PostgreSQL store must be tested against a real database',
+      );
     });
   } else {
     console.log(
@@ -44,7 +50,9 @@ function describePostgres(url: string): void {
   const dropSchema = async (schema: string) => {
     await admin.query(`DROP SCHEMA IF EXISTS ${escapeIdentifier(schema)} CASCADE`);
   };
-  async function withStore(test: (store: PostgresEventStore, schema: string) => Promise<void>): Promise<void> {
+  async function withStore(
+    test: (store: PostgresEventStore, schema: string) => Promise<void>,
+  ): Promise<void> {
     const schema = freshSchema();
     const store = await PostgresEventStore.open(url, { schema });
     try {
@@ -57,7 +65,10 @@ function describePostgres(url: string): void {
 
   describeEventStoreContract('postgres (fresh schema per test)', async () => {
     const schema = freshSchema();
-    return { store: await PostgresEventStore.open(url, { schema }), cleanup: () => dropSchema(schema) };
+    return {
+      store: await PostgresEventStore.open(url, { schema }),
+      cleanup: () => dropSchema(schema),
+    };
   });
 
   describe('PostgresEventStore', () => {
@@ -68,7 +79,9 @@ function describePostgres(url: string): void {
       await store.append('persist', events);
       await store.close();
       const again = await PostgresEventStore.open(url, { schema });
-      expect((await collect(again.readAll())).map((e) => e.eventId)).toEqual(events.map((e) => e.eventId));
+      expect((await collect(again.readAll())).map((e) => e.eventId)).toEqual(
+        events.map((e) => e.eventId),
+      );
       expect(await again.heads()).toMatchObject([{ streamId: 'persist', revision: 1 }]);
       await again.close();
       await dropSchema(schema);
@@ -77,7 +90,9 @@ function describePostgres(url: string): void {
     it('refuses a schema written by a newer version', async () => {
       const schema = freshSchema();
       await (await PostgresEventStore.open(url, { schema })).close();
-      await admin.query(`UPDATE ${escapeIdentifier(schema)}.meta SET value = '3' WHERE key = 'schema_version'`);
+      await admin.query(
+        `UPDATE ${escapeIdentifier(schema)}.meta SET value = '3' WHERE key = 'schema_version'`,
+      );
       const err = await PostgresEventStore.open(url, { schema }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StoreUnavailable);
       expect((err as Error).message).toMatch(/version 3, newer than this program \(2\)/);
@@ -110,7 +125,8 @@ function describePostgres(url: string): void {
     it('orders heads and computes the digest exactly as the memory store does', () =>
       withStore(async (store) => {
         const memory = new MemoryEventStore();
-        // U+FF71 sorts after the surrogates of U+1F4B4 in UTF-16 but before it in code points (and in COLLATE "C").
+        // U+FF71 sorts after the surrogates of U+1F4B4 in UTF-16 but before it in code points (and
+        // in COLLATE "C").
         const ids = ['\uff71', '💴', 'b', 'B', 'é', 'a-1', 'a'];
         for (const [i, id] of ids.entries()) {
           const events = [sampleEvent(i), sampleEvent(i + 10)];
@@ -132,9 +148,12 @@ function describePostgres(url: string): void {
           ['fine', { type: '\udc00' as NewEvent['type'] }],
         ];
         for (const [streamId, override] of cases) {
-          await expect(store.appendMany([{ streamId: 'ok', events: [sampleEvent()] }, { streamId, events: [sampleEvent(0, override)] }])).rejects.toThrow(
-            /contains U\+0000 or an unpaired surrogate/,
-          );
+          await expect(
+            store.appendMany([
+              { streamId: 'ok', events: [sampleEvent()] },
+              { streamId, events: [sampleEvent(0, override)] },
+            ]),
+          ).rejects.toThrow(/contains U\+0000 or an unpaired surrogate/);
         }
         await store.append('pair 💴', [sampleEvent()]);
         expect((await store.heads()).map((h) => h.streamId)).toEqual(['pair 💴']);
@@ -143,12 +162,19 @@ function describePostgres(url: string): void {
     it('tells every loser of a race to create a stream, and never throws a database error', () =>
       withStore(async (store) => {
         const outcomes = await Promise.allSettled(
-          Array.from({ length: 12 }, (_, i) => store.append('contested', [sampleEvent(i)], { expectedRevision: 'no-stream' })),
+          Array.from({ length: 12 }, (_, i) =>
+            store.append('contested', [sampleEvent(i)], { expectedRevision: 'no-stream' }),
+          ),
         );
         const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
         expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
         expect(failures).toHaveLength(11);
-        for (const f of failures) expect(f).toMatchObject({ name: 'WrongExpectedVersion', streamId: 'contested', actual: 0 });
+        for (const f of failures)
+          expect(f).toMatchObject({
+            name: 'WrongExpectedVersion',
+            streamId: 'contested',
+            actual: 0,
+          });
         expect(failures.every((f) => f instanceof WrongExpectedVersion)).toBe(true);
       }));
 
@@ -160,15 +186,19 @@ function describePostgres(url: string): void {
         expect(same.every((r) => r.nextExpectedRevision === 0)).toBe(true);
 
         const f = sampleEvent();
-        const elsewhere = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => store.append(`dup-${i}`, [f])));
+        const elsewhere = await Promise.allSettled(
+          Array.from({ length: 6 }, (_, i) => store.append(`dup-${i}`, [f])),
+        );
         expect(elsewhere.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
-        for (const o of elsewhere) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(EventIdConflict);
+        for (const o of elsewhere)
+          if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(EventIdConflict);
         expect(await collect(store.readAll())).toHaveLength(2);
       }));
 
     it('never lets a reader skip an event that commits late with a lower position', () =>
       withStore(async (store, schema) => {
-        // A trigger holds the transaction writing stream "late" open, after its rows are inserted, until we
+        // A trigger holds the transaction writing stream "late" open, after its rows are inserted,
+        // until we
         // release advisory lock (4242, 4242): the slow writer of the race, made deterministic.
         const s = escapeIdentifier(schema);
         await admin.query(`
@@ -196,13 +226,20 @@ function describePostgres(url: string): void {
             latePid = rows[0]?.pid ?? 0;
             return latePid !== 0;
           });
-          // "late" has inserted its row (the lower position) and cannot commit. Let "quick" race it: a store that
-          // handed out positions without ordering commits would commit "quick" now, at the higher position.
+          // "late" has inserted its row (the lower position) and cannot commit. Let "quick" race
+          // it: a store that
+          // handed out positions without ordering commits would commit "quick" now, at the higher
+          // position.
           let quickSettled = false;
-          const quick = store.append('quick', [sampleEvent(3)]).finally(() => (quickSettled = true));
+          const quick = store
+            .append('quick', [sampleEvent(3)])
+            .finally(() => (quickSettled = true));
           await waitFor(async () => {
             if (quickSettled) return true;
-            const { rows } = await control.query('SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))', [latePid]);
+            const { rows } = await control.query(
+              'SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))',
+              [latePid],
+            );
             return rows.length > 0;
           });
           const midway = await collect(store.readAll());

@@ -43,20 +43,35 @@ import {
 } from '@incident-ledger/eventstore';
 import { createHash } from 'node:crypto';
 import { endianness, userInfo } from 'node:os';
-import { Client, DatabaseError, escapeIdentifier, Pool, type PoolClient, type QueryResultRow } from 'pg';
+import {
+  Client,
+  DatabaseError,
+  escapeIdentifier,
+  Pool,
+  type PoolClient,
+  type QueryResultRow,
+} from 'pg';
 import { Observable, share, Subject } from 'rxjs';
 import { copyIn, copyOut, int8At, type CopyWriter } from './copy';
 
-/** 1: events with unique indexes, stream heads. 2: event-id table, stream links, replay columns (keys, blocks). */
+/**
+ * 1: events with unique indexes, stream heads. 2: event-id table, stream links, replay columns
+ * (keys, blocks).
+ */
 const SCHEMA_VERSION = 2;
 
-/** One channel for every store in the database; the payload names the schema that was appended to. */
+/**
+ * One channel for every store in the database; the payload names the schema that was appended to.
+ */
 const CHANNEL = 'incident_ledger_appended';
 
 /** PostgreSQL silently truncates longer identifiers, which would alias two stores' schemas. */
 const MAX_IDENTIFIER_BYTES = 63;
 
-/** Events planned at a time in an append: enough to amortise a slice, few enough that its rows die young. */
+/**
+ * Events planned at a time in an append: enough to amortise a slice, few enough that its rows die
+ * young.
+ */
 const SLICE_EVENTS = 4_096;
 const KEY_SPACE = 'postgres-keys';
 
@@ -82,7 +97,10 @@ interface EventRow {
   hash: string;
 }
 
-/** A row of the keys table: the texts of keys first_id, first_id + 1, ... of a domain, as one JSON array. */
+/**
+ * A row of the keys table: the texts of keys first_id, first_id + 1, ... of a domain, as one JSON
+ * array.
+ */
 interface KeyRow {
   domain: number;
   first_id: number;
@@ -90,16 +108,21 @@ interface KeyRow {
   texts: string;
 }
 
-/** An event to store at a position: planned by planWrites, or read from a schema-1 table (with its stored JSON). */
+/**
+ * An event to store at a position: planned by planWrites, or read from a schema-1 table (with its
+ * stored JSON).
+ */
 type Row = PlannedRow & { json?: string };
 
-const COLUMNS = 'position, stream_id, revision, event_id, type, occurred_at, recorded_at, data, hash';
+const COLUMNS =
+  'position, stream_id, revision, event_id, type, occurred_at, recorded_at, data, hash';
 const COLUMNS_OF_E = COLUMNS.split(', ')
   .map((c) => `e.${c}`)
   .join(', ');
 
 /**
- * PostgreSQL store. Every append is one transaction that first takes this schema's transaction-scoped
+ * PostgreSQL store. Every append is one transaction that first takes this schema's
+ * transaction-scoped
  * advisory lock (see docs/postgres.md): appends to one store are serialised, so planWrites sees the
  * committed truth, and positions (max + 1) are handed out in commit order, so a reader paging by
  * position never passes an event that commits later. Reads take no lock.
@@ -108,7 +131,8 @@ const COLUMNS_OF_E = COLUMNS.split(', ')
  * Beside it, written in the same transaction (binary COPY for the bulk of it):
  * - `event_ids`: every event id as bytes (idKey), the idempotency check; no unique index on events.
  * - `previous` (a column of events) and `streams.last_position`: each stream's events linked, which
- *   readStream walks; revisions need no index either, the stream heads read under the lock decide them.
+ * readStream walks; revisions need no index either, the stream heads read under the lock decide
+ *   them.
  * - `keys` and `blocks`: the replay columns (core's events/columns.ts, eventstore's blocks.ts),
  *   numbered and cut exactly as the SQLite store does, read by `columns.readColumns`.
  */
@@ -117,12 +141,22 @@ export class PostgresEventStore implements EventStore {
   private readonly connectionString: string;
   private readonly closing = new Subject<void>();
   private readonly listenersEnding = new Set<Promise<void>>();
-  private readonly t: { events: string; streams: string; meta: string; eventIds: string; keys: string; blocks: string; eventsV1: string };
+  private readonly t: {
+    events: string;
+    streams: string;
+    meta: string;
+    eventIds: string;
+    keys: string;
+    blocks: string;
+    eventsV1: string;
+  };
   /** Key of the schema's write lock: one bigint derived from the schema name. */
   private readonly lockKey: string;
   /**
-   * The store's key dictionary as of the last append this instance committed, while `top` is still the last
-   * position; taken (undefined) while an append uses it, so that keys of a rolled-back append are never reused.
+   * The store's key dictionary as of the last append this instance committed, while `top` is still
+   * the last
+   * position; taken (undefined) while an append uses it, so that keys of a rolled-back append are
+   * never reused.
    */
   private dictionary: { keys: KeyDictionary; top: number } | undefined;
   readonly columns: ColumnReader;
@@ -133,8 +167,12 @@ export class PostgresEventStore implements EventStore {
     private readonly connectTimeoutMs: number,
   ) {
     this.connectionString = withDefaultUser(url);
-    this.pool = new Pool({ connectionString: this.connectionString, connectionTimeoutMillis: connectTimeoutMs });
-    // An idle client whose server went away emits 'error' on the pool; unhandled, that would crash the process.
+    this.pool = new Pool({
+      connectionString: this.connectionString,
+      connectionTimeoutMillis: connectTimeoutMs,
+    });
+    // An idle client whose server went away emits 'error' on the pool; unhandled, that would crash
+    // the process.
     // The pool has already dropped that client, and the next checkout reports the failure.
     this.pool.on('error', () => undefined);
     const s = escapeIdentifier(schema);
@@ -152,14 +190,28 @@ export class PostgresEventStore implements EventStore {
     this.columns = { keySpace: KEY_SPACE, readColumns: (options) => this.readColumns(options) };
   }
 
-  /** Connects, creating the schema and its tables on first use. Fails with StoreUnavailable, never hangs. */
+  /**
+   * Connects, creating the schema and its tables on first use. Fails with StoreUnavailable, never
+   * hangs.
+   */
   static async open(url: string, options: PostgresOptions = {}): Promise<PostgresEventStore> {
     const schema = options.schema ?? DEFAULT_SCHEMA;
     if (schema === '' || Buffer.byteLength(schema) > MAX_IDENTIFIER_BYTES) {
-      throw new StoreUnavailable(redact(url), `schema name must be 1 to ${MAX_IDENTIFIER_BYTES} bytes long`);
+      throw new StoreUnavailable(
+        redact(url),
+        `schema name must be 1 to ${MAX_IDENTIFIER_BYTES} bytes long`,
+      );
     }
-    if (endianness() !== 'LE') throw new StoreUnavailable(redact(url), 'the replay columns are little-endian; this machine is big-endian');
-    const store = new PostgresEventStore(url, schema, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    if (endianness() !== 'LE')
+      throw new StoreUnavailable(
+        redact(url),
+        'the replay columns are little-endian; this machine is big-endian',
+      );
+    const store = new PostgresEventStore(
+      url,
+      schema,
+      options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    );
     try {
       await store.migrate();
       return store;
@@ -169,25 +221,44 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  /** Creates the schema, or brings a schema-1 store up to date, under the write lock (racing openers agree). */
+  /**
+   * Creates the schema, or brings a schema-1 store up to date, under the write lock (racing openers
+   * agree).
+   */
   private async migrate(): Promise<void> {
     await this.locked(async (client) => {
-      const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
-      // Only when missing: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege even when the schema exists.
-      if (schemaExists.rowCount === 0) await client.query(`CREATE SCHEMA ${escapeIdentifier(this.schema)}`);
-      const meta = await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [this.t.meta]);
+      const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [
+        this.schema,
+      ]);
+      // Only when missing: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege even when the
+      // schema exists.
+      if (schemaExists.rowCount === 0)
+        await client.query(`CREATE SCHEMA ${escapeIdentifier(this.schema)}`);
+      const meta = await client.query<{ present: boolean }>(
+        'SELECT to_regclass($1) IS NOT NULL AS present',
+        [this.t.meta],
+      );
       let version = 0;
       if (meta.rows[0]?.present) {
-        const row = await client.query<{ value: string }>(`SELECT value FROM ${this.t.meta} WHERE key = 'schema_version'`);
+        const row = await client.query<{ value: string }>(
+          `SELECT value FROM ${this.t.meta} WHERE key = 'schema_version'`,
+        );
         version = Number(row.rows[0]?.value ?? 0);
       }
       if (version > SCHEMA_VERSION) {
-        throw this.unavailable(`schema "${this.schema}" has version ${version}, newer than this program (${SCHEMA_VERSION})`);
+        throw this.unavailable(
+          `schema "${this.schema}" has version ${version}, newer than this program (${SCHEMA_VERSION})`,
+        );
       }
       if (version === SCHEMA_VERSION) return;
       if (version === 1) await this.migrateFromV1(client);
-      else await client.query(`${this.metaTable()}${this.eventsTable()}${this.streamsTable()}${this.derivedTables()}`);
-      await client.query(`UPDATE ${this.t.meta} SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version'`);
+      else
+        await client.query(
+          `${this.metaTable()}${this.eventsTable()}${this.streamsTable()}${this.derivedTables()}`,
+        );
+      await client.query(
+        `UPDATE ${this.t.meta} SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version'`,
+      );
     });
   }
 
@@ -198,8 +269,10 @@ INSERT INTO ${this.t.meta} (key, value) VALUES ('schema_version', '${SCHEMA_VERS
   }
 
   /**
-   * data is text, not jsonb: jsonb refuses \u0000 and unpaired surrogates, which JSON.stringify writes and the
-   * other stores keep, and it reorders keys. Text keeps the exact JSON; `data::jsonb` still works in ad-hoc SQL.
+   * data is text, not jsonb: jsonb refuses \u0000 and unpaired surrogates, which JSON.stringify
+   * writes and the
+   * other stores keep, and it reorders keys. Text keeps the exact JSON; `data::jsonb` still works
+   * in ad-hoc SQL.
    */
   private eventsTable(): string {
     return `
@@ -217,7 +290,10 @@ CREATE TABLE ${this.t.events} (
 );`;
   }
 
-  /** COLLATE "C": byte comparisons for the lookups (heads() sorts in JavaScript); room on each page for in-place head updates. */
+  /**
+   * COLLATE "C": byte comparisons for the lookups (heads() sorts in JavaScript); room on each page
+   * for in-place head updates.
+   */
   private streamsTable(): string {
     return `
 CREATE TABLE ${this.t.streams} (
@@ -237,7 +313,10 @@ CREATE TABLE ${this.t.blocks} (last_position bigint PRIMARY KEY, first_position 
 ALTER TABLE ${this.t.blocks} ALTER COLUMN columns SET STORAGE EXTERNAL;`;
   }
 
-  /** Moves schema 1's events to the new table and derives everything schema 2 adds from them, in position order. */
+  /**
+   * Moves schema 1's events to the new table and derives everything schema 2 adds from them, in
+   * position order.
+   */
   private async migrateFromV1(client: PoolClient): Promise<void> {
     const { streams } = this.t;
     await client.query(`
@@ -248,32 +327,56 @@ ALTER TABLE ${streams} ADD COLUMN last_position bigint NOT NULL DEFAULT 0, ALTER
 ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor = 50);`);
     const keys = new KeyDictionary();
     const links = new Map<string, number>();
-    for (let from = 1; ; ) {
-      const { rows } = await client.query<EventRow>(`SELECT ${COLUMNS} FROM ${this.t.eventsV1} WHERE position >= $1 ORDER BY position LIMIT ${BLOCK_EVENTS}`, [from]);
+    for (let from = 1; ;) {
+      const { rows } = await client.query<EventRow>(
+        `SELECT ${COLUMNS} FROM ${this.t.eventsV1} WHERE position >= $1 ORDER BY position LIMIT ${BLOCK_EVENTS}`,
+        [from],
+      );
       if (rows.length === 0) break;
-      // Blocks hold consecutive positions; schema 1 never leaves gaps, so one means the table was edited.
+      // Blocks hold consecutive positions; schema 1 never leaves gaps, so one means the table was
+      // edited.
       rows.forEach((r, i) => {
-        if (Number(r.position) !== from + i) throw new Error(`cannot migrate: no event at position ${from + i} (the events table was edited outside the store)`);
+        if (Number(r.position) !== from + i)
+          throw new Error(
+            `cannot migrate: no event at position ${from + i} (the events table was edited outside the store)`,
+          );
       });
-      await this.writeRows(client, from, links, keys, rows.length, [rows.map(storedRow)], new Map());
+      await this.writeRows(
+        client,
+        from,
+        links,
+        keys,
+        rows.length,
+        [rows.map(storedRow)],
+        new Map(),
+      );
       from += rows.length;
     }
-    await client.query(`UPDATE ${streams} SET last_position = l.position FROM unnest($1::text[], $2::bigint[]) AS l (stream_id, position) WHERE ${streams}.stream_id = l.stream_id`, [
-      [...links.keys()],
-      [...links.values()],
-    ]);
+    await client.query(
+      `UPDATE ${streams} SET last_position = l.position FROM unnest($1::text[], $2::bigint[]) AS l (stream_id, position) WHERE ${streams}.stream_id = l.stream_id`,
+      [[...links.keys()], [...links.values()]],
+    );
     await client.query(`DROP TABLE ${this.t.eventsV1}`);
   }
 
-  async append(streamId: string, events: readonly NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}) {
-    const [result] = await this.appendMany([{ streamId, events, expectedRevision: options.expectedRevision }]);
+  async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ) {
+    const [result] = await this.appendMany([
+      { streamId, events, expectedRevision: options.expectedRevision },
+    ]);
     return result!;
   }
 
   /**
-   * First as if every id were new, which a bulk import almost always is: no lookup of a hundred thousand ids
-   * before writing, the event_ids primary key checks them as they go in. When that guess fails (a stored or repeated id, or
-   * planWrites refusing what a stored id might explain), the append runs again, planned with the stored events
+   * First as if every id were new, which a bulk import almost always is: no lookup of a hundred
+   * thousand ids
+   * before writing, the event_ids primary key checks them as they go in. When that guess fails (a
+   * stored or repeated id, or
+   * planWrites refusing what a stored id might explain), the append runs again, planned with the
+   * stored events
    * the ids name: that answer (a skip, WrongExpectedVersion, EventIdConflict) is the one given.
    */
   async appendMany(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
@@ -292,22 +395,42 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
     }
   }
 
-  private async appendOnce(writes: readonly StreamWrite[], lookup: boolean): Promise<AppendResult[]> {
+  private async appendOnce(
+    writes: readonly StreamWrite[],
+    lookup: boolean,
+  ): Promise<AppendResult[]> {
     let committed: { keys: KeyDictionary; top: number } | undefined;
     const results = await this.locked(async (client) => {
       const { top, states, links } = await this.streamHeads(client, writeStreamIds(writes));
-      // Planned as new (nothing looked up, staged or compared): the event_ids key tells otherwise, and then the append runs again.
+      // Planned as new (nothing looked up, staged or compared): the event_ids key tells otherwise,
+      // and then the append runs again.
       const existing = lookup ? await this.stored(client, writeKeys(writes).eventIds) : ALL_NEW;
       const results: AppendResult[] = [];
       const heads = new Map<string, StreamState>();
-      // With stored events to compare, one slice: an id given twice in one append is seen only within one planWrites.
-      const slices = planSlices(writes, states, existing, lookup ? Number.POSITIVE_INFINITY : SLICE_EVENTS, results, heads);
+      // With stored events to compare, one slice: an id given twice in one append is seen only
+      // within one planWrites.
+      const slices = planSlices(
+        writes,
+        states,
+        existing,
+        lookup ? Number.POSITIVE_INFINITY : SLICE_EVENTS,
+        results,
+        heads,
+      );
       try {
         const planned = slices.next();
         if (planned.done) return results;
         const keys = await this.takeDictionary(client, top);
         const bound = writes.reduce((n, w) => n + w.events.length, 0);
-        const written = await this.writeRows(client, top + 1, links, keys, bound, prepend(planned.value, slices), heads);
+        const written = await this.writeRows(
+          client,
+          top + 1,
+          links,
+          keys,
+          bound,
+          prepend(planned.value, slices),
+          heads,
+        );
         committed = { keys, top: top + written };
       } catch (e) {
         throw lookup ? e : guessed(e);
@@ -320,7 +443,13 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
 
   /** The last position, and the heads and last positions of the streams named. */
   private async streamHeads(client: PoolClient, streamIds: readonly string[]) {
-    const { rows } = await client.query<{ top: string; stream_id: string | null; revision: string; hash: string; last_position: string }>(
+    const { rows } = await client.query<{
+      top: string;
+      stream_id: string | null;
+      revision: string;
+      hash: string;
+      last_position: string;
+    }>(
       `WITH top AS (SELECT coalesce(max(position), 0) AS top FROM ${this.t.events})
        SELECT top.top, s.stream_id, s.revision, s.hash, s.last_position FROM top LEFT JOIN ${this.t.streams} s ON s.stream_id = ANY($1::text[])`,
       [streamIds],
@@ -336,7 +465,10 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
   }
 
   /** Stored events with any of these ids, as planWrites compares them. */
-  private async stored(client: PoolClient, eventIds: readonly string[]): Promise<Map<string, ExistingEvent>> {
+  private async stored(
+    client: PoolClient,
+    eventIds: readonly string[],
+  ): Promise<Map<string, ExistingEvent>> {
     const { rows } = await client.query<EventRow>(
       `SELECT ${COLUMNS_OF_E} FROM ${this.t.eventIds} i JOIN ${this.t.events} e ON e.position = i.position WHERE i.id = ANY($1::bytea[])`,
       [eventIds.map(idKey)],
@@ -349,7 +481,10 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
     return existing;
   }
 
-  /** The store's key dictionary, brought up to date with keys other writers stored. Inside the locked transaction. */
+  /**
+   * The store's key dictionary, brought up to date with keys other writers stored. Inside the
+   * locked transaction.
+   */
   private async takeDictionary(client: PoolClient, top: number): Promise<KeyDictionary> {
     const cached = this.dictionary;
     this.dictionary = undefined;
@@ -363,7 +498,10 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
   }
 
   /** Keys rows after the first `sizes.size(d)` keys of each domain, in order. */
-  private async keyRows(client: PoolClient | Pool, sizes: { size(domain: number): number }): Promise<KeyRow[]> {
+  private async keyRows(
+    client: PoolClient | Pool,
+    sizes: { size(domain: number): number },
+  ): Promise<KeyRow[]> {
     const { rows } = await client.query<KeyRow>(
       `SELECT domain, first_id, count, texts FROM ${this.t.keys} WHERE first_id >= ($1::int[])[domain + 1] ORDER BY domain, first_id`,
       [KEY_DOMAINS.map((_, d) => sizes.size(d))],
@@ -372,9 +510,12 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
   }
 
   /**
-   * Stores the rows of `slices` at positions first, first + 1, ... (at most `bound` of them): the events with their
-   * stream links (`links`: the last position of each stream, kept up to date), their ids, their blocks and new
-   * keys, the heads, and the wake-up. The events go out as the slices come: the server stores one while the next
+   * Stores the rows of `slices` at positions first, first + 1, ... (at most `bound` of them): the
+   * events with their
+   * stream links (`links`: the last position of each stream, kept up to date), their ids, their
+   * blocks and new
+   * keys, the heads, and the wake-up. The events go out as the slices come: the server stores one
+   * while the next
    * is planned and encoded. Returns how many rows it stored.
    */
   private async writeRows(
@@ -391,48 +532,76 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
     const ids = new IdKeys(bound);
     const blocks: { first: number; last: number; columns: Buffer }[] = [];
     let position = first;
-    await copyIn(client, `COPY ${this.t.events} (${COLUMNS}, previous) FROM STDIN (FORMAT binary)`, async (out, flush) => {
-      let block: MutableColumnBatch | undefined;
-      let blockFirst = first;
-      for (const rows of slices) {
-        for (let i = 0; i < rows.length; i++, position++) {
-          const r = rows[i]!;
-          out.row(10);
-          out.int8(position);
-          out.text(r.streamId);
-          out.int8(r.revision);
-          out.text(r.eventId);
-          out.text(r.type);
-          out.int8(r.occurredAt);
-          out.int8(r.recordedAt);
-          out.text(r.json ?? JSON.stringify(r.data));
-          out.text(r.hash);
-          const previous = links.get(r.streamId);
-          if (previous === undefined) out.null();
-          else out.int8(previous);
-          links.set(r.streamId, position);
-          ids.add(r.eventId, position);
-          if (block === undefined) {
-            blockFirst = position;
-            block = allocateColumns(Math.min(BLOCK_EVENTS, bound - (position - first)), KEY_SPACE, keys);
+    await copyIn(
+      client,
+      `COPY ${this.t.events} (${COLUMNS}, previous) FROM STDIN (FORMAT binary)`,
+      async (out, flush) => {
+        let block: MutableColumnBatch | undefined;
+        let blockFirst = first;
+        for (const rows of slices) {
+          for (let i = 0; i < rows.length; i++, position++) {
+            const r = rows[i]!;
+            out.row(10);
+            out.int8(position);
+            out.text(r.streamId);
+            out.int8(r.revision);
+            out.text(r.eventId);
+            out.text(r.type);
+            out.int8(r.occurredAt);
+            out.int8(r.recordedAt);
+            out.text(r.json ?? JSON.stringify(r.data));
+            out.text(r.hash);
+            const previous = links.get(r.streamId);
+            if (previous === undefined) out.null();
+            else out.int8(previous);
+            links.set(r.streamId, position);
+            ids.add(r.eventId, position);
+            if (block === undefined) {
+              blockFirst = position;
+              block = allocateColumns(
+                Math.min(BLOCK_EVENTS, bound - (position - first)),
+                KEY_SPACE,
+                keys,
+              );
+            }
+            encodeRow(block, position - blockFirst, r, keys);
+            if (position - blockFirst + 1 === BLOCK_EVENTS) {
+              blocks.push({
+                first: blockFirst,
+                last: position,
+                columns: encodeBlock(block, 0, BLOCK_EVENTS, counts()),
+              });
+              block = undefined;
+            }
+            if (out.full) await flush();
           }
-          encodeRow(block, position - blockFirst, r, keys);
-          if (position - blockFirst + 1 === BLOCK_EVENTS) {
-            blocks.push({ first: blockFirst, last: position, columns: encodeBlock(block, 0, BLOCK_EVENTS, counts()) });
-            block = undefined;
-          }
-          if (out.full) await flush();
         }
-      }
-      if (block !== undefined) blocks.push({ first: blockFirst, last: position - 1, columns: encodeBlock(block, 0, position - blockFirst, counts()) });
-    });
-    await copyIn(client, `COPY ${this.t.eventIds} (id, position) FROM STDIN (FORMAT binary)`, (out, flush) => ids.write(out, flush));
+        if (block !== undefined)
+          blocks.push({
+            first: blockFirst,
+            last: position - 1,
+            columns: encodeBlock(block, 0, position - blockFirst, counts()),
+          });
+      },
+    );
+    await copyIn(
+      client,
+      `COPY ${this.t.eventIds} (id, position) FROM STDIN (FORMAT binary)`,
+      (out, flush) => ids.write(out, flush),
+    );
     const values: unknown[] = [];
     const $ = (v: unknown) => `$${values.push(v)}`;
-    const blockValues = blocks.map((b) => `(${$(b.last)}::bigint, ${$(b.first)}::bigint, ${$(b.columns)}::bytea)`);
-    const newKeys = KEY_DOMAINS.flatMap((_, d) => (keys.size(d) > known[d]! ? [{ domain: d, first: known[d]!, texts: keys.texts(d).slice(known[d]) }] : []));
+    const blockValues = blocks.map(
+      (b) => `(${$(b.last)}::bigint, ${$(b.first)}::bigint, ${$(b.columns)}::bytea)`,
+    );
+    const newKeys = KEY_DOMAINS.flatMap((_, d) =>
+      keys.size(d) > known[d]!
+        ? [{ domain: d, first: known[d]!, texts: keys.texts(d).slice(known[d]) }]
+        : [],
+    );
     const newHeads = [...heads];
-    // One statement for the derived rows, the heads and the wake-up; the NOTIFY is delivered only if the transaction commits.
+    // One statement for the derived rows, the heads and the wake-up; the NOTIFY is delivered only
+    // if the transaction commits.
     await client.query(
       `WITH b AS (
          INSERT INTO ${this.t.blocks} (last_position, first_position, columns) VALUES ${blockValues.join(', ')}
@@ -452,7 +621,10 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
     return position - first;
   }
 
-  async *readStream(streamId: string, options: { batchSize?: number } = {}): AsyncIterable<StoredEvent[]> {
+  async *readStream(
+    streamId: string,
+    options: { batchSize?: number } = {},
+  ): AsyncIterable<StoredEvent[]> {
     const size = options.batchSize ?? DEFAULT_BATCH_SIZE;
     // Walk the stream's links back from its head (one snapshot), then read forward.
     const chain = await this.query<{ position: string }>(
@@ -466,40 +638,53 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
     );
     const positions = chain.map((r) => r.position).reverse();
     for (let i = 0; i < positions.length; i += size) {
-      const rows = await this.query<EventRow>(`SELECT ${COLUMNS} FROM ${this.t.events} WHERE position = ANY($1::bigint[]) ORDER BY position`, [positions.slice(i, i + size)]);
+      const rows = await this.query<EventRow>(
+        `SELECT ${COLUMNS} FROM ${this.t.events} WHERE position = ANY($1::bigint[]) ORDER BY position`,
+        [positions.slice(i, i + size)],
+      );
       yield rows.map(toEvent);
     }
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent[]> {
     const size = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    for (let from = options.from ?? 1; ; ) {
-      const rows = await this.query<EventRow>(`SELECT ${COLUMNS} FROM ${this.t.events} WHERE position >= $1 ORDER BY position LIMIT $2`, [
-        from,
-        size,
-      ]);
+    for (let from = options.from ?? 1; ;) {
+      const rows = await this.query<EventRow>(
+        `SELECT ${COLUMNS} FROM ${this.t.events} WHERE position >= $1 ORDER BY position LIMIT $2`,
+        [from, size],
+      );
       if (rows.length === 0) return;
       yield rows.map(toEvent);
       from = Number(rows[rows.length - 1]!.position) + 1;
     }
   }
 
-  /** Blocks from `from` on, one batch each; the rows of rare types are read in full from `events`. */
+  /**
+   * Blocks from `from` on, one batch each; the rows of rare types are read in full from `events`.
+   */
   private async *readColumns(options: ReadAllOptions = {}): AsyncIterable<ColumnBatch> {
     const names = new StoredKeyNames();
     for (const row of await this.keyRows(this.pool, names)) names.add(row);
-    // Every batch tells the store's key counts at the start of the read: a fold sizes its keyed tables once.
+    // Every batch tells the store's key counts at the start of the read: a fold sizes its keyed
+    // tables once.
     const known = KEY_DOMAINS.map((_, d) => names.size(d));
     const start = options.from ?? 1;
-    if (!Number.isSafeInteger(start)) throw new RangeError(`from must be a whole number, got ${start}`);
-    for (let from = start; ; ) {
+    if (!Number.isSafeInteger(start))
+      throw new RangeError(`from must be a whole number, got ${start}`);
+    for (let from = start; ;) {
       const page: { first: number; last: number; columns: Buffer }[] = [];
-      // COPY out, binary: the blocks as bytes, neither hex text nor UTF-8 to decode. (COPY takes no parameters: from is our number.)
+      // COPY out, binary: the blocks as bytes, neither hex text nor UTF-8 to decode. (COPY takes no
+      // parameters: from is our number.)
       await this.withClient((client) =>
         copyOut(
           client,
           `COPY (SELECT first_position, last_position, columns FROM ${this.t.blocks} WHERE last_position >= ${from} ORDER BY last_position LIMIT ${BLOCKS_PER_READ}) TO STDOUT (FORMAT binary)`,
-          ([first, last, columns]) => page.push({ first: int8At(first!), last: int8At(last!), columns: Buffer.from(columns!) }),
+          ([first, last, columns]) =>
+            page.push({
+              first: int8At(first!),
+              last: int8At(last!),
+              columns: Buffer.from(columns!),
+            }),
         ),
       );
       if (page.length === 0) return;
@@ -517,14 +702,20 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
     }
   }
 
-  /** Reads the events of rare types (whose data the columns do not hold) of a page of batches, in one query. */
+  /**
+   * Reads the events of rare types (whose data the columns do not hold) of a page of batches, in
+   * one query.
+   */
   private async attachRare(batches: MutableColumnBatch[]): Promise<void> {
     const positions: number[] = [];
     for (const { type, position, length } of batches) {
       for (let i = 0; i < length; i++) if (isRareCode(type[i]!)) positions.push(position[i]!);
     }
     if (positions.length === 0) return;
-    const rows = await this.query<EventRow>(`SELECT ${COLUMNS} FROM ${this.t.events} WHERE position = ANY($1::bigint[]) ORDER BY position`, [positions]);
+    const rows = await this.query<EventRow>(
+      `SELECT ${COLUMNS} FROM ${this.t.events} WHERE position = ANY($1::bigint[]) ORDER BY position`,
+      [positions],
+    );
     let b = 0;
     for (const e of rows.map(toEvent)) {
       while (e.globalPosition > batches[b]!.position[batches[b]!.length - 1]!) b++;
@@ -535,13 +726,16 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
   subscribe(options: { from?: number } = {}): Observable<StoredEvent> {
     return new Observable<StoredEvent>((subscriber) => {
       const wake = new Subject<void>();
-      // catchUpThenLive ignores errors of its wake source; a lost LISTEN connection must reach the subscriber instead.
+      // catchUpThenLive ignores errors of its wake source; a lost LISTEN connection must reach the
+      // subscriber instead.
       const notified = this.notifications.subscribe({
         next: () => wake.next(),
         error: (e: unknown) => subscriber.error(e),
         complete: () => subscriber.complete(),
       });
-      const live = catchUpThenLive((from) => this.readAll({ from }), wake, options.from).subscribe(subscriber);
+      const live = catchUpThenLive((from) => this.readAll({ from }), wake, options.from).subscribe(
+        subscriber,
+      );
       return () => {
         live.unsubscribe();
         notified.unsubscribe();
@@ -550,12 +744,17 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
   }
 
   /**
-   * One LISTEN connection per store, shared by its subscriptions and ended with the last of them (or on close).
-   * It emits once when LISTEN is active, so a subscriber re-reads anything committed before that, then once per
+   * One LISTEN connection per store, shared by its subscriptions and ended with the last of them
+   * (or on close).
+   * It emits once when LISTEN is active, so a subscriber re-reads anything committed before that,
+   * then once per
    * NOTIFY for this schema.
    */
   private readonly notifications: Observable<void> = new Observable<void>((subscriber) => {
-    const client = new Client({ connectionString: this.connectionString, connectionTimeoutMillis: this.connectTimeoutMs });
+    const client = new Client({
+      connectionString: this.connectionString,
+      connectionTimeoutMillis: this.connectTimeoutMs,
+    });
     client.on('notification', (n) => {
       if (n.payload === this.schema) subscriber.next();
     });
@@ -570,7 +769,8 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
     const onClose = this.closing.subscribe({ complete: () => subscriber.complete() });
     return () => {
       onClose.unsubscribe();
-      // Ending a client that is still connecting would leave its connect pending: end it once that settles.
+      // Ending a client that is still connecting would leave its connect pending: end it once that
+      // settles.
       const ended = listening.then(() => client.end());
       this.listenersEnding.add(ended);
       void ended.then(() => this.listenersEnding.delete(ended));
@@ -578,8 +778,12 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
   }).pipe(share());
 
   async heads(): Promise<StreamHead[]> {
-    const rows = await this.query<{ stream_id: string; revision: string; hash: string }>(`SELECT stream_id, revision, hash FROM ${this.t.streams}`, []);
-    // Sorted here, by UTF-16 code units like every other store: no SQL collation orders astral characters that way.
+    const rows = await this.query<{ stream_id: string; revision: string; hash: string }>(
+      `SELECT stream_id, revision, hash FROM ${this.t.streams}`,
+      [],
+    );
+    // Sorted here, by UTF-16 code units like every other store: no SQL collation orders astral
+    // characters that way.
     return rows
       .map((r) => ({ streamId: r.stream_id, revision: Number(r.revision), hash: r.hash }))
       .sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0));
@@ -626,7 +830,8 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
       client.release();
       return result;
     } catch (e) {
-      // A client whose ROLLBACK fails is broken: releasing it with the error makes the pool discard it.
+      // A client whose ROLLBACK fails is broken: releasing it with the error makes the pool discard
+      // it.
       await client.query('ROLLBACK').then(
         () => client.release(),
         (rollbackError: Error) => client.release(rollbackError),
@@ -636,13 +841,18 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
   }
 
   private unavailable(reason: unknown): StoreUnavailable {
-    return new StoreUnavailable(redact(this.url), reason instanceof Error ? reason.message : String(reason));
+    return new StoreUnavailable(
+      redact(this.url),
+      reason instanceof Error ? reason.message : String(reason),
+    );
   }
 }
 
 /**
- * The URL with the operating-system user name added when it names no user and neither PGUSER nor USER is set:
- * libpq (psql) falls back to that user, pg to nothing, so `postgresql:///db?host=/var/run/postgresql` would fail
+ * The URL with the operating-system user name added when it names no user and neither PGUSER nor
+ * USER is set:
+ * libpq (psql) falls back to that user, pg to nothing, so
+ * `postgresql:///db?host=/var/run/postgresql` would fail
  * under cron, systemd or a container without USER.
  */
 export function withDefaultUser(url: string): string {
@@ -652,7 +862,8 @@ export function withDefaultUser(url: string): string {
     if (parsed.username !== '' || parsed.searchParams.has('user')) return url;
     return `${url}${parsed.search === '' ? '?' : '&'}user=${encodeURIComponent(userInfo().username)}`;
   } catch {
-    // Not a URL pg and we can read alike (a bare socket path, say), or no user name for this uid: leave it to pg.
+    // Not a URL pg and we can read alike (a bare socket path, say), or no user name for this uid:
+    // leave it to pg.
     return url;
   }
 }
@@ -663,29 +874,43 @@ export function redact(url: string): string {
 }
 
 /**
- * text columns cannot hold U+0000, and UTF-8 turns an unpaired surrogate into U+FFFD, which would silently
- * change the name and break its hash chain: refuse such names instead. (Event data is JSON, which escapes both.)
+ * text columns cannot hold U+0000, and UTF-8 turns an unpaired surrogate into U+FFFD, which would
+ * silently
+ * change the name and break its hash chain: refuse such names instead. (Event data is JSON, which
+ * escapes both.)
  */
 function storable(what: string, value: string): void {
-  // The first test is a quick scan that passes almost every name; the second tells a pair from a lone surrogate.
+  // The first test is a quick scan that passes almost every name; the second tells a pair from a
+  // lone surrogate.
   if (/[\u0000\ud800-\udfff]/.test(value) && /\u0000|\p{Cs}/u.test(value)) {
-    throw new RangeError(`${what} ${JSON.stringify(value)} contains U+0000 or an unpaired surrogate, which PostgreSQL text cannot store`);
+    throw new RangeError(
+      `${what} ${JSON.stringify(value)} contains U+0000 or an unpaired surrogate, which PostgreSQL text cannot store`,
+    );
   }
 }
 
-/** An append planned as if no id were stored turned out otherwise: plan it again with the stored events. */
+/**
+ * An append planned as if no id were stored turned out otherwise: plan it again with the stored
+ * events.
+ */
 class GuessFailed extends Error {}
 const UNIQUE_VIOLATION = '23505';
 
-/** What a failure of an append planned without stored events means: a stored id may explain it (GuessFailed), or not. */
+/**
+ * What a failure of an append planned without stored events means: a stored id may explain it
+ * (GuessFailed), or not.
+ */
 function guessed(e: unknown): unknown {
-  const storedId = e instanceof DatabaseError && e.code === UNIQUE_VIOLATION && e.table === 'event_ids';
+  const storedId =
+    e instanceof DatabaseError && e.code === UNIQUE_VIOLATION && e.table === 'event_ids';
   return storedId || e instanceof WrongExpectedVersion ? new GuessFailed() : e;
 }
 
 /**
- * planWrites over slices of whole writes of about `size` events, each slice seeing the heads the ones before it
- * left (`states` is updated); collects the results and the new heads. Yields the rows of each slice that has any.
+ * planWrites over slices of whole writes of about `size` events, each slice seeing the heads the
+ * ones before it
+ * left (`states` is updated); collects the results and the new heads. Yields the rows of each slice
+ * that has any.
  */
 function* planSlices(
   writes: readonly StreamWrite[],
@@ -695,9 +920,14 @@ function* planSlices(
   results: AppendResult[],
   heads: Map<string, StreamState>,
 ): Generator<readonly Row[], void> {
-  for (let i = 0; i < writes.length; ) {
+  for (let i = 0; i < writes.length;) {
     let j = i + 1;
-    for (let n = writes[i]!.events.length; j < writes.length && n + writes[j]!.events.length <= size; j++) n += writes[j]!.events.length;
+    for (
+      let n = writes[i]!.events.length;
+      j < writes.length && n + writes[j]!.events.length <= size;
+      j++
+    )
+      n += writes[j]!.events.length;
     const plan = planWrites(writes.slice(i, j), states, existing);
     for (const r of plan.results) results.push(r);
     for (const [id, head] of plan.heads) {
@@ -714,10 +944,11 @@ function* prepend<T>(first: T, rest: Iterator<T>): Generator<T, void> {
   for (let next = rest.next(); !next.done; next = rest.next()) yield next.value;
 }
 
-
 /**
- * How an event id is kept in event_ids: a lowercase UUID as its 16 bytes, anything else as its UTF-8 bytes,
- * with a 0 byte added when those are 16 long. Ids hold no U+0000 (storable), so no other id has a 0 byte:
+ * How an event id is kept in event_ids: a lowercase UUID as its 16 bytes, anything else as its
+ * UTF-8 bytes,
+ * with a 0 byte added when those are 16 long. Ids hold no U+0000 (storable), so no other id has a 0
+ * byte:
  * no text id can take a UUID's bytes.
  */
 function idKey(id: string): Buffer {
@@ -731,9 +962,12 @@ function textKey(id: string): Buffer {
 }
 
 /**
- * The ids of one append as event_ids keeps them, UUIDs packed in one buffer (no object per event), written
- * in about id order: consecutive inserts then land on the same pages of the id index (measured 2x less
- * server CPU than append order). The order is by each UUID's leading bits, enough for locality; text ids go last.
+ * The ids of one append as event_ids keeps them, UUIDs packed in one buffer (no object per event),
+ * written
+ * in about id order: consecutive inserts then land on the same pages of the id index (measured 2x
+ * less
+ * server CPU than append order). The order is by each UUID's leading bits, enough for locality;
+ * text ids go last.
  */
 class IdKeys {
   private readonly uuids: Buffer;
@@ -756,7 +990,8 @@ class IdKeys {
     const indexBits = Math.max(1, Math.ceil(Math.log2(this.n + 1)));
     const keep = Math.min(32, 53 - indexBits);
     const order = new Float64Array(this.n);
-    for (let i = 0; i < this.n; i++) order[i] = (this.uuids.readUInt32BE(16 * i) >>> (32 - keep)) * 2 ** indexBits + i;
+    for (let i = 0; i < this.n; i++)
+      order[i] = (this.uuids.readUInt32BE(16 * i) >>> (32 - keep)) * 2 ** indexBits + i;
     order.sort();
     for (let k = 0; k < this.n; k++) {
       const i = order[k]! % 2 ** indexBits;
@@ -775,7 +1010,8 @@ class IdKeys {
 }
 
 /**
- * Key names for a read, from the keys table: rows of JSON arrays, parsed per domain on first use, so a
+ * Key names for a read, from the keys table: rows of JSON arrays, parsed per domain on first use,
+ * so a
  * replay that names only banks and categories never parses the wallets' and accounts' texts.
  */
 class StoredKeyNames implements KeyNames {
@@ -784,7 +1020,10 @@ class StoredKeyNames implements KeyNames {
   private readonly sizes = new Array<number>(KEY_DOMAIN_COUNT).fill(0);
 
   add(row: KeyRow): void {
-    if (row.first_id !== this.sizes[row.domain]) throw new Error(`keys of ${KEY_DOMAINS[row.domain]} from ${row.first_id} arrive out of order (expected ${this.sizes[row.domain]})`);
+    if (row.first_id !== this.sizes[row.domain])
+      throw new Error(
+        `keys of ${KEY_DOMAINS[row.domain]} from ${row.first_id} arrive out of order (expected ${this.sizes[row.domain]})`,
+      );
     this.pending[row.domain]!.push(row.texts);
     this.sizes[row.domain] = this.sizes[row.domain]! + row.count;
   }
@@ -797,7 +1036,8 @@ class StoredKeyNames implements KeyNames {
     const d = DOMAIN[domain];
     const texts = this.texts[d]!;
     if (id >= texts.length) {
-      for (const json of this.pending[d]!) for (const text of JSON.parse(json) as string[]) texts.push(text);
+      for (const json of this.pending[d]!)
+        for (const text of JSON.parse(json) as string[]) texts.push(text);
       this.pending[d] = [];
     }
     const text = texts[id];

@@ -30,7 +30,9 @@ describe('PostgresEventStore when the server cannot be reached', () => {
 
     it('gives up within 10 s by default, without naming the password', async () => {
       const started = Date.now();
-      const err = await PostgresEventStore.open(`postgres://ledger:s3cret@127.0.0.1:${port}/x`).catch((e: unknown) => e);
+      const err = await PostgresEventStore.open(
+        `postgres://ledger:s3cret@127.0.0.1:${port}/x`,
+      ).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StoreUnavailable);
       expect(Date.now() - started).toBeLessThan(10_000);
       expect((err as Error).message).not.toContain('s3cret');
@@ -38,18 +40,26 @@ describe('PostgresEventStore when the server cannot be reached', () => {
 
     it('honours connectTimeoutMs', async () => {
       const started = Date.now();
-      await expect(PostgresEventStore.open(`postgres://127.0.0.1:${port}/x`, { connectTimeoutMs: 300 })).rejects.toBeInstanceOf(StoreUnavailable);
+      await expect(
+        PostgresEventStore.open(`postgres://127.0.0.1:${port}/x`, { connectTimeoutMs: 300 }),
+      ).rejects.toBeInstanceOf(StoreUnavailable);
       expect(Date.now() - started).toBeLessThan(3_000);
     });
   });
 
   it('redacts passwords in URLs and query strings', () => {
     expect(redact('postgres://u:p%40ss@h:5432/db')).toBe('postgres://u:***@h:5432/db');
-    expect(redact('postgresql:///db?host=/run&password=x&user=u')).toBe('postgresql:///db?host=/run&password=***&user=u');
-    expect(redact('postgresql:///incident_ledger_test?host=/var/run/postgresql')).toBe('postgresql:///incident_ledger_test?host=/var/run/postgresql');
+    expect(redact('postgresql:///db?host=/run&password=x&user=u')).toBe(
+      'postgresql:///db?host=/run&password=***&user=u',
+    );
+    expect(redact('postgresql:///incident_ledger_test?host=/var/run/postgresql')).toBe(
+      'postgresql:///incident_ledger_test?host=/var/run/postgresql',
+    );
   });
 
   it('refuses a schema name PostgreSQL would truncate', async () => {
-    await expect(PostgresEventStore.open('postgres://127.0.0.1:1/x', { schema: 'x'.repeat(64) })).rejects.toThrow(/1 to 63 bytes/);
+    await expect(
+      PostgresEventStore.open('postgres://127.0.0.1:1/x', { schema: 'x'.repeat(64) }),
+    ).rejects.toThrow(/1 to 63 bytes/);
   });
 });

@@ -1,3 +1,6 @@
 export * from './sqlite';
-/** The driver itself, for maintenance scripts that read a store's file directly (the benchmark's raw limits). */
+/**
+ * The driver itself, for maintenance scripts that read a store's file directly (the benchmark's raw
+ * limits).
+ */
 export { default as Database } from 'better-sqlite3';

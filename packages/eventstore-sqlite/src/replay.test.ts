@@ -1,6 +1,20 @@
-import { Fold, incidentProjection, incidentReport, publicationsProjection, Rng, type LedgerEvent, type Projection } from '@incident-ledger/core';
+import {
+  Fold,
+  incidentProjection,
+  incidentReport,
+  publicationsProjection,
+  Rng,
+  type LedgerEvent,
+  type Projection,
+} from '@incident-ledger/core';
 import { collect, randomLedgerEvents } from '@incident-ledger/eventstore/contract';
-import { replayFolds, storeDigest, writesInOrder, type EventStore, type ReplayOptions } from '@incident-ledger/eventstore';
+import {
+  replayFolds,
+  storeDigest,
+  writesInOrder,
+  type EventStore,
+  type ReplayOptions,
+} from '@incident-ledger/eventstore';
 import Database from 'better-sqlite3';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,10 +26,23 @@ let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'ledger-replay-'))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function reports(store: EventStore, asOfs: number[], options: ReplayOptions = {}, projection: Projection<unknown> = incidentProjection(ZONE)) {
-  const r = await replayFolds(store, [{ projection: publicationsProjection }, ...asOfs.map((asOf) => ({ projection, asOf }))], options);
+async function reports(
+  store: EventStore,
+  asOfs: number[],
+  options: ReplayOptions = {},
+  projection: Projection<unknown> = incidentProjection(ZONE),
+) {
+  const r = await replayFolds(
+    store,
+    [{ projection: publicationsProjection }, ...asOfs.map((asOf) => ({ projection, asOf }))],
+    options,
+  );
   const [publications, ...incidents] = r.folds;
-  return { ...r, publications: publications!.state, reports: incidents.map((f) => incidentReport(f.state as never)) };
+  return {
+    ...r,
+    publications: publications!.state,
+    reports: incidents.map((f) => incidentReport(f.state as never)),
+  };
 }
 
 /** What folding the store's events one by one gives: the reference. */
@@ -23,7 +50,9 @@ async function plainReports(store: EventStore, asOfs: number[]) {
   const events = await collect(store.readAll());
   return {
     publications: events.filter((e) => e.type === 'FiguresPublished'),
-    reports: asOfs.map((asOf) => incidentReport(new Fold(incidentProjection(ZONE), asOf).apply(events).state)),
+    reports: asOfs.map((asOf) =>
+      incidentReport(new Fold(incidentProjection(ZONE), asOf).apply(events).state),
+    ),
   };
 }
 
@@ -34,20 +63,33 @@ async function storeWith(file: string, ...parts: LedgerEvent[][]): Promise<Sqlit
 }
 
 describe('replay from SQLite columns', () => {
-  it.each([1, 2, 3])('equals folding the events one by one, as of any time (seed %i)', async (seed) => {
-    const events = randomLedgerEvents(seed, 3000);
-    // Appends of many sizes: blocks of one event, small ones, and big ones.
-    const store = await storeWith('a.sqlite', events.slice(0, 1), events.slice(1, 40), events.slice(40, 41), events.slice(41));
-    const rng = new Rng(seed);
-    const asOfs = [Number.POSITIVE_INFINITY, events[rng.int(0, 2999)]!.recordedAt, events[rng.int(0, 2999)]!.recordedAt];
-    const fast = await reports(store, asOfs, { checkpoints: 'off' });
-    expect(fast.keySpace).toBe('sqlite-keys');
-    expect(fast.read).toBe(3000);
-    const plain = await plainReports(store, asOfs);
-    expect(fast.reports).toEqual(plain.reports);
-    expect(fast.publications).toEqual(plain.publications);
-    await store.close();
-  });
+  it.each([1, 2, 3])(
+    'equals folding the events one by one, as of any time (seed %i)',
+    async (seed) => {
+      const events = randomLedgerEvents(seed, 3000);
+      // Appends of many sizes: blocks of one event, small ones, and big ones.
+      const store = await storeWith(
+        'a.sqlite',
+        events.slice(0, 1),
+        events.slice(1, 40),
+        events.slice(40, 41),
+        events.slice(41),
+      );
+      const rng = new Rng(seed);
+      const asOfs = [
+        Number.POSITIVE_INFINITY,
+        events[rng.int(0, 2999)]!.recordedAt,
+        events[rng.int(0, 2999)]!.recordedAt,
+      ];
+      const fast = await reports(store, asOfs, { checkpoints: 'off' });
+      expect(fast.keySpace).toBe('sqlite-keys');
+      expect(fast.read).toBe(3000);
+      const plain = await plainReports(store, asOfs);
+      expect(fast.reports).toEqual(plain.reports);
+      expect(fast.publications).toEqual(plain.publications);
+      await store.close();
+    },
+  );
 
   it('reads columns from any position, mid-block included', async () => {
     const store = await storeWith('b.sqlite', randomLedgerEvents(4, 500));
@@ -80,7 +122,11 @@ describe('checkpoints', () => {
     const store = await storeWith('d.sqlite', randomLedgerEvents(6, 2000));
     expect((await reports(store, [Number.POSITIVE_INFINITY])).saved).toBe(0); // under 100,000 events read
     await reports(store, [Number.POSITIVE_INFINITY], save);
-    expect(await reports(store, [Number.POSITIVE_INFINITY])).toMatchObject({ resumed: 2, read: 0, saved: 0 });
+    expect(await reports(store, [Number.POSITIVE_INFINITY])).toMatchObject({
+      resumed: 2,
+      read: 0,
+      saved: 0,
+    });
     await store.close();
   });
 
@@ -91,9 +137,15 @@ describe('checkpoints', () => {
     const bumped = { ...v, version: v.version + 1 };
     const rebuilt = await reports(store, [Number.POSITIVE_INFINITY], save, bumped);
     expect(rebuilt).toMatchObject({ resumed: 1, read: 2000 }); // only the publications resumed
-    const versions = store.connection.prepare("SELECT version FROM checkpoints WHERE projection = 'incident'").pluck().all();
+    const versions = store.connection
+      .prepare("SELECT version FROM checkpoints WHERE projection = 'incident'")
+      .pluck()
+      .all();
     expect(versions).toEqual([v.version + 1]);
-    expect(await reports(store, [Number.POSITIVE_INFINITY], {}, bumped)).toMatchObject({ resumed: 2, read: 0 });
+    expect(await reports(store, [Number.POSITIVE_INFINITY], {}, bumped)).toMatchObject({
+      resumed: 2,
+      read: 0,
+    });
     await store.close();
   });
 
@@ -111,8 +163,13 @@ describe('checkpoints', () => {
     const events = randomLedgerEvents(8, 2000);
     const store = await storeWith('f.sqlite', events);
     await reports(store, [Number.POSITIVE_INFINITY], save);
-    expect(await reports(store, [events[1000]!.recordedAt])).toMatchObject({ resumed: 1, read: 2000 });
-    expect(await reports(store, [Number.POSITIVE_INFINITY], {}, incidentProjection('Europe/London'))).toMatchObject({ resumed: 1, read: 2000 });
+    expect(await reports(store, [events[1000]!.recordedAt])).toMatchObject({
+      resumed: 1,
+      read: 2000,
+    });
+    expect(
+      await reports(store, [Number.POSITIVE_INFINITY], {}, incidentProjection('Europe/London')),
+    ).toMatchObject({ resumed: 1, read: 2000 });
     await store.close();
   });
 
@@ -120,18 +177,26 @@ describe('checkpoints', () => {
     const a = await storeWith('g.sqlite', randomLedgerEvents(9, 2000));
     await reports(a, [Number.POSITIVE_INFINITY], save);
     await a.close();
-    // The same file's checkpoints over another history of the same length (a rebuilt store, a copied file).
+    // The same file's checkpoints over another history of the same length (a rebuilt store, a
+    // copied file).
     const b = await storeWith('h.sqlite', randomLedgerEvents(10, 2000));
     const attached = b.connection;
-    attached.exec(`ATTACH '${join(dir, 'g.sqlite')}' AS g; INSERT INTO checkpoints SELECT * FROM g.checkpoints; INSERT INTO checkpoint_sections SELECT * FROM g.checkpoint_sections; DETACH g`);
+    attached.exec(
+      `ATTACH '${join(dir, 'g.sqlite')}' AS g; INSERT INTO checkpoints SELECT * FROM g.checkpoints; INSERT INTO checkpoint_sections SELECT * FROM g.checkpoint_sections; DETACH g`,
+    );
     const r = await reports(b, [Number.POSITIVE_INFINITY], { checkpoints: 'read' });
     expect(r).toMatchObject({ resumed: 0, read: 2000 });
     expect(r.reports).toEqual((await plainReports(b, [Number.POSITIVE_INFINITY])).reports);
     // And one whose blocks were rewritten under it.
     copyFileSync(join(dir, 'g.sqlite'), join(dir, 'g2.sqlite'));
     const c = SqliteEventStore.open(join(dir, 'g2.sqlite'));
-    c.connection.exec("UPDATE blocks SET history = 'x' WHERE last_position = (SELECT max(last_position) FROM blocks)");
-    expect(await reports(c, [Number.POSITIVE_INFINITY], { checkpoints: 'read' })).toMatchObject({ resumed: 0, read: 2000 });
+    c.connection.exec(
+      "UPDATE blocks SET history = 'x' WHERE last_position = (SELECT max(last_position) FROM blocks)",
+    );
+    expect(await reports(c, [Number.POSITIVE_INFINITY], { checkpoints: 'read' })).toMatchObject({
+      resumed: 0,
+      read: 2000,
+    });
     await b.close();
     await c.close();
   });
@@ -151,19 +216,34 @@ describe('schema 1 files', () => {
     v1.exec(V1);
     const insert = v1.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     for (const e of await collect(reference.readAll())) {
-      insert.run(e.globalPosition, e.streamId, e.revision, e.eventId, e.type, e.occurredAt, e.recordedAt, JSON.stringify(e.data), e.hash);
+      insert.run(
+        e.globalPosition,
+        e.streamId,
+        e.revision,
+        e.eventId,
+        e.type,
+        e.occurredAt,
+        e.recordedAt,
+        JSON.stringify(e.data),
+        e.hash,
+      );
     }
-    for (const h of await reference.heads()) v1.prepare('INSERT INTO streams VALUES (?, ?, ?)').run(h.streamId, h.revision, h.hash);
+    for (const h of await reference.heads())
+      v1.prepare('INSERT INTO streams VALUES (?, ?, ?)').run(h.streamId, h.revision, h.hash);
     v1.close();
 
     const migrated = SqliteEventStore.open(join(dir, 'v1.sqlite'));
     expect(migrated.connection.pragma('user_version', { simple: true })).toBe(2);
     expect(await collect(migrated.readAll())).toEqual(await collect(reference.readAll()));
     expect(storeDigest(await migrated.heads())).toBe(storeDigest(await reference.heads()));
-    for (const s of ['s-0', 's-5']) expect(await collect(migrated.readStream(s))).toEqual(await collect(reference.readStream(s)));
-    for (const store of [migrated, reference]) await store.appendMany(writesInOrder(events.slice(1000)));
+    for (const s of ['s-0', 's-5'])
+      expect(await collect(migrated.readStream(s))).toEqual(await collect(reference.readStream(s)));
+    for (const store of [migrated, reference])
+      await store.appendMany(writesInOrder(events.slice(1000)));
     const asOfs = [Number.POSITIVE_INFINITY, events[700]!.recordedAt];
-    expect((await reports(migrated, asOfs, { checkpoints: 'off' })).reports).toEqual((await reports(reference, asOfs, { checkpoints: 'off' })).reports);
+    expect((await reports(migrated, asOfs, { checkpoints: 'off' })).reports).toEqual(
+      (await reports(reference, asOfs, { checkpoints: 'off' })).reports,
+    );
     expect(storeDigest(await migrated.heads())).toBe(storeDigest(await reference.heads()));
     await migrated.close();
     await reference.close();
@@ -173,6 +253,8 @@ describe('schema 1 files', () => {
     const db = new Database(join(dir, 'new.sqlite'));
     db.pragma('user_version = 3');
     db.close();
-    expect(() => SqliteEventStore.open(join(dir, 'new.sqlite'))).toThrow(/schema version 3 is newer than this program \(2\)/);
+    expect(() => SqliteEventStore.open(join(dir, 'new.sqlite'))).toThrow(
+      /schema version 3 is newer than this program \(2\)/,
+    );
   });
 });

@@ -49,7 +49,10 @@ import { endianness } from 'node:os';
 import { dirname } from 'node:path';
 import { interval, merge, Subject, type Observable } from 'rxjs';
 
-/** 1: events and stream heads. 2: adds the replay columns (blocks, keys), the event-id table, stream links and checkpoints. */
+/**
+ * 1: events and stream heads. 2: adds the replay columns (blocks, keys), the event-id table, stream
+ * links and checkpoints.
+ */
 const SCHEMA_VERSION = 2;
 
 /**
@@ -61,7 +64,8 @@ const SCHEMA_VERSION = 2;
  * but its position, so an append writes at the end of one B-tree. Beside it, written in the same
  * transaction:
  * - `event_ids`: every event id (16 bytes for a UUID), inserted in id order per append: the
- *   idempotency check. Revisions need no index: the stream heads, read under the write lock, decide them.
+ * idempotency check. Revisions need no index: the stream heads, read under the write lock, decide
+ *   them.
  * - `previous`: each event's link to the one before it in its stream, which readStream walks.
  * - `keys` and `blocks`: the columnar form of the events (core's events/columns.ts, ./blocks.ts),
  *   the replay hot path. Each block carries `history`, a hash chained over the hashes of every
@@ -126,13 +130,18 @@ interface StoredRow {
   hash: string;
 }
 
-const COLUMNS = 'position, stream_id, revision, event_id, type, occurred_at, recorded_at, data, hash';
+const COLUMNS =
+  'position, stream_id, revision, event_id, type, occurred_at, recorded_at, data, hash';
 /** SQLite's default limit on bound parameters is 32766; stay well below it. */
 const LOOKUP_CHUNK = 500;
-/** Rows per INSERT statement: binding a statement per row costs more than SQLite's insert (measured +25% rows/s at 16-64). */
+/**
+ * Rows per INSERT statement: binding a statement per row costs more than SQLite's insert (measured
+ * +25% rows/s at 16-64).
+ */
 const ROWS_PER_INSERT = 32;
 const EVENT_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const UPSERT_HEAD = 'ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision, hash = excluded.hash, last_position = excluded.last_position';
+const UPSERT_HEAD =
+  'ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision, hash = excluded.hash, last_position = excluded.last_position';
 /** Thrown out of a transaction that assumed every id new, to roll it back: one was stored. */
 const ID_STORED = new Error('an event id being appended is stored');
 /** Appends of at least this many events run with a page cache of BULK_CACHE_KIB. */
@@ -150,7 +159,10 @@ export class SqliteEventStore implements EventStore {
   private readonly appended = new Subject<void>();
   /** Prepared once the schema is in place (migrate). */
   private stmts!: Statements;
-  /** Every key of the store, loaded at the first append and kept in step with the table (other writers included). */
+  /**
+   * Every key of the store, loaded at the first append and kept in step with the table (other
+   * writers included).
+   */
   private dictionary: KeyDictionary | undefined;
   private readonly defaultCacheSize: number;
   /** Lookup statements by table and number of keys. */
@@ -165,7 +177,8 @@ export class SqliteEventStore implements EventStore {
     this.db = new Database(file, { timeout: 10_000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    // Statement journals in memory: every multi-row INSERT into event_ids journals the pages it changes, a temp file each otherwise.
+    // Statement journals in memory: every multi-row INSERT into event_ids journals the pages it
+    // changes, a temp file each otherwise.
     this.db.pragma('temp_store = MEMORY');
     this.defaultCacheSize = this.db.pragma('cache_size', { simple: true }) as number;
     this.migrate();
@@ -182,7 +195,11 @@ export class SqliteEventStore implements EventStore {
     if (file !== ':memory:' && !existsSync(dirname(file))) {
       throw new StoreUnavailable(`sqlite:${file}`, `folder ${dirname(file)} does not exist`);
     }
-    if (endianness() !== 'LE') throw new StoreUnavailable(`sqlite:${file}`, 'the replay columns are little-endian; this machine is big-endian');
+    if (endianness() !== 'LE')
+      throw new StoreUnavailable(
+        `sqlite:${file}`,
+        'the replay columns are little-endian; this machine is big-endian',
+      );
     try {
       return new SqliteEventStore(file, options);
     } catch (e) {
@@ -191,7 +208,10 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  /** Creates the schema, or brings a schema-1 file up to date (once, under the write lock, so racing openers agree). */
+  /**
+   * Creates the schema, or brings a schema-1 file up to date (once, under the write lock, so racing
+   * openers agree).
+   */
   private migrate(): void {
     const version = () => this.db.pragma('user_version', { simple: true }) as number;
     if (version() === SCHEMA_VERSION) {
@@ -202,7 +222,10 @@ export class SqliteEventStore implements EventStore {
       .transaction(() => {
         const found = version();
         if (found > SCHEMA_VERSION) {
-          throw new StoreUnavailable(`sqlite:${this.file}`, `schema version ${found} is newer than this program (${SCHEMA_VERSION})`);
+          throw new StoreUnavailable(
+            `sqlite:${this.file}`,
+            `schema version ${found} is newer than this program (${SCHEMA_VERSION})`,
+          );
         }
         if (found < SCHEMA_VERSION) {
           if (found === 1) this.db.exec(`ALTER TABLE events RENAME TO ${EVENTS_V1}`);
@@ -217,21 +240,43 @@ export class SqliteEventStore implements EventStore {
 
   /** Copies schema 1's events and builds what schema 2 adds from them, in position order. */
   private deriveFromV1(): void {
-    const read = this.db.prepare<[number, number], EventRow>(`SELECT ${COLUMNS} FROM ${EVENTS_V1} WHERE position >= ? ORDER BY position LIMIT ?`);
-    const copy = this.db.prepare(`INSERT INTO events (${COLUMNS}, previous) VALUES ${EVENT_VALUES}`);
+    const read = this.db.prepare<[number, number], EventRow>(
+      `SELECT ${COLUMNS} FROM ${EVENTS_V1} WHERE position >= ? ORDER BY position LIMIT ?`,
+    );
+    const copy = this.db.prepare(
+      `INSERT INTO events (${COLUMNS}, previous) VALUES ${EVENT_VALUES}`,
+    );
     const last = new Map<string, number>();
     this.dictionary = new KeyDictionary();
-    for (let from = 1; ; ) {
+    for (let from = 1; ;) {
       const rows = read.all(from, BLOCK_EVENTS);
       if (rows.length === 0) break;
       const events = rows.map((r, i) => {
-        // Blocks hold consecutive positions; schema 1 never leaves gaps, so one means the file was edited.
-        if (r.position !== from + i) throw new Error(`cannot migrate: no event at position ${from + i} (the file was edited outside the store)`);
-        copy.run(r.position, r.stream_id, r.revision, r.event_id, r.type, r.occurred_at, r.recorded_at, r.data, r.hash, last.get(r.stream_id) ?? null);
+        // Blocks hold consecutive positions; schema 1 never leaves gaps, so one means the file was
+        // edited.
+        if (r.position !== from + i)
+          throw new Error(
+            `cannot migrate: no event at position ${from + i} (the file was edited outside the store)`,
+          );
+        copy.run(
+          r.position,
+          r.stream_id,
+          r.revision,
+          r.event_id,
+          r.type,
+          r.occurred_at,
+          r.recorded_at,
+          r.data,
+          r.hash,
+          last.get(r.stream_id) ?? null,
+        );
         last.set(r.stream_id, r.position);
         return toEvent(r);
       });
-      this.insertIds(events.map((e) => e.eventId), from);
+      this.insertIds(
+        events.map((e) => e.eventId),
+        from,
+      );
       this.writeDerived(events, from);
       from += rows.length;
     }
@@ -240,14 +285,21 @@ export class SqliteEventStore implements EventStore {
     this.db.exec(`DROP TABLE ${EVENTS_V1}`);
   }
 
-  async append(streamId: string, events: readonly NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}) {
-    const [result] = await this.appendMany([{ streamId, events, expectedRevision: options.expectedRevision }]);
+  async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ) {
+    const [result] = await this.appendMany([
+      { streamId, events, expectedRevision: options.expectedRevision },
+    ]);
     return result!;
   }
 
   async appendMany(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
     let results;
-    // A bulk import looks up and inserts ids all over the event_ids B-tree: give it a page cache while it runs,
+    // A bulk import looks up and inserts ids all over the event_ids B-tree: give it a page cache
+    // while it runs,
     // and hand the memory back after, so that replays keep SQLite's small default.
     const bulk = writes.reduce((n, w) => n + w.events.length, 0) >= BULK_EVENTS;
     if (bulk) this.db.pragma(`cache_size = -${BULK_CACHE_KIB}`);
@@ -261,8 +313,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * One transaction. `assumeNew`: insert every id first, as if none were stored, and plan with nothing to compare
-   * (the usual case, and the id insert is then the only id lookup); undefined if an id was stored after all, rolled back.
+   * One transaction. `assumeNew`: insert every id first, as if none were stored, and plan with
+   * nothing to compare
+   * (the usual case, and the id insert is then the only id lookup); undefined if an id was stored
+   * after all, rolled back.
    */
   private appendOnce(writes: readonly StreamWrite[], assumeNew: boolean) {
     try {
@@ -270,7 +324,8 @@ export class SqliteEventStore implements EventStore {
     } catch (e) {
       // The id insert comes before any key is numbered: the dictionary is still the store's.
       if (e === ID_STORED) return undefined;
-      // Keys numbered in a transaction that rolled back were never stored: forget them with the rest.
+      // Keys numbered in a transaction that rolled back were never stored: forget them with the
+      // rest.
       this.dictionary = undefined;
       throw e;
     }
@@ -279,14 +334,19 @@ export class SqliteEventStore implements EventStore {
   private appendInTransaction(writes: readonly StreamWrite[], assumeNew: boolean) {
     const states = new Map<string, StreamState>();
     const lastPositions = new Map<string, number>();
-    this.lookup('streams', writeStreamIds(writes), (s: { stream_id: string; revision: number; hash: string; last_position: number }) => {
-      states.set(s.stream_id, { revision: s.revision, hash: s.hash });
-      lastPositions.set(s.stream_id, s.last_position);
-    });
+    this.lookup(
+      'streams',
+      writeStreamIds(writes),
+      (s: { stream_id: string; revision: number; hash: string; last_position: number }) => {
+        states.set(s.stream_id, { revision: s.revision, hash: s.hash });
+        lastPositions.set(s.stream_id, s.last_position);
+      },
+    );
     const first = this.stmts.lastPosition.get()! + 1;
     let plan;
     if (assumeNew) {
-      // With nothing skipped, the events take positions first, first + 1, ... in the order they are written.
+      // With nothing skipped, the events take positions first, first + 1, ... in the order they are
+      // written.
       const ids: string[] = [];
       for (const w of writes) for (const e of w.events) ids.push(e.eventId);
       try {
@@ -298,13 +358,27 @@ export class SqliteEventStore implements EventStore {
       plan = planWrites(writes, states, ALL_NEW);
     } else {
       plan = planWrites(writes, states, this.existing(writeKeys(writes).eventIds));
-      this.insertIds(plan.rows.map((r) => r.eventId), first);
+      this.insertIds(
+        plan.rows.map((r) => r.eventId),
+        first,
+      );
     }
     const { rows } = plan;
     if (rows.length === 0) return { results: plan.results, wrote: false };
     insertRows(this.stmts.insertMany, this.stmts.insert, rows.length, (i, params) => {
       const r = rows[i]!;
-      params.push(first + i, r.streamId, r.revision, r.eventId, r.type, r.occurredAt, r.recordedAt, JSON.stringify(r.data), r.hash, lastPositions.get(r.streamId) ?? null);
+      params.push(
+        first + i,
+        r.streamId,
+        r.revision,
+        r.eventId,
+        r.type,
+        r.occurredAt,
+        r.recordedAt,
+        JSON.stringify(r.data),
+        r.hash,
+        lastPositions.get(r.streamId) ?? null,
+      );
       lastPositions.set(r.streamId, first + i);
     });
     const heads = [...plan.heads];
@@ -316,16 +390,25 @@ export class SqliteEventStore implements EventStore {
     return { results: plan.results, wrote: true };
   }
 
-  /** Stores ids[k] as the id of the event at position first + k; a stored id fails with SQLITE_CONSTRAINT_PRIMARYKEY. */
+  /**
+   * Stores ids[k] as the id of the event at position first + k; a stored id fails with
+   * SQLITE_CONSTRAINT_PRIMARYKEY.
+   */
   private insertIds(ids: readonly string[], first: number): void {
     const order = Array.from(ids, (_, k) => k);
-    // In id order: consecutive inserts land near each other in the id B-tree (measured ~1.5x faster than append order).
+    // In id order: consecutive inserts land near each other in the id B-tree (measured ~1.5x faster
+    // than append order).
     // A UUID's text sorts as its bytes do; other ids mix in, which costs locality only.
     order.sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
-    insertRows(this.stmts.insertIds, this.stmts.insertId, order.length, (i, params) => params.push(idKey(ids[order[i]!]!), first + order[i]!));
+    insertRows(this.stmts.insertIds, this.stmts.insertId, order.length, (i, params) =>
+      params.push(idKey(ids[order[i]!]!), first + order[i]!),
+    );
   }
 
-  /** Keys and blocks of newly stored events: rows[i] is at position first + i, after every stored one. */
+  /**
+   * Keys and blocks of newly stored events: rows[i] is at position first + i, after every stored
+   * one.
+   */
   private writeDerived(rows: readonly StoredRow[], first: number): void {
     const keys = this.keys();
     const known = KEY_DOMAINS.map((_, d) => keys.size(d));
@@ -336,7 +419,12 @@ export class SqliteEventStore implements EventStore {
       for (let i = 0; i < n; i++) encodeRow(batch, i, rows[start + i]!, keys);
       history = extendHistory(history, rows, start, start + n);
       const counts = KEY_DOMAINS.map((_, d) => keys.size(d));
-      this.stmts.insertBlock.run(first + start + n - 1, first + start, encodeBlock(batch, 0, n, counts), history);
+      this.stmts.insertBlock.run(
+        first + start + n - 1,
+        first + start,
+        encodeBlock(batch, 0, n, counts),
+        history,
+      );
     }
     for (let d = 0; d < KEY_DOMAIN_COUNT; d++) {
       const texts = keys.texts(d);
@@ -344,11 +432,15 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  /** The store's dictionary, brought up to date with keys other writers stored. Inside a transaction. */
+  /**
+   * The store's dictionary, brought up to date with keys other writers stored. Inside a
+   * transaction.
+   */
   private keys(): KeyDictionary {
     const keys = (this.dictionary ??= new KeyDictionary());
     for (let d = 0; d < KEY_DOMAIN_COUNT; d++) {
-      for (const { id, text } of this.stmts.keysFrom.iterate(d, keys.size(d))) keys.learn(d, id, text);
+      for (const { id, text } of this.stmts.keysFrom.iterate(d, keys.size(d)))
+        keys.learn(d, id, text);
     }
     return keys;
   }
@@ -365,23 +457,42 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Rows of `table` whose key is one of `keys`, LOOKUP_CHUNK keys per statement. */
-  private lookup<R>(table: 'streams' | 'event_ids', keys: readonly (string | Buffer)[], each: (row: R) => void): void {
+  private lookup<R>(
+    table: 'streams' | 'event_ids',
+    keys: readonly (string | Buffer)[],
+    each: (row: R) => void,
+  ): void {
     for (let i = 0; i < keys.length; i += LOOKUP_CHUNK) {
       const chunk = keys.slice(i, i + LOOKUP_CHUNK);
-      const sql = table === 'streams' ? `SELECT stream_id, revision, hash, last_position FROM streams WHERE stream_id IN` : 'SELECT position FROM event_ids WHERE id IN';
+      const sql =
+        table === 'streams'
+          ? `SELECT stream_id, revision, hash, last_position FROM streams WHERE stream_id IN`
+          : 'SELECT position FROM event_ids WHERE id IN';
       let stmt = this.lookups.get(`${table}/${chunk.length}`);
-      if (stmt === undefined) this.lookups.set(`${table}/${chunk.length}`, (stmt = this.db.prepare(`${sql} (${chunk.map(() => '?').join(',')})`)));
+      if (stmt === undefined)
+        this.lookups.set(
+          `${table}/${chunk.length}`,
+          (stmt = this.db.prepare(`${sql} (${chunk.map(() => '?').join(',')})`)),
+        );
       for (const row of stmt.all(chunk) as R[]) each(row);
     }
   }
 
-  async *readStream(streamId: string, options: { batchSize?: number } = {}): AsyncIterable<StoredEvent[]> {
+  async *readStream(
+    streamId: string,
+    options: { batchSize?: number } = {},
+  ): AsyncIterable<StoredEvent[]> {
     const size = options.batchSize ?? DEFAULT_BATCH_SIZE;
     const head = this.stmts.stream.get(streamId);
     if (head === undefined) return;
     // Walk the stream's links back from its head, then read forward.
     const positions: number[] = [];
-    for (let p: number | null | undefined = head.last_position; p !== null && p !== undefined; p = this.stmts.previous.get(p)) positions.push(p);
+    for (
+      let p: number | null | undefined = head.last_position;
+      p !== null && p !== undefined;
+      p = this.stmts.previous.get(p)
+    )
+      positions.push(p);
     positions.reverse();
     for (let i = 0; i < positions.length; i += size) {
       const chunk = positions.slice(i, i + size);
@@ -394,7 +505,7 @@ export class SqliteEventStore implements EventStore {
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent[]> {
     const size = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    for (let from = options.from ?? 1; ; ) {
+    for (let from = options.from ?? 1; ;) {
       const rows = this.stmts.readAll.all(from, size);
       if (rows.length === 0) return;
       yield rows.map(toEvent);
@@ -402,13 +513,17 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  /** Blocks from `from` on, one batch each; the rows of rare types are read in full from `events`. */
+  /**
+   * Blocks from `from` on, one batch each; the rows of rare types are read in full from `events`.
+   */
   private async *readColumns(options: ReadAllOptions = {}): AsyncIterable<ColumnBatch> {
     const names = this.names();
-    // Every batch tells the store's key counts at the start of the read: a fold sizes its keyed tables once.
+    // Every batch tells the store's key counts at the start of the read: a fold sizes its keyed
+    // tables once.
     const known = KEY_DOMAINS.map((_, d) => (this.stmts.maxKey.get(d) ?? -1) + 1);
-    // Paged, not iterated: an open iterator would keep the connection busy, and an append may come between two batches.
-    for (let from = options.from ?? 1; ; ) {
+    // Paged, not iterated: an open iterator would keep the connection busy, and an append may come
+    // between two batches.
+    for (let from = options.from ?? 1; ;) {
       const page = this.stmts.blocksFrom.all(from, BLOCKS_PER_READ);
       if (page.length === 0) return;
       for (const { first_position: first, columns } of page) {
@@ -435,7 +550,8 @@ export class SqliteEventStore implements EventStore {
         let text = cache[d]!.get(id);
         if (text === undefined) {
           text = this.stmts.keyText.get(d, id);
-          if (text === undefined) throw new Error(`no ${domain} key numbered ${id} in ${this.file}`);
+          if (text === undefined)
+            throw new Error(`no ${domain} key numbered ${id} in ${this.file}`);
           cache[d]!.set(id, text);
         }
         return text;
@@ -454,9 +570,12 @@ export class SqliteEventStore implements EventStore {
   private saveCheckpoint(c: SavedCheckpoint): void {
     this.db
       .transaction(() => {
-        // A version bump makes the old state useless: drop it with its sections rather than keep it forever.
+        // A version bump makes the old state useless: drop it with its sections rather than keep it
+        // forever.
         const stale = this.db
-          .prepare<[string, string, number], string>('SELECT key FROM checkpoints WHERE key = ? OR (projection = ? AND version <> ?)')
+          .prepare<[string, string, number], string>(
+            'SELECT key FROM checkpoints WHERE key = ? OR (projection = ? AND version <> ?)',
+          )
           .pluck()
           .all(c.key, c.projection, c.version);
         for (const key of stale) {
@@ -464,9 +583,13 @@ export class SqliteEventStore implements EventStore {
           this.db.prepare('DELETE FROM checkpoints WHERE key = ?').run(key);
         }
         this.db
-          .prepare('INSERT INTO checkpoints (key, projection, version, position, events, history) VALUES (?, ?, ?, ?, ?, ?)')
+          .prepare(
+            'INSERT INTO checkpoints (key, projection, version, position, events, history) VALUES (?, ?, ?, ?, ?, ?)',
+          )
           .run(c.key, c.projection, c.version, c.position, c.events, c.history);
-        const insert = this.db.prepare('INSERT INTO checkpoint_sections (key, name, bytes) VALUES (?, ?, ?)');
+        const insert = this.db.prepare(
+          'INSERT INTO checkpoint_sections (key, name, bytes) VALUES (?, ?, ?)',
+        );
         for (const [name, bytes] of c.sections) insert.run(c.key, name, bytes);
       })
       .immediate();
@@ -500,42 +623,93 @@ function statements(db: Database.Database) {
       'SELECT revision, hash, last_position FROM streams WHERE stream_id = ?',
     ),
     insert: db.prepare(`INSERT INTO events (${COLUMNS}, previous) VALUES ${EVENT_VALUES}`),
-    insertMany: db.prepare(`INSERT INTO events (${COLUMNS}, previous) VALUES ${Array(ROWS_PER_INSERT).fill(EVENT_VALUES).join(', ')}`),
-    upsertHead: db.prepare(`INSERT INTO streams (stream_id, revision, hash, last_position) VALUES (?, ?, ?, ?) ${UPSERT_HEAD}`),
-    upsertHeads: db.prepare(`INSERT INTO streams (stream_id, revision, hash, last_position) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?)').join(', ')} ${UPSERT_HEAD}`),
+    insertMany: db.prepare(
+      `INSERT INTO events (${COLUMNS}, previous) VALUES ${Array(ROWS_PER_INSERT).fill(EVENT_VALUES).join(', ')}`,
+    ),
+    upsertHead: db.prepare(
+      `INSERT INTO streams (stream_id, revision, hash, last_position) VALUES (?, ?, ?, ?) ${UPSERT_HEAD}`,
+    ),
+    upsertHeads: db.prepare(
+      `INSERT INTO streams (stream_id, revision, hash, last_position) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?)').join(', ')} ${UPSERT_HEAD}`,
+    ),
     lastPosition: db.prepare<[], number>('SELECT coalesce(max(position), 0) FROM events').pluck(),
-    readAll: db.prepare<[number, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?`),
+    readAll: db.prepare<[number, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?`,
+    ),
     byPosition: db.prepare<[number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position = ?`),
-    previous: db.prepare<[number], number | null>('SELECT previous FROM events WHERE position = ?').pluck(),
-    heads: db.prepare<[], StreamHead>('SELECT stream_id AS streamId, revision, hash FROM streams ORDER BY stream_id'),
+    previous: db
+      .prepare<[number], number | null>('SELECT previous FROM events WHERE position = ?')
+      .pluck(),
+    heads: db.prepare<[], StreamHead>(
+      'SELECT stream_id AS streamId, revision, hash FROM streams ORDER BY stream_id',
+    ),
     insertId: db.prepare('INSERT INTO event_ids (id, position) VALUES (?, ?)'),
-    insertIds: db.prepare(`INSERT INTO event_ids (id, position) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?)').join(', ')}`),
-    keysFrom: db.prepare<[number, number], { id: number; text: string }>('SELECT id, text FROM keys WHERE domain = ? AND id >= ? ORDER BY id'),
-    maxKey: db.prepare<[number], number | null>('SELECT max(id) FROM keys WHERE domain = ?').pluck(),
-    keyText: db.prepare<[number, number], string>('SELECT text FROM keys WHERE domain = ? AND id = ?').pluck(),
+    insertIds: db.prepare(
+      `INSERT INTO event_ids (id, position) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?)').join(', ')}`,
+    ),
+    keysFrom: db.prepare<[number, number], { id: number; text: string }>(
+      'SELECT id, text FROM keys WHERE domain = ? AND id >= ? ORDER BY id',
+    ),
+    maxKey: db
+      .prepare<[number], number | null>('SELECT max(id) FROM keys WHERE domain = ?')
+      .pluck(),
+    keyText: db
+      .prepare<[number, number], string>('SELECT text FROM keys WHERE domain = ? AND id = ?')
+      .pluck(),
     insertKey: db.prepare('INSERT INTO keys (domain, id, text) VALUES (?, ?, ?)'),
-    lastHistory: db.prepare<[], string>('SELECT history FROM blocks ORDER BY last_position DESC LIMIT 1').pluck(),
-    insertBlock: db.prepare('INSERT INTO blocks (last_position, first_position, columns, history) VALUES (?, ?, ?, ?)'),
-    blocksFrom: db.prepare<[number, number], { first_position: number; last_position: number; columns: Buffer }>(
+    lastHistory: db
+      .prepare<[], string>('SELECT history FROM blocks ORDER BY last_position DESC LIMIT 1')
+      .pluck(),
+    insertBlock: db.prepare(
+      'INSERT INTO blocks (last_position, first_position, columns, history) VALUES (?, ?, ?, ?)',
+    ),
+    blocksFrom: db.prepare<
+      [number, number],
+      { first_position: number; last_position: number; columns: Buffer }
+    >(
       'SELECT first_position, last_position, columns FROM blocks WHERE last_position >= ? ORDER BY last_position LIMIT ?',
     ),
-    historyAt: db.prepare<[number], string>('SELECT history FROM blocks WHERE last_position = ?').pluck(),
-    checkpoint: db.prepare<[string], { key: string; projection: string; version: number; position: number; events: number; history: string }>(
-      'SELECT key, projection, version, position, events, history FROM checkpoints WHERE key = ?',
+    historyAt: db
+      .prepare<[number], string>('SELECT history FROM blocks WHERE last_position = ?')
+      .pluck(),
+    checkpoint: db.prepare<
+      [string],
+      {
+        key: string;
+        projection: string;
+        version: number;
+        position: number;
+        events: number;
+        history: string;
+      }
+    >('SELECT key, projection, version, position, events, history FROM checkpoints WHERE key = ?'),
+    sections: db.prepare<[string], { name: string; bytes: Buffer }>(
+      'SELECT name, bytes FROM checkpoint_sections WHERE key = ?',
     ),
-    sections: db.prepare<[string], { name: string; bytes: Buffer }>('SELECT name, bytes FROM checkpoint_sections WHERE key = ?'),
   };
 }
 type Statements = ReturnType<typeof statements>;
 
-/** How an event id is kept in event_ids: a lowercase UUID as its 16 bytes, anything else as text (never equal to a blob). */
+/**
+ * How an event id is kept in event_ids: a lowercase UUID as its 16 bytes, anything else as text
+ * (never equal to a blob).
+ */
 function idKey(id: string): Buffer | string {
   const bytes = Buffer.allocUnsafe(16);
   return uuidInto(id, bytes, 0) ? bytes : id;
 }
 
-/** Inserts n rows, `per` to a statement while that many are left: `row(i, params)` pushes row i's values. */
-function insertRows(many: Database.Statement, one: Database.Statement, n: number, row: (i: number, params: unknown[]) => void, per = ROWS_PER_INSERT): void {
+/**
+ * Inserts n rows, `per` to a statement while that many are left: `row(i, params)` pushes row i's
+ * values.
+ */
+function insertRows(
+  many: Database.Statement,
+  one: Database.Statement,
+  n: number,
+  row: (i: number, params: unknown[]) => void,
+  per = ROWS_PER_INSERT,
+): void {
   const params: unknown[] = [];
   let i = 0;
   for (; i + per <= n; i += per) {
@@ -555,7 +729,12 @@ function toEvent(r: EventRow): StoredEvent {
   try {
     data = JSON.parse(r.data);
   } catch (e) {
-    throw new UnreadableEvent(r.stream_id, r.revision, r.position, `data is not JSON (${(e as Error).message})`);
+    throw new UnreadableEvent(
+      r.stream_id,
+      r.revision,
+      r.position,
+      `data is not JSON (${(e as Error).message})`,
+    );
   }
   return {
     eventId: r.event_id,

@@ -1,8 +1,16 @@
-import { KEY_DOMAIN_COUNT, type ColumnBatch, type KeyNames, type MutableColumnBatch, type StoredEvent } from '@incident-ledger/core';
+import {
+  KEY_DOMAIN_COUNT,
+  type ColumnBatch,
+  type KeyNames,
+  type MutableColumnBatch,
+  type StoredEvent,
+} from '@incident-ledger/core';
 
 /**
- * A block: the columns (core's events/columns.ts) of consecutive events, packed in one BLOB so that a
- * replay reads tens of thousands of events per row and decodes them with typed-array views, no parse.
+ * A block: the columns (core's events/columns.ts) of consecutive events, packed in one BLOB so that
+ * a
+ * replay reads tens of thousands of events per row and decodes them with typed-array views, no
+ * parse.
  *
  * Layout, little-endian (the store refuses big-endian machines), every section 8-byte aligned:
  *   u32 format, u32 n, u32 keyCounts[5] (keys per domain after the block), u32 padding
@@ -27,11 +35,21 @@ const U8_COLUMNS = ['type', 'status'] as const;
 const align8 = (n: number) => (n + 7) & ~7;
 
 export function blockBytes(n: number): number {
-  return HEADER_BYTES + align8(n * 8) * F64_COLUMNS.length + align8(n * 4) * I32_COLUMNS.length + align8(n) * U8_COLUMNS.length;
+  return (
+    HEADER_BYTES +
+    align8(n * 8) * F64_COLUMNS.length +
+    align8(n * 4) * I32_COLUMNS.length +
+    align8(n) * U8_COLUMNS.length
+  );
 }
 
 /** Packs rows [from, to) of a batch, with the key counts after them. */
-export function encodeBlock(b: ColumnBatch, from: number, to: number, keyCounts: readonly number[]): Buffer {
+export function encodeBlock(
+  b: ColumnBatch,
+  from: number,
+  to: number,
+  keyCounts: readonly number[],
+): Buffer {
   const n = to - from;
   const out = Buffer.alloc(blockBytes(n));
   const header = new Uint32Array(out.buffer, out.byteOffset, HEADER_BYTES / 4);
@@ -54,14 +72,29 @@ export function encodeBlock(b: ColumnBatch, from: number, to: number, keyCounts:
   return out;
 }
 
-/** Views a stored block as a batch of the events at firstPosition..; `rare` is filled in by the caller. */
-export function decodeBlock(stored: Buffer, firstPosition: number, keySpace: string, names: KeyNames): MutableColumnBatch {
-  // Buffer.alloc and SQLite reads may hand out a slice of a shared pool at any offset: typed views need alignment.
+/**
+ * Views a stored block as a batch of the events at firstPosition..; `rare` is filled in by the
+ * caller.
+ */
+export function decodeBlock(
+  stored: Buffer,
+  firstPosition: number,
+  keySpace: string,
+  names: KeyNames,
+): MutableColumnBatch {
+  // Buffer.alloc and SQLite reads may hand out a slice of a shared pool at any offset: typed views
+  // need alignment.
   const bytes = stored.byteOffset % 8 === 0 ? stored : Buffer.from(stored);
   const header = new Uint32Array(bytes.buffer, bytes.byteOffset, HEADER_BYTES / 4);
-  if (header[0] !== FORMAT) throw new Error(`block at position ${firstPosition} has format ${header[0]}, expected ${FORMAT}`);
+  if (header[0] !== FORMAT)
+    throw new Error(
+      `block at position ${firstPosition} has format ${header[0]}, expected ${FORMAT}`,
+    );
   const n = header[1]!;
-  if (bytes.byteLength !== blockBytes(n)) throw new Error(`block at position ${firstPosition} has ${bytes.byteLength} bytes, expected ${blockBytes(n)} for ${n} events`);
+  if (bytes.byteLength !== blockBytes(n))
+    throw new Error(
+      `block at position ${firstPosition} has ${bytes.byteLength} bytes, expected ${blockBytes(n)} for ${n} events`,
+    );
   const position = new Float64Array(n);
   for (let i = 0; i < n; i++) position[i] = firstPosition + i;
   let at = bytes.byteOffset + HEADER_BYTES;
@@ -123,11 +156,15 @@ export function sliceBatch(b: MutableColumnBatch, start: number): MutableColumnB
 }
 
 /**
- * A block's batch as a store's replay yields it: its key counts raised to the store's counts when the
+ * A block's batch as a store's replay yields it: its key counts raised to the store's counts when
+ * the
  * read began (`known`), so a fold sizes its keyed tables once. Keys stored after the read began (by
  * another writer) can only appear in later blocks: then the bound is the batch's own, not final.
  */
-export function withKnownKeyCounts(batch: MutableColumnBatch, known: readonly number[]): ColumnBatch {
+export function withKnownKeyCounts(
+  batch: MutableColumnBatch,
+  known: readonly number[],
+): ColumnBatch {
   let final = true;
   for (let d = 0; d < KEY_DOMAIN_COUNT; d++) {
     if (batch.keyCounts[d]! > known[d]!) final = false;

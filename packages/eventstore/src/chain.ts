@@ -5,11 +5,20 @@ import type { NewEvent, StreamHead } from './port';
 /** The hash before a stream's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** What an event's identity and content are, for hashing and for the same-content test on re-append. */
+/**
+ * What an event's identity and content are, for hashing and for the same-content test on re-append.
+ */
 export function eventContent(streamId: string, e: NewEvent): string {
-  // canonicalJson of { eventId, streamId, type, occurredAt, recordedAt, data }, written out in its key order
+  // canonicalJson of { eventId, streamId, type, occurredAt, recordedAt, data }, written out in its
+  // key order
   // (it runs twice per event appended); anything unusual in the envelope takes the general path.
-  if (typeof e.eventId === 'string' && typeof e.type === 'string' && Number.isFinite(e.occurredAt) && Number.isFinite(e.recordedAt) && e.data !== undefined) {
+  if (
+    typeof e.eventId === 'string' &&
+    typeof e.type === 'string' &&
+    Number.isFinite(e.occurredAt) &&
+    Number.isFinite(e.recordedAt) &&
+    e.data !== undefined
+  ) {
     // Finite numbers print as JSON.stringify prints them.
     return `{"data":${canonicalJson(e.data)},"eventId":${jsonString(e.eventId)},"occurredAt":${e.occurredAt},"recordedAt":${e.recordedAt},"streamId":${jsonString(streamId)},"type":${jsonString(e.type)}}`;
   }
@@ -23,15 +32,23 @@ export function eventContent(streamId: string, e: NewEvent): string {
   });
 }
 
-/** hash = sha256(previous hash in the stream || revision || canonical content): an edit anywhere breaks every later link. */
+/**
+ * hash = sha256(previous hash in the stream || revision || canonical content): an edit anywhere
+ * breaks every later link.
+ */
 export function chainHash(prevHash: string, revision: number, content: string): string {
   // One-shot: the same bytes as hashing the three parts in turn, at half the cost per event.
   return hash('sha256', `${prevHash}|${revision}|${content}`);
 }
 
-/** The store digest: one hash over every stream head, in stream-id order. Equal stores have equal digests. */
+/**
+ * The store digest: one hash over every stream head, in stream-id order. Equal stores have equal
+ * digests.
+ */
 export function storeDigest(heads: readonly StreamHead[]): string {
-  const sorted = [...heads].sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0));
+  const sorted = [...heads].sort((a, b) =>
+    a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0,
+  );
   const h = createHash('sha256');
   // The lines go to the hash in pieces of about 64 KiB, not two updates per stream: the same bytes.
   let text = '';
@@ -67,14 +84,25 @@ export class ChainVerifier {
       this.checked++;
       if (this.firstBreak) return;
       const prev = this.last.get(e.streamId) ?? { revision: -1, hash: GENESIS_HASH };
-      const at = { streamId: e.streamId, revision: e.revision, globalPosition: e.globalPosition, eventId: e.eventId };
+      const at = {
+        streamId: e.streamId,
+        revision: e.revision,
+        globalPosition: e.globalPosition,
+        eventId: e.eventId,
+      };
       if (e.revision !== prev.revision + 1) {
-        this.firstBreak = { ...at, problem: `revision ${e.revision} follows revision ${prev.revision}` };
+        this.firstBreak = {
+          ...at,
+          problem: `revision ${e.revision} follows revision ${prev.revision}`,
+        };
         return;
       }
       const expected = chainHash(prev.hash, e.revision, eventContent(e.streamId, e));
       if (expected !== e.hash) {
-        this.firstBreak = { ...at, problem: 'content does not match its stored hash (event altered, or its hash)' };
+        this.firstBreak = {
+          ...at,
+          problem: 'content does not match its stored hash (event altered, or its hash)',
+        };
         return;
       }
       this.last.set(e.streamId, { revision: e.revision, hash: e.hash });
@@ -98,7 +126,13 @@ export class ChainVerifier {
     if (this.last.size !== heads.length) {
       const known = new Set(heads.map((h) => h.streamId));
       const orphan = [...this.last.keys()].find((s) => !known.has(s)) ?? '';
-      return { streamId: orphan, revision: 0, globalPosition: 0, eventId: '', problem: 'stream has events but no head' };
+      return {
+        streamId: orphan,
+        revision: 0,
+        globalPosition: 0,
+        eventId: '',
+        problem: 'stream has events but no head',
+      };
     }
     return undefined;
   }
@@ -109,7 +143,12 @@ export class ChainVerifier {
  * fingerprint before them chained with each event's hash, in global order. A store with checkpoints
  * and replay columns (SQLite) extends it once per block, at the block's last position.
  */
-export function extendHistory(previous: string, events: readonly { hash: string }[], from = 0, to = events.length): string {
+export function extendHistory(
+  previous: string,
+  events: readonly { hash: string }[],
+  from = 0,
+  to = events.length,
+): string {
   const h = createHash('sha256').update(previous);
   for (let i = from; i < to; i++) h.update(events[i]!.hash);
   return h.digest('hex');

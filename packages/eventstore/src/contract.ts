@@ -35,7 +35,10 @@ export async function collect(it: AsyncIterable<StoredEvent[]>): Promise<StoredE
   return out;
 }
 
-export function describeEventStoreContract(name: string, open: () => Promise<ContractTarget>): void {
+export function describeEventStoreContract(
+  name: string,
+  open: () => Promise<ContractTarget>,
+): void {
   describe(`EventStore contract: ${name}`, () => {
     let target: ContractTarget;
     let store: EventStore;
@@ -52,30 +55,47 @@ export function describeEventStoreContract(name: string, open: () => Promise<Con
       it("'no-stream' succeeds on a new stream and fails once it exists", async () => {
         const r = await store.append('s-1', [sampleEvent()], { expectedRevision: 'no-stream' });
         expect(r).toMatchObject({ nextExpectedRevision: 0, appended: 1, skipped: 0 });
-        const err = await store.append('s-1', [sampleEvent()], { expectedRevision: 'no-stream' }).catch((e) => e);
+        const err = await store
+          .append('s-1', [sampleEvent()], { expectedRevision: 'no-stream' })
+          .catch((e) => e);
         expect(err).toBeInstanceOf(WrongExpectedVersion);
         expect(err).toMatchObject({ streamId: 's-1', expected: 'no-stream', actual: 0 });
       });
       it("'exists' fails on a new stream and succeeds once it exists", async () => {
-        const err = await store.append('s-2', [sampleEvent()], { expectedRevision: 'exists' }).catch((e) => e);
+        const err = await store
+          .append('s-2', [sampleEvent()], { expectedRevision: 'exists' })
+          .catch((e) => e);
         expect(err).toBeInstanceOf(WrongExpectedVersion);
         expect(err).toMatchObject({ streamId: 's-2', expected: 'exists', actual: -1 });
         await store.append('s-2', [sampleEvent()]);
-        await expect(store.append('s-2', [sampleEvent()], { expectedRevision: 'exists' })).resolves.toMatchObject({
+        await expect(
+          store.append('s-2', [sampleEvent()], { expectedRevision: 'exists' }),
+        ).resolves.toMatchObject({
           nextExpectedRevision: 1,
         });
       });
       it('an exact revision succeeds only when it is the last revision', async () => {
         await store.append('s-3', [sampleEvent(), sampleEvent(1)]);
-        const err = await store.append('s-3', [sampleEvent()], { expectedRevision: 0 }).catch((e) => e);
-        expect(err).toMatchObject({ name: 'WrongExpectedVersion', streamId: 's-3', expected: 0, actual: 1 });
-        await expect(store.append('s-3', [sampleEvent()], { expectedRevision: 1 })).resolves.toMatchObject({
+        const err = await store
+          .append('s-3', [sampleEvent()], { expectedRevision: 0 })
+          .catch((e) => e);
+        expect(err).toMatchObject({
+          name: 'WrongExpectedVersion',
+          streamId: 's-3',
+          expected: 0,
+          actual: 1,
+        });
+        await expect(
+          store.append('s-3', [sampleEvent()], { expectedRevision: 1 }),
+        ).resolves.toMatchObject({
           nextExpectedRevision: 2,
         });
       });
       it("'any' appends whatever the stream's state", async () => {
         await store.append('s-4', [sampleEvent()], { expectedRevision: 'any' });
-        await expect(store.append('s-4', [sampleEvent()], { expectedRevision: 'any' })).resolves.toMatchObject({
+        await expect(
+          store.append('s-4', [sampleEvent()], { expectedRevision: 'any' }),
+        ).resolves.toMatchObject({
           nextExpectedRevision: 1,
         });
       });
@@ -86,7 +106,9 @@ export function describeEventStoreContract(name: string, open: () => Promise<Con
         const dup = sampleEvent();
         await store.append('a-1', [dup]);
         const clash = { ...dup, data: { ...dup.data, amountYen: 999_999 } } as NewEvent;
-        await expect(store.append('a-2', [sampleEvent(), sampleEvent(), clash])).rejects.toBeInstanceOf(EventIdConflict);
+        await expect(
+          store.append('a-2', [sampleEvent(), sampleEvent(), clash]),
+        ).rejects.toBeInstanceOf(EventIdConflict);
         expect(await collect(store.readStream('a-2'))).toHaveLength(0);
         expect(await collect(store.readAll())).toHaveLength(1);
       });
@@ -114,7 +136,11 @@ export function describeEventStoreContract(name: string, open: () => Promise<Con
       it('a partly stored batch completes under expected revision any', async () => {
         const [a, b] = [sampleEvent(), sampleEvent(1)];
         await store.append('i-2', [a!]);
-        expect(await store.append('i-2', [a!, b!])).toMatchObject({ appended: 1, skipped: 1, nextExpectedRevision: 1 });
+        expect(await store.append('i-2', [a!, b!])).toMatchObject({
+          appended: 1,
+          skipped: 1,
+          nextExpectedRevision: 1,
+        });
       });
       it('the same id with different content is a typed error, never an overwrite', async () => {
         const e = sampleEvent();
@@ -136,11 +162,20 @@ export function describeEventStoreContract(name: string, open: () => Promise<Con
         await store.append('r-1', events);
         const read = await collect(store.readStream('r-1'));
         expect(read.map((e) => e.revision)).toEqual([0, 1, 2]);
-        expect(read.map(({ eventId, type, occurredAt, recordedAt, data }) => ({ eventId, type, occurredAt, recordedAt, data }))).toEqual(events);
+        expect(
+          read.map(({ eventId, type, occurredAt, recordedAt, data }) => ({
+            eventId,
+            type,
+            occurredAt,
+            recordedAt,
+            data,
+          })),
+        ).toEqual(events);
         expect(await collect(store.readStream('no-such-stream'))).toEqual([]);
       });
       it('reads all in global order, in batches, from a position', async () => {
-        for (let i = 0; i < 7; i++) await store.append(`r-${i % 3}`, [sampleEvent(i), sampleEvent(i + 100)]);
+        for (let i = 0; i < 7; i++)
+          await store.append(`r-${i % 3}`, [sampleEvent(i), sampleEvent(i + 100)]);
         const batches: StoredEvent[][] = [];
         for await (const b of store.readAll({ batchSize: 4 })) batches.push(b);
         expect(batches.every((b) => b.length <= 4)).toBe(true);
@@ -163,7 +198,10 @@ export function describeEventStoreContract(name: string, open: () => Promise<Con
         ];
         for (const [i, text] of nasty.entries()) {
           const streamId = `${text}#${i}`;
-          const e = sampleEvent(i, { type: 'WalletLocked', data: { walletId: text, reason: text } });
+          const e = sampleEvent(i, {
+            type: 'WalletLocked',
+            data: { walletId: text, reason: text },
+          });
           await store.append(streamId, [e]);
           const [back] = await collect(store.readStream(streamId));
           expect(back).toMatchObject({ streamId, data: { walletId: text, reason: text } });
@@ -196,7 +234,9 @@ export function describeEventStoreContract(name: string, open: () => Promise<Con
         await store.append('sub-2', [sampleEvent(3)]);
         await store.append('sub-1', [sampleEvent(4)]);
         const events = await received;
-        expect(events.map((e) => e.globalPosition)).toEqual([...events.map((e) => e.globalPosition)].sort((a, b) => a - b));
+        expect(events.map((e) => e.globalPosition)).toEqual(
+          [...events.map((e) => e.globalPosition)].sort((a, b) => a - b),
+        );
         expect(events.map((e) => e.streamId)).toEqual(['sub-1', 'sub-1', 'sub-2', 'sub-1']);
       });
       it('stops cleanly on unsubscribe', async () => {
@@ -221,7 +261,9 @@ export function describeEventStoreContract(name: string, open: () => Promise<Con
             attempts++;
             const known = (await store.heads()).find((h) => h.streamId === 'race')?.revision ?? -1;
             try {
-              await store.append('race', [sampleEvent(w)], { expectedRevision: known === -1 ? 'no-stream' : known });
+              await store.append('race', [sampleEvent(w)], {
+                expectedRevision: known === -1 ? 'no-stream' : known,
+              });
               wins++;
             } catch (e) {
               if (!(e instanceof WrongExpectedVersion)) throw e;
@@ -251,7 +293,8 @@ async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
 /**
  * Random events over few keys, so that cases, charges, reclassifications and controls meet often,
  * with a publication now and then: what the replay-column tests of every store fold. Events are
- * numbered from `from` (ids, streams), so that a store built in steps gets no clashing ids. Ids of every
+ * numbered from `from` (ids, streams), so that a store built in steps gets no clashing ids. Ids of
+ * every
  * kind a store keys differently: mostly UUIDs (kept as 16 bytes), some text, one text id of 16
  * characters like a UUID's bytes.
  */
@@ -270,19 +313,52 @@ export function randomLedgerEvents(seed: number, n: number, from = 0): LedgerEve
       pick < 4
         ? ['ChargeExecuted', { walletId, bankCode, accountId, amountYen: rng.int(1, 99) * 1000 }]
         : pick < 6
-          ? ['PurchaseMade', { walletId, amountYen: rng.int(1, 99) * 100, merchantCategory: rng.pick(['cigarettes', 'appliances']) }]
+          ? [
+              'PurchaseMade',
+              {
+                walletId,
+                amountYen: rng.int(1, 99) * 100,
+                merchantCategory: rng.pick(['cigarettes', 'appliances']),
+              },
+            ]
           : pick === 6
-            ? ['CaseReported', { caseId, bankCode, accountId, status: rng.pick(['suspected', 'confirmed']) }]
+            ? [
+                'CaseReported',
+                { caseId, bankCode, accountId, status: rng.pick(['suspected', 'confirmed']) },
+              ]
             : pick === 7
-              ? ['CaseReclassified', { caseId, status: rng.pick(['confirmed', 'excluded-own-use']), reason: 'r' }]
+              ? [
+                  'CaseReclassified',
+                  { caseId, status: rng.pick(['confirmed', 'excluded-own-use']), reason: 'r' },
+                ]
               : pick === 8
                 ? ['BankAccountLinked', { walletId, bankCode, accountId, factors: ['pin'] }]
                 : pick === 9
                   ? [rng.pick(['BankChargesStopped', 'BankChargesResumed'] as const), { bankCode }]
                   : pick === 10
                     ? ['CompensationPaid', { caseId, amountYen: 500, paidBy: 'bank' }]
-                    : ['FiguresPublished', { publicationId: `p${seed}-${i}`, source: 's', asOf: occurredAt, figures: [{ name: 'cases', value: 1, precision: 1, rounding: 'exact' }] }];
-    const eventId = i % 7 === 0 ? `text-${seed}-${i}` : i === 5 ? 'sixteen-bytes-id' : `${seed.toString(16).padStart(8, '0')}-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
-    return { eventId, streamId: `s-${i % 13}`, type, occurredAt, recordedAt: occurredAt + rng.int(0, 3) * 86_400_000, data } as LedgerEvent;
+                    : [
+                        'FiguresPublished',
+                        {
+                          publicationId: `p${seed}-${i}`,
+                          source: 's',
+                          asOf: occurredAt,
+                          figures: [{ name: 'cases', value: 1, precision: 1, rounding: 'exact' }],
+                        },
+                      ];
+    const eventId =
+      i % 7 === 0
+        ? `text-${seed}-${i}`
+        : i === 5
+          ? 'sixteen-bytes-id'
+          : `${seed.toString(16).padStart(8, '0')}-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+    return {
+      eventId,
+      streamId: `s-${i % 13}`,
+      type,
+      occurredAt,
+      recordedAt: occurredAt + rng.int(0, 3) * 86_400_000,
+      data,
+    } as LedgerEvent;
   });
 }

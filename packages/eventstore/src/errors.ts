@@ -1,6 +1,9 @@
 import type { ExpectedRevision } from './port';
 
-/** The stream was not where the writer expected it: someone else appended first, or it (does not) exist. */
+/**
+ * The stream was not where the writer expected it: someone else appended first, or it (does not)
+ * exist.
+ */
 export class WrongExpectedVersion extends Error {
   constructor(
     readonly streamId: string,
@@ -8,7 +11,9 @@ export class WrongExpectedVersion extends Error {
     /** The stream's last revision; -1 when it has no events. */
     readonly actual: number,
   ) {
-    super(`stream "${streamId}": expected revision ${String(expected)}, actual ${actual === -1 ? 'no stream' : actual}`);
+    super(
+      `stream "${streamId}": expected revision ${String(expected)}, actual ${actual === -1 ? 'no stream' : actual}`,
+    );
     this.name = 'WrongExpectedVersion';
   }
 }
@@ -47,7 +52,9 @@ export class UnreadableEvent extends Error {
     readonly globalPosition: number,
     readonly reason: string,
   ) {
-    super(`event at position ${globalPosition} (stream "${streamId}", revision ${revision}) cannot be read: ${reason}`);
+    super(
+      `event at position ${globalPosition} (stream "${streamId}", revision ${revision}) cannot be read: ${reason}`,
+    );
     this.name = 'UnreadableEvent';
   }
 }

@@ -2,18 +2,33 @@ import type { StoredEvent } from '@incident-ledger/core';
 import { Observable, Subject } from 'rxjs';
 import { eventContent } from './chain';
 import { ALL_NEW, planWrites, writeKeys, type ExistingEvent, type StreamState } from './plan';
-import { DEFAULT_BATCH_SIZE, type EventStore, type NewEvent, type ReadAllOptions, type StreamHead, type StreamWrite } from './port';
+import {
+  DEFAULT_BATCH_SIZE,
+  type EventStore,
+  type NewEvent,
+  type ReadAllOptions,
+  type StreamHead,
+  type StreamWrite,
+} from './port';
 import { catchUpThenLive } from './subscription';
 
-/** The in-memory store: for tests, what-if runs and `--store memory:`. Same rules as every store. */
+/**
+ * The in-memory store: for tests, what-if runs and `--store memory:`. Same rules as every store.
+ */
 export class MemoryEventStore implements EventStore {
   private readonly all: StoredEvent[] = [];
   private readonly byId = new Map<string, StoredEvent>();
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly appended = new Subject<void>();
 
-  async append(streamId: string, events: readonly NewEvent[], options: { expectedRevision?: StreamWrite['expectedRevision'] } = {}) {
-    const [result] = await this.appendMany([{ streamId, events, expectedRevision: options.expectedRevision }]);
+  async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision?: StreamWrite['expectedRevision'] } = {},
+  ) {
+    const [result] = await this.appendMany([
+      { streamId, events, expectedRevision: options.expectedRevision },
+    ]);
     return result!;
   }
 
@@ -73,7 +88,11 @@ export class MemoryEventStore implements EventStore {
 
   async heads(): Promise<StreamHead[]> {
     return [...this.streams.entries()]
-      .map(([streamId, s]) => ({ streamId, revision: s[s.length - 1]!.revision, hash: s[s.length - 1]!.hash }))
+      .map(([streamId, s]) => ({
+        streamId,
+        revision: s[s.length - 1]!.revision,
+        hash: s[s.length - 1]!.hash,
+      }))
       .sort((a, b) => (a.streamId < b.streamId ? -1 : 1));
   }
 

@@ -36,9 +36,12 @@ export interface Plan {
 }
 
 /**
- * What an adapter passes as `existing` when no id being written is stored or comes twice in the writes:
- * nothing is looked up or compared then. The adapter makes sure of it, before (SQLite inserts the ids
- * first) or after (PostgreSQL's event-id key fails the append, which then plans again with the stored
+ * What an adapter passes as `existing` when no id being written is stored or comes twice in the
+ * writes:
+ * nothing is looked up or compared then. The adapter makes sure of it, before (SQLite inserts the
+ * ids
+ * first) or after (PostgreSQL's event-id key fails the append, which then plans again with the
+ * stored
  * events).
  */
 export const ALL_NEW = Symbol('every event id is new');
@@ -49,7 +52,10 @@ export function planWrites(
   existing: ReadonlyMap<string, ExistingEvent> | typeof ALL_NEW,
 ): Plan {
   const heads = new Map<string, StreamState>();
-  /** Events earlier in these writes, by id: their content is worked out only if an id comes again (rare). */
+  /**
+   * Events earlier in these writes, by id: their content is worked out only if an id comes again
+   * (rare).
+   */
   const staged = new Map<string, { streamId: string; e: NewEvent }>();
   const rows: PlannedRow[] = [];
   const results: AppendResult[] = [];
@@ -62,7 +68,9 @@ export function planWrites(
       const kept: NewEvent[] = [];
       for (const e of write.events) {
         const earlier = staged.get(e.eventId);
-        const stored = earlier ? { streamId: earlier.streamId, content: eventContent(earlier.streamId, earlier.e) } : existing.get(e.eventId);
+        const stored = earlier
+          ? { streamId: earlier.streamId, content: eventContent(earlier.streamId, earlier.e) }
+          : existing.get(e.eventId);
         if (stored === undefined) {
           staged.set(e.eventId, { streamId, e });
           kept.push(e);
@@ -77,15 +85,26 @@ export function planWrites(
     let { revision, hash } = state;
     if (fresh.length > 0) {
       const expected = write.expectedRevision ?? 'any';
-      // A partly stored batch is a retry of something else: only a writer that accepts any revision may complete it.
+      // A partly stored batch is a retry of something else: only a writer that accepts any revision
+      // may complete it.
       if ((skipped > 0 && expected !== 'any') || !revisionMatches(expected, revision)) {
         throw new WrongExpectedVersion(streamId, expected, revision);
       }
       for (const e of fresh) {
         revision++;
         hash = chainHash(hash, revision, eventContent(streamId, e));
-        // Named fields, not a spread: a plain literal is several times cheaper per event, and nothing else rides along.
-        rows.push({ eventId: e.eventId, type: e.type, occurredAt: e.occurredAt, recordedAt: e.recordedAt, data: e.data, streamId, revision, hash });
+        // Named fields, not a spread: a plain literal is several times cheaper per event, and
+        // nothing else rides along.
+        rows.push({
+          eventId: e.eventId,
+          type: e.type,
+          occurredAt: e.occurredAt,
+          recordedAt: e.recordedAt,
+          data: e.data,
+          streamId,
+          revision,
+          hash,
+        });
       }
       heads.set(streamId, { revision, hash });
     }
@@ -115,7 +134,10 @@ export function writeStreamIds(writes: readonly StreamWrite[]): string[] {
 }
 
 /** Every distinct stream id and event id a set of writes touches: what an adapter must fetch. */
-export function writeKeys(writes: readonly StreamWrite[]): { streamIds: string[]; eventIds: string[] } {
+export function writeKeys(writes: readonly StreamWrite[]): {
+  streamIds: string[];
+  eventIds: string[];
+} {
   const eventIds = new Set<string>();
   for (const w of writes) for (const e of w.events) eventIds.add(e.eventId);
   return { streamIds: writeStreamIds(writes), eventIds: [...eventIds] };

@@ -41,7 +41,11 @@ export interface StreamHead {
 
 export interface EventStore {
   /** Appends to one stream atomically. */
-  append(streamId: string, events: readonly NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
+  append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options?: { expectedRevision?: ExpectedRevision },
+  ): Promise<AppendResult>;
   /** Appends to several streams as one atomic unit: all writes land or none does. */
   appendMany(writes: readonly StreamWrite[]): Promise<AppendResult[]>;
   readStream(streamId: string, options?: { batchSize?: number }): AsyncIterable<StoredEvent[]>;
@@ -58,7 +62,10 @@ export interface EventStore {
   readonly checkpoints?: CheckpointStore;
 }
 
-/** Reads of every event in global order as columnar batches (core's events/columns.ts): the replay hot path. */
+/**
+ * Reads of every event in global order as columnar batches (core's events/columns.ts): the replay
+ * hot path.
+ */
 export interface ColumnReader {
   /** The numbering of this store's keys (ColumnBatch.keySpace). */
   readonly keySpace: string;
@@ -88,7 +95,9 @@ export interface CheckpointStore {
    */
   historyAt(position: number): Promise<string | undefined>;
   loadCheckpoint(key: string): Promise<SavedCheckpoint | undefined>;
-  /** Replaces the checkpoint with the same key, and drops those of the projection's other versions. */
+  /**
+   * Replaces the checkpoint with the same key, and drops those of the projection's other versions.
+   */
   saveCheckpoint(checkpoint: SavedCheckpoint): Promise<void>;
 }
 

@@ -7,7 +7,7 @@ for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = i;
  */
 export function uuidInto(id: string, out: Uint8Array, at: number): boolean {
   if (id.length !== 36) return false;
-  for (let i = 0, b = at; i < 36; ) {
+  for (let i = 0, b = at; i < 36;) {
     if (i === 8 || i === 13 || i === 18 || i === 23) {
       if (id.charCodeAt(i++) !== 45) return false; // '-'
       continue;

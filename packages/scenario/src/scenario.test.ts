@@ -55,16 +55,26 @@ function problem(main?: string, events?: string): ScenarioError {
 describe('loadScenario', () => {
   it('loads, validates and orders events by when they were recorded', () => {
     const s = loadScenario(write());
-    expect(s).toMatchObject({ id: 'tiny', timeZone: 'Asia/Tokyo', banks: [{ code: 'BANK-A', auth: 'weak' }] });
+    expect(s).toMatchObject({
+      id: 'tiny',
+      timeZone: 'Asia/Tokyo',
+      banks: [{ code: 'BANK-A', auth: 'weak' }],
+    });
     expect(s.events.map((e) => e.type)).toEqual(['WalletOpened', 'ChargeExecuted', 'CaseReported']);
-    expect(s.events[1]!.data).toEqual({ walletId: 'w1', bankCode: 'BANK-A', accountId: 'a1', amountYen: 30000 });
+    expect(s.events[1]!.data).toEqual({
+      walletId: 'w1',
+      bankCode: 'BANK-A',
+      accountId: 'a1',
+      amountYen: 30000,
+    });
   });
 
   it('gives the same event ids every time, as UUIDs', () => {
     const a = loadScenario(write()).events.map((e) => e.eventId);
     const b = loadScenario(write()).events.map((e) => e.eventId);
     expect(a).toEqual(b);
-    for (const id of a) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const id of a)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it('reports a missing folder', () => {
@@ -94,14 +104,22 @@ describe('loadScenario', () => {
   });
 
   it('reports a time without a zone or offset', () => {
-    const e = problem(undefined, EVENTS.replace('"2020-08-01T11:00:00+09:00"', '"2020-08-01T11:00:00"'));
+    const e = problem(
+      undefined,
+      EVENTS.replace('"2020-08-01T11:00:00+09:00"', '"2020-08-01T11:00:00"'),
+    );
     expect(e).toMatchObject({ line: 10, path: ['events', 1, 'occurredAt'] });
     expect(e.message).toMatch(/with a zone offset/);
   });
 
   it('reports a duplicate event key with different content, naming the first', () => {
-    const e = problem(undefined, `${EVENTS}  - key: charge\n    type: ChargeExecuted\n    stream: wallet-1\n    occurredAt: "2020-08-01T11:00:00+09:00"\n    data: { walletId: w1, bankCode: BANK-A, accountId: a1, amountYen: 99 }\n`);
-    expect(e.message).toMatch(/event key "charge" is used again with different content \(first at .*events\.yaml:7\)/);
+    const e = problem(
+      undefined,
+      `${EVENTS}  - key: charge\n    type: ChargeExecuted\n    stream: wallet-1\n    occurredAt: "2020-08-01T11:00:00+09:00"\n    data: { walletId: w1, bankCode: BANK-A, accountId: a1, amountYen: 99 }\n`,
+    );
+    expect(e.message).toMatch(
+      /event key "charge" is used again with different content \(first at .*events\.yaml:7\)/,
+    );
   });
 
   it('accepts the same event written twice as one event', () => {
@@ -110,25 +128,56 @@ describe('loadScenario', () => {
   });
 
   it('reports unknown keys and undeclared banks', () => {
-    expect(problem(MAIN.replace('timeZone:', 'timezone: x\ntimeZone:')).message).toMatch(/scenario\.yaml:3:\d+: timezone: unknown key/);
-    expect(problem(undefined, EVENTS.replace('bankCode: BANK-A, accountId: a1, amountYen', 'bankCode: BANK-Z, accountId: a1, amountYen')).message).toMatch(
-      /unknown bank code "BANK-Z"[\s\S]*declare it under banks/,
+    expect(problem(MAIN.replace('timeZone:', 'timezone: x\ntimeZone:')).message).toMatch(
+      /scenario\.yaml:3:\d+: timezone: unknown key/,
+    );
+    expect(
+      problem(
+        undefined,
+        EVENTS.replace(
+          'bankCode: BANK-A, accountId: a1, amountYen',
+          'bankCode: BANK-Z, accountId: a1, amountYen',
+        ),
+      ).message,
+    ).toMatch(/unknown bank code "BANK-Z"[\s\S]*declare it under banks/);
+  });
+
+  it.each(['JST', 'UTC+9', 'Asia/Tokio'])(
+    'refuses the time zone %s, asking for an IANA name',
+    (zone) => {
+      expect(problem(MAIN.replace('timeZone: Asia/Tokyo', `timeZone: ${zone}`)).message).toMatch(
+        /unknown time zone[\s\S]*IANA zone name/,
+      );
+    },
+  );
+
+  it('refuses a source declared twice, a bank code with spaces, and two publications with one id', () => {
+    expect(
+      problem(
+        MAIN.replace(
+          'sources:\n',
+          'sources:\n  - { id: src, title: Again, published: "2020-09-15" }\n',
+        ),
+      ).message,
+    ).toMatch(/source id src is declared twice/);
+    expect(problem(MAIN.replace('code: BANK-A,', 'code: " BANK-A",')).message).toMatch(
+      /banks\[0\]\.code: must not start or end with spaces/,
+    );
+    const pub = (key: string) =>
+      `  - key: ${key}\n    type: FiguresPublished\n    stream: publications\n    occurredAt: "2020-09-14T10:00:00+09:00"\n    data: { publicationId: p1, source: src, asOf: "2020-09-14T00:00:00+09:00", figures: [{ name: cases, value: 1 }] }\n`;
+    expect(problem(undefined, EVENTS + pub('a') + pub('b')).message).toMatch(
+      /publication id p1 is used by another publication \(key a\)/,
     );
   });
 
-  it.each(['JST', 'UTC+9', 'Asia/Tokio'])('refuses the time zone %s, asking for an IANA name', (zone) => {
-    expect(problem(MAIN.replace('timeZone: Asia/Tokyo', `timeZone: ${zone}`)).message).toMatch(/unknown time zone[\s\S]*IANA zone name/);
-  });
-
-  it('refuses a source declared twice, a bank code with spaces, and two publications with one id', () => {
-    expect(problem(MAIN.replace('sources:\n', 'sources:\n  - { id: src, title: Again, published: "2020-09-15" }\n')).message).toMatch(/source id src is declared twice/);
-    expect(problem(MAIN.replace('code: BANK-A,', 'code: " BANK-A",')).message).toMatch(/banks\[0\]\.code: must not start or end with spaces/);
-    const pub = (key: string) => `  - key: ${key}\n    type: FiguresPublished\n    stream: publications\n    occurredAt: "2020-09-14T10:00:00+09:00"\n    data: { publicationId: p1, source: src, asOf: "2020-09-14T00:00:00+09:00", figures: [{ name: cases, value: 1 }] }\n`;
-    expect(problem(undefined, EVENTS + pub('a') + pub('b')).message).toMatch(/publication id p1 is used by another publication \(key a\)/);
-  });
-
   it('reports a recordedAt before occurredAt', () => {
-    const e = problem(undefined, EVENTS.replace('occurredAt: "2020-09-08T10:00:00+09:00"', 'occurredAt: "2020-09-08T10:00:00+09:00"\n    recordedAt: "2020-09-07T10:00:00+09:00"'));
+    const e = problem(
+      undefined,
+      EVENTS.replace(
+        'occurredAt: "2020-09-08T10:00:00+09:00"',
+        'occurredAt: "2020-09-08T10:00:00+09:00"\n    recordedAt: "2020-09-07T10:00:00+09:00"',
+      ),
+    );
     expect(e.message).toMatch(/recordedAt: is before occurredAt/);
   });
 
@@ -145,17 +194,30 @@ describe('loadScenario', () => {
         - ${figure}
 `;
     it('accepts a figure with the qualifiers it needs', () => {
-      expect(loadScenario(write(MAIN, publication('{ name: bankStoppedCharges, bank: BANK-A, value: 1 }'))).events).toHaveLength(4);
+      expect(
+        loadScenario(
+          write(MAIN, publication('{ name: bankStoppedCharges, bank: BANK-A, value: 1 }')),
+        ).events,
+      ).toHaveLength(4);
     });
     it.each([
       ['{ name: bankStoppedCharges, value: 1 }', /is about one bank: give its code as bank:/],
       ['{ name: banksReporting, value: 1 }', /counts over a window: give its start as since:/],
       ['{ name: cases, bank: BANK-A, value: 1 }', /figure cases is not about one bank/],
       ['{ name: bankStoppedCharges, bank: BANK-Z, value: 1 }', /unknown bank code "BANK-Z"/],
-      ['{ name: cases, since: "2020-09-15T00:00:00+09:00", value: 1 }', /since: must be before the figure's as-of time/],
+      [
+        '{ name: cases, since: "2020-09-15T00:00:00+09:00", value: 1 }',
+        /since: must be before the figure's as-of time/,
+      ],
       ['{ name: casez, value: 1 }', /name: must be one of cases, /],
-      ['{ name: damageYen, value: 30000, precision: 10000 }', /precision 10000 is given without rounding[\s\S]*rounding: floor, round or ceil/],
-      ['{ name: oldestDamageMonth, since: "2020-09-01T00:00:00+09:00", value: 202008 }', /has no meaningful change over a window/],
+      [
+        '{ name: damageYen, value: 30000, precision: 10000 }',
+        /precision 10000 is given without rounding[\s\S]*rounding: floor, round or ceil/,
+      ],
+      [
+        '{ name: oldestDamageMonth, since: "2020-09-01T00:00:00+09:00", value: 202008 }',
+        /has no meaningful change over a window/,
+      ],
     ])('refuses %s', (figure, message) => {
       const e = problem(MAIN, publication(figure));
       expect(e.message).toMatch(message);

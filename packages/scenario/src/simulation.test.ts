@@ -63,26 +63,67 @@ const run = (s: ReturnType<typeof scenarioWith>, seed: number) => {
 };
 
 describe('loadSimulation', () => {
-  it('reads the docomo scenario\'s simulation.yaml: eleven banks, about 120 victims, the controls timeline', () => {
+  it("reads the docomo scenario's simulation.yaml: eleven banks, about 120 victims, the controls timeline", () => {
     const sim = loadSimulation(loadScenario(DOCOMO)) as Simulation;
-    expect(sim.victims.map((v) => v.bankCode)).toEqual(['BANK-A', 'BANK-B', 'BANK-C', 'BANK-D', 'BANK-E', 'BANK-F', 'BANK-G', 'BANK-H', 'BANK-I', 'BANK-J', 'BANK-K']);
+    expect(sim.victims.map((v) => v.bankCode)).toEqual([
+      'BANK-A',
+      'BANK-B',
+      'BANK-C',
+      'BANK-D',
+      'BANK-E',
+      'BANK-F',
+      'BANK-G',
+      'BANK-H',
+      'BANK-I',
+      'BANK-J',
+      'BANK-K',
+    ]);
     expect(sim.victims.reduce((n, v) => n + v.count, 0)).toBe(124);
-    expect(sim.controls.filter((c) => c.control === 'suspend-linking').map((c) => c.at)).toEqual([Date.parse('2020-09-10T00:00:00+09:00')]);
+    expect(sim.controls.filter((c) => c.control === 'suspend-linking').map((c) => c.at)).toEqual([
+      Date.parse('2020-09-10T00:00:00+09:00'),
+    ]);
   });
 
   it('is optional: a scenario without simulation.yaml has none', () => {
     const copy = join(dir, 'docomo');
-    cpSync(DOCOMO, copy, { recursive: true, filter: (src) => !/simulation\.yaml|ledger\.sqlite/.test(src) });
+    cpSync(DOCOMO, copy, {
+      recursive: true,
+      filter: (src) => !/simulation\.yaml|ledger\.sqlite/.test(src),
+    });
     expect(loadSimulation(loadScenario(copy))).toBeUndefined();
   });
 
   it.each([
-    ['an unknown key, with its line', SIM.replace('lockAfterHours:', 'lockAfterHour:'), /simulation\.yaml:15:\d+: lockAfterHour: unknown key/],
-    ['a bank the scenario does not declare', SIM.replace('STRONG: 40', 'OTHER: 40'), /victims\.OTHER: unknown bank code "OTHER"\n {2}fix: declare it under banks in scenario\.yaml/],
-    ['waves that do not add up to 100 percent', SIM.replace('percent: 100', 'percent: 90'), /attack\.waves: percents add up to 90, not 100/],
-    ['a range upside down', SIM.replace('{ min: 1, max: 3 }', '{ min: 3, max: 1 }'), /attack\.chargesPerAccount\.max: must be a whole number from 3 up, got 1/],
-    ['a bank stop without its bank', SIM.replace('control: suspend-linking', 'control: stop-charges'), /controls\[0\]\.control: stop-charges needs bank:/],
-    ['a time without a zone', SIM.replace('"2020-08-20T00:00:00+09:00"', '"2020-08-20T00:00:00"'), /controls\[0\]\.at: must be an ISO 8601 time with a zone offset/],
+    [
+      'an unknown key, with its line',
+      SIM.replace('lockAfterHours:', 'lockAfterHour:'),
+      /simulation\.yaml:15:\d+: lockAfterHour: unknown key/,
+    ],
+    [
+      'a bank the scenario does not declare',
+      SIM.replace('STRONG: 40', 'OTHER: 40'),
+      /victims\.OTHER: unknown bank code "OTHER"\n {2}fix: declare it under banks in scenario\.yaml/,
+    ],
+    [
+      'waves that do not add up to 100 percent',
+      SIM.replace('percent: 100', 'percent: 90'),
+      /attack\.waves: percents add up to 90, not 100/,
+    ],
+    [
+      'a range upside down',
+      SIM.replace('{ min: 1, max: 3 }', '{ min: 3, max: 1 }'),
+      /attack\.chargesPerAccount\.max: must be a whole number from 3 up, got 1/,
+    ],
+    [
+      'a bank stop without its bank',
+      SIM.replace('control: suspend-linking', 'control: stop-charges'),
+      /controls\[0\]\.control: stop-charges needs bank:/,
+    ],
+    [
+      'a time without a zone',
+      SIM.replace('"2020-08-20T00:00:00+09:00"', '"2020-08-20T00:00:00"'),
+      /controls\[0\]\.at: must be an ISO 8601 time with a zone offset/,
+    ],
   ])('refuses %s', (_, sim, message) => {
     expect(problem(sim).message).toMatch(message);
   });
@@ -98,8 +139,15 @@ describe('planAttacks', () => {
   it('targeted: a link or two per victim; weak banks almost always give way, strong banks almost never', () => {
     const ledger = run(scenarioWith(SIM), 1);
     const at = (bank: string, type: string, reason?: string) =>
-      ledger.events.filter((e) => e.type === type && (e.data as { bankCode: string }).bankCode === bank && (reason === undefined || (e.data as { reason: string }).reason === reason)).length;
-    const attempts = ledger.events.filter((e) => e.type === 'BankAccountLinked' || e.type === 'BankLinkRejected');
+      ledger.events.filter(
+        (e) =>
+          e.type === type &&
+          (e.data as { bankCode: string }).bankCode === bank &&
+          (reason === undefined || (e.data as { reason: string }).reason === reason),
+      ).length;
+    const attempts = ledger.events.filter(
+      (e) => e.type === 'BankAccountLinked' || e.type === 'BankLinkRejected',
+    );
     expect(attempts.length).toBeLessThanOrEqual(2 * 80);
     // 40 victims a bank; a third arrive after linking is suspended (08-20 of a wave ending 09-01).
     expect(at('WEAK', 'BankAccountLinked')).toBeGreaterThanOrEqual(20);
@@ -137,7 +185,9 @@ describe('planAttacks', () => {
   it('links refused once new linking is suspended are attempts, counted by rule', () => {
     const ledger = run(scenarioWith(SIM), 3);
     const suspended = Date.parse('2020-08-20T00:00:00+09:00');
-    expect(ledger.events.some((e) => e.type === 'BankAccountLinked' && e.occurredAt >= suspended)).toBe(false);
+    expect(
+      ledger.events.some((e) => e.type === 'BankAccountLinked' && e.occurredAt >= suspended),
+    ).toBe(false);
     expect(ledger.rejections.get('linking-suspended')).toBeGreaterThan(0);
   });
 });

@@ -28,7 +28,13 @@ export interface Range {
   max: number;
 }
 
-export const CONTROLS = ['suspend-linking', 'resume-linking', 'stop-charges', 'resume-charges', 'require-ekyc'] as const;
+export const CONTROLS = [
+  'suspend-linking',
+  'resume-linking',
+  'stop-charges',
+  'resume-charges',
+  'require-ekyc',
+] as const;
 export type ControlKind = (typeof CONTROLS)[number];
 
 export interface Simulation {
@@ -70,7 +76,10 @@ const ATTACK_KEYS = [
 ];
 const CONTROL_KEYS = ['at', 'control', 'bank', 'reason'];
 
-/** Loads `<scenario-dir>/simulation.yaml`; undefined when the scenario has none. Problems are located ScenarioErrors. */
+/**
+ * Loads `<scenario-dir>/simulation.yaml`; undefined when the scenario has none. Problems are
+ * located ScenarioErrors.
+ */
 export function loadSimulation(scenario: Scenario): Simulation | undefined {
   const path = join(scenario.dir, SIMULATION_FILE);
   if (!existsSync(path)) return undefined;
@@ -80,10 +89,20 @@ export function loadSimulation(scenario: Scenario): Simulation | undefined {
 
   const victimsAt = ['victims'];
   const victims = Object.keys(r.mapping(victimsAt)).map((bankCode) => {
-    if (!banks.has(bankCode)) throw r.yf.error([...victimsAt, bankCode], `unknown bank code ${describe(bankCode)}`, 'declare it under banks in scenario.yaml');
+    if (!banks.has(bankCode))
+      throw r.yf.error(
+        [...victimsAt, bankCode],
+        `unknown bank code ${describe(bankCode)}`,
+        'declare it under banks in scenario.yaml',
+      );
     return { bankCode, count: r.int([...victimsAt, bankCode], 1) };
   });
-  if (victims.length === 0) throw r.yf.error(victimsAt, 'names no bank', 'give each attacked bank its number of victims, e.g. BANK-A: 10');
+  if (victims.length === 0)
+    throw r.yf.error(
+      victimsAt,
+      'names no bank',
+      'give each attacked bank its number of victims, e.g. BANK-A: 10',
+    );
 
   r.mapping(['attack'], ATTACK_KEYS);
   const at = (k: string) => ['attack', k];
@@ -95,10 +114,14 @@ export function loadSimulation(scenario: Scenario): Simulation | undefined {
     if (to <= from) throw r.yf.error([...p, 'to'], 'must be after from');
     return { from, to, percent: r.int([...p, 'percent'], 1, 100) };
   });
-  if (waves.length === 0) throw r.yf.error(at('waves'), 'lists no wave', 'give at least one { from, to, percent: 100 }');
+  if (waves.length === 0)
+    throw r.yf.error(at('waves'), 'lists no wave', 'give at least one { from, to, percent: 100 }');
   const percents = waves.reduce((n, w) => n + w.percent, 0);
   if (percents !== 100) throw r.yf.error(at('waves'), `percents add up to ${percents}, not 100`);
-  const chargeYen = { ...r.range(at('chargeYen'), 1, ['step']), step: r.int([...at('chargeYen'), 'step'], 1) };
+  const chargeYen = {
+    ...r.range(at('chargeYen'), 1, ['step']),
+    step: r.int([...at('chargeYen'), 'step'], 1),
+  };
   const merchants = r.list(at('merchants')).map((_, i) => r.text([...at('merchants'), i]));
   if (merchants.length === 0) throw r.yf.error(at('merchants'), 'lists no merchant category');
 
@@ -106,12 +129,30 @@ export function loadSimulation(scenario: Scenario): Simulation | undefined {
     const p = ['controls', i];
     const m = r.mapping(p, CONTROL_KEYS);
     const control = r.text([...p, 'control']);
-    if (!(CONTROLS as readonly string[]).includes(control)) throw r.yf.error([...p, 'control'], `must be one of ${CONTROLS.join(', ')}; got ${describe(control)}`);
+    if (!(CONTROLS as readonly string[]).includes(control))
+      throw r.yf.error(
+        [...p, 'control'],
+        `must be one of ${CONTROLS.join(', ')}; got ${describe(control)}`,
+      );
     const needsBank = control === 'stop-charges' || control === 'resume-charges';
-    if (needsBank !== (m.bank !== undefined)) throw r.yf.error([...p, needsBank ? 'control' : 'bank'], needsBank ? `${control} needs bank:` : `${control} applies to every bank: remove bank:`);
+    if (needsBank !== (m.bank !== undefined))
+      throw r.yf.error(
+        [...p, needsBank ? 'control' : 'bank'],
+        needsBank ? `${control} needs bank:` : `${control} applies to every bank: remove bank:`,
+      );
     const bank = needsBank ? r.text([...p, 'bank']) : undefined;
-    if (bank !== undefined && !banks.has(bank)) throw r.yf.error([...p, 'bank'], `unknown bank code ${describe(bank)}`, 'declare it under banks in scenario.yaml');
-    return { at: r.instant([...p, 'at']), control: control as ControlKind, ...(bank !== undefined && { bank }), reason: m.reason === undefined ? control : r.text([...p, 'reason']) };
+    if (bank !== undefined && !banks.has(bank))
+      throw r.yf.error(
+        [...p, 'bank'],
+        `unknown bank code ${describe(bank)}`,
+        'declare it under banks in scenario.yaml',
+      );
+    return {
+      at: r.instant([...p, 'at']),
+      control: control as ControlKind,
+      ...(bank !== undefined && { bank }),
+      reason: m.reason === undefined ? control : r.text([...p, 'reason']),
+    };
   });
 
   return {
@@ -145,15 +186,28 @@ class Reader {
 
   private get(path: (string | number)[]): unknown {
     let v: unknown = this.root;
-    for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined;
+    for (const k of path)
+      v =
+        v !== null && typeof v === 'object'
+          ? (v as Record<string | number, unknown>)[k]
+          : undefined;
     return v;
   }
 
   mapping(path: (string | number)[], keys?: readonly string[]): Record<string, unknown> {
     const v = this.get(path);
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw this.yf.error(path, v === undefined ? 'is required' : `must be a mapping, got ${describe(v)}`);
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      throw this.yf.error(
+        path,
+        v === undefined ? 'is required' : `must be a mapping, got ${describe(v)}`,
+      );
     const unknown = keys === undefined ? undefined : Object.keys(v).find((k) => !keys.includes(k));
-    if (unknown !== undefined) throw this.yf.error([...path, unknown], 'unknown key', `expected one of: ${keys!.join(', ')}`);
+    if (unknown !== undefined)
+      throw this.yf.error(
+        [...path, unknown],
+        'unknown key',
+        `expected one of: ${keys!.join(', ')}`,
+      );
     return v as Record<string, unknown>;
   }
 
@@ -166,20 +220,34 @@ class Reader {
 
   text(path: (string | number)[]): string {
     const v = this.get(path);
-    if (typeof v !== 'string' || v.trim() === '') throw this.yf.error(path, v === undefined ? 'is required' : `must be non-empty text, got ${describe(v)}`);
+    if (typeof v !== 'string' || v.trim() === '')
+      throw this.yf.error(
+        path,
+        v === undefined ? 'is required' : `must be non-empty text, got ${describe(v)}`,
+      );
     return v;
   }
 
   int(path: (string | number)[], min: number, max = Number.MAX_SAFE_INTEGER): number {
     const v = this.get(path);
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
-      throw this.yf.error(path, v === undefined ? 'is required' : `must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}, got ${describe(v)}`);
+      throw this.yf.error(
+        path,
+        v === undefined
+          ? 'is required'
+          : `must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}, got ${describe(v)}`,
+      );
     }
     return v;
   }
 
   /** `{ min, max }` with min <= max; `extra` keys are allowed beside them (read by the caller). */
-  range(path: (string | number)[], floor: number, extra: readonly string[] = [], ceiling?: number): Range {
+  range(
+    path: (string | number)[],
+    floor: number,
+    extra: readonly string[] = [],
+    ceiling?: number,
+  ): Range {
     this.mapping(path, ['min', 'max', ...extra]);
     const min = this.int([...path, 'min'], floor, ceiling);
     const max = this.int([...path, 'max'], min, ceiling);
@@ -198,7 +266,9 @@ class Reader {
 
 /** What a simulation runs: the commands known in advance, and the reactions that send the rest. */
 export interface AttackPlan {
-  /** Event ids are nameUuid(`${namespace}/${key}`): the same scenario and seed give the same ids. */
+  /**
+   * Event ids are nameUuid(`${namespace}/${key}`): the same scenario and seed give the same ids.
+   */
   namespace: string;
   commands: Command[];
   /** Fresh reactions for one run: attackers, victims and the operator, each following its plan. */
@@ -213,7 +283,13 @@ interface VictimPlan {
   accountId: string;
   caseId: string;
   attempts: { afterMinutes: number; factors: AuthFactor[] }[];
-  charges: { afterMinutes: number; amountYen: number; spendYen: number; spendAfterMinutes: number; merchantCategory: string }[];
+  charges: {
+    afterMinutes: number;
+    amountYen: number;
+    spendYen: number;
+    spendAfterMinutes: number;
+    merchantCategory: string;
+  }[];
   reportAfterHours: number;
   lockAfterHours: number;
 }
@@ -243,13 +319,22 @@ export function planAttacks(scenario: Scenario, sim: Simulation, seed: number): 
       const n = String(victims.length + 1).padStart(4, '0');
       let pick = rng.int(1, 100);
       const wave = a.waves.find((w) => (pick -= w.percent) <= 0)!;
-      const openedAt = wave.from + rng.int(0, Math.floor((wave.to - wave.from) / MINUTE) - 1) * MINUTE;
+      const openedAt =
+        wave.from + rng.int(0, Math.floor((wave.to - wave.from) / MINUTE) - 1) * MINUTE;
       const attempts = Array.from({ length: draw(a.linkAttempts) }, () => {
-        const known = chance(a.knowsCredentialsPercent) ? [...KNOWLEDGE_FACTORS] : dropOne([...KNOWLEDGE_FACTORS], rng);
-        return { afterMinutes: draw(a.minutesBetweenAttempts), factors: chance(a.hasSecondFactorPercent) ? [...known, rng.pick(SECOND_FACTORS)] : known };
+        const known = chance(a.knowsCredentialsPercent)
+          ? [...KNOWLEDGE_FACTORS]
+          : dropOne([...KNOWLEDGE_FACTORS], rng);
+        return {
+          afterMinutes: draw(a.minutesBetweenAttempts),
+          factors: chance(a.hasSecondFactorPercent) ? [...known, rng.pick(SECOND_FACTORS)] : known,
+        };
       });
       const charges = Array.from({ length: draw(a.chargesPerAccount) }, () => {
-        const amountYen = a.chargeYen.min + a.chargeYen.step * rng.int(0, Math.floor((a.chargeYen.max - a.chargeYen.min) / a.chargeYen.step));
+        const amountYen =
+          a.chargeYen.min +
+          a.chargeYen.step *
+            rng.int(0, Math.floor((a.chargeYen.max - a.chargeYen.min) / a.chargeYen.step));
         return {
           afterMinutes: draw(a.minutesBetweenCharges),
           amountYen,
@@ -271,15 +356,32 @@ export function planAttacks(scenario: Scenario, sim: Simulation, seed: number): 
         lockAfterHours: draw(sim.lockAfterHours),
       };
       victims.push(plan);
-      commands.push({ type: 'OpenWallet', key: `${plan.key}/open`, at: openedAt, walletId: plan.walletId, openedBy: 'third-party' });
+      commands.push({
+        type: 'OpenWallet',
+        key: `${plan.key}/open`,
+        at: openedAt,
+        walletId: plan.walletId,
+        openedBy: 'third-party',
+      });
     }
   }
-  return { namespace: `${scenario.id}/simulation/seed-${seed}`, commands, reactions: () => [followPlans(victims)], victims: victims.length };
+  return {
+    namespace: `${scenario.id}/simulation/seed-${seed}`,
+    commands,
+    reactions: () => [followPlans(victims)],
+    victims: victims.length,
+  };
 }
 
 /** Each declared bank's auth policy (scenario.yaml), set at `at`: what the rules start from. */
 function bankPolicies(scenario: Scenario, at: number): Command[] {
-  return scenario.banks.map((b) => ({ type: 'SetLinkPolicy', key: `policy/${b.code}`, at, bankCode: b.code, requiredFactors: [...AUTH_POLICIES[b.auth]] }));
+  return scenario.banks.map((b) => ({
+    type: 'SetLinkPolicy',
+    key: `policy/${b.code}`,
+    at,
+    bankCode: b.code,
+    requiredFactors: [...AUTH_POLICIES[b.auth]],
+  }));
 }
 
 /**
@@ -288,7 +390,13 @@ function bankPolicies(scenario: Scenario, at: number): Command[] {
  */
 export function recordedAttempts(scenario: Scenario): Command[] {
   const attempts = attemptsOf(scenario.events);
-  return [...bankPolicies(scenario, attempts.reduce((t, c) => Math.min(t, c.at), Number.POSITIVE_INFINITY)), ...attempts];
+  return [
+    ...bankPolicies(
+      scenario,
+      attempts.reduce((t, c) => Math.min(t, c.at), Number.POSITIVE_INFINITY),
+    ),
+    ...attempts,
+  ];
 }
 
 function dropOne(factors: AuthFactor[], rng: Rng): AuthFactor[] {
@@ -328,13 +436,33 @@ function followPlans(victims: readonly VictimPlan[]): Reaction {
       if (attempt === undefined) return [];
       attemptsMade.set(v.walletId, i + 1);
       const { walletId, bankCode, accountId } = v;
-      return [{ type: 'LinkBankAccount', key: `${v.key}/link-${i + 1}`, at: t + attempt.afterMinutes * MINUTE, walletId, bankCode, accountId, factors: attempt.factors }];
+      return [
+        {
+          type: 'LinkBankAccount',
+          key: `${v.key}/link-${i + 1}`,
+          at: t + attempt.afterMinutes * MINUTE,
+          walletId,
+          bankCode,
+          accountId,
+          factors: attempt.factors,
+        },
+      ];
     };
     const charge = (i: number): Command[] => {
       const c = v.charges[i];
       if (c === undefined) return [];
       const { walletId, bankCode, accountId } = v;
-      return [{ type: 'Charge', key: `${v.key}/charge-${i + 1}`, at: t + c.afterMinutes * MINUTE, walletId, bankCode, accountId, amountYen: c.amountYen }];
+      return [
+        {
+          type: 'Charge',
+          key: `${v.key}/charge-${i + 1}`,
+          at: t + c.afterMinutes * MINUTE,
+          walletId,
+          bankCode,
+          accountId,
+          amountYen: c.amountYen,
+        },
+      ];
     };
     switch (e.type) {
       case 'WalletOpened':
@@ -350,15 +478,38 @@ function followPlans(victims: readonly VictimPlan[]): Reaction {
         if (c === undefined) return [];
         const out: Command[] = charge(i + 1);
         if (c.spendYen > 0) {
-          out.push({ type: 'Purchase', key: `${v.key}/purchase-${i + 1}`, at: t + c.spendAfterMinutes * MINUTE, walletId: v.walletId, amountYen: c.spendYen, merchantCategory: c.merchantCategory });
+          out.push({
+            type: 'Purchase',
+            key: `${v.key}/purchase-${i + 1}`,
+            at: t + c.spendAfterMinutes * MINUTE,
+            walletId: v.walletId,
+            amountYen: c.spendYen,
+            merchantCategory: c.merchantCategory,
+          });
         }
         if (i === 0) {
-          out.push({ type: 'ReportCase', key: `${v.key}/report`, at: t + v.reportAfterHours * HOUR, caseId: v.caseId, bankCode: v.bankCode, accountId: v.accountId, status: 'confirmed' });
+          out.push({
+            type: 'ReportCase',
+            key: `${v.key}/report`,
+            at: t + v.reportAfterHours * HOUR,
+            caseId: v.caseId,
+            bankCode: v.bankCode,
+            accountId: v.accountId,
+            status: 'confirmed',
+          });
         }
         return out;
       }
       case 'CaseReported':
-        return [{ type: 'LockWallet', key: `${v.key}/lock`, at: t + v.lockAfterHours * HOUR, walletId: v.walletId, reason: 'suspected unauthorized use' }];
+        return [
+          {
+            type: 'LockWallet',
+            key: `${v.key}/lock`,
+            at: t + v.lockAfterHours * HOUR,
+            walletId: v.walletId,
+            reason: 'suspected unauthorized use',
+          },
+        ];
       default:
         return [];
     }

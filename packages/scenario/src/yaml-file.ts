@@ -12,20 +12,40 @@ export class YamlFile {
 
   static read(file: string, displayName = file): YamlFile {
     if (!existsSync(file)) {
-      throw new ScenarioError(displayName, undefined, undefined, [], 'file not found', 'check the path, relative to the scenario folder');
+      throw new ScenarioError(
+        displayName,
+        undefined,
+        undefined,
+        [],
+        'file not found',
+        'check the path, relative to the scenario folder',
+      );
     }
     const lines = new LineCounter();
-    const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const doc = parseDocument(readFileSync(file, 'utf8'), {
+      lineCounter: lines,
+      prettyErrors: false,
+      uniqueKeys: true,
+    });
     const err = doc.errors[0];
     if (err) {
       const pos = lines.linePos(err.pos[0]);
       const message = err.message.split('\n')[0] ?? err.message;
-      throw new ScenarioError(displayName, pos.line, pos.col, [], `YAML syntax error: ${message}`, 'fix the YAML syntax at that line');
+      throw new ScenarioError(
+        displayName,
+        pos.line,
+        pos.col,
+        [],
+        `YAML syntax error: ${message}`,
+        'fix the YAML syntax at that line',
+      );
     }
     return new YamlFile(displayName, doc, lines);
   }
 
-  /** The file's content as plain data (maps as objects). Instants stay text: YAML 1.2 core schema. */
+  /**
+   * The file's content as plain data (maps as objects). Instants stay text: YAML 1.2 core schema.
+   */
   toJS(): unknown {
     return this.doc.toJS();
   }

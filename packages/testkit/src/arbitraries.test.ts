@@ -9,7 +9,9 @@ describe('attack sequences', () => {
   });
 
   it('between minCommands and maxCommands, reaching both ends', () => {
-    const lengths = sampleSequences(300, 5, { minCommands: 10, maxCommands: 20 }).map((s) => s.steps.length);
+    const lengths = sampleSequences(300, 5, { minCommands: 10, maxCommands: 20 }).map(
+      (s) => s.steps.length,
+    );
     expect(Math.min(...lengths)).toBe(10);
     expect(Math.max(...lengths)).toBe(20);
   });

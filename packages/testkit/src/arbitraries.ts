@@ -1,4 +1,11 @@
-import { AUTH_FACTORS, AUTH_POLICIES, CASE_STATUSES, type AuthFactor, type Command, type CommandBody } from '@incident-ledger/core';
+import {
+  AUTH_FACTORS,
+  AUTH_POLICIES,
+  CASE_STATUSES,
+  type AuthFactor,
+  type Command,
+  type CommandBody,
+} from '@incident-ledger/core';
 import fc from 'fast-check';
 
 /**
@@ -26,9 +33,24 @@ const ACCOUNTS = ['ACC-1', 'ACC-2', '0001'];
 const CASES = ['C1', 'C2', 'C3'];
 const MERCHANTS = ['convenience-store:cigarettes', 'mass-retailer:appliances', 'x'];
 /** Zones with whole-hour, 30- and 45-minute offsets, and with and without daylight saving. */
-const ZONES = ['Asia/Tokyo', 'UTC', 'America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Pacific/Chatham'] as const;
-/** Instants just before daylight-saving changes in those zones, so days of 23 and 25 hours occur. */
-const NEAR_TRANSITIONS = ['2020-03-08T05:00:00Z', '2020-10-25T00:00:00Z', '2020-04-04T14:00:00Z', '2020-09-26T13:00:00Z', '2020-11-01T04:30:00Z'].map(Date.parse);
+const ZONES = [
+  'Asia/Tokyo',
+  'UTC',
+  'America/New_York',
+  'Europe/London',
+  'Australia/Lord_Howe',
+  'Pacific/Chatham',
+] as const;
+/**
+ * Instants just before daylight-saving changes in those zones, so days of 23 and 25 hours occur.
+ */
+const NEAR_TRANSITIONS = [
+  '2020-03-08T05:00:00Z',
+  '2020-10-25T00:00:00Z',
+  '2020-04-04T14:00:00Z',
+  '2020-09-26T13:00:00Z',
+  '2020-11-01T04:30:00Z',
+].map(Date.parse);
 const MINUTE = 60_000;
 
 const wallet = fc.constantFrom(...WALLETS);
@@ -45,7 +67,13 @@ const amount = fc.oneof(
 
 const factors: fc.Arbitrary<AuthFactor[]> = fc.oneof(
   { weight: 6, arbitrary: fc.constant<AuthFactor[]>([...AUTH_POLICIES.weak]) },
-  { weight: 2, arbitrary: fc.constantFrom<AuthFactor[]>([...AUTH_POLICIES.weak, 'otp'], [...AUTH_POLICIES.weak, 'ekyc']) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom<AuthFactor[]>(
+      [...AUTH_POLICIES.weak, 'otp'],
+      [...AUTH_POLICIES.weak, 'ekyc'],
+    ),
+  },
   { weight: 2, arbitrary: fc.subarray([...AUTH_FACTORS]) },
   { weight: 1, arbitrary: fc.array(fc.constantFrom(...AUTH_FACTORS), { maxLength: 8 }) },
 );
@@ -56,24 +84,98 @@ const policy: fc.Arbitrary<AuthFactor[]> = fc.oneof(
 );
 
 const commandBody: fc.Arbitrary<CommandBody> = fc.oneof(
-  { weight: 16, arbitrary: fc.record({ type: fc.constant('Charge' as const), walletId: wallet, bankCode: bank, accountId, amountYen: amount }) },
-  { weight: 10, arbitrary: fc.record({ type: fc.constant('Purchase' as const), walletId: wallet, amountYen: amount, merchantCategory: fc.constantFrom(...MERCHANTS) }) },
-  { weight: 12, arbitrary: fc.record({ type: fc.constant('LinkBankAccount' as const), walletId: wallet, bankCode: bank, accountId, factors }) },
-  { weight: 8, arbitrary: fc.record({ type: fc.constant('OpenWallet' as const), walletId: wallet, openedBy: fc.constantFrom('holder' as const, 'third-party' as const) }) },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant('LockWallet' as const), walletId: wallet, reason }) },
+  {
+    weight: 16,
+    arbitrary: fc.record({
+      type: fc.constant('Charge' as const),
+      walletId: wallet,
+      bankCode: bank,
+      accountId,
+      amountYen: amount,
+    }),
+  },
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      type: fc.constant('Purchase' as const),
+      walletId: wallet,
+      amountYen: amount,
+      merchantCategory: fc.constantFrom(...MERCHANTS),
+    }),
+  },
+  {
+    weight: 12,
+    arbitrary: fc.record({
+      type: fc.constant('LinkBankAccount' as const),
+      walletId: wallet,
+      bankCode: bank,
+      accountId,
+      factors,
+    }),
+  },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      type: fc.constant('OpenWallet' as const),
+      walletId: wallet,
+      openedBy: fc.constantFrom('holder' as const, 'third-party' as const),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ type: fc.constant('LockWallet' as const), walletId: wallet, reason }),
+  },
   { weight: 2, arbitrary: fc.record({ type: fc.constant('SuspendLinking' as const), reason }) },
   { weight: 3, arbitrary: fc.record({ type: fc.constant('ResumeLinking' as const), reason }) },
-  { weight: 4, arbitrary: fc.record({ type: fc.constant('SetLinkPolicy' as const), bankCode: bank, requiredFactors: policy }) },
-  { weight: 5, arbitrary: fc.record({ type: fc.constant('StopCharges' as const), bankCode: bank }) },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant('ResumeCharges' as const), bankCode: bank }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('RequireEkyc' as const), reason }) },
-  { weight: 3, arbitrary: fc.record({ type: fc.constant('CompleteEkyc' as const), walletId: wallet }) },
   {
     weight: 4,
-    arbitrary: fc.record({ type: fc.constant('ReportCase' as const), caseId, bankCode: bank, accountId, status: fc.constantFrom('suspected' as const, 'confirmed' as const) }),
+    arbitrary: fc.record({
+      type: fc.constant('SetLinkPolicy' as const),
+      bankCode: bank,
+      requiredFactors: policy,
+    }),
   },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant('ReclassifyCase' as const), caseId, status: fc.constantFrom(...CASE_STATUSES), reason }) },
-  { weight: 3, arbitrary: fc.record({ type: fc.constant('Compensate' as const), caseId, amountYen: amount, paidBy: fc.constantFrom('operator' as const, 'bank' as const) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({ type: fc.constant('StopCharges' as const), bankCode: bank }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ type: fc.constant('ResumeCharges' as const), bankCode: bank }),
+  },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('RequireEkyc' as const), reason }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ type: fc.constant('CompleteEkyc' as const), walletId: wallet }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      type: fc.constant('ReportCase' as const),
+      caseId,
+      bankCode: bank,
+      accountId,
+      status: fc.constantFrom('suspected' as const, 'confirmed' as const),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      type: fc.constant('ReclassifyCase' as const),
+      caseId,
+      status: fc.constantFrom(...CASE_STATUSES),
+      reason,
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      type: fc.constant('Compensate' as const),
+      caseId,
+      amountYen: amount,
+      paidBy: fc.constantFrom('operator' as const, 'bank' as const),
+    }),
+  },
 );
 
 const afterMinutes = fc.oneof(
@@ -84,13 +186,28 @@ const afterMinutes = fc.oneof(
 );
 
 const start = fc.oneof(
-  fc.integer({ min: Date.parse('2019-01-01T00:00:00Z') / MINUTE, max: Date.parse('2021-12-31T00:00:00Z') / MINUTE }).map((m) => m * MINUTE),
+  fc
+    .integer({
+      min: Date.parse('2019-01-01T00:00:00Z') / MINUTE,
+      max: Date.parse('2021-12-31T00:00:00Z') / MINUTE,
+    })
+    .map((m) => m * MINUTE),
   fc.constantFrom(...NEAR_TRANSITIONS),
 );
 
 /** A control the operator or a bank may bring in while an attack is under way. */
-type Interruption = 'StopCharges' | 'LockWallet' | 'RequireEkyc' | 'CompleteEkyc' | 'SuspendLinking';
-const interruption = fc.option(fc.constantFrom<Interruption>('StopCharges', 'LockWallet', 'RequireEkyc', 'CompleteEkyc', 'SuspendLinking'), { freq: 2 });
+type Interruption =
+  'StopCharges' | 'LockWallet' | 'RequireEkyc' | 'CompleteEkyc' | 'SuspendLinking';
+const interruption = fc.option(
+  fc.constantFrom<Interruption>(
+    'StopCharges',
+    'LockWallet',
+    'RequireEkyc',
+    'CompleteEkyc',
+    'SuspendLinking',
+  ),
+  { freq: 2 },
+);
 
 /**
  * The 2020 pattern in one go: open a wallet, link an account, charge it, spend; often with a
@@ -108,36 +225,57 @@ const attackBurst: fc.Arbitrary<Step[]> = fc
     merchantCategory: fc.constantFrom(...MERCHANTS),
     gaps: fc.array(afterMinutes, { minLength: 8, maxLength: 8 }),
   })
-  .map(({ walletId, bankCode, accountId, factors, charges, interruption, spendYen, merchantCategory, gaps }) => {
-    const control = ((): CommandBody[] => {
-      switch (interruption) {
-        case 'StopCharges':
-          return [{ type: 'StopCharges', bankCode }];
-        case 'LockWallet':
-          return [{ type: 'LockWallet', walletId, reason: 'suspected unauthorized use' }];
-        case 'RequireEkyc':
-          return [{ type: 'RequireEkyc', reason: 'eKYC before new charges' }];
-        case 'CompleteEkyc':
-          return [{ type: 'CompleteEkyc', walletId }];
-        case 'SuspendLinking':
-          return [{ type: 'SuspendLinking', reason: 'unauthorized linking' }];
-        case null:
-          return [];
-      }
-    })();
-    const charge = (amountYen: number): CommandBody => ({ type: 'Charge', walletId, bankCode, accountId, amountYen });
-    const commands: CommandBody[] = [
-      { type: 'OpenWallet', walletId, openedBy: 'third-party' },
-      { type: 'LinkBankAccount', walletId, bankCode, accountId, factors },
-      charge(charges[0]!),
-      ...control,
-      ...charges.slice(1).map(charge),
-      { type: 'Purchase', walletId, amountYen: spendYen, merchantCategory },
-    ];
-    return commands.map((command, i) => ({ afterMinutes: gaps[i] ?? 0, command }));
-  });
+  .map(
+    ({
+      walletId,
+      bankCode,
+      accountId,
+      factors,
+      charges,
+      interruption,
+      spendYen,
+      merchantCategory,
+      gaps,
+    }) => {
+      const control = ((): CommandBody[] => {
+        switch (interruption) {
+          case 'StopCharges':
+            return [{ type: 'StopCharges', bankCode }];
+          case 'LockWallet':
+            return [{ type: 'LockWallet', walletId, reason: 'suspected unauthorized use' }];
+          case 'RequireEkyc':
+            return [{ type: 'RequireEkyc', reason: 'eKYC before new charges' }];
+          case 'CompleteEkyc':
+            return [{ type: 'CompleteEkyc', walletId }];
+          case 'SuspendLinking':
+            return [{ type: 'SuspendLinking', reason: 'unauthorized linking' }];
+          case null:
+            return [];
+        }
+      })();
+      const charge = (amountYen: number): CommandBody => ({
+        type: 'Charge',
+        walletId,
+        bankCode,
+        accountId,
+        amountYen,
+      });
+      const commands: CommandBody[] = [
+        { type: 'OpenWallet', walletId, openedBy: 'third-party' },
+        { type: 'LinkBankAccount', walletId, bankCode, accountId, factors },
+        charge(charges[0]!),
+        ...control,
+        ...charges.slice(1).map(charge),
+        { type: 'Purchase', walletId, amountYen: spendYen, merchantCategory },
+      ];
+      return commands.map((command, i) => ({ afterMinutes: gaps[i] ?? 0, command }));
+    },
+  );
 
-const chunk: fc.Arbitrary<Step[]> = fc.oneof({ weight: 2, arbitrary: fc.record({ afterMinutes, command: commandBody }).map((s) => [s]) }, { weight: 1, arbitrary: attackBurst });
+const chunk: fc.Arbitrary<Step[]> = fc.oneof(
+  { weight: 2, arbitrary: fc.record({ afterMinutes, command: commandBody }).map((s) => [s]) },
+  { weight: 1, arbitrary: attackBurst },
+);
 
 /**
  * Chunks drawn until they hold at least `n` commands: ceil(n / 3) at a time (a chunk holds about
@@ -150,7 +288,9 @@ function chunksHolding(n: number): fc.Arbitrary<Step[][]> {
   return fc.array(chunk, { minLength: k, maxLength: k }).chain((chunks) => {
     let short = n;
     for (const c of chunks) short -= c.length;
-    return short <= 0 ? fc.constant(chunks) : chunksHolding(short).map((more) => chunks.concat(more));
+    return short <= 0
+      ? fc.constant(chunks)
+      : chunksHolding(short).map((more) => chunks.concat(more));
   });
 }
 
@@ -160,9 +300,14 @@ function chunksHolding(n: number): fc.Arbitrary<Step[][]> {
  * exactly that many commands: the benchmark's 50), not a whole array of `minCommands` chunks of
  * which most would be cut.
  */
-export function attackSequence(options: { minCommands?: number; maxCommands?: number } = {}): fc.Arbitrary<AttackSequence> {
+export function attackSequence(
+  options: { minCommands?: number; maxCommands?: number } = {},
+): fc.Arbitrary<AttackSequence> {
   const { minCommands = 0, maxCommands = 50 } = options;
-  const chunks = minCommands > 0 ? fc.integer({ min: minCommands, max: maxCommands }).chain(chunksHolding) : fc.array(chunk, { maxLength: maxCommands });
+  const chunks =
+    minCommands > 0
+      ? fc.integer({ min: minCommands, max: maxCommands }).chain(chunksHolding)
+      : fc.array(chunk, { maxLength: maxCommands });
   return fc.record({
     zone: fc.constantFrom(...ZONES),
     start,
@@ -171,7 +316,11 @@ export function attackSequence(options: { minCommands?: number; maxCommands?: nu
 }
 
 /** `count` sequences from `seed`, outside a property run (benchmarks). */
-export function sampleSequences(count: number, seed: number, options?: Parameters<typeof attackSequence>[0]): AttackSequence[] {
+export function sampleSequences(
+  count: number,
+  seed: number,
+  options?: Parameters<typeof attackSequence>[0],
+): AttackSequence[] {
   return fc.sample(attackSequence(options), { numRuns: count, seed });
 }
 

@@ -14,16 +14,23 @@ describe.each([
   ['insufficient-balance', 'conservation', /wallet .+ holds -\d+ yen/],
   ['linking-suspended', 'rules', /link of wallet .+ while new linking was suspended/],
 ] as const)('without the rule %s', (rule, guardedBy, violation) => {
-  it.each([1, 2, 3])(`the ${guardedBy} property finds it within ${DEFAULT_RUNS} runs (seed %d)`, async (seed) => {
-    const result = await checkProperty(property(guardedBy), { seed, decide: decider({ without: [rule as Rejection] }) });
-    expect(result.failure?.violation).toMatch(violation);
-    expect(result.runs).toBeLessThanOrEqual(DEFAULT_RUNS);
-    expect(commandsOf(result.failure!.sequence).length).toBeLessThanOrEqual(12);
-  });
+  it.each([1, 2, 3])(
+    `the ${guardedBy} property finds it within ${DEFAULT_RUNS} runs (seed %d)`,
+    async (seed) => {
+      const result = await checkProperty(property(guardedBy), {
+        seed,
+        decide: decider({ without: [rule as Rejection] }),
+      });
+      expect(result.failure?.violation).toMatch(violation);
+      expect(result.runs).toBeLessThanOrEqual(DEFAULT_RUNS);
+      expect(commandsOf(result.failure!.sequence).length).toBeLessThanOrEqual(12);
+    },
+  );
 });
 
 it('with every rule in place, the same properties hold on the same seeds', async () => {
   for (const seed of [1, 2, 3]) {
-    for (const name of ['rules', 'conservation']) expect((await checkProperty(property(name), { seed })).failure).toBeUndefined();
+    for (const name of ['rules', 'conservation'])
+      expect((await checkProperty(property(name), { seed })).failure).toBeUndefined();
   }
 });

@@ -38,7 +38,10 @@ export interface Invariant {
 }
 
 /** Checks every invariant given; the first violation of each, by name. */
-export function checkHistory(h: History, invariants: readonly Invariant[] = HISTORY_INVARIANTS): { invariant: Invariant; violation: string | undefined }[] {
+export function checkHistory(
+  h: History,
+  invariants: readonly Invariant[] = HISTORY_INVARIANTS,
+): { invariant: Invariant; violation: string | undefined }[] {
   const r = new Replays(h);
   return invariants.map((invariant) => ({ invariant, violation: invariant.check(r) }));
 }
@@ -57,7 +60,8 @@ export const conservation: Invariant = {
       const balance = rules.wallets.get(walletId)!.balanceYen;
       const { chargedYen, spentYen } = flows.wallets.get(walletId)!;
       if (balance < 0) return `wallet ${walletId} holds ${balance} yen after ${where(e, h.zone)}`;
-      if (balance !== chargedYen - spentYen) return `wallet ${walletId} holds ${balance} yen but was charged ${chargedYen} and spent ${spentYen} (${where(e, h.zone)})`;
+      if (balance !== chargedYen - spentYen)
+        return `wallet ${walletId} holds ${balance} yen but was charged ${chargedYen} and spent ${spentYen} (${where(e, h.zone)})`;
     }
     let balances = 0;
     for (const w of rules.wallets.values()) balances += w.balanceYen;
@@ -70,7 +74,8 @@ export const conservation: Invariant = {
 
 export const rulesHold: Invariant = {
   name: 'rules',
-  statement: 'no charge from a stopped bank, an unlinked account, a locked wallet or one that needs eKYC; no link while linking is suspended or without the factors the bank requires; no purchase from a locked wallet',
+  statement:
+    'no charge from a stopped bank, an unlinked account, a locked wallet or one that needs eKYC; no link while linking is suspended or without the factors the bank requires; no purchase from a locked wallet',
   check({ history: h }) {
     const model = new RulesModel(h.policies);
     for (const e of inWorldOrder(h.events)) {
@@ -83,14 +88,17 @@ export const rulesHold: Invariant = {
 
 export const damageSums: Invariant = {
   name: 'damage-sums',
-  statement: 'damage per bank summed = total = damage per day summed (and per bank and day), at every as-of time',
+  statement:
+    'damage per bank summed = total = damage per day summed (and per bank and day), at every as-of time',
   check(r) {
     const { zone, events } = r.history;
     const incident = r.compared.findIndex((c) => c.atEachAsOf !== undefined);
     if (incident < 0) return undefined;
     if (recordedInOrder(events)) return r.incremental(incident).asOfProblem;
     for (const asOf of [...new Set(events.map((e) => e.recordedAt))].sort((a, b) => a - b)) {
-      const fold = new Fold(incidentProjection(zone), asOf).applyColumns(encodeEvents(events, new KeyDictionary(), KEY_SPACE));
+      const fold = new Fold(incidentProjection(zone), asOf).applyColumns(
+        encodeEvents(events, new KeyDictionary(), KEY_SPACE),
+      );
       const problem = sumsDisagree(incidentDamage(fold.state));
       if (problem !== undefined) return `as of ${formatInstant(asOf, zone)}: ${problem}`;
     }
@@ -109,22 +117,26 @@ function sumsDisagree(r: IncidentDamage): string | undefined {
   const byBank = sum(r.byBank);
   const byDay = sum(r.byDay);
   const byBankDay = sum(r.byBankDay);
-  if (byBank === r.damageYen && byDay === r.damageYen && byBankDay === r.damageYen) return undefined;
+  if (byBank === r.damageYen && byDay === r.damageYen && byBankDay === r.damageYen)
+    return undefined;
   return `total damage ${r.damageYen} yen, but per bank it sums to ${byBank}, per day to ${byDay}, per bank and day to ${byBankDay}`;
 }
 
 export const replayEquivalence: Invariant = {
   name: 'replay-equivalence',
-  statement: 'projections from a full replay = built incrementally event by event = from a snapshot (a saved checkpoint) plus the tail',
+  statement:
+    'projections from a full replay = built incrementally event by event = from a snapshot (a saved checkpoint) plus the tail',
   check(r) {
     for (let i = 0; i < r.compared.length; i++) {
       const { projection } = r.compared[i]!;
       const full = r.replay(i);
-      if (!sameData(r.incremental(i).view, full.view)) return `${projection.name}: built event by event, it differs from a full replay`;
+      if (!sameData(r.incremental(i).view, full.view))
+        return `${projection.name}: built event by event, it differs from a full replay`;
       const resumed = r.resumed(i).fromSnapshots;
       for (let k = 0; k < resumed.length; k++) {
         const s = full.snapshots[k]!;
-        if (!sameData(resumed[k], full.view)) return `${projection.name}: from a snapshot after ${s.events} events (position ${s.position}) plus the tail, it differs from a full replay`;
+        if (!sameData(resumed[k], full.view))
+          return `${projection.name}: from a snapshot after ${s.events} events (position ${s.position}) plus the tail, it differs from a full replay`;
       }
     }
     return undefined;
@@ -137,7 +149,8 @@ export const duplicateDelivery: Invariant = {
   check(r) {
     for (let i = 0; i < r.compared.length; i++) {
       const { before, after } = r.resumed(i).redelivery;
-      if (!sameData(after, before)) return `${r.compared[i]!.projection.name}: events delivered twice give another state than once`;
+      if (!sameData(after, before))
+        return `${r.compared[i]!.projection.name}: events delivered twice give another state than once`;
     }
     return undefined;
   },
@@ -147,7 +160,8 @@ export const duplicateDelivery: Invariant = {
 export interface Compared {
   projection: Projection<unknown>;
   /**
-   * The data two builds are compared by. For a projection with a codec it must share nothing mutable
+   * The data two builds are compared by. For a projection with a codec it must share nothing
+   * mutable
    * with the state: the fold resumed from a snapshot goes on folding after its view is taken.
    */
   view(s: unknown): unknown;
@@ -168,13 +182,19 @@ interface Snapshot {
 interface Resumed {
   /** From each snapshot (in the order of Replay.snapshots) plus the tail. */
   fromSnapshots: unknown[];
-  /** A fold's view before and after a redelivered catch-up: every batch delivered twice, then all of them once more. */
+  /**
+   * A fold's view before and after a redelivered catch-up: every batch delivered twice, then all of
+   * them once more.
+   */
   redelivery: { before: unknown; after: unknown };
 }
 
 interface Replay {
   view: unknown;
-  /** The batches the history was replayed in: columns where the projection folds them (the replay hot path), else events. */
+  /**
+   * The batches the history was replayed in: columns where the projection folds them (the replay
+   * hot path), else events.
+   */
   batches: (ColumnBatch | readonly StoredEvent[])[];
   snapshots: Snapshot[];
 }
@@ -228,12 +248,22 @@ export class Replays {
     const snapshots: Snapshot[] = [];
     batches.forEach((batch, j) => {
       if (projection.codec !== undefined && at.includes(cuts[j]!)) {
-        snapshots.push({ events: cuts[j]!, position: fold.position, sections: saved(projection.codec.encode(fold.state)), next: j });
+        snapshots.push({
+          events: cuts[j]!,
+          position: fold.position,
+          sections: saved(projection.codec.encode(fold.state)),
+          next: j,
+        });
       }
       apply(fold, batch);
     });
     if (projection.codec !== undefined && at.includes(events.length)) {
-      snapshots.push({ events: events.length, position: fold.position, sections: saved(projection.codec.encode(fold.state)), next: batches.length });
+      snapshots.push({
+        events: events.length,
+        position: fold.position,
+        sections: saved(projection.codec.encode(fold.state)),
+        next: batches.length,
+      });
     }
     return (this.replays[i] = { view: view(fold.state), batches, snapshots });
   }
@@ -253,7 +283,10 @@ export class Replays {
     const fromSnapshots: unknown[] = [];
     let earliest: { fold: Fold<unknown>; view: unknown } | undefined;
     for (const s of snapshots) {
-      const fold = new Fold(projection, Number.POSITIVE_INFINITY, { state: projection.codec!.decode(s.sections), position: s.position });
+      const fold = new Fold(projection, Number.POSITIVE_INFINITY, {
+        state: projection.codec!.decode(s.sections),
+        position: s.position,
+      });
       for (let j = s.next; j < batches.length; j++) apply(fold, batches[j]!);
       const resumed = view(fold.state);
       fromSnapshots.push(resumed);
@@ -283,10 +316,12 @@ export class Replays {
     let asOfProblem: string | undefined;
     for (let j = 0; j < events.length; j++) {
       fold.apply([events[j]!]);
-      const stepEnds = j + 1 === events.length || events[j + 1]!.recordedAt !== events[j]!.recordedAt;
+      const stepEnds =
+        j + 1 === events.length || events[j + 1]!.recordedAt !== events[j]!.recordedAt;
       if (checked !== undefined && asOfProblem === undefined && stepEnds) {
         const problem = checked(fold.state);
-        if (problem !== undefined) asOfProblem = `as of ${formatInstant(events[j]!.recordedAt, zone)}: ${problem}`;
+        if (problem !== undefined)
+          asOfProblem = `as of ${formatInstant(events[j]!.recordedAt, zone)}: ${problem}`;
       }
     }
     return (this.incrementals[i] = { view: view(fold.state), asOfProblem });
@@ -328,19 +363,32 @@ function snapshotPositions(n: number): number[] {
   return [Math.floor(n / 2)];
 }
 
-/** The invariants a history alone can be checked for (the store digests need stores: properties.ts). */
-export const HISTORY_INVARIANTS: readonly Invariant[] = [conservation, rulesHold, damageSums, replayEquivalence, duplicateDelivery];
+/**
+ * The invariants a history alone can be checked for (the store digests need stores: properties.ts).
+ */
+export const HISTORY_INVARIANTS: readonly Invariant[] = [
+  conservation,
+  rulesHold,
+  damageSums,
+  replayEquivalence,
+  duplicateDelivery,
+];
 
-/** The rules follow what occurred when; a store's order is what was learned when. Stable: ties keep store order. */
+/**
+ * The rules follow what occurred when; a store's order is what was learned when. Stable: ties keep
+ * store order.
+ */
 function inWorldOrder(events: readonly StoredEvent[]): readonly StoredEvent[] {
   for (let i = 1; i < events.length; i++) {
-    if (events[i]!.occurredAt < events[i - 1]!.occurredAt) return [...events].sort((a, b) => a.occurredAt - b.occurredAt);
+    if (events[i]!.occurredAt < events[i - 1]!.occurredAt)
+      return [...events].sort((a, b) => a.occurredAt - b.occurredAt);
   }
   return events;
 }
 
 function recordedInOrder(events: readonly StoredEvent[]): boolean {
-  for (let i = 1; i < events.length; i++) if (events[i]!.recordedAt < events[i - 1]!.recordedAt) return false;
+  for (let i = 1; i < events.length; i++)
+    if (events[i]!.recordedAt < events[i - 1]!.recordedAt) return false;
   return true;
 }
 

@@ -1,4 +1,10 @@
-import { AUTH_POLICIES, satisfiesPolicy, type AuthFactor, type EventDataMap, type LedgerEvent } from '@incident-ledger/core';
+import {
+  AUTH_POLICIES,
+  satisfiesPolicy,
+  type AuthFactor,
+  type EventDataMap,
+  type LedgerEvent,
+} from '@incident-ledger/core';
 
 /**
  * A reference model of the ledger's rules, written apart from the decide step (core/src/rules):
@@ -14,7 +20,10 @@ export class RulesModel {
   private linkingSuspended = false;
   private ekycRequired = false;
 
-  /** `policies`: what each bank required before the history begins (from a scenario's declared banks). */
+  /**
+   * `policies`: what each bank required before the history begins (from a scenario's declared
+   * banks).
+   */
   constructor(policies: ReadonlyMap<string, readonly AuthFactor[]> = new Map()) {
     this.policies = new Map(policies);
   }
@@ -29,15 +38,20 @@ export class RulesModel {
   private forbidden(e: LedgerEvent): string | undefined {
     if (e.type === 'ChargeExecuted') {
       const d = e.data as EventDataMap['ChargeExecuted'];
-      if (this.stoppedBanks.has(d.bankCode)) return `charge from ${d.bankCode}, which had stopped charges`;
-      if (!this.links.has(link(d))) return `charge from account ${d.accountId} at ${d.bankCode}, not linked to wallet ${d.walletId}`;
+      if (this.stoppedBanks.has(d.bankCode))
+        return `charge from ${d.bankCode}, which had stopped charges`;
+      if (!this.links.has(link(d)))
+        return `charge from account ${d.accountId} at ${d.bankCode}, not linked to wallet ${d.walletId}`;
       if (this.lockedWallets.has(d.walletId)) return `charge into locked wallet ${d.walletId}`;
-      if (this.ekycRequired && !this.verifiedWallets.has(d.walletId)) return `charge into wallet ${d.walletId}, which needed eKYC first`;
+      if (this.ekycRequired && !this.verifiedWallets.has(d.walletId))
+        return `charge into wallet ${d.walletId}, which needed eKYC first`;
     } else if (e.type === 'BankAccountLinked') {
       const d = e.data as EventDataMap['BankAccountLinked'];
-      if (this.linkingSuspended) return `link of wallet ${d.walletId} to ${d.bankCode} while new linking was suspended`;
+      if (this.linkingSuspended)
+        return `link of wallet ${d.walletId} to ${d.bankCode} while new linking was suspended`;
       const required = this.policies.get(d.bankCode) ?? AUTH_POLICIES.weak;
-      if (!satisfiesPolicy(required, d.factors)) return `link to ${d.bankCode} with ${d.factors.join('+') || 'no factors'}; it requires ${required.join('+')}`;
+      if (!satisfiesPolicy(required, d.factors))
+        return `link to ${d.bankCode} with ${d.factors.join('+') || 'no factors'}; it requires ${required.join('+')}`;
     } else if (e.type === 'PurchaseMade') {
       const d = e.data as EventDataMap['PurchaseMade'];
       if (this.lockedWallets.has(d.walletId)) return `purchase from locked wallet ${d.walletId}`;
@@ -46,7 +60,9 @@ export class RulesModel {
   }
 
   private takeIn(e: LedgerEvent): void {
-    const d = e.data as Partial<EventDataMap['BankAccountLinked'] & EventDataMap['BankLinkPolicySet']>;
+    const d = e.data as Partial<
+      EventDataMap['BankAccountLinked'] & EventDataMap['BankLinkPolicySet']
+    >;
     switch (e.type) {
       case 'BankAccountLinked':
         this.links.add(link(d as EventDataMap['BankAccountLinked']));
@@ -79,4 +95,5 @@ export class RulesModel {
   }
 }
 
-const link = (d: { walletId: string; bankCode: string; accountId: string }) => `${d.walletId}\u0000${d.bankCode}\u0000${d.accountId}`;
+const link = (d: { walletId: string; bankCode: string; accountId: string }) =>
+  `${d.walletId}\u0000${d.bankCode}\u0000${d.accountId}`;

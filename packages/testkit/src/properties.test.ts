@@ -10,13 +10,16 @@ import type { StoreUnderTest } from './run';
 const SEED = 20200914;
 const RUNS = 1000;
 
-describe.each(LEDGER_PROPERTIES.map((p) => [p.name, p] as const))('property %s (in-memory store)', (_, property) => {
-  it(`holds on ${RUNS} attack sequences: ${property.statement}`, async () => {
-    const result = await checkProperty(property, { runs: RUNS, seed: SEED });
-    expect(result.failure?.violation).toBeUndefined();
-    expect(result.runs).toBe(RUNS);
-  });
-});
+describe.each(LEDGER_PROPERTIES.map((p) => [p.name, p] as const))(
+  'property %s (in-memory store)',
+  (_, property) => {
+    it(`holds on ${RUNS} attack sequences: ${property.statement}`, async () => {
+      const result = await checkProperty(property, { runs: RUNS, seed: SEED });
+      expect(result.failure?.violation).toBeUndefined();
+      expect(result.runs).toBe(RUNS);
+    });
+  },
+);
 
 describe('property same-digest, on a ledger and a store that break it', () => {
   const property = LEDGER_PROPERTIES.find((p) => p.name === 'same-digest')!;
@@ -29,7 +32,10 @@ describe('property same-digest, on a ledger and a store that break it', () => {
       if (command.type !== 'OpenWallet') return decision;
       const openedBy = seen.has(command.key) ? 'holder' : 'third-party';
       seen.add(command.key);
-      return { ...decision, events: decision.events.map((e) => ({ ...e, data: { ...e.data, openedBy } }) as EventDraft) };
+      return {
+        ...decision,
+        events: decision.events.map((e) => ({ ...e, data: { ...e.data, openedBy } }) as EventDraft),
+      };
     };
     const result = await checkProperty(property, { seed: SEED, runs: 20, decide: forgetful });
     expect(result.failure?.violation).toBe('running the same commands again gives other events');
@@ -41,11 +47,18 @@ describe('property same-digest, on a ledger and a store that break it', () => {
       open: () => {
         const store = new MemoryEventStore();
         const heads = store.heads.bind(store);
-        store.heads = async () => (await heads()).map((h, i) => (i === 0 ? { ...h, hash: GENESIS_HASH } : h));
+        store.heads = async () =>
+          (await heads()).map((h, i) => (i === 0 ? { ...h, hash: GENESIS_HASH } : h));
         return store;
       },
     };
-    const result = await checkProperty(property, { seed: SEED, runs: 20, stores: [memoryStore, tampered] });
-    expect(result.failure?.violation).toMatch(/^store tampered has digest [0-9a-f]{64}; the events' own hash chains give [0-9a-f]{64}$/);
+    const result = await checkProperty(property, {
+      seed: SEED,
+      runs: 20,
+      stores: [memoryStore, tampered],
+    });
+    expect(result.failure?.violation).toMatch(
+      /^store tampered has digest [0-9a-f]{64}; the events' own hash chains give [0-9a-f]{64}$/,
+    );
   });
 });

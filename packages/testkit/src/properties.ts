@@ -6,7 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attackSequence, type AttackSequence } from './arbitraries';
-import { conservation, damageSums, duplicateDelivery, replayEquivalence, rulesHold, type Invariant } from './invariants';
+import {
+  conservation,
+  damageSums,
+  duplicateDelivery,
+  replayEquivalence,
+  rulesHold,
+  type Invariant,
+} from './invariants';
 import { expectedDigest, runSequence, type SequenceRun, type StoreUnderTest } from './run';
 
 /**
@@ -21,25 +28,39 @@ export interface LedgerProperty {
   check(run: SequenceRun): string | undefined;
 }
 
-const fromHistory = (inv: Invariant): LedgerProperty => ({ name: inv.name, statement: inv.statement, check: (run) => inv.check(run.replays) });
+const fromHistory = (inv: Invariant): LedgerProperty => ({
+  name: inv.name,
+  statement: inv.statement,
+  check: (run) => inv.check(run.replays),
+});
 
 const sameDigest: LedgerProperty = {
   name: 'same-digest',
-  statement: 'the same sequence gives the same events and the same digest on every store, run after run',
+  statement:
+    'the same sequence gives the same events and the same digest on every store, run after run',
   check(run) {
     const again = new Ledger(run.ledger.options);
     for (const c of run.commands) again.execute(c);
     const first = run.ledger.events;
-    if (again.events.length !== first.length || again.events.some((e, i) => e.eventId !== first[i]!.eventId)) return 'running the same commands again gives other events';
+    if (
+      again.events.length !== first.length ||
+      again.events.some((e, i) => e.eventId !== first[i]!.eventId)
+    )
+      return 'running the same commands again gives other events';
     // Every store against the hash chains of the events run again: equal digests mean the same
     // content per stream (eventContent, which a store also tells a retry from a conflict by), and
     // the ids above the same order. One hashing pass checks the stores and the rerun together.
     const expected = expectedDigest(again.events);
     const differing = run.digests.find((d) => d.digest !== expected);
     if (differing === undefined && run.digests.length > 0) return undefined;
-    // A store differs, or there is none to compare with: the first run's chains tell the rerun apart.
-    if (expectedDigest(first) !== expected) return 'running the same commands again gives other events';
-    return differing && `store ${differing.store} has digest ${differing.digest}; the events' own hash chains give ${expected}`;
+    // A store differs, or there is none to compare with: the first run's chains tell the rerun
+    // apart.
+    if (expectedDigest(first) !== expected)
+      return 'running the same commands again gives other events';
+    return (
+      differing &&
+      `store ${differing.store} has digest ${differing.digest}; the events' own hash chains give ${expected}`
+    );
   },
 };
 
@@ -72,12 +93,18 @@ export function sqliteStore(): StoreUnderTest {
   let dir: string | undefined;
   return {
     name: 'sqlite',
-    open: () => SqliteEventStore.open(join((dir = mkdtempSync(join(tmpdir(), 'ledger-fuzz-'))), 'fuzz.sqlite')),
+    open: () =>
+      SqliteEventStore.open(
+        join((dir = mkdtempSync(join(tmpdir(), 'ledger-fuzz-'))), 'fuzz.sqlite'),
+      ),
     dispose: () => dir && rmSync(dir, { recursive: true, force: true }),
   };
 }
 
-/** Sequences per property unless told otherwise: the runs within which the fuzzer must find a broken rule. */
+/**
+ * Sequences per property unless told otherwise: the runs within which the fuzzer must find a broken
+ * rule.
+ */
 export const DEFAULT_RUNS = 100;
 
 export interface FuzzOptions {
@@ -110,26 +137,52 @@ class Violation extends Error {}
 /** Event ids of a property's runs: a counterexample scenario named so reproduces them. */
 export const namespaceOf = (p: LedgerProperty) => `fuzz-${p.name}`;
 
-/** Checks one property on `runs` sequences from `seed`; a failure comes back shrunk, with its run. */
-export async function checkProperty(property: LedgerProperty, options: FuzzOptions): Promise<PropertyResult> {
+/**
+ * Checks one property on `runs` sequences from `seed`; a failure comes back shrunk, with its run.
+ */
+export async function checkProperty(
+  property: LedgerProperty,
+  options: FuzzOptions,
+): Promise<PropertyResult> {
   const stores = options.stores ?? [memoryStore];
-  const run = (seq: AttackSequence) => runSequence(seq, { namespace: namespaceOf(property), stores, ...(options.decide && { decide: options.decide }) });
+  const run = (seq: AttackSequence) =>
+    runSequence(seq, {
+      namespace: namespaceOf(property),
+      stores,
+      ...(options.decide && { decide: options.decide }),
+    });
   const details = await fc.check(
-    fc.asyncProperty(attackSequence({ maxCommands: options.maxCommands, minCommands: options.minCommands }), async (seq) => {
-      const problem = property.check(await run(seq));
-      if (problem !== undefined) throw new Violation(problem);
-    }),
-    { numRuns: options.runs ?? DEFAULT_RUNS, seed: options.seed, ...(options.path !== undefined && { path: options.path }) },
+    fc.asyncProperty(
+      attackSequence({ maxCommands: options.maxCommands, minCommands: options.minCommands }),
+      async (seq) => {
+        const problem = property.check(await run(seq));
+        if (problem !== undefined) throw new Violation(problem);
+      },
+    ),
+    {
+      numRuns: options.runs ?? DEFAULT_RUNS,
+      seed: options.seed,
+      ...(options.path !== undefined && { path: options.path }),
+    },
   );
   const counterexample = details.counterexample?.[0];
   if (!details.failed || counterexample === undefined) return { property, runs: details.numRuns };
   if (!(details.errorInstance instanceof Violation)) {
-    // A crash is a bug in the ledger or the checks: shown with what reruns it, not written as a scenario.
-    throw new Error(`property ${property.name} crashed (seed ${details.seed}, path ${details.counterexamplePath}): ${(details.errorInstance as Error)?.stack ?? String(details.errorInstance)}`);
+    // A crash is a bug in the ledger or the checks: shown with what reruns it, not written as a
+    // scenario.
+    throw new Error(
+      `property ${property.name} crashed (seed ${details.seed}, path ${details.counterexamplePath}): ${(details.errorInstance as Error)?.stack ?? String(details.errorInstance)}`,
+    );
   }
   return {
     property,
     runs: details.numRuns,
-    failure: { seed: details.seed, path: details.counterexamplePath ?? '', violation: details.errorInstance.message, sequence: counterexample, run: await run(counterexample) },
+    failure: {
+      seed: details.seed,
+      path: details.counterexamplePath ?? '',
+      violation: details.errorInstance.message,
+      sequence: counterexample,
+      run: await run(counterexample),
+    },
   };
 }

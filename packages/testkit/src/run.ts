@@ -1,5 +1,18 @@
-import { Ledger, type Command, type Decide, type LedgerEvent, type StoredEvent } from '@incident-ledger/core';
-import { chainHash, eventContent, GENESIS_HASH, storeDigest, writesInOrder, type EventStore } from '@incident-ledger/eventstore';
+import {
+  Ledger,
+  type Command,
+  type Decide,
+  type LedgerEvent,
+  type StoredEvent,
+} from '@incident-ledger/core';
+import {
+  chainHash,
+  eventContent,
+  GENESIS_HASH,
+  storeDigest,
+  writesInOrder,
+  type EventStore,
+} from '@incident-ledger/eventstore';
 import { commandsOf, type AttackSequence } from './arbitraries';
 import { Replays, type History } from './invariants';
 
@@ -22,7 +35,10 @@ export interface SequenceRun {
 }
 
 export interface RunOptions {
-  /** Event ids are derived from it (see Ledger): a counterexample written as scenario `namespace` has the same ids. */
+  /**
+   * Event ids are derived from it (see Ledger): a counterexample written as scenario `namespace`
+   * has the same ids.
+   */
   namespace: string;
   stores: readonly StoreUnderTest[];
   decide?: Decide;
@@ -35,7 +51,10 @@ export interface RunOptions {
  */
 export async function runSequence(seq: AttackSequence, options: RunOptions): Promise<SequenceRun> {
   const commands = commandsOf(seq);
-  const ledger = new Ledger({ namespace: options.namespace, ...(options.decide && { decide: options.decide }) });
+  const ledger = new Ledger({
+    namespace: options.namespace,
+    ...(options.decide && { decide: options.decide }),
+  });
   for (const c of commands) ledger.execute(c);
   const writes = writesInOrder(ledger.events);
   let stored: StoredEvent[] | undefined;
@@ -58,13 +77,19 @@ export async function runSequence(seq: AttackSequence, options: RunOptions): Pro
   return { commands, ledger, history, replays: new Replays(history), digests };
 }
 
-/** The digest a store must have after appending these events, computed from the events alone (chain.ts). */
+/**
+ * The digest a store must have after appending these events, computed from the events alone
+ * (chain.ts).
+ */
 export function expectedDigest(events: readonly LedgerEvent[]): string {
   const heads = new Map<string, { revision: number; hash: string }>();
   for (const e of events) {
     const prev = heads.get(e.streamId) ?? { revision: -1, hash: GENESIS_HASH };
     const revision = prev.revision + 1;
-    heads.set(e.streamId, { revision, hash: chainHash(prev.hash, revision, eventContent(e.streamId, e)) });
+    heads.set(e.streamId, {
+      revision,
+      hash: chainHash(prev.hash, revision, eventContent(e.streamId, e)),
+    });
   }
   return storeDigest([...heads].map(([streamId, h]) => ({ streamId, ...h })));
 }

@@ -2,11 +2,22 @@ import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
 import { sameData } from './same';
 
-const anything = fc.anything({ withMap: true, withSet: true, withNullPrototype: true, withSparseArray: true, withBoxedValues: true, withTypedArray: true, withDate: true, maxDepth: 3 });
+const anything = fc.anything({
+  withMap: true,
+  withSet: true,
+  withNullPrototype: true,
+  withSparseArray: true,
+  withBoxedValues: true,
+  withTypedArray: true,
+  withDate: true,
+  maxDepth: 3,
+});
 
 /** A copy with one leaf changed (or none), so that pairs are often equal and often nearly so. */
 function nearly(v: unknown, change: number): unknown {
-  return JSON.parse(JSON.stringify(v ?? null), (_k, x) => (typeof x === 'number' && change-- === 0 ? x + 1 : x));
+  return JSON.parse(JSON.stringify(v ?? null), (_k, x) =>
+    typeof x === 'number' && change-- === 0 ? x + 1 : x,
+  );
 }
 
 describe('sameData', () => {
@@ -37,7 +48,14 @@ describe('sameData', () => {
       [{ a: 1 }, Object.assign(Object.create(null), { a: 1 }), false],
       [[1, 2], [1, 2, 3], false],
       [{ a: 1 }, { a: 1, b: 2 }, false],
-      [new Map([['a', 1]]), new Map([['a', 1], ['b', 2]]), false],
+      [
+        new Map([['a', 1]]),
+        new Map([
+          ['a', 1],
+          ['b', 2],
+        ]),
+        false,
+      ],
       [new Set(['a']), new Set(['a', 'b']), false],
       [new Map([[{ k: 1 }, 1]]), new Map([[{ k: 1 }, 1]]), true],
     ];

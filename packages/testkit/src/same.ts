@@ -12,8 +12,10 @@ export function sameData(a: unknown, b: unknown): boolean {
   const proto = Object.getPrototypeOf(a);
   if (proto !== Object.getPrototypeOf(b)) return false;
   if (proto === Array.prototype) return sameArrays(a as unknown[], b as unknown[]);
-  if (proto === Object.prototype || proto === null) return sameObjects(a as Record<string, unknown>, b as Record<string, unknown>);
-  if (proto === Map.prototype) return sameMaps(a as Map<unknown, unknown>, b as Map<unknown, unknown>);
+  if (proto === Object.prototype || proto === null)
+    return sameObjects(a as Record<string, unknown>, b as Record<string, unknown>);
+  if (proto === Map.prototype)
+    return sameMaps(a as Map<unknown, unknown>, b as Map<unknown, unknown>);
   if (proto === Set.prototype) return sameSets(a as Set<unknown>, b as Set<unknown>);
   return isDeepStrictEqual(a, b);
 }
@@ -26,7 +28,9 @@ function sameArrays(a: unknown[], b: unknown[]): boolean {
     if (!sameData(a[i], b[i])) return false;
   }
   // Extra own keys on an array (rare) count too.
-  return Object.keys(a).length === a.length && Object.keys(b).length === b.length ? true : isDeepStrictEqual(a, b);
+  return Object.keys(a).length === a.length && Object.keys(b).length === b.length
+    ? true
+    : isDeepStrictEqual(a, b);
 }
 
 function sameObjects(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
@@ -47,7 +51,9 @@ function sameMaps(a: Map<unknown, unknown>, b: Map<unknown, unknown>): boolean {
     if (typeof k === 'object' && k !== null) return isDeepStrictEqual(a, b);
     if (!b.has(k) || !sameData(v, b.get(k))) return false;
   }
-  return !ownSymbols(a, b) && Object.keys(a).length === 0 && Object.keys(b).length === 0 ? true : isDeepStrictEqual(a, b);
+  return !ownSymbols(a, b) && Object.keys(a).length === 0 && Object.keys(b).length === 0
+    ? true
+    : isDeepStrictEqual(a, b);
 }
 
 function sameSets(a: Set<unknown>, b: Set<unknown>): boolean {
@@ -56,7 +62,9 @@ function sameSets(a: Set<unknown>, b: Set<unknown>): boolean {
     if (typeof v === 'object' && v !== null) return isDeepStrictEqual(a, b);
     if (!b.has(v)) return false;
   }
-  return !ownSymbols(a, b) && Object.keys(a).length === 0 && Object.keys(b).length === 0 ? true : isDeepStrictEqual(a, b);
+  return !ownSymbols(a, b) && Object.keys(a).length === 0 && Object.keys(b).length === 0
+    ? true
+    : isDeepStrictEqual(a, b);
 }
 
 function ownSymbols(a: object, b: object): boolean {

@@ -1,6 +1,16 @@
 import { formatInstant } from '@incident-ledger/core';
 import { writeScenario } from '@incident-ledger/scenario';
-import { checkProperty, commandsOf, DEFAULT_RUNS, LEDGER_PROPERTIES, memoryStore, namespaceOf, sqliteStore, type LedgerProperty, type PropertyResult } from '@incident-ledger/testkit';
+import {
+  checkProperty,
+  commandsOf,
+  DEFAULT_RUNS,
+  LEDGER_PROPERTIES,
+  memoryStore,
+  namespaceOf,
+  sqliteStore,
+  type LedgerProperty,
+  type PropertyResult,
+} from '@incident-ledger/testkit';
 import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,42 +49,80 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     out: { type: 'string' },
     path: { type: 'string' },
   });
-  if (values.help) return console.log(FUZZ_HELP), EXIT.ok;
-  if (positionals.length > 0) throw new UsageError(`fuzz takes no scenario: it generates its own sequences; got ${positionals.join(' ')}`, 'fuzz');
+  if (values.help) return (console.log(FUZZ_HELP), EXIT.ok);
+  if (positionals.length > 0)
+    throw new UsageError(
+      `fuzz takes no scenario: it generates its own sequences; got ${positionals.join(' ')}`,
+      'fuzz',
+    );
   const runs = values.runs === undefined ? DEFAULT_RUNS : wholeNumber('--runs', values.runs, 1);
-  // The seed is drawn here, at the edge, when none is given; it is printed so any run can be repeated.
+  // The seed is drawn here, at the edge, when none is given; it is printed so any run can be
+  // repeated.
   const seed = values.seed === undefined ? randomInt(2 ** 31) : wholeNumber('--seed', values.seed);
   const properties = (values.property ?? LEDGER_PROPERTIES.map((p) => p.name)).map((name) => {
     const p = LEDGER_PROPERTIES.find((q) => q.name === name);
-    if (p === undefined) throw new UsageError(`unknown property "${name}"; properties: ${LEDGER_PROPERTIES.map((q) => q.name).join(', ')}`, 'fuzz');
+    if (p === undefined)
+      throw new UsageError(
+        `unknown property "${name}"; properties: ${LEDGER_PROPERTIES.map((q) => q.name).join(', ')}`,
+        'fuzz',
+      );
     return p;
   });
   if (values.path !== undefined && (values.seed === undefined || properties.length !== 1)) {
-    throw new UsageError('--path replays one failing case: give it with the --seed and the one --property it was printed with', 'fuzz');
+    throw new UsageError(
+      '--path replays one failing case: give it with the --seed and the one --property it was printed with',
+      'fuzz',
+    );
   }
   const out = values.out ?? 'fuzz-counterexamples';
   const stores = values.sqlite ? [memoryStore, sqliteStore()] : [memoryStore];
 
-  console.log(`fuzz      seed ${seed}, ${runs} sequences per property, stores: ${stores.map((s) => s.name).join(', ')}`);
+  console.log(
+    `fuzz      seed ${seed}, ${runs} sequences per property, stores: ${stores.map((s) => s.name).join(', ')}`,
+  );
   const failures: PropertyResult[] = [];
   for (const property of properties) {
-    const result = await checkProperty(property, { runs, seed, stores, ...(values.path !== undefined && { path: values.path }) });
+    const result = await checkProperty(property, {
+      runs,
+      seed,
+      stores,
+      ...(values.path !== undefined && { path: values.path }),
+    });
     const f = result.failure;
-    console.log(`  ${property.name.padEnd(20)}${f === undefined ? `${result.runs} sequences  ok` : `FAILED at sequence ${result.runs}: ${f.violation}`}`);
+    console.log(
+      `  ${property.name.padEnd(20)}${f === undefined ? `${result.runs} sequences  ok` : `FAILED at sequence ${result.runs}: ${f.violation}`}`,
+    );
     if (f !== undefined) failures.push(result);
   }
-  for (const result of failures) printCounterexample(result, writeCounterexample(out, result, seed, runs), seed, runs);
+  for (const result of failures)
+    printCounterexample(result, writeCounterexample(out, result, seed, runs), seed, runs);
   return failures.length === 0 ? EXIT.ok : EXIT.failed;
 }
 
-/** Writes the shrunk counterexample as a scenario folder, with the fuzzer's record of it beside; returns the folder. */
-export function writeCounterexample(out: string, result: PropertyResult, seed: number, runs: number): string {
+/**
+ * Writes the shrunk counterexample as a scenario folder, with the fuzzer's record of it beside;
+ * returns the folder.
+ */
+export function writeCounterexample(
+  out: string,
+  result: PropertyResult,
+  seed: number,
+  runs: number,
+): string {
   const { property } = result;
   const f = result.failure!;
   const dir = join(out, `${property.name}-seed-${seed}`);
   const zone = f.sequence.zone;
   const events = f.run.ledger.events.map((event, i) => ({ key: f.run.ledger.keys[i]!, event }));
-  const banks = [...new Set(events.flatMap(({ event }) => ((event.data as { bankCode?: string }).bankCode === undefined ? [] : [(event.data as { bankCode: string }).bankCode])))];
+  const banks = [
+    ...new Set(
+      events.flatMap(({ event }) =>
+        (event.data as { bankCode?: string }).bankCode === undefined
+          ? []
+          : [(event.data as { bankCode: string }).bankCode],
+      ),
+    ),
+  ];
   writeScenario(dir, {
     // The scenario id is the run's namespace, so loading the folder gives the run's event ids.
     id: namespaceOf(property),
@@ -84,12 +132,18 @@ export function writeCounterexample(out: string, result: PropertyResult, seed: n
     // Policies travel as BankLinkPolicySet events; a bank without one is weak, as in the run.
     banks: banks.map((code) => ({ code, auth: 'weak' })),
     events,
-    header: [`Written by incident-ledger fuzz: property ${property.name} failed (${property.statement}).`, rerunLine(property, seed, runs, f.path), 'fuzz.yaml beside holds every command sent, refused ones included.'],
+    header: [
+      `Written by incident-ledger fuzz: property ${property.name} failed (${property.statement}).`,
+      rerunLine(property, seed, runs, f.path),
+      'fuzz.yaml beside holds every command sent, refused ones included.',
+    ],
   });
   const j = (v: unknown) => JSON.stringify(v);
-  const commands = commandsOf(f.sequence).map(({ at, ...c }) => `  - ${j({ at: formatInstant(at, zone), ...c })}`);
+  const commands = commandsOf(f.sequence).map(
+    ({ at, ...c }) => `  - ${j({ at: formatInstant(at, zone), ...c })}`,
+  );
   const record = [
-    '# The fuzzer\'s record of this counterexample (the scenario loader does not read it).',
+    "# The fuzzer's record of this counterexample (the scenario loader does not read it).",
     `property: ${j(property.name)}`,
     `statement: ${j(property.statement)}`,
     `violation: ${j(f.violation)}`,
@@ -108,13 +162,22 @@ function rerunLine(property: LedgerProperty, seed: number, runs: number, path: s
   return `incident-ledger fuzz --seed ${seed} --runs ${runs} --property ${property.name} --path ${path}`;
 }
 
-function printCounterexample(result: PropertyResult, dir: string, seed: number, runs: number): void {
+function printCounterexample(
+  result: PropertyResult,
+  dir: string,
+  seed: number,
+  runs: number,
+): void {
   const f = result.failure!;
   console.log('');
-  console.log(`counterexample (${result.property.name}), shrunk to ${f.sequence.steps.length} commands and ${f.run.ledger.events.length} events:`);
+  console.log(
+    `counterexample (${result.property.name}), shrunk to ${f.sequence.steps.length} commands and ${f.run.ledger.events.length} events:`,
+  );
   console.log(`  ${f.violation}`);
   console.log(`  written to   ${dir}`);
   console.log(`  reproduce    incident-ledger verify ${dir}`);
-  console.log(`               incident-ledger replay ${dir} --store memory:   (digest sha256:${f.run.digests[0]?.digest})`);
+  console.log(
+    `               incident-ledger replay ${dir} --store memory:   (digest sha256:${f.run.digests[0]?.digest})`,
+  );
   console.log(`  rerun        ${rerunLine(result.property, seed, runs, f.path)}`);
 }

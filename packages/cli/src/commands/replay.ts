@@ -37,9 +37,10 @@ export async function replayCommand(argv: string[]): Promise<number> {
     format: { type: 'string' },
     ...QUIET_OPTION,
   });
-  if (values.help) return console.log(REPLAY_HELP), EXIT.ok;
+  if (values.help) return (console.log(REPLAY_HELP), EXIT.ok);
   const dir = onePositional('replay', positionals);
-  const asOf = values['as-of'] === undefined ? Number.POSITIVE_INFINITY : asOfOption(values['as-of']);
+  const asOf =
+    values['as-of'] === undefined ? Number.POSITIVE_INFINITY : asOfOption(values['as-of']);
   const format = formatOption(values.format);
   const by = byOption(values.by);
   const scenario = loadScenario(dir);
@@ -47,10 +48,16 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const store = await openStore(url);
   try {
     const imported = await importEvents(store, scenario.events);
-    const progress = values.quiet ? undefined : new Progress('replaying', await storedEvents(store));
+    const progress = values.quiet
+      ? undefined
+      : new Progress('replaying', await storedEvents(store));
     const { reports, events } = await replay(store, scenario.timeZone, [asOf], progress);
     const tables = reportTables(reports.get(asOf)!, scenario.timeZone);
-    const chosen = by ? [tables[by]] : format === 'json' ? Object.values(tables) : [tables.summary, tables.bank, tables.day];
+    const chosen = by
+      ? [tables[by]]
+      : format === 'json'
+        ? Object.values(tables)
+        : [tables.summary, tables.bank, tables.day];
     printTables(
       format,
       {
@@ -58,7 +65,9 @@ export async function replayCommand(argv: string[]): Promise<number> {
         store: url,
         import: `${scenario.events.length} events: ${imported.appended} appended, ${imported.skipped} already stored`,
         replayed: `${events} events`,
-        'as of': Number.isFinite(asOf) ? `${formatInstant(asOf, scenario.timeZone)} (recordedAt cutoff)` : 'everything recorded',
+        'as of': Number.isFinite(asOf)
+          ? `${formatInstant(asOf, scenario.timeZone)} (recordedAt cutoff)`
+          : 'everything recorded',
         digest: await digestOf(store),
       },
       chosen,
@@ -71,7 +80,11 @@ export async function replayCommand(argv: string[]): Promise<number> {
 
 export function onePositional(command: string, positionals: string[]): string {
   if (positionals.length === 0) throw new UsageError('missing <scenario-dir>', command);
-  if (positionals.length > 1) throw new UsageError(`expected one <scenario-dir>, got ${positionals.length}: ${positionals.join(' ')}`, command);
+  if (positionals.length > 1)
+    throw new UsageError(
+      `expected one <scenario-dir>, got ${positionals.length}: ${positionals.join(' ')}`,
+      command,
+    );
   return positionals[0]!;
 }
 
@@ -86,6 +99,10 @@ export function asOfOption(text: string): number {
 
 function byOption(value: string | undefined): ReportTable | undefined {
   if (value === undefined) return undefined;
-  if (!(REPORT_TABLES as readonly string[]).includes(value)) throw new UsageError(`--by must be one of ${REPORT_TABLES.join(', ')}, got "${value}"`, 'replay');
+  if (!(REPORT_TABLES as readonly string[]).includes(value))
+    throw new UsageError(
+      `--by must be one of ${REPORT_TABLES.join(', ')}, got "${value}"`,
+      'replay',
+    );
   return value as ReportTable;
 }

@@ -1,5 +1,12 @@
 import { formatYen, runCommands, type Ledger } from '@incident-ledger/core';
-import { loadScenario, loadSimulation, planAttacks, SIMULATION_FILE, type Scenario, type Simulation } from '@incident-ledger/scenario';
+import {
+  loadScenario,
+  loadSimulation,
+  planAttacks,
+  SIMULATION_FILE,
+  type Scenario,
+  type Simulation,
+} from '@incident-ledger/scenario';
 import { join } from 'node:path';
 import { parse, wholeNumber } from '../args';
 import { digestOf, importEvents, replay } from '../app';
@@ -27,17 +34,26 @@ options:
 exit codes: 0 done, 2 bad input (scenario, simulation.yaml, options, store), 3 internal error`;
 
 export async function simulateCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('simulate', argv, { seed: { type: 'string' }, store: { type: 'string' }, format: { type: 'string' } });
-  if (values.help) return console.log(SIMULATE_HELP), EXIT.ok;
+  const { values, positionals } = parse('simulate', argv, {
+    seed: { type: 'string' },
+    store: { type: 'string' },
+    format: { type: 'string' },
+  });
+  if (values.help) return (console.log(SIMULATE_HELP), EXIT.ok);
   const dir = onePositional('simulate', positionals);
-  if (values.seed === undefined) throw new UsageError('missing --seed N: the same seed gives the same simulation', 'simulate');
+  if (values.seed === undefined)
+    throw new UsageError('missing --seed N: the same seed gives the same simulation', 'simulate');
   const seed = wholeNumber('--seed', values.seed);
   const format = values.format ?? 'table';
-  if (format !== 'table' && format !== 'json') throw new UsageError(`--format must be table or json, got "${format}"`, 'simulate');
+  if (format !== 'table' && format !== 'json')
+    throw new UsageError(`--format must be table or json, got "${format}"`, 'simulate');
   const scenario = loadScenario(dir);
   const simulation = simulationOf(scenario, 'simulate');
   const plan = planAttacks(scenario, simulation, seed);
-  const ledger = runCommands(plan.commands, { namespace: plan.namespace, reactions: plan.reactions() });
+  const ledger = runCommands(plan.commands, {
+    namespace: plan.namespace,
+    reactions: plan.reactions(),
+  });
 
   const url = values.store ?? 'memory:';
   const store = await openStore(url);
@@ -68,7 +84,10 @@ export async function simulateCommand(argv: string[]): Promise<number> {
 export function simulationOf(scenario: Scenario, command: string): Simulation {
   const simulation = loadSimulation(scenario);
   if (simulation === undefined) {
-    throw new UsageError(`${join(scenario.dir, SIMULATION_FILE)} not found: ${command} needs the scenario's attack generator (see scenarios/docomo-kouza-2020/${SIMULATION_FILE})`, command);
+    throw new UsageError(
+      `${join(scenario.dir, SIMULATION_FILE)} not found: ${command} needs the scenario's attack generator (see scenarios/docomo-kouza-2020/${SIMULATION_FILE})`,
+      command,
+    );
   }
   return simulation;
 }
@@ -77,7 +96,9 @@ export function simulationOf(scenario: Scenario, command: string): Simulation {
 function refusedLine(ledger: Ledger): string {
   const byRule = [...ledger.rejections].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
   const total = byRule.reduce((n, [, count]) => n + count, 0);
-  return total === 0 ? 'nothing' : `${total} commands: ${byRule.map(([rule, count]) => `${count} ${rule}`).join(', ')}`;
+  return total === 0
+    ? 'nothing'
+    : `${total} commands: ${byRule.map(([rule, count]) => `${count} ${rule}`).join(', ')}`;
 }
 
 function moneyLine(ledger: Ledger): string {

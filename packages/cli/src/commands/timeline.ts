@@ -1,4 +1,11 @@
-import { figureDef, formatFigure, formatInstant, type FigureName, type IncidentReport, type ReconciliationRow } from '@incident-ledger/core';
+import {
+  figureDef,
+  formatFigure,
+  formatInstant,
+  type FigureName,
+  type IncidentReport,
+  type ReconciliationRow,
+} from '@incident-ledger/core';
 import { loadScenario } from '@incident-ledger/scenario';
 import { parse, QUIET_HELP, QUIET_OPTION } from '../args';
 import { digestOf, importEvents, storedEvents, verifyFigures } from '../app';
@@ -26,16 +33,26 @@ ${QUIET_HELP}
 exit codes: 0 every published figure reproduced, 1 a figure not reproduced, 2 bad input, 3 internal error`;
 
 export async function timelineCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('timeline', argv, { store: { type: 'string' }, format: { type: 'string' }, ...QUIET_OPTION });
-  if (values.help) return console.log(TIMELINE_HELP), EXIT.ok;
+  const { values, positionals } = parse('timeline', argv, {
+    store: { type: 'string' },
+    format: { type: 'string' },
+    ...QUIET_OPTION,
+  });
+  if (values.help) return (console.log(TIMELINE_HELP), EXIT.ok);
   const format = formatOption(values.format);
   const scenario = loadScenario(onePositional('timeline', positionals));
   const url = values.store ?? 'memory:';
   const store = await openStore(url);
   try {
     await importEvents(store, scenario.events);
-    const { rows, reportAt } = await verifyFigures(store, scenario.timeZone, progressFor(values.quiet, await storedEvents(store)));
-    printTables(format, { scenario: scenario.id, store: url, digest: await digestOf(store) }, [timelineTable(rows, reportAt, scenario.timeZone)]);
+    const { rows, reportAt } = await verifyFigures(
+      store,
+      scenario.timeZone,
+      progressFor(values.quiet, await storedEvents(store)),
+    );
+    printTables(format, { scenario: scenario.id, store: url, digest: await digestOf(store) }, [
+      timelineTable(rows, reportAt, scenario.timeZone),
+    ]);
     return rows.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
   } finally {
     await store.close();
@@ -43,11 +60,18 @@ export async function timelineCommand(argv: string[]): Promise<number> {
 }
 
 /** A publication's headline figures: stated at its own as-of time, for no bank and no window. */
-const isHeadline = (r: ReconciliationRow) => r.asOf === r.publicationAsOf && r.bank === undefined && r.since === undefined;
+const isHeadline = (r: ReconciliationRow) =>
+  r.asOf === r.publicationAsOf && r.bank === undefined && r.since === undefined;
 
-function timelineTable(rows: readonly ReconciliationRow[], reportAt: (asOf: number) => IncidentReport, zone: string): Table {
+function timelineTable(
+  rows: readonly ReconciliationRow[],
+  reportAt: (asOf: number) => IncidentReport,
+  zone: string,
+): Table {
   const headline = rows.filter(isHeadline);
-  const publications = [...new Map(rows.map((r) => [r.publicationId, r])).values()].sort((a, b) => a.publishedAt - b.publishedAt);
+  const publications = [...new Map(rows.map((r) => [r.publicationId, r])).values()].sort(
+    (a, b) => a.publishedAt - b.publishedAt,
+  );
   const figures = [...new Set(headline.map((r) => r.figure))];
   const cell = (f: FigureName) => (row: Record<string, string | number | null>) => {
     const published = row[`${f}.published`];
@@ -62,9 +86,14 @@ function timelineTable(rows: readonly ReconciliationRow[], reportAt: (asOf: numb
       ...figures.map((f) => ({ key: `${f}.published`, header: f, show: cell(f) })),
     ],
     rows: publications.map((p) => {
-      const row: Record<string, string | number | null> = { publication: p.publicationId, asOf: p.publicationAsOf };
+      const row: Record<string, string | number | null> = {
+        publication: p.publicationId,
+        asOf: p.publicationAsOf,
+      };
       for (const f of figures) {
-        row[`${f}.published`] = headline.find((r) => r.publicationId === p.publicationId && r.figure === f)?.published ?? null;
+        row[`${f}.published`] =
+          headline.find((r) => r.publicationId === p.publicationId && r.figure === f)?.published ??
+          null;
         row[`${f}.replayed`] = figureDef(f).of(reportAt(p.publicationAsOf), {});
       }
       return row;

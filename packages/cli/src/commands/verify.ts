@@ -1,7 +1,14 @@
 import { loadScenario } from '@incident-ledger/scenario';
 import { parse, QUIET_HELP, QUIET_OPTION } from '../args';
 import { Progress } from '../progress';
-import { checkIntegrity, checkInvariants, digestOf, importEvents, storedEvents, verifyFigures } from '../app';
+import {
+  checkIntegrity,
+  checkInvariants,
+  digestOf,
+  importEvents,
+  storedEvents,
+  verifyFigures,
+} from '../app';
 import { EXIT, UsageError } from '../errors';
 import { formatOption, printTables } from '../output';
 import { mismatchLine, reconciliationTable } from '../render';
@@ -48,10 +55,18 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     ...QUIET_OPTION,
   });
   const format = formatOption(values.format);
-  if (values.help) return console.log(VERIFY_HELP), EXIT.ok;
+  if (values.help) return (console.log(VERIFY_HELP), EXIT.ok);
   if (values.integrity) {
-    if (values.store === undefined) throw new UsageError('--integrity needs --store <url>: the store whose history to check', 'verify');
-    if (positionals.length > 0) throw new UsageError('--integrity checks a store, not a scenario: drop the <scenario-dir>', 'verify');
+    if (values.store === undefined)
+      throw new UsageError(
+        '--integrity needs --store <url>: the store whose history to check',
+        'verify',
+      );
+    if (positionals.length > 0)
+      throw new UsageError(
+        '--integrity checks a store, not a scenario: drop the <scenario-dir>',
+        'verify',
+      );
     return verifyIntegrity(values.store);
   }
   const scenario = loadScenario(onePositional('verify', positionals));
@@ -59,17 +74,29 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   const store = await openStore(url);
   try {
     await importEvents(store, scenario.events);
-    const { rows } = await verifyFigures(store, scenario.timeZone, progressFor(values.quiet, await storedEvents(store)));
-    printTables(format, { scenario: scenario.id, store: url, digest: await digestOf(store) }, [reconciliationTable(rows, scenario.timeZone)]);
+    const { rows } = await verifyFigures(
+      store,
+      scenario.timeZone,
+      progressFor(values.quiet, await storedEvents(store)),
+    );
+    printTables(format, { scenario: scenario.id, store: url, digest: await digestOf(store) }, [
+      reconciliationTable(rows, scenario.timeZone),
+    ]);
     const failed = rows.filter((r) => !r.ok);
     // The verdict goes to stderr for json and csv, so their stdout stays one clean document.
     const say = format === 'table' ? console.log : console.error;
     if (format === 'table') console.log('');
     for (const r of failed) say(mismatchLine(r, scenario.timeZone));
-    if (rows.length === 0) say('no published figures to verify: add FiguresPublished events to the scenario');
+    if (rows.length === 0)
+      say('no published figures to verify: add FiguresPublished events to the scenario');
     else say(`${rows.length - failed.length} of ${rows.length} published figures reproduced`);
-    const broken = values['skip-invariants'] ? [] : (await checkInvariants(store, scenario.timeZone, scenario.banks)).filter((c) => c.violation !== undefined);
-    for (const { invariant, violation } of broken) say(`INVARIANT ${invariant.name} broken: ${violation}`);
+    const broken = values['skip-invariants']
+      ? []
+      : (await checkInvariants(store, scenario.timeZone, scenario.banks)).filter(
+          (c) => c.violation !== undefined,
+        );
+    for (const { invariant, violation } of broken)
+      say(`INVARIANT ${invariant.name} broken: ${violation}`);
     if (!values['skip-invariants'] && broken.length === 0) say('every ledger invariant holds');
     return failed.length === 0 && rows.length > 0 && broken.length === 0 ? EXIT.ok : EXIT.failed;
   } finally {
@@ -86,7 +113,9 @@ async function verifyIntegrity(url: string): Promise<number> {
     console.log(`digest    ${r.digest}`);
     if (r.firstBreak) {
       const b = r.firstBreak;
-      console.log(`ALTERED   stream "${b.streamId}", revision ${b.revision}${b.globalPosition ? `, position ${b.globalPosition}` : ''}: ${b.problem}`);
+      console.log(
+        `ALTERED   stream "${b.streamId}", revision ${b.revision}${b.globalPosition ? `, position ${b.globalPosition}` : ''}: ${b.problem}`,
+      );
       return EXIT.failed;
     }
     console.log('intact    every hash chain verifies');
@@ -94,7 +123,9 @@ async function verifyIntegrity(url: string): Promise<number> {
     if (c === undefined) return EXIT.ok;
     if (c.firstBreak) {
       const b = c.firstBreak;
-      console.log(`ALTERED   replay columns at position ${b.position}: ${b.column} is ${b.stored}, the event says ${b.expected}`);
+      console.log(
+        `ALTERED   replay columns at position ${b.position}: ${b.column} is ${b.stored}, the event says ${b.expected}`,
+      );
       return EXIT.failed;
     }
     console.log(`columns   ${c.checked} rows of replay columns match the events they derive from`);
@@ -105,6 +136,9 @@ async function verifyIntegrity(url: string): Promise<number> {
 }
 
 /** A progress line per replay pass, unless --quiet. */
-export function progressFor(quiet: boolean | undefined, total: number): ((label: string) => Progress) | undefined {
+export function progressFor(
+  quiet: boolean | undefined,
+  total: number,
+): ((label: string) => Progress) | undefined {
   return quiet ? undefined : (label) => new Progress(label, total);
 }

@@ -8,7 +8,8 @@ function reference(value: unknown): string {
     if (value === undefined) throw new Error('undefined');
     return JSON.stringify(value);
   }
-  if (Array.isArray(value)) return `[${Array.from(value.keys(), (i) => (i in value ? reference(value[i]) : '')).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${Array.from(value.keys(), (i) => (i in value ? reference(value[i]) : '')).join(',')}]`;
   const obj = value as Record<string, unknown>;
   const entries = Object.keys(obj)
     .sort()
@@ -19,11 +20,25 @@ function reference(value: unknown): string {
 
 describe('canonicalJson', () => {
   it('sorts keys and drops undefined members, whatever order they were built in', () => {
-    expect(canonicalJson({ b: 1, a: [2, { d: 'x', c: null }], u: undefined })).toBe('{"a":[2,{"c":null,"d":"x"}],"b":1}');
+    expect(canonicalJson({ b: 1, a: [2, { d: 'x', c: null }], u: undefined })).toBe(
+      '{"a":[2,{"c":null,"d":"x"}],"b":1}',
+    );
   });
 
   it('escapes strings exactly as JSON.stringify does', () => {
-    for (const s of ['', 'plain', 'q"uote', 'back\\slash', 'tab\there', '\u0000\u001f', 'ケース', '😀', '\ud800', 'x\udfff', '\u007f\u2028']) {
+    for (const s of [
+      '',
+      'plain',
+      'q"uote',
+      'back\\slash',
+      'tab\there',
+      '\u0000\u001f',
+      'ケース',
+      '😀',
+      '\ud800',
+      'x\udfff',
+      '\u007f\u2028',
+    ]) {
       expect(jsonString(s)).toBe(JSON.stringify(s));
       expect(canonicalJson({ [s]: s })).toBe(`{${JSON.stringify(s)}:${JSON.stringify(s)}}`);
     }
@@ -32,10 +47,14 @@ describe('canonicalJson', () => {
   it('gives the reference text for any JSON-like value, keys in any order', () => {
     fc.assert(
       // 'binary' strings: any code unit, lone surrogate halves and controls included.
-      fc.property(fc.jsonValue({ stringUnit: 'binary' }), fc.dictionary(fc.string({ unit: 'binary' }), fc.option(fc.integer(), { nil: undefined })), (v, o) => {
-        expect(canonicalJson(v)).toBe(reference(v));
-        expect(canonicalJson(o)).toBe(reference(o));
-      }),
+      fc.property(
+        fc.jsonValue({ stringUnit: 'binary' }),
+        fc.dictionary(fc.string({ unit: 'binary' }), fc.option(fc.integer(), { nil: undefined })),
+        (v, o) => {
+          expect(canonicalJson(v)).toBe(reference(v));
+          expect(canonicalJson(o)).toBe(reference(o));
+        },
+      ),
       { seed: 7, numRuns: 500 },
     );
   });

@@ -5,7 +5,8 @@
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'string') return jsonString(value);
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`cannot encode ${value} canonically`);
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw new Error(`cannot encode ${value} canonically`);
     if (value === undefined) throw new Error('cannot encode undefined canonically');
     return JSON.stringify(value);
   }
@@ -38,7 +39,10 @@ export function canonicalJson(value: unknown): string {
   return `${out}}`;
 }
 
-/** Anything JSON.stringify would escape in a string: quotes, backslashes, controls, lone surrogate halves. */
+/**
+ * Anything JSON.stringify would escape in a string: quotes, backslashes, controls, lone surrogate
+ * halves.
+ */
 const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**

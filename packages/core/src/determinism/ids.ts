@@ -18,7 +18,10 @@ export function nameUuid(name: string): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
-/** Reused for every id: the namespace, then room for a name's UTF-8 bytes (at most 3 per UTF-16 unit). */
+/**
+ * Reused for every id: the namespace, then room for a name's UTF-8 bytes (at most 3 per UTF-16
+ * unit).
+ */
 let input = withNamespace(256);
 function withNamespace(size: number): Buffer {
   const b = Buffer.alloc(size);

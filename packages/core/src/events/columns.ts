@@ -53,10 +53,15 @@ export function typeOfCode(code: number): EventType | undefined {
   return COLUMN_TYPES[code - 1];
 }
 
-/** Types whose data the columns cannot hold (a publication's figure list): rows carry them in full. */
+/**
+ * Types whose data the columns cannot hold (a publication's figure list): rows carry them in full.
+ */
 const RARE_CODES: ReadonlySet<number> = new Set(['FiguresPublished' as const].map(knownTypeCode));
 
-/** Whether a row of this type code travels in full beside its columns: a rare type, or code 0 (a type the columns do not know). */
+/**
+ * Whether a row of this type code travels in full beside its columns: a rare type, or code 0 (a
+ * type the columns do not know).
+ */
 export function isRareCode(code: number): boolean {
   return code === 0 || RARE_CODES.has(code);
 }
@@ -69,9 +74,18 @@ export function statusCode(status: unknown): number {
 export const KEY_DOMAINS = ['wallet', 'bank', 'account', 'case', 'category'] as const;
 export type KeyDomain = (typeof KEY_DOMAINS)[number];
 export const KEY_DOMAIN_COUNT = KEY_DOMAINS.length;
-export const DOMAIN = { wallet: 0, bank: 1, account: 2, case: 3, category: 4 } as const satisfies Record<KeyDomain, number>;
+export const DOMAIN = {
+  wallet: 0,
+  bank: 1,
+  account: 2,
+  case: 3,
+  category: 4,
+} as const satisfies Record<KeyDomain, number>;
 
-/** An account is a bank's account: its key joins both, so that equal account numbers at two banks differ. */
+/**
+ * An account is a bank's account: its key joins both, so that equal account numbers at two banks
+ * differ.
+ */
 function accountKeyText(bankCode: string, accountId: string): string {
   return `${bankCode}\u0000${accountId}`;
 }
@@ -108,7 +122,10 @@ export interface ColumnBatch {
    */
   readonly keySpace: string;
   readonly names: KeyNames;
-  /** Keys known per domain when the batch was read (an upper bound on its ids): lets a fold size its tables once. */
+  /**
+   * Keys known per domain when the batch was read (an upper bound on its ids): lets a fold size its
+   * tables once.
+   */
   readonly keyCounts: readonly number[];
   /** True when keyCounts bound every batch of the same read, not only this one. */
   readonly keyCountsFinal?: boolean;
@@ -121,7 +138,11 @@ export interface MutableColumnBatch extends ColumnBatch {
   keyCounts: number[];
 }
 
-export function allocateColumns(capacity: number, keySpace: string, names: KeyNames): MutableColumnBatch {
+export function allocateColumns(
+  capacity: number,
+  keySpace: string,
+  names: KeyNames,
+): MutableColumnBatch {
   return {
     length: 0,
     position: new Float64Array(capacity),
@@ -164,7 +185,10 @@ export class KeyDictionary implements KeyNames {
   /** Adds a key numbered elsewhere (the store's table); numbers must arrive in order. */
   learn(domain: number, id: number, text: string): void {
     const texts = this.byId[domain]!;
-    if (id !== texts.length) throw new Error(`key ${id} of domain ${KEY_DOMAINS[domain]} arrives out of order (expected ${texts.length})`);
+    if (id !== texts.length)
+      throw new Error(
+        `key ${id} of domain ${KEY_DOMAINS[domain]} arrives out of order (expected ${texts.length})`,
+      );
     texts.push(text);
     this.ids[domain]!.set(text, id);
   }
@@ -187,11 +211,17 @@ export class KeyDictionary implements KeyNames {
 
 /**
  * Writes an event's columns into row `row` of a batch, numbering its keys with `keys`; position and
- * rare events are the caller's (a store writing blocks knows neither yet). Returns whether it is rare.
+ * rare events are the caller's (a store writing blocks knows neither yet). Returns whether it is
+ * rare.
  * Fields are read by name, whatever the type: one rule for every store and reader. Written straight
  * into the row (no object per event): every append and every replay without stored columns runs it.
  */
-export function encodeRow(b: MutableColumnBatch, row: number, e: { type: string; data: unknown; occurredAt: number; recordedAt: number }, keys: KeyDictionary): boolean {
+export function encodeRow(
+  b: MutableColumnBatch,
+  row: number,
+  e: { type: string; data: unknown; occurredAt: number; recordedAt: number },
+  keys: KeyDictionary,
+): boolean {
   const d = (e.data ?? {}) as Record<string, unknown>;
   const type = typeCode(e.type);
   const bank = str(d.bankCode);
@@ -201,17 +231,26 @@ export function encodeRow(b: MutableColumnBatch, row: number, e: { type: string;
   b.recordedAt[row] = e.recordedAt;
   b.wallet[row] = key(keys, DOMAIN.wallet, str(d.walletId));
   b.bank[row] = key(keys, DOMAIN.bank, bank);
-  b.account[row] = bank !== undefined && accountId !== undefined ? keys.id(DOMAIN.account, accountKeyText(bank, accountId)) : -1;
+  b.account[row] =
+    bank !== undefined && accountId !== undefined
+      ? keys.id(DOMAIN.account, accountKeyText(bank, accountId))
+      : -1;
   b.case[row] = key(keys, DOMAIN.case, str(d.caseId));
   b.category[row] = key(keys, DOMAIN.category, str(d.merchantCategory));
-  b.amount[row] = typeof d.amountYen === 'number' ? d.amountYen : typeof d.count === 'number' ? d.count : 0; // amountYen, or an inquiry count
+  b.amount[row] =
+    typeof d.amountYen === 'number' ? d.amountYen : typeof d.count === 'number' ? d.count : 0; // amountYen, or an inquiry count
   b.status[row] = statusCode(d.status);
   return isRareCode(type);
 }
-const key = (keys: KeyDictionary, domain: number, text: string | undefined) => (text === undefined ? -1 : keys.id(domain, text));
+const key = (keys: KeyDictionary, domain: number, text: string | undefined) =>
+  text === undefined ? -1 : keys.id(domain, text);
 
 /** Events in columns, numbered by `keys` (a reader's own dictionary, kept across batches). */
-export function encodeEvents(events: readonly StoredEvent[], keys: KeyDictionary, keySpace: string): ColumnBatch {
+export function encodeEvents(
+  events: readonly StoredEvent[],
+  keys: KeyDictionary,
+  keySpace: string,
+): ColumnBatch {
   const b = allocateColumns(events.length, keySpace, keys);
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;

@@ -19,10 +19,18 @@ export class ValidationError extends Error {
 }
 
 export function formatPath(path: (string | number)[]): string {
-  return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '') || '(root)';
+  return (
+    path.reduce<string>(
+      (s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p),
+      '',
+    ) || '(root)'
+  );
 }
 
-/** Converts an input instant (ISO text with zone) to epoch ms; supplied by the caller so core stays parse-agnostic. */
+/**
+ * Converts an input instant (ISO text with zone) to epoch ms; supplied by the caller so core stays
+ * parse-agnostic.
+ */
 export type InstantParser = (value: unknown, path: (string | number)[]) => number;
 
 type Field =
@@ -76,11 +84,21 @@ export const EVENT_SCHEMAS: { [T in EventType]: Shape } = {
   BankChargesResumed: { bankCode: id },
   EkycRequired: { reason: text },
   EkycCompleted: { walletId: id },
-  CaseReported: { caseId: id, bankCode: id, accountId: id, status: opt(enumOf(['suspected', 'confirmed'])) },
+  CaseReported: {
+    caseId: id,
+    bankCode: id,
+    accountId: id,
+    status: opt(enumOf(['suspected', 'confirmed'])),
+  },
   CaseReclassified: { caseId: id, status: enumOf(CASE_STATUSES), reason: text },
   CompensationStarted: { reason: text },
   CompensationPaid: { caseId: id, amountYen: yen, paidBy: enumOf(['operator', 'bank']) },
-  InquiriesReceived: { channel: id, count: { kind: 'count' }, periodStart: { kind: 'instant' }, periodEnd: { kind: 'instant' } },
+  InquiriesReceived: {
+    channel: id,
+    count: { kind: 'count' },
+    periodStart: { kind: 'instant' },
+    periodEnd: { kind: 'instant' },
+  },
   FiguresPublished: {
     publicationId: id,
     source: text,
@@ -97,7 +115,7 @@ export function isEventType(t: unknown): t is EventType {
 
 /** Defaults filled in at the boundary, so stored events are always complete. */
 const DEFAULTS: Partial<Record<string, Record<string, unknown>>> = {
-  'CaseReported': { status: 'confirmed' },
+  CaseReported: { status: 'confirmed' },
   'FiguresPublished.figures': { precision: 1, rounding: 'exact' },
 };
 
@@ -114,14 +132,24 @@ export function validateEventData<T extends EventType>(
   return checkObject(EVENT_SCHEMAS[type], raw, path, parseInstant, type) as EventDataMap[T];
 }
 
-function checkObject(shape: Shape, raw: unknown, path: (string | number)[], parse: InstantParser, defaultsKey: string) {
+function checkObject(
+  shape: Shape,
+  raw: unknown,
+  path: (string | number)[],
+  parse: InstantParser,
+  defaultsKey: string,
+) {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ValidationError(path, `must be a mapping, got ${describe(raw)}`);
   }
   const input = raw as Record<string, unknown>;
   for (const key of Object.keys(input)) {
     if (!(key in shape)) {
-      throw new ValidationError([...path, key], 'unknown field', `expected one of: ${Object.keys(shape).join(', ')}`);
+      throw new ValidationError(
+        [...path, key],
+        'unknown field',
+        `expected one of: ${Object.keys(shape).join(', ')}`,
+      );
     }
   }
   const out: Record<string, unknown> = {};
@@ -140,15 +168,25 @@ function checkObject(shape: Shape, raw: unknown, path: (string | number)[], pars
   return out;
 }
 
-function checkField(f: Field, v: unknown, path: (string | number)[], parse: InstantParser, key: string): unknown {
+function checkField(
+  f: Field,
+  v: unknown,
+  path: (string | number)[],
+  parse: InstantParser,
+  key: string,
+): unknown {
   switch (f.kind) {
     case 'id':
       if (typeof v !== 'string' || v.trim() === '' || v !== v.trim()) {
-        throw new ValidationError(path, `must be a non-empty identifier without surrounding spaces, got ${describe(v)}`);
+        throw new ValidationError(
+          path,
+          `must be a non-empty identifier without surrounding spaces, got ${describe(v)}`,
+        );
       }
       return v;
     case 'text':
-      if (typeof v !== 'string') throw new ValidationError(path, `must be text, got ${describe(v)}`);
+      if (typeof v !== 'string')
+        throw new ValidationError(path, `must be text, got ${describe(v)}`);
       return v;
     case 'yen':
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
@@ -173,7 +211,10 @@ function checkField(f: Field, v: unknown, path: (string | number)[], parse: Inst
       return parse(v, path);
     case 'enum':
       if (typeof v !== 'string' || !f.values.includes(v)) {
-        throw new ValidationError(path, `must be one of ${f.values.join(', ')}; got ${describe(v)}`);
+        throw new ValidationError(
+          path,
+          `must be one of ${f.values.join(', ')}; got ${describe(v)}`,
+        );
       }
       return v;
     case 'list':

@@ -8,7 +8,12 @@ export const AUTH_FACTORS = ['account-number', 'pin', 'name', 'birth-date', 'otp
 export type AuthFactor = (typeof AUTH_FACTORS)[number];
 
 /** A case counts toward published figures while its status is one of COUNTED_STATUSES. */
-export const CASE_STATUSES = ['suspected', 'confirmed', 'excluded-separate-matter', 'excluded-own-use'] as const;
+export const CASE_STATUSES = [
+  'suspected',
+  'confirmed',
+  'excluded-separate-matter',
+  'excluded-own-use',
+] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 
 export const ROUNDINGS = ['exact', 'floor', 'round', 'ceil'] as const;
@@ -33,30 +38,65 @@ export interface PublishedFigure {
 
 export interface EventDataMap {
   WalletOpened: { walletId: string; openedBy: 'holder' | 'third-party' };
-  BankAccountLinked: { walletId: string; bankCode: string; accountId: string; factors: AuthFactor[] };
-  BankLinkRejected: { walletId: string; bankCode: string; accountId: string; factors: AuthFactor[]; reason: string };
+  BankAccountLinked: {
+    walletId: string;
+    bankCode: string;
+    accountId: string;
+    factors: AuthFactor[];
+  };
+  BankLinkRejected: {
+    walletId: string;
+    bankCode: string;
+    accountId: string;
+    factors: AuthFactor[];
+    reason: string;
+  };
   ChargeExecuted: { walletId: string; bankCode: string; accountId: string; amountYen: number };
-  ChargeRejected: { walletId: string; bankCode: string; accountId: string; amountYen: number; reason: string };
+  ChargeRejected: {
+    walletId: string;
+    bankCode: string;
+    accountId: string;
+    amountYen: number;
+    reason: string;
+  };
   PurchaseMade: { walletId: string; amountYen: number; merchantCategory: string };
   WalletLocked: { walletId: string; reason: string };
-  PurchaseRejected: { walletId: string; amountYen: number; merchantCategory: string; reason: string };
+  PurchaseRejected: {
+    walletId: string;
+    amountYen: number;
+    merchantCategory: string;
+    reason: string;
+  };
   NewLinkingSuspended: { reason: string };
   NewLinkingResumed: { reason: string };
   /** The factors a bank requires to link an account (weak: number, PIN, name, birth date). */
   BankLinkPolicySet: { bankCode: string; requiredFactors: AuthFactor[] };
   BankChargesStopped: { bankCode: string };
   BankChargesResumed: { bankCode: string };
-  /** Operator-wide: wallets must complete eKYC before new charges; balances already charged stay usable. */
+  /**
+   * Operator-wide: wallets must complete eKYC before new charges; balances already charged stay
+   * usable.
+   */
   EkycRequired: { reason: string };
   EkycCompleted: { walletId: string };
-  CaseReported: { caseId: string; bankCode: string; accountId: string; status: 'suspected' | 'confirmed' };
+  CaseReported: {
+    caseId: string;
+    bankCode: string;
+    accountId: string;
+    status: 'suspected' | 'confirmed';
+  };
   CaseReclassified: { caseId: string; status: CaseStatus; reason: string };
   /** Compensation never reduces damage: it is tracked beside it. */
   CompensationStarted: { reason: string };
   CompensationPaid: { caseId: string; amountYen: number; paidBy: 'operator' | 'bank' };
   /** Inquiries received on a channel over a period (recorded when counted). */
   InquiriesReceived: { channel: string; count: number; periodStart: number; periodEnd: number };
-  FiguresPublished: { publicationId: string; source: string; asOf: number; figures: PublishedFigure[] };
+  FiguresPublished: {
+    publicationId: string;
+    source: string;
+    asOf: number;
+    figures: PublishedFigure[];
+  };
 }
 
 export type EventType = keyof EventDataMap;
@@ -71,7 +111,10 @@ export interface LedgerEvent<T extends EventType = EventType> {
   data: EventDataMap[T];
 }
 
-/** An event as the store holds it: its place in its stream, in the global order, and in its hash chain. */
+/**
+ * An event as the store holds it: its place in its stream, in the global order, and in its hash
+ * chain.
+ */
 export type StoredEvent<T extends EventType = EventType> = LedgerEvent<T> & {
   revision: number;
   globalPosition: number;

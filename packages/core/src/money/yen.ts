@@ -4,7 +4,8 @@ import type { Rounding } from '../events/types';
 export function roundTo(value: number, precision: number, rounding: Rounding): number {
   if (rounding === 'exact' || precision === 1) return value;
   const q = value / precision;
-  const n = rounding === 'floor' ? Math.floor(q) : rounding === 'ceil' ? Math.ceil(q) : Math.floor(q + 0.5);
+  const n =
+    rounding === 'floor' ? Math.floor(q) : rounding === 'ceil' ? Math.ceil(q) : Math.floor(q + 0.5);
   return n * precision;
 }
 

@@ -9,7 +9,11 @@ import { SAVED_FORMAT } from './table';
  * (table.ts), nor (its typed arrays are saved as they lie in memory) to a machine of the other byte
  * order: each is part of the key, so any change misses.
  */
-export function checkpointKey(projection: Projection<unknown>, asOf: number, keySpace: string): string {
+export function checkpointKey(
+  projection: Projection<unknown>,
+  asOf: number,
+  keySpace: string,
+): string {
   return canonicalJson({
     projection: projection.name,
     version: projection.version,

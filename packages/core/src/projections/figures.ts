@@ -24,7 +24,8 @@ interface FigureDef {
 
 /**
  * The figures a publisher may state, each computed from a replayed report.
- * A published figure is never an input to these: it is only the expectation they are checked against.
+ * A published figure is never an input to these: it is only the expectation they are checked
+ * against.
  */
 export const FIGURES = {
   cases: { label: 'unauthorized-use cases', unit: 'cases', of: (r) => r.cases },
@@ -45,7 +46,11 @@ export const FIGURES = {
     unit: 'cases',
     of: (r) => r.casesChargedAfterLinkingSuspendedViaEarlierLink,
   },
-  banksStoppedCharges: { label: 'banks that stopped charges', unit: 'banks', of: (r) => r.banksStoppedCharges.length },
+  banksStoppedCharges: {
+    label: 'banks that stopped charges',
+    unit: 'banks',
+    of: (r) => r.banksStoppedCharges.length,
+  },
   bankStoppedCharges: {
     label: 'bank had stopped charges (1 yes, 0 no)',
     unit: 'flag',
@@ -56,18 +61,26 @@ export const FIGURES = {
   oldestDamageMonth: {
     label: 'month of the oldest damage',
     unit: 'month',
-    of: (r) => (r.oldestDamageDate ? Number(r.oldestDamageDate.slice(0, 4)) * 100 + Number(r.oldestDamageDate.slice(5, 7)) : 0),
+    of: (r) =>
+      r.oldestDamageDate
+        ? Number(r.oldestDamageDate.slice(0, 4)) * 100 + Number(r.oldestDamageDate.slice(5, 7))
+        : 0,
     since: 'none',
   },
   banksReporting: {
     label: 'banks reporting cases in the window',
     unit: 'banks',
-    of: (r, q) => new Set(r.reports.filter((x) => x.reportedAt > q.since!).map((x) => x.bankCode)).size,
+    of: (r, q) =>
+      new Set(r.reports.filter((x) => x.reportedAt > q.since!).map((x) => x.bankCode)).size,
     requires: ['since'],
     since: 'window',
   },
   inquiries: { label: 'call-centre inquiries', unit: 'inquiries', of: (r) => r.inquiries },
-  walletsLocked: { label: 'wallets locked as suspicious', unit: 'wallets', of: (r) => r.walletsLocked },
+  walletsLocked: {
+    label: 'wallets locked as suspicious',
+    unit: 'wallets',
+    of: (r) => r.walletsLocked,
+  },
 } as const satisfies Record<string, FigureDef>;
 
 export type FigureName = keyof typeof FIGURES;
@@ -79,19 +92,30 @@ export function figureDef(name: FigureName): FigureDef {
 
 /** A figure's value as people write it: yen with separators, months as YYYY-MM. */
 export function formatFigure(name: FigureName, value: number): string {
-  if (figureDef(name).unit === 'month') return value === 0 ? 'none' : `${Math.floor(value / 100)}-${String(value % 100).padStart(2, '0')}`;
+  if (figureDef(name).unit === 'month')
+    return value === 0
+      ? 'none'
+      : `${Math.floor(value / 100)}-${String(value % 100).padStart(2, '0')}`;
   return formatYen(value);
 }
 
 /** Evaluates a figure as of `asOf`, with its qualifiers. */
-export function evaluateFigure(name: FigureName, q: FigureQuery, reportAt: (asOf: number) => IncidentReport, asOf: number): number {
+export function evaluateFigure(
+  name: FigureName,
+  q: FigureQuery,
+  reportAt: (asOf: number) => IncidentReport,
+  asOf: number,
+): number {
   const def = figureDef(name);
   const value = def.of(reportAt(asOf), q);
   if (q.since === undefined || def.since === 'window') return value;
   return value - def.of(reportAt(q.since), q);
 }
 
-/** Every time a publication's figures must be evaluated at: their as-of times and the starts of their windows. */
+/**
+ * Every time a publication's figures must be evaluated at: their as-of times and the starts of
+ * their windows.
+ */
 export function figureTimes(publications: readonly LedgerEvent<'FiguresPublished'>[]): number[] {
   const times = new Set<number>();
   for (const p of publications) {
@@ -138,7 +162,10 @@ export function reconcile(
     for (const f of p.data.figures) {
       const figure = f.name as FigureName;
       const asOf = f.asOf ?? p.data.asOf;
-      const q: FigureQuery = { ...(f.bank !== undefined && { bank: f.bank }), ...(f.since !== undefined && { since: f.since }) };
+      const q: FigureQuery = {
+        ...(f.bank !== undefined && { bank: f.bank }),
+        ...(f.since !== undefined && { since: f.since }),
+      };
       const replayed = evaluateFigure(figure, q, reportAt, asOf);
       const replayedStated = roundTo(replayed, f.precision, f.rounding);
       rows.push({

@@ -2,12 +2,22 @@ import type { EventDataMap, EventType, StoredEvent } from '../events/types';
 import { parseInstant } from '../time/instant';
 import { reconcile } from './figures';
 import { DayCalendar } from '../time/calendar';
-import { incidentDamage, incidentProjection, incidentReport, type IncidentReport } from './incident';
+import {
+  incidentDamage,
+  incidentProjection,
+  incidentReport,
+  type IncidentReport,
+} from './incident';
 import { Fold } from './projection';
 
 /** given/when/then for the incident projection; every spec also runs with each event fed twice. */
 let position = 0;
-function ev<T extends EventType>(type: T, at: string, data: EventDataMap[T], recorded = at): StoredEvent {
+function ev<T extends EventType>(
+  type: T,
+  at: string,
+  data: EventDataMap[T],
+  recorded = at,
+): StoredEvent {
   position++;
   return {
     eventId: `e-${position}`,
@@ -21,12 +31,25 @@ function ev<T extends EventType>(type: T, at: string, data: EventDataMap[T], rec
     hash: '',
   } as StoredEvent;
 }
-const charge = (at: string, bankCode: string, accountId: string, amountYen: number, recorded = at) =>
-  ev('ChargeExecuted', at, { walletId: 'w', bankCode, accountId, amountYen }, recorded);
-const report = (at: string, caseId: string, bankCode: string, accountId: string, status: 'confirmed' | 'suspected' = 'confirmed') =>
-  ev('CaseReported', at, { caseId, bankCode, accountId, status });
-const reclassify = (at: string, caseId: string, status: EventDataMap['CaseReclassified']['status']) =>
-  ev('CaseReclassified', at, { caseId, status, reason: 'test' });
+const charge = (
+  at: string,
+  bankCode: string,
+  accountId: string,
+  amountYen: number,
+  recorded = at,
+) => ev('ChargeExecuted', at, { walletId: 'w', bankCode, accountId, amountYen }, recorded);
+const report = (
+  at: string,
+  caseId: string,
+  bankCode: string,
+  accountId: string,
+  status: 'confirmed' | 'suspected' = 'confirmed',
+) => ev('CaseReported', at, { caseId, bankCode, accountId, status });
+const reclassify = (
+  at: string,
+  caseId: string,
+  status: EventDataMap['CaseReclassified']['status'],
+) => ev('CaseReclassified', at, { caseId, status, reason: 'test' });
 
 function when(events: StoredEvent[], asOf?: string): IncidentReport {
   const once = new Fold(incidentProjection('Asia/Tokyo'), asOf ? parseInstant(asOf) : undefined);
@@ -47,7 +70,15 @@ describe('incident projection', () => {
       report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'acc-1'),
     ]);
     expect(r).toMatchObject({ cases: 1, banksWithDamage: 1, damageYen: 80_000 });
-    expect(r.byBank).toEqual([{ bankCode: 'BANK-A', cases: 1, damageYen: 80_000, compensatedYen: 0, outstandingYen: 80_000 }]);
+    expect(r.byBank).toEqual([
+      {
+        bankCode: 'BANK-A',
+        cases: 1,
+        damageYen: 80_000,
+        compensatedYen: 0,
+        outstandingYen: 80_000,
+      },
+    ]);
   });
 
   it('charges from accounts with no case are not damage', () => {
@@ -56,7 +87,10 @@ describe('incident projection', () => {
   });
 
   it('charges after the report add to the case', () => {
-    const r = when([report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'acc-1'), charge('2020-09-09T10:00:00+09:00', 'BANK-A', 'acc-1', 7_000)]);
+    const r = when([
+      report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'acc-1'),
+      charge('2020-09-09T10:00:00+09:00', 'BANK-A', 'acc-1', 7_000),
+    ]);
     expect(r.damageYen).toBe(7_000);
   });
 
@@ -83,7 +117,11 @@ describe('incident projection', () => {
       reclassify('2020-09-12T10:00:00+09:00', 'c2', 'excluded-separate-matter'),
     ];
     expect(when(events)).toMatchObject({ cases: 1, banksWithDamage: 1, damageYen: 10_000 });
-    expect(when(events, '2020-09-10T00:00:00+09:00')).toMatchObject({ cases: 2, banksWithDamage: 2, damageYen: 109_000 });
+    expect(when(events, '2020-09-10T00:00:00+09:00')).toMatchObject({
+      cases: 2,
+      banksWithDamage: 2,
+      damageYen: 109_000,
+    });
   });
 
   it('as of a cutoff, what was recorded later is unknown, whenever it occurred', () => {
@@ -102,7 +140,9 @@ describe('incident projection', () => {
       report('2020-09-09T10:00:00+09:00', 'c1', 'BANK-A', 'a1', 'suspected'),
     ];
     expect(when(events)).toMatchObject({ cases: 1, suspectedCases: 1, damageYen: 10_000 });
-    expect(when([...events, reclassify('2020-09-10T10:00:00+09:00', 'c1', 'confirmed')])).toMatchObject({
+    expect(
+      when([...events, reclassify('2020-09-10T10:00:00+09:00', 'c1', 'confirmed')]),
+    ).toMatchObject({
       cases: 1,
       suspectedCases: 0,
       damageYen: 10_000,
@@ -150,14 +190,26 @@ describe('incident projection', () => {
     const d = incidentDamage(fold.state);
     const bank = (b: number) => fold.state.bankNames[b];
     expect(d.damageYen).toBe(33_000);
-    expect(d.byBank.map((x) => ({ bankCode: bank(x.bank), cases: x.cases, damageYen: x.damageYen }))).toEqual(
-      expect.arrayContaining(r.byBank.map(({ bankCode, cases, damageYen }) => ({ bankCode, cases, damageYen }))),
+    expect(
+      d.byBank.map((x) => ({ bankCode: bank(x.bank), cases: x.cases, damageYen: x.damageYen })),
+    ).toEqual(
+      expect.arrayContaining(
+        r.byBank.map(({ bankCode, cases, damageYen }) => ({ bankCode, cases, damageYen })),
+      ),
     );
     expect(d.byBank).toHaveLength(3);
     expect(r.byBank.map((x) => x.bankCode)).toEqual(['BANK-A', 'BANK-B', 'BANK-C']);
-    expect(d.byDay.map((x) => ({ date: DayCalendar.isoDate(x.day), damageYen: x.damageYen }))).toEqual(expect.arrayContaining(r.byDay));
+    expect(
+      d.byDay.map((x) => ({ date: DayCalendar.isoDate(x.day), damageYen: x.damageYen })),
+    ).toEqual(expect.arrayContaining(r.byDay));
     expect(d.byDay).toHaveLength(2);
-    expect(d.byBankDay.map((x) => ({ bankCode: bank(x.bank), date: DayCalendar.isoDate(x.day), damageYen: x.damageYen }))).toEqual(expect.arrayContaining(r.byBankDay));
+    expect(
+      d.byBankDay.map((x) => ({
+        bankCode: bank(x.bank),
+        date: DayCalendar.isoDate(x.day),
+        damageYen: x.damageYen,
+      })),
+    ).toEqual(expect.arrayContaining(r.byBankDay));
     expect(r.byBankDay).toEqual([
       { bankCode: 'BANK-A', date: '2020-08-01', damageYen: 11_000 },
       { bankCode: 'BANK-B', date: '2020-08-03', damageYen: 22_000 },
@@ -177,12 +229,23 @@ describe('incident projection: saved state', () => {
     const projection = incidentProjection('Asia/Tokyo');
     const first = new Fold(projection).apply(events.slice(0, 2)); // no charge, purchase or case yet
     const sections = projection.codec!.encode(first.state);
-    expect([...sections.keys()].filter((name) => /^(dayCharges|accountWallets|purchases|cases|reportOrder)\./.test(name))).toEqual([]);
-    expect([...sections.keys()].filter((name) => name.startsWith('banks.')).length).toBeGreaterThan(0);
-    const restored = new Fold(projection, Number.POSITIVE_INFINITY, { state: projection.codec!.decode(sections), position: first.position });
+    expect(
+      [...sections.keys()].filter((name) =>
+        /^(dayCharges|accountWallets|purchases|cases|reportOrder)\./.test(name),
+      ),
+    ).toEqual([]);
+    expect([...sections.keys()].filter((name) => name.startsWith('banks.')).length).toBeGreaterThan(
+      0,
+    );
+    const restored = new Fold(projection, Number.POSITIVE_INFINITY, {
+      state: projection.codec!.decode(sections),
+      position: first.position,
+    });
     expect(incidentReport(restored.state)).toEqual(incidentReport(first.state));
     restored.apply(events);
-    expect(incidentReport(restored.state)).toEqual(incidentReport(new Fold(projection).apply(events).state));
+    expect(incidentReport(restored.state)).toEqual(
+      incidentReport(new Fold(projection).apply(events).state),
+    );
     expect(incidentReport(restored.state).damageYen).toBe(11_000);
   });
 });
@@ -195,7 +258,11 @@ describe('incident projection: case status is the last written, whatever the sto
       report('2020-09-09T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
     ];
     expect(when(events)).toMatchObject({ cases: 0, banksWithDamage: 0, damageYen: 0, byBank: [] });
-    expect(when(events, '2020-09-10T00:00:00+09:00')).toMatchObject({ cases: 1, banksWithDamage: 1, damageYen: 10_000 });
+    expect(when(events, '2020-09-10T00:00:00+09:00')).toMatchObject({
+      cases: 1,
+      banksWithDamage: 1,
+      damageYen: 10_000,
+    });
   });
 
   it('takes the status recorded last, not the one stored last', () => {
@@ -206,7 +273,11 @@ describe('incident projection: case status is the last written, whatever the sto
       reclassify('2020-09-11T10:00:00+09:00', 'c1', 'excluded-separate-matter'), // stored after, recorded before
     ];
     expect(when(events)).toMatchObject({ cases: 1, suspectedCases: 0, damageYen: 10_000 });
-    expect(when(events, '2020-09-11T12:00:00+09:00')).toMatchObject({ cases: 0, suspectedCases: 0, damageYen: 0 });
+    expect(when(events, '2020-09-11T12:00:00+09:00')).toMatchObject({
+      cases: 0,
+      suspectedCases: 0,
+      damageYen: 0,
+    });
   });
 
   it('lets a report stored later but recorded earlier neither revive an excluded case nor replace its first report', () => {
@@ -218,7 +289,11 @@ describe('incident projection: case status is the last written, whatever the sto
       report('2020-09-10T10:00:00+09:00', 'c1', 'BANK-B', 'b1'),
     ];
     expect(when(events)).toMatchObject({ cases: 0, damageYen: 0 });
-    expect(when(events, '2020-09-11T00:00:00+09:00')).toMatchObject({ cases: 1, damageYen: 10_000, byBank: [expect.objectContaining({ bankCode: 'BANK-A' })] });
+    expect(when(events, '2020-09-11T00:00:00+09:00')).toMatchObject({
+      cases: 1,
+      damageYen: 10_000,
+      byBank: [expect.objectContaining({ bankCode: 'BANK-A' })],
+    });
   });
 
   it('takes the bank and account of the report recorded first, whichever was stored first', () => {
@@ -228,14 +303,26 @@ describe('incident projection: case status is the last written, whatever the sto
       report('2020-09-10T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
       report('2020-09-09T10:00:00+09:00', 'c1', 'BANK-B', 'b1'),
     ]);
-    expect(r).toMatchObject({ cases: 1, damageYen: 20_000, reports: [{ bankCode: 'BANK-B', reportedAt: parseInstant('2020-09-09T10:00:00+09:00') }] });
+    expect(r).toMatchObject({
+      cases: 1,
+      damageYen: 20_000,
+      reports: [{ bankCode: 'BANK-B', reportedAt: parseInstant('2020-09-09T10:00:00+09:00') }],
+    });
   });
 
   it('breaks a tie in recordedAt by store position: the later written wins', () => {
     const t = '2020-09-10T10:00:00+09:00';
-    const first = when([charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 10_000), reclassify(t, 'c1', 'excluded-own-use'), report(t, 'c1', 'BANK-A', 'a1')]);
+    const first = when([
+      charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 10_000),
+      reclassify(t, 'c1', 'excluded-own-use'),
+      report(t, 'c1', 'BANK-A', 'a1'),
+    ]);
     expect(first).toMatchObject({ cases: 1, damageYen: 10_000 });
-    const second = when([charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 10_000), report(t, 'c1', 'BANK-A', 'a1'), reclassify(t, 'c1', 'excluded-own-use')]);
+    const second = when([
+      charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 10_000),
+      report(t, 'c1', 'BANK-A', 'a1'),
+      reclassify(t, 'c1', 'excluded-own-use'),
+    ]);
     expect(second).toMatchObject({ cases: 0, damageYen: 0 });
   });
 
@@ -247,14 +334,21 @@ describe('incident projection: case status is the last written, whatever the sto
       ev('BankChargesResumed', '2020-09-10T10:00:00+09:00', { bankCode: 'BANK-B' }), // stored after, recorded before
     ];
     expect(when(events).banksStoppedCharges).toEqual(['BANK-B']);
-    expect(when(events, '2020-09-19T00:00:00+09:00').banksStoppedCharges).toEqual(['BANK-A', 'BANK-B']);
+    expect(when(events, '2020-09-19T00:00:00+09:00').banksStoppedCharges).toEqual([
+      'BANK-A',
+      'BANK-B',
+    ]);
     expect(when(events, '2020-09-10T12:00:00+09:00').banksStoppedCharges).toEqual(['BANK-A']);
   });
 
   it('keeps a compensation stored before its case is reported', () => {
     const r = when([
       charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 50_000),
-      ev('CompensationPaid', '2020-09-20T10:00:00+09:00', { caseId: 'c1', amountYen: 30_000, paidBy: 'operator' }),
+      ev('CompensationPaid', '2020-09-20T10:00:00+09:00', {
+        caseId: 'c1',
+        amountYen: 30_000,
+        paidBy: 'operator',
+      }),
       report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
     ]);
     expect(r).toMatchObject({ damageYen: 50_000, compensatedYen: 30_000 });
@@ -263,10 +357,21 @@ describe('incident projection: case status is the last written, whatever the sto
 
 describe('incident projection: controls, the linking stop, and where the money went', () => {
   const link = (at: string, walletId: string, bankCode: string, accountId: string) =>
-    ev('BankAccountLinked', at, { walletId, bankCode, accountId, factors: ['account-number', 'pin', 'name', 'birth-date'] });
-  const walletCharge = (at: string, walletId: string, bankCode: string, accountId: string, amountYen: number) =>
-    ev('ChargeExecuted', at, { walletId, bankCode, accountId, amountYen });
-  const purchase = (at: string, walletId: string, amountYen: number, merchantCategory: string) => ev('PurchaseMade', at, { walletId, amountYen, merchantCategory });
+    ev('BankAccountLinked', at, {
+      walletId,
+      bankCode,
+      accountId,
+      factors: ['account-number', 'pin', 'name', 'birth-date'],
+    });
+  const walletCharge = (
+    at: string,
+    walletId: string,
+    bankCode: string,
+    accountId: string,
+    amountYen: number,
+  ) => ev('ChargeExecuted', at, { walletId, bankCode, accountId, amountYen });
+  const purchase = (at: string, walletId: string, amountYen: number, merchantCategory: string) =>
+    ev('PurchaseMade', at, { walletId, amountYen, merchantCategory });
 
   it('splits cases by whether any charge came after new linking was suspended, and by when the account was linked', () => {
     const r = when([
@@ -289,12 +394,24 @@ describe('incident projection: controls, the linking stop, and where the money w
 
   it('counts banks that stopped charges, and forgets those that resumed', () => {
     const stop = (at: string, bankCode: string) => ev('BankChargesStopped', at, { bankCode });
-    const events = [stop('2020-09-09T10:00:00+09:00', 'BANK-A'), stop('2020-09-11T10:00:00+09:00', 'BANK-B'), stop('2020-09-12T10:00:00+09:00', 'BANK-A')];
+    const events = [
+      stop('2020-09-09T10:00:00+09:00', 'BANK-A'),
+      stop('2020-09-11T10:00:00+09:00', 'BANK-B'),
+      stop('2020-09-12T10:00:00+09:00', 'BANK-A'),
+    ];
     expect(when(events).banksStoppedCharges).toEqual(['BANK-A', 'BANK-B']);
     expect(when(events, '2020-09-10T00:00:00+09:00').banksStoppedCharges).toEqual(['BANK-A']);
-    const resumed = when([...events, ev('BankChargesResumed', '2020-09-20T10:00:00+09:00', { bankCode: 'BANK-A' })]);
+    const resumed = when([
+      ...events,
+      ev('BankChargesResumed', '2020-09-20T10:00:00+09:00', { bankCode: 'BANK-A' }),
+    ]);
     expect(resumed.banksStoppedCharges).toEqual(['BANK-B']);
-    expect(resumed.controls.map((c) => c.control)).toEqual(['BankChargesStopped', 'BankChargesStopped', 'BankChargesStopped', 'BankChargesResumed']);
+    expect(resumed.controls.map((c) => c.control)).toEqual([
+      'BankChargesStopped',
+      'BankChargesStopped',
+      'BankChargesStopped',
+      'BankChargesResumed',
+    ]);
   });
 
   it('traces spending from wallets charged from counted cases only, by merchant category', () => {
@@ -319,19 +436,52 @@ describe('incident projection: controls, the linking stop, and where the money w
       report('2020-09-13T10:00:00+09:00', 'c2', 'BANK-B', 'b1'),
       ev('NewLinkingResumed', '2020-09-20T00:00:00+09:00', { reason: 'test' }),
     ];
-    const split = { linkingSuspendedAt: parseInstant('2020-09-10T00:00:00+09:00'), casesChargedBeforeLinkingSuspended: 1, casesChargedAfterLinkingSuspended: 1, casesChargedAfterLinkingSuspendedViaEarlierLink: 1 };
+    const split = {
+      linkingSuspendedAt: parseInstant('2020-09-10T00:00:00+09:00'),
+      casesChargedBeforeLinkingSuspended: 1,
+      casesChargedAfterLinkingSuspended: 1,
+      casesChargedAfterLinkingSuspendedViaEarlierLink: 1,
+    };
     expect(when(events)).toMatchObject(split);
-    expect(when([...events, ev('NewLinkingSuspended', '2020-09-25T00:00:00+09:00', { reason: 'again' })])).toMatchObject(split);
-    expect(when(events).controls.map((c) => c.control)).toEqual(['NewLinkingSuspended', 'NewLinkingResumed']);
+    expect(
+      when([
+        ...events,
+        ev('NewLinkingSuspended', '2020-09-25T00:00:00+09:00', { reason: 'again' }),
+      ]),
+    ).toMatchObject(split);
+    expect(when(events).controls.map((c) => c.control)).toEqual([
+      'NewLinkingSuspended',
+      'NewLinkingResumed',
+    ]);
   });
 
   it('lists bank link policies among the controls, by bank', () => {
-    const policy = (at: string, bankCode: string) => ev('BankLinkPolicySet', at, { bankCode, requiredFactors: ['account-number', 'pin', 'name', 'birth-date', 'otp'] });
-    const r = when([policy('2020-09-01T00:00:00+09:00', 'BANK-A'), ev('BankChargesStopped', '2020-09-09T10:00:00+09:00', { bankCode: 'BANK-B' }), policy('2020-09-25T00:00:00+09:00', 'BANK-B')]);
+    const policy = (at: string, bankCode: string) =>
+      ev('BankLinkPolicySet', at, {
+        bankCode,
+        requiredFactors: ['account-number', 'pin', 'name', 'birth-date', 'otp'],
+      });
+    const r = when([
+      policy('2020-09-01T00:00:00+09:00', 'BANK-A'),
+      ev('BankChargesStopped', '2020-09-09T10:00:00+09:00', { bankCode: 'BANK-B' }),
+      policy('2020-09-25T00:00:00+09:00', 'BANK-B'),
+    ]);
     expect(r.controls).toEqual([
-      { at: parseInstant('2020-09-01T00:00:00+09:00'), control: 'BankLinkPolicySet', subject: 'BANK-A' },
-      { at: parseInstant('2020-09-09T10:00:00+09:00'), control: 'BankChargesStopped', subject: 'BANK-B' },
-      { at: parseInstant('2020-09-25T00:00:00+09:00'), control: 'BankLinkPolicySet', subject: 'BANK-B' },
+      {
+        at: parseInstant('2020-09-01T00:00:00+09:00'),
+        control: 'BankLinkPolicySet',
+        subject: 'BANK-A',
+      },
+      {
+        at: parseInstant('2020-09-09T10:00:00+09:00'),
+        control: 'BankChargesStopped',
+        subject: 'BANK-B',
+      },
+      {
+        at: parseInstant('2020-09-25T00:00:00+09:00'),
+        control: 'BankLinkPolicySet',
+        subject: 'BANK-B',
+      },
     ]);
   });
 
@@ -378,10 +528,18 @@ describe('incident projection: controls, the linking stop, and where the money w
     const r = when([
       charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 50_000),
       report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
-      ev('CompensationPaid', '2020-09-20T10:00:00+09:00', { caseId: 'c1', amountYen: 30_000, paidBy: 'operator' }),
+      ev('CompensationPaid', '2020-09-20T10:00:00+09:00', {
+        caseId: 'c1',
+        amountYen: 30_000,
+        paidBy: 'operator',
+      }),
     ]);
     expect(r).toMatchObject({ damageYen: 50_000, compensatedYen: 30_000 });
-    expect(r.byBank[0]).toMatchObject({ damageYen: 50_000, compensatedYen: 30_000, outstandingYen: 20_000 });
+    expect(r.byBank[0]).toMatchObject({
+      damageYen: 50_000,
+      compensatedYen: 30_000,
+      outstandingYen: 20_000,
+    });
   });
 
   it('keeps damage per bank and day, summing to the bank and day totals', () => {
@@ -401,8 +559,18 @@ describe('incident projection: controls, the linking stop, and where the money w
 
   it('adds up inquiries and counts locked wallets once', () => {
     const r = when([
-      ev('InquiriesReceived', '2020-09-12T17:00:00+09:00', { channel: 'call-centre', count: 10, periodStart: 0, periodEnd: 1 }),
-      ev('InquiriesReceived', '2020-09-13T17:00:00+09:00', { channel: 'call-centre', count: 5, periodStart: 1, periodEnd: 2 }),
+      ev('InquiriesReceived', '2020-09-12T17:00:00+09:00', {
+        channel: 'call-centre',
+        count: 10,
+        periodStart: 0,
+        periodEnd: 1,
+      }),
+      ev('InquiriesReceived', '2020-09-13T17:00:00+09:00', {
+        channel: 'call-centre',
+        count: 5,
+        periodStart: 1,
+        periodEnd: 2,
+      }),
       ev('WalletLocked', '2020-09-10T17:00:00+09:00', { walletId: 'w1', reason: 'r' }),
       ev('WalletLocked', '2020-09-11T17:00:00+09:00', { walletId: 'w1', reason: 'r' }),
     ]);
@@ -411,22 +579,51 @@ describe('incident projection: controls, the linking stop, and where the money w
 });
 
 describe('reconcile', () => {
-  const report: IncidentReport = { ...incidentReport(incidentProjection('Asia/Tokyo').init()), cases: 120, banksWithDamage: 11, damageYen: 25_427_000 };
+  const report: IncidentReport = {
+    ...incidentReport(incidentProjection('Asia/Tokyo').init()),
+    cases: 120,
+    banksWithDamage: 11,
+    damageYen: 25_427_000,
+  };
   const pub = (figures: EventDataMap['FiguresPublished']['figures']) =>
-    [ev('FiguresPublished', '2020-09-14T10:00:00+09:00', { publicationId: 'p', source: 's', asOf: 0, figures })] as never[];
+    [
+      ev('FiguresPublished', '2020-09-14T10:00:00+09:00', {
+        publicationId: 'p',
+        source: 's',
+        asOf: 0,
+        figures,
+      }),
+    ] as never[];
 
   it('compares within the stated precision, rounded as the publisher rounded', () => {
-    const [row] = reconcile(pub([{ name: 'damageYen', value: 25_420_000, precision: 10_000, rounding: 'floor' }]), () => report);
+    const [row] = reconcile(
+      pub([{ name: 'damageYen', value: 25_420_000, precision: 10_000, rounding: 'floor' }]),
+      () => report,
+    );
     expect(row).toMatchObject({ ok: true, replayed: 25_427_000, replayedStated: 25_420_000 });
-    const [rounded] = reconcile(pub([{ name: 'damageYen', value: 25_420_000, precision: 10_000, rounding: 'round' }]), () => report);
+    const [rounded] = reconcile(
+      pub([{ name: 'damageYen', value: 25_420_000, precision: 10_000, rounding: 'round' }]),
+      () => report,
+    );
     expect(rounded).toMatchObject({ ok: false, replayedStated: 25_430_000 });
   });
 
   it('reads since as a difference for counts, and as a window for reporting banks', () => {
-    const at = (cases: number, reports: { bankCode: string; reportedAt: number }[]) => ({ ...report, cases, reports });
+    const at = (cases: number, reports: { bankCode: string; reportedAt: number }[]) => ({
+      ...report,
+      cases,
+      reports,
+    });
     const reports = new Map([
       [10, at(5, [{ bankCode: 'A', reportedAt: 1 }])],
-      [20, at(9, [{ bankCode: 'A', reportedAt: 1 }, { bankCode: 'B', reportedAt: 15 }, { bankCode: 'C', reportedAt: 16 }])],
+      [
+        20,
+        at(9, [
+          { bankCode: 'A', reportedAt: 1 },
+          { bankCode: 'B', reportedAt: 15 },
+          { bankCode: 'C', reportedAt: 16 },
+        ]),
+      ],
     ]);
     const rows = reconcile(
       pub([
@@ -442,7 +639,10 @@ describe('reconcile', () => {
   });
 
   it('an exact figure must match exactly', () => {
-    const [row] = reconcile(pub([{ name: 'cases', value: 121, precision: 1, rounding: 'exact' }]), () => report);
+    const [row] = reconcile(
+      pub([{ name: 'cases', value: 121, precision: 1, rounding: 'exact' }]),
+      () => report,
+    );
     expect(row).toMatchObject({ ok: false, published: 121, replayed: 120 });
   });
 });

@@ -1,16 +1,30 @@
-import { DOMAIN, KEY_DOMAIN_COUNT, KeyDictionary, allocateColumns, encodeRow, knownTypeCode, typeOfCode, type ColumnBatch, type MutableColumnBatch } from '../events/columns';
+import {
+  DOMAIN,
+  KEY_DOMAIN_COUNT,
+  KeyDictionary,
+  allocateColumns,
+  encodeRow,
+  knownTypeCode,
+  typeOfCode,
+  type ColumnBatch,
+  type MutableColumnBatch,
+} from '../events/columns';
 import type { CaseStatus, StoredEvent } from '../events/types';
 import { DayCalendar } from '../time/calendar';
 import type { Projection, StateCodec } from './projection';
 import { CHUNK_MASK, Pool, Table } from './table';
 
 /** Statuses under which a case counts toward the operator's figures. */
-export const COUNTED_STATUSES: ReadonlySet<CaseStatus> = new Set<CaseStatus>(['suspected', 'confirmed']);
+export const COUNTED_STATUSES: ReadonlySet<CaseStatus> = new Set<CaseStatus>([
+  'suspected',
+  'confirmed',
+]);
 
 /*
  * State is kept in typed columns indexed by dictionary keys (events/columns.ts): a million accounts
  * cost tens of megabytes, not a million objects, and the hot path never hashes a string. Lists that
- * grow with an account or a wallet (its charges per day, its wallets, its spending per category) are
+ * grow with an account or a wallet (its charges per day, its wallets, its spending per category)
+ * are
  * linked lists threaded through tables, newest first: charges arrive roughly in time order, so the
  * entry a charge adds to is almost always the first one looked at.
  */
@@ -23,17 +37,31 @@ const accountSpec = {
   linkedAt: { kind: 'f64', fill: Number.POSITIVE_INFINITY },
   /** Counted cases naming the account: its charges are damage while this is above 0. */
   countedCases: { kind: 'i32', fill: 0 },
-  /** First entry of its charges per day (dayCharges), and of the wallets it was charged into (accountWallets). */
+  /**
+   * First entry of its charges per day (dayCharges), and of the wallets it was charged into
+   * (accountWallets).
+   */
   dayHead: { kind: 'i32', fill: NONE },
   walletHead: { kind: 'i32', fill: NONE },
 } as const;
-/** An entry of a list of yen added up by key: an account's charges per day and per wallet, a wallet's spending per merchant category. */
-const entrySpec = { key: { kind: 'i32', fill: 0 }, yen: { kind: 'int', fill: 0 }, next: { kind: 'i32', fill: NONE } } as const;
-const walletSpec = { locked: { kind: 'u8', fill: 0 }, purchaseHead: { kind: 'i32', fill: NONE } } as const;
+/**
+ * An entry of a list of yen added up by key: an account's charges per day and per wallet, a
+ * wallet's spending per merchant category.
+ */
+const entrySpec = {
+  key: { kind: 'i32', fill: 0 },
+  yen: { kind: 'int', fill: 0 },
+  next: { kind: 'i32', fill: NONE },
+} as const;
+const walletSpec = {
+  locked: { kind: 'u8', fill: 0 },
+  purchaseHead: { kind: 'i32', fill: NONE },
+} as const;
 const caseSpec = {
   /**
    * Status code (events/columns.ts) of the latest status written by a report or a reclassification,
-   * latest by (recordedAt, position); 0 if none. It counts only once the case is reported (statusOf).
+   * latest by (recordedAt, position); 0 if none. It counts only once the case is reported
+   * (statusOf).
    */
   status: { kind: 'u8', fill: 0 },
   statusAt: { kind: 'f64', fill: Number.NEGATIVE_INFINITY },
@@ -41,7 +69,10 @@ const caseSpec = {
   /** Of the first report by (recordedAt, position): the case's bank and account. */
   bank: { kind: 'i32', fill: NONE },
   account: { kind: 'i32', fill: NONE },
-  /** When the case was first reported (recordedAt): what "known on 09-08" counts. Infinite until reported. */
+  /**
+   * When the case was first reported (recordedAt): what "known on 09-08" counts. Infinite until
+   * reported.
+   */
   reportedAt: { kind: 'f64', fill: Number.POSITIVE_INFINITY },
   reportPosition: { kind: 'f64', fill: 0 },
   compensatedYen: { kind: 'f64', fill: 0 },
@@ -49,7 +80,10 @@ const caseSpec = {
 const reportOrderSpec = { case: { kind: 'i32', fill: 0 } } as const;
 const bankSpec = {
   cases: { kind: 'i32', fill: 0 },
-  /** 1 if the bank's latest charge control (stop or resume, latest by recordedAt and position) is a stop. */
+  /**
+   * 1 if the bank's latest charge control (stop or resume, latest by recordedAt and position) is a
+   * stop.
+   */
   chargesStopped: { kind: 'u8', fill: 0 },
   chargesControlAt: { kind: 'f64', fill: Number.NEGATIVE_INFINITY },
   chargesControlPosition: { kind: 'f64', fill: 0 },
@@ -90,13 +124,17 @@ export interface IncidentState {
   damageYen: number;
   walletsLocked: number;
   /**
-   * When new linking was first suspended (occurredAt), resumed since or not: the instant "cases before
-   * new linking stopped / after" splits at, which a resumption or a second suspension does not move.
+   * When new linking was first suspended (occurredAt), resumed since or not: the instant "cases
+   * before
+   * new linking stopped / after" splits at, which a resumption or a second suspension does not
+   * move.
    */
   linkingSuspendedAt: number | undefined;
   inquiries: number;
   controls: ControlEntry[];
-  /** The state's own dictionary and one-row batch, for events folded one by one (Projection.evolve). */
+  /**
+   * The state's own dictionary and one-row batch, for events folded one by one (Projection.evolve).
+   */
   own: { keys: KeyDictionary; row: MutableColumnBatch } | undefined;
 }
 
@@ -197,10 +235,14 @@ const counts = (status: number) => status === 1 || status === 2; // suspected, c
 
 function evolveColumns(s: IncidentState, b: ColumnBatch, from: number, to: number): void {
   if (s.keySpace !== b.keySpace) {
-    if (s.keySpace !== undefined) throw new Error(`incident state holds keys of "${s.keySpace}", cannot fold a batch keyed by "${b.keySpace}"`);
+    if (s.keySpace !== undefined)
+      throw new Error(
+        `incident state holds keys of "${s.keySpace}", cannot fold a batch keyed by "${b.keySpace}"`,
+      );
     s.keySpace = b.keySpace;
   }
-  // A batch's key counts bound its keys; a store's bound the whole read (ColumnBatch.keyCountsFinal).
+  // A batch's key counts bound its keys; a store's bound the whole read
+  // (ColumnBatch.keyCountsFinal).
   const k = b.keyCounts;
   const final = b.keyCountsFinal === true;
   s.wallets.reserve(k[DOMAIN.wallet]!, final);
@@ -245,7 +287,8 @@ function evolveColumns(s: IncidentState, b: ColumnBatch, from: number, to: numbe
         s.inquiries += b.amount[i]!;
         break;
       case T.linkingSuspended:
-        if (s.linkingSuspendedAt === undefined || occurredAt[i]! < s.linkingSuspendedAt) s.linkingSuspendedAt = occurredAt[i]!;
+        if (s.linkingSuspendedAt === undefined || occurredAt[i]! < s.linkingSuspendedAt)
+          s.linkingSuspendedAt = occurredAt[i]!;
         control(s, b, i, 'all banks');
         break;
       case T.linkingResumed:
@@ -280,7 +323,14 @@ function evolveColumns(s: IncidentState, b: ColumnBatch, from: number, to: numbe
   }
 }
 
-function charge(s: IncidentState, a: number, bank: number, wallet: number, at: number, yen: number): void {
+function charge(
+  s: IncidentState,
+  a: number,
+  bank: number,
+  wallet: number,
+  at: number,
+  yen: number,
+): void {
   const accounts = s.accounts.cols;
   accounts.bank[a] = bank;
   const day = s.calendar.dayOf(at);
@@ -291,9 +341,12 @@ function charge(s: IncidentState, a: number, bank: number, wallet: number, at: n
   if (accounts.countedCases[a]! > 0) addDamage(s, bank, day, yen);
 }
 
-/** Adds yen to the entry for `key` in the list starting at `head`, or puts a new entry first; returns the list's head. */
+/**
+ * Adds yen to the entry for `key` in the list starting at `head`, or puts a new entry first;
+ * returns the list's head.
+ */
 function accumulate(pool: Pool<typeof entrySpec>, head: number, key: number, yen: number): number {
-  for (let e = head; e !== NONE; ) {
+  for (let e = head; e !== NONE;) {
     const c = pool.at(e);
     const i = e & CHUNK_MASK;
     if (c.key[i] === key) {
@@ -311,10 +364,22 @@ function accumulate(pool: Pool<typeof entrySpec>, head: number, key: number, yen
   return e;
 }
 
-function purchase(s: IncidentState, b: ColumnBatch, wallet: number, category: number, yen: number): void {
-  if (s.categoryNames[category] === undefined) s.categoryNames[category] = b.names.name('category', category);
+function purchase(
+  s: IncidentState,
+  b: ColumnBatch,
+  wallet: number,
+  category: number,
+  yen: number,
+): void {
+  if (s.categoryNames[category] === undefined)
+    s.categoryNames[category] = b.names.name('category', category);
   const wallets = s.wallets.cols;
-  wallets.purchaseHead[wallet] = accumulate(s.purchases, wallets.purchaseHead[wallet]!, category, yen);
+  wallets.purchaseHead[wallet] = accumulate(
+    s.purchases,
+    wallets.purchaseHead[wallet]!,
+    category,
+    yen,
+  );
 }
 
 /** The status a case counts by: the latest written, once the case is reported; 0 before. */
@@ -322,17 +387,28 @@ function statusOf(cases: IncidentState['cases']['cols'], c: number): number {
   return cases.reportedAt[c]! === Number.POSITIVE_INFINITY ? 0 : cases.status[c]!;
 }
 
-/** Whether (at, position) comes before (thanAt, thanPosition): store positions break ties in recordedAt. */
-const before = (at: number, position: number, thanAt: number, thanPosition: number) => at < thanAt || (at === thanAt && position < thanPosition);
+/**
+ * Whether (at, position) comes before (thanAt, thanPosition): store positions break ties in
+ * recordedAt.
+ */
+const before = (at: number, position: number, thanAt: number, thanPosition: number) =>
+  at < thanAt || (at === thanAt && position < thanPosition);
 
 /**
  * Row i stops or resumes charges at a bank. The latest by (recordedAt, position) decides, whatever
  * order they are folded in, as for a case's status.
  */
-function chargeControl(banks: IncidentState['banks']['cols'], bank: number, b: ColumnBatch, i: number, stop: boolean): void {
+function chargeControl(
+  banks: IncidentState['banks']['cols'],
+  bank: number,
+  b: ColumnBatch,
+  i: number,
+  stop: boolean,
+): void {
   const at = b.recordedAt[i]!;
   const position = b.position[i]!;
-  if (!before(banks.chargesControlAt[bank]!, banks.chargesControlPosition[bank]!, at, position)) return;
+  if (!before(banks.chargesControlAt[bank]!, banks.chargesControlPosition[bank]!, at, position))
+    return;
   banks.chargesControlAt[bank] = at;
   banks.chargesControlPosition[bank] = position;
   banks.chargesStopped[bank] = stop ? 1 : 0;
@@ -340,9 +416,12 @@ function chargeControl(banks: IncidentState['banks']['cols'], bank: number, b: C
 
 /**
  * Row i writes its case's status: a report (with the account it names) or a reclassification
- * (account NONE). The latest write by (recordedAt, position) decides the status and the first report
- * the bank, account and report time, whatever order they are folded in: a store built in steps, whose
- * later appends may carry earlier recordedAt, counts as a fresh replay does. A reclassification of a
+ * (account NONE). The latest write by (recordedAt, position) decides the status and the first
+ * report
+ * the bank, account and report time, whatever order they are folded in: a store built in steps,
+ * whose
+ * later appends may carry earlier recordedAt, counts as a fresh replay does. A reclassification of
+ * a
  * case not yet reported waits in the status column until the report arrives.
  */
 function writeStatus(s: IncidentState, b: ColumnBatch, i: number, account: number): void {
@@ -388,7 +467,7 @@ function count(s: IncidentState, c: number, sign: 1 | -1): void {
   const counted = (accounts.countedCases[a]! += sign);
   // The account's charges become damage with its first counted case and stop with its last.
   if (counted === (sign > 0 ? 1 : 0)) {
-    for (let e = accounts.dayHead[a]!; e !== NONE; ) {
+    for (let e = accounts.dayHead[a]!; e !== NONE;) {
       const c = s.dayCharges.at(e);
       const i = e & CHUNK_MASK;
       addDamage(s, bank, c.key[i]!, sign * c.yen[i]!);
@@ -462,7 +541,9 @@ export interface IncidentReport {
   banksStoppedCharges: string[];
   walletsLocked: number;
   inquiries: number;
-  /** When each counted case was first reported (recordedAt), with its bank: for windowed figures. */
+  /**
+   * When each counted case was first reported (recordedAt), with its bank: for windowed figures.
+   */
   reports: { bankCode: string; reportedAt: number }[];
   byBank: BankRow[];
   byDay: DayRow[];
@@ -470,7 +551,6 @@ export interface IncidentReport {
   byMerchant: MerchantRow[];
   controls: ControlRow[];
 }
-
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -482,10 +562,13 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * yen. So a wallet counts once however many counted accounts charged it, and the total by merchant
  * never exceeds the damage spent, nor the damage.
  */
-function spentByCategory(s: IncidentState, countedAccounts: ReadonlySet<number>): Map<number, number> {
+function spentByCategory(
+  s: IncidentState,
+  countedAccounts: ReadonlySet<number>,
+): Map<number, number> {
   const damageIn = new Map<number, number>();
   for (const a of countedAccounts) {
-    for (let e = s.accounts.cols.walletHead[a]!; e !== NONE; ) {
+    for (let e = s.accounts.cols.walletHead[a]!; e !== NONE;) {
       const c = s.accountWallets.at(e);
       add(damageIn, c.key[e & CHUNK_MASK]!, c.yen[e & CHUNK_MASK]!);
       e = c.next[e & CHUNK_MASK]!;
@@ -495,12 +578,12 @@ function spentByCategory(s: IncidentState, countedAccounts: ReadonlySet<number>)
   for (const [wallet, damage] of damageIn) {
     const head = s.wallets.cols.purchaseHead[wallet]!;
     let total = 0;
-    for (let e = head; e !== NONE; ) {
+    for (let e = head; e !== NONE;) {
       const p = s.purchases.at(e);
       total += p.yen[e & CHUNK_MASK]!;
       e = p.next[e & CHUNK_MASK]!;
     }
-    for (let e = head; e !== NONE; ) {
+    for (let e = head; e !== NONE;) {
       const p = s.purchases.at(e);
       const yen = p.yen[e & CHUNK_MASK]!;
       add(spent, p.key[e & CHUNK_MASK]!, total <= damage ? yen : share(yen, damage, total));
@@ -513,7 +596,9 @@ function spentByCategory(s: IncidentState, countedAccounts: ReadonlySet<number>)
 /** floor(yen * part / whole) in whole yen, exact however large the product. */
 function share(yen: number, part: number, whole: number): number {
   const product = yen * part;
-  return product <= Number.MAX_SAFE_INTEGER ? Math.floor(product / whole) : Number((BigInt(yen) * BigInt(part)) / BigInt(whole));
+  return product <= Number.MAX_SAFE_INTEGER
+    ? Math.floor(product / whole)
+    : Number((BigInt(yen) * BigInt(part)) / BigInt(whole));
 }
 
 /**
@@ -538,7 +623,9 @@ export function incidentDamage(s: IncidentState): IncidentDamage {
   const byDay: IncidentDamage['byDay'] = [];
   for (const [day, damageYen] of s.dayDamage) if (damageYen !== 0) byDay.push({ day, damageYen });
   const byBankDay: IncidentDamage['byBankDay'] = [];
-  for (const [bank, days] of s.bankDayDamage) for (const [day, damageYen] of days) if (damageYen !== 0) byBankDay.push({ bank, day, damageYen });
+  for (const [bank, days] of s.bankDayDamage)
+    for (const [day, damageYen] of days)
+      if (damageYen !== 0) byBankDay.push({ bank, day, damageYen });
   return { damageYen: s.damageYen, byBank, byDay, byBankDay };
 }
 
@@ -578,17 +665,30 @@ export function incidentReport(s: IncidentState): IncidentReport {
   const byBank: BankRow[] = damage.byBank
     .map(({ bank, cases, damageYen }) => {
       const compensated = compensatedByBank.get(bank) ?? 0;
-      return { bankCode: s.bankNames[bank]!, cases, damageYen, compensatedYen: compensated, outstandingYen: damageYen - compensated };
+      return {
+        bankCode: s.bankNames[bank]!,
+        cases,
+        damageYen,
+        compensatedYen: compensated,
+        outstandingYen: damageYen - compensated,
+      };
     })
     .sort((x, y) => byText(x.bankCode, y.bankCode));
-  const byDay = damage.byDay.sort((x, y) => x.day - y.day).map(({ day, damageYen }) => ({ date: DayCalendar.isoDate(day), damageYen }));
+  const byDay = damage.byDay
+    .sort((x, y) => x.day - y.day)
+    .map(({ day, damageYen }) => ({ date: DayCalendar.isoDate(day), damageYen }));
   const byBankDay = damage.byBankDay
     .map(({ bank, day, damageYen }) => ({ bankCode: s.bankNames[bank]!, day, damageYen }))
     .sort((x, y) => byText(x.bankCode, y.bankCode) || x.day - y.day)
-    .map(({ bankCode, day, damageYen }) => ({ bankCode, date: DayCalendar.isoDate(day), damageYen }));
+    .map(({ bankCode, day, damageYen }) => ({
+      bankCode,
+      date: DayCalendar.isoDate(day),
+      damageYen,
+    }));
   const banks = s.banks.cols;
   const stopped: string[] = [];
-  for (let b = 0; b < s.banks.size; b++) if (banks.chargesStopped[b] === 1) stopped.push(s.bankNames[b]!);
+  for (let b = 0; b < s.banks.size; b++)
+    if (banks.chargesStopped[b] === 1) stopped.push(s.bankNames[b]!);
   return {
     cases: s.countedCases,
     suspectedCases: s.suspectedCases,
@@ -599,18 +699,24 @@ export function incidentReport(s: IncidentState): IncidentReport {
     casesChargedAfterLinkingSuspended: after,
     casesChargedAfterLinkingSuspendedViaEarlierLink: afterViaEarlierLink,
     linkingSuspendedAt: suspended,
-    oldestDamageDate: Number.isFinite(oldest) ? DayCalendar.isoDate(s.calendar.dayOf(oldest)) : undefined,
+    oldestDamageDate: Number.isFinite(oldest)
+      ? DayCalendar.isoDate(s.calendar.dayOf(oldest))
+      : undefined,
     banksStoppedCharges: stopped.sort(byText),
     walletsLocked: s.walletsLocked,
     inquiries: s.inquiries,
-    reports: counted.map((c) => ({ bankCode: s.bankNames[cases.bank[c]!]!, reportedAt: cases.reportedAt[c]! })).sort((x, y) => x.reportedAt - y.reportedAt),
+    reports: counted
+      .map((c) => ({ bankCode: s.bankNames[cases.bank[c]!]!, reportedAt: cases.reportedAt[c]! }))
+      .sort((x, y) => x.reportedAt - y.reportedAt),
     byBank,
     byDay,
     byBankDay,
     byMerchant: [...spent.entries()]
       .map(([category, spentYen]) => ({ merchantCategory: s.categoryNames[category]!, spentYen }))
       .sort((x, y) => byText(x.merchantCategory, y.merchantCategory)),
-    controls: s.controls.map((c) => ({ at: c.at, control: c.type, subject: c.subject })).sort((x, y) => x.at - y.at),
+    controls: s.controls
+      .map((c) => ({ at: c.at, control: c.type, subject: c.subject }))
+      .sort((x, y) => x.at - y.at),
   };
 }
 
@@ -635,9 +741,21 @@ interface IncidentDocument {
   ownKeys: (readonly string[])[] | null;
 }
 
-const TABLES = ['accounts', 'dayCharges', 'accountWallets', 'wallets', 'purchases', 'cases', 'reportOrder', 'banks'] as const;
+const TABLES = [
+  'accounts',
+  'dayCharges',
+  'accountWallets',
+  'wallets',
+  'purchases',
+  'cases',
+  'reportOrder',
+  'banks',
+] as const;
 
-/** Saves the state as one JSON section and one section per column of each table in use, and reads it back. */
+/**
+ * Saves the state as one JSON section and one section per column of each table in use, and reads it
+ * back.
+ */
 function incidentCodec(zone: string): StateCodec<IncidentState> {
   return {
     encode(s) {
@@ -657,14 +775,22 @@ function incidentCodec(zone: string): StateCodec<IncidentState> {
         inquiries: s.inquiries,
         controls: s.controls,
         tableSizes: Object.fromEntries(TABLES.map((t) => [t, s[t].size])),
-        ownKeys: s.own === undefined ? null : Array.from({ length: KEY_DOMAIN_COUNT }, (_, d) => s.own!.keys.texts(d)),
+        ownKeys:
+          s.own === undefined
+            ? null
+            : Array.from({ length: KEY_DOMAIN_COUNT }, (_, d) => s.own!.keys.texts(d)),
       };
       const sections = new Map<string, Uint8Array>([['state', Buffer.from(JSON.stringify(doc))]]);
       for (const t of TABLES) {
         if (s[t].size === 0) continue; // saved by its size alone: a fresh table is one
         for (const [column, values] of s[t].columns()) {
           // Bytes as they are; other widths viewed as bytes.
-          sections.set(sectionName(t, column), values instanceof Uint8Array ? values : new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+          sections.set(
+            sectionName(t, column),
+            values instanceof Uint8Array
+              ? values
+              : new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+          );
         }
       }
       return sections;
@@ -702,7 +828,10 @@ function incidentCodec(zone: string): StateCodec<IncidentState> {
   };
 }
 
-/** Section names (table.column) by table and column, made once: a fresh name per save and restore costs a string hash at each lookup. */
+/**
+ * Section names (table.column) by table and column, made once: a fresh name per save and restore
+ * costs a string hash at each lookup.
+ */
 const SECTION_NAMES = new Map<string, Map<string, string>>();
 function sectionName(table: string, column: string): string {
   let names = SECTION_NAMES.get(table);
@@ -712,7 +841,10 @@ function sectionName(table: string, column: string): string {
   return name;
 }
 
-/** A saved column's bytes, as they were saved: tables read them at the width saved beside them (table.ts). */
+/**
+ * A saved column's bytes, as they were saved: tables read them at the width saved beside them
+ * (table.ts).
+ */
 function section(sections: ReadonlyMap<string, Uint8Array>, name: string): Uint8Array {
   const bytes = sections.get(name);
   if (bytes === undefined) throw new Error(`saved incident state has no ${name} section`);

@@ -17,9 +17,14 @@ export interface Projection<S> {
    * the event objects (the replay hot path). Optional: a fold without it reads events.
    */
   evolveColumns?(state: S, batch: ColumnBatch, from: number, to: number): void;
-  /** Saves and restores state, for checkpoints (checkpoint.ts). Optional: state without it is never saved. */
+  /**
+   * Saves and restores state, for checkpoints (checkpoint.ts). Optional: state without it is never
+   * saved.
+   */
   readonly codec?: StateCodec<S>;
-  /** What else the fold's meaning depends on (the incident's time zone): part of a checkpoint's key. */
+  /**
+   * What else the fold's meaning depends on (the incident's time zone): part of a checkpoint's key.
+   */
   readonly parameters?: Readonly<Record<string, string>>;
 }
 
@@ -69,7 +74,8 @@ export class Fold<S> {
   applyColumns(batch: ColumnBatch): this {
     const { projection, state, asOf } = this;
     const evolveColumns = projection.evolveColumns;
-    if (evolveColumns === undefined) throw new Error(`projection ${projection.name} cannot fold columns`);
+    if (evolveColumns === undefined)
+      throw new Error(`projection ${projection.name} cannot fold columns`);
     const { position: positions, recordedAt } = batch;
     let position = this.position;
     let start = -1;

@@ -16,11 +16,13 @@ export const publicationsProjection: Projection<Publication[]> = {
     if (e.type === 'FiguresPublished') list.push(e as StoredEvent<'FiguresPublished'>);
   },
   evolveColumns(list, batch: ColumnBatch, from, to) {
-    // Publications travel in full beside the columns (ColumnBatch.rare); take those in the rows' range.
+    // Publications travel in full beside the columns (ColumnBatch.rare); take those in the rows'
+    // range.
     const first = batch.position[from]!;
     const last = batch.position[to - 1]!;
     for (const e of batch.rare) {
-      if (e.type === 'FiguresPublished' && e.globalPosition >= first && e.globalPosition <= last) list.push(e as StoredEvent<'FiguresPublished'>);
+      if (e.type === 'FiguresPublished' && e.globalPosition >= first && e.globalPosition <= last)
+        list.push(e as StoredEvent<'FiguresPublished'>);
     }
   },
   codec: {

@@ -2,8 +2,14 @@ import { CHUNK_MASK, Pool, Table, type SavedColumn } from './table';
 
 const CHUNK_ROWS = CHUNK_MASK + 1;
 
-/** Saves columns as byte sections, as a checkpoint store gives them back: copied, at `offset` into their buffers. */
-function save(columns: [string, SavedColumn][], offset = 0): { sections: Map<string, Uint8Array>; read: (name: string) => Uint8Array } {
+/**
+ * Saves columns as byte sections, as a checkpoint store gives them back: copied, at `offset` into
+ * their buffers.
+ */
+function save(
+  columns: [string, SavedColumn][],
+  offset = 0,
+): { sections: Map<string, Uint8Array>; read: (name: string) => Uint8Array } {
   const sections = new Map<string, Uint8Array>();
   for (const [name, values] of columns) {
     const bytes = new Uint8Array(values.byteLength + offset);
@@ -51,7 +57,9 @@ describe('Table saved columns', () => {
     const t = filled(1000);
     const columns = t.columns();
     const saved = new Map(columns);
-    expect(Object.fromEntries(columns.map(([name, values]) => [name, values.constructor.name]))).toEqual({
+    expect(
+      Object.fromEntries(columns.map(([name, values]) => [name, values.constructor.name])),
+    ).toEqual({
       '#widths': 'Uint8Array',
       small: 'Int8Array',
       day: 'Int16Array',
@@ -96,10 +104,16 @@ describe('Table saved columns', () => {
 
   it('refuses saved columns it cannot read exactly', () => {
     const t = filled(10);
-    const restore = (sections: Map<string, Uint8Array>) => new Table(spec).restore(10, (name) => sections.get(name) ?? Uint8Array.of());
+    const restore = (sections: Map<string, Uint8Array>) =>
+      new Table(spec).restore(10, (name) => sections.get(name) ?? Uint8Array.of());
     const { sections } = save(t.columns());
-    expect(() => restore(new Map([...sections].filter(([name]) => name !== '#widths')))).toThrow(/widths/);
-    const wider = new Map(sections).set('#widths', Uint8Array.from(sections.get('#widths')!).fill(3, 0, 1)); // an i32 column saved as f64
+    expect(() => restore(new Map([...sections].filter(([name]) => name !== '#widths')))).toThrow(
+      /widths/,
+    );
+    const wider = new Map(sections).set(
+      '#widths',
+      Uint8Array.from(sections.get('#widths')!).fill(3, 0, 1),
+    ); // an i32 column saved as f64
     expect(() => restore(wider)).toThrow(/small has width code 3/);
     const short = new Map(sections).set('day', sections.get('day')!.subarray(2));
     expect(() => restore(short)).toThrow(/day has 18 bytes/);
@@ -107,7 +121,11 @@ describe('Table saved columns', () => {
 });
 
 describe('Pool saved columns', () => {
-  const poolSpec = { day: { kind: 'i32', fill: 0 }, yen: { kind: 'int', fill: 0 }, next: { kind: 'i32', fill: -1 } } as const;
+  const poolSpec = {
+    day: { kind: 'i32', fill: 0 },
+    yen: { kind: 'int', fill: 0 },
+    next: { kind: 'i32', fill: -1 },
+  } as const;
 
   function pool(rows: number, wideAt: number): Pool<typeof poolSpec> {
     const p = new Pool(poolSpec);
@@ -132,13 +150,19 @@ describe('Pool saved columns', () => {
       const columns = p.columns();
       const yens = columns.filter(([name]) => name.startsWith('yen.'));
       // One chunk widened to 64 bits: the column is saved at 64 bits, its other chunks too.
-      expect(yens.map(([, v]) => v.constructor)).toEqual(Array(3).fill(wideAt < 0 ? Int32Array : Float64Array));
-      // Not narrowed (days would fit 16 bits): narrowed copies of every chunk at once cost the save its peak memory.
+      expect(yens.map(([, v]) => v.constructor)).toEqual(
+        Array(3).fill(wideAt < 0 ? Int32Array : Float64Array),
+      );
+      // Not narrowed (days would fit 16 bits): narrowed copies of every chunk at once cost the save
+      // its peak memory.
       expect(columns.find(([name]) => name === 'day.2')![1]).toBeInstanceOf(Int32Array);
-      expect(columns.find(([name]) => name === 'day.1')![1].buffer).toBe(p.at(CHUNK_ROWS).day.buffer); // a view, not a copy
+      expect(columns.find(([name]) => name === 'day.1')![1].buffer).toBe(
+        p.at(CHUNK_ROWS).day.buffer,
+      ); // a view, not a copy
       const back = new Pool(poolSpec);
       back.restore(rows, save(columns, 1).read);
-      for (const e of [0, CHUNK_ROWS - 1, CHUNK_ROWS, CHUNK_ROWS + 1, rows - 1]) expect(values(back, e)).toEqual(values(p, e));
+      for (const e of [0, CHUNK_ROWS - 1, CHUNK_ROWS, CHUNK_ROWS + 1, rows - 1])
+        expect(values(back, e)).toEqual(values(p, e));
       const e = back.push();
       expect(e).toBe(rows);
       expect(values(back, e)).toEqual([0, 0, -1]);
@@ -156,7 +180,11 @@ describe('Pool saved columns', () => {
 });
 
 describe('Pool growth', () => {
-  const growSpec = { key: { kind: 'i32', fill: -1 }, yen: { kind: 'int', fill: 0 }, at: { kind: 'f64', fill: Number.POSITIVE_INFINITY } } as const;
+  const growSpec = {
+    key: { kind: 'i32', fill: -1 },
+    yen: { kind: 'int', fill: 0 },
+    at: { kind: 'f64', fill: Number.POSITIVE_INFINITY },
+  } as const;
   const row = (p: Pool<typeof growSpec>, e: number) => {
     const c = p.at(e);
     return [c.key[e & CHUNK_MASK], c.yen[e & CHUNK_MASK], c.at[e & CHUNK_MASK]];
@@ -176,7 +204,8 @@ describe('Pool growth', () => {
     filledTo(p, 1000);
     expect(p.at(0).key.length).toBeLessThan(CHUNK_ROWS);
     expect(p.at(0).yen).toBeInstanceOf(Float64Array);
-    for (const e of [0, 3, 63, 64, 999]) expect(row(p, e)).toEqual([e, e === 3 ? 2 ** 40 : e * 10, Number.POSITIVE_INFINITY]);
+    for (const e of [0, 3, 63, 64, 999])
+      expect(row(p, e)).toEqual([e, e === 3 ? 2 ** 40 : e * 10, Number.POSITIVE_INFINITY]);
     expect(p.at(0).key[1000]).toBe(-1);
   });
 
@@ -184,7 +213,8 @@ describe('Pool growth', () => {
     const p = new Pool(growSpec);
     filledTo(p, CHUNK_ROWS + 1);
     expect([p.at(0).key.length, p.at(CHUNK_ROWS).key.length]).toEqual([CHUNK_ROWS, CHUNK_ROWS]);
-    for (const e of [0, 3, CHUNK_ROWS - 1, CHUNK_ROWS]) expect(row(p, e)).toEqual([e, e === 3 ? 2 ** 40 : e * 10, Number.POSITIVE_INFINITY]);
+    for (const e of [0, 3, CHUNK_ROWS - 1, CHUNK_ROWS])
+      expect(row(p, e)).toEqual([e, e === 3 ? 2 ** 40 : e * 10, Number.POSITIVE_INFINITY]);
   });
 
   it('restores a lone first chunk at the size saved and grows it again from there', () => {
@@ -249,7 +279,10 @@ describe("Pool 'int' columns", () => {
     saved = save(p.columns(), 1);
     back = new Pool(intSpec);
     back.restore(p.size, saved.read);
-    expect([back.at(0).yen, back.at(CHUNK_ROWS).yen].map((c) => c.constructor)).toEqual([Float64Array, Float64Array]);
+    expect([back.at(0).yen, back.at(CHUNK_ROWS).yen].map((c) => c.constructor)).toEqual([
+      Float64Array,
+      Float64Array,
+    ]);
     for (const e of [0, 7, CHUNK_ROWS + 9]) expect(yenAt(back, e)).toBe(yenAt(p, e));
     back.add(back.push(), 'yen', 5);
     expect(yenAt(back, CHUNK_ROWS + 10)).toBe(5);

@@ -16,17 +16,33 @@ export interface ColumnSpec {
   /** Value of a row never written. */
   readonly fill: number;
 }
-type ArrayOf<K extends ColumnKind> = K extends 'f64' ? Float64Array : K extends 'i32' ? Int32Array : K extends 'int' ? Int32Array | Float64Array : Uint8Array;
-export type TypedColumns<C extends Record<string, ColumnSpec>> = { [K in keyof C]: ArrayOf<C[K]['kind']> };
+type ArrayOf<K extends ColumnKind> = K extends 'f64'
+  ? Float64Array
+  : K extends 'i32'
+    ? Int32Array
+    : K extends 'int'
+      ? Int32Array | Float64Array
+      : Uint8Array;
+export type TypedColumns<C extends Record<string, ColumnSpec>> = {
+  [K in keyof C]: ArrayOf<C[K]['kind']>;
+};
 /** The names of a spec's 'int' columns. */
-type IntColumn<C extends Record<string, ColumnSpec>> = { [K in keyof C]: C[K]['kind'] extends 'int' ? K : never }[keyof C] & string;
+type IntColumn<C extends Record<string, ColumnSpec>> = {
+  [K in keyof C]: C[K]['kind'] extends 'int' ? K : never;
+}[keyof C] &
+  string;
 type Column = Int32Array | Float64Array | Uint8Array;
 /** A column as saved: its own kind, or a narrower integer array holding the same values. */
 export type SavedColumn = Column | Int8Array | Int16Array;
 /** Gives a saved column's bytes: restore reads them as the width they were saved in. */
 export type ReadColumn = (name: string) => Uint8Array;
 
-const CONSTRUCTORS = { i32: Int32Array, f64: Float64Array, u8: Uint8Array, int: Int32Array } as const;
+const CONSTRUCTORS = {
+  i32: Int32Array,
+  f64: Float64Array,
+  u8: Uint8Array,
+  int: Int32Array,
+} as const;
 
 /**
  * How tables save their columns (columns() and restore()); part of a checkpoint's key
@@ -61,7 +77,8 @@ export class Table<C extends Record<string, ColumnSpec>> {
     capacity = 64,
   ) {
     // Table rows are written directly, which could wrap an 'int' column.
-    for (const [k, s] of columnList(spec)) if (s.kind === 'int') throw new Error(`column ${k}: 'int' columns are for Pools`);
+    for (const [k, s] of columnList(spec))
+      if (s.kind === 'int') throw new Error(`column ${k}: 'int' columns are for Pools`);
     this.capacity = capacity;
     this.cols = this.make(capacity);
   }
@@ -85,14 +102,23 @@ export class Table<C extends Record<string, ColumnSpec>> {
   /** Column names in a fixed order, with their rows in use (SAVED_FORMAT): for saving state. */
   columns(): [string, SavedColumn][] {
     const cols = this.cols as Record<string, Column>;
-    return saveColumns(this.spec, (k) => [cols[k]!.subarray(0, this.size)], (k, saved) => [[k, saved[0]!]], narrowest);
+    return saveColumns(
+      this.spec,
+      (k) => [cols[k]!.subarray(0, this.size)],
+      (k, saved) => [[k, saved[0]!]],
+      narrowest,
+    );
   }
 
-  /** Restores rows saved by columns(): `read(name)` gives each column's saved bytes, which the table then owns where it can. */
+  /**
+   * Restores rows saved by columns(): `read(name)` gives each column's saved bytes, which the table
+   * then owns where it can.
+   */
   restore(size: number, read: ReadColumn): void {
     const widths = savedWidths(this.spec, read);
     const cols: Record<string, Column> = {};
-    for (const [k, spec] of columnList(this.spec)) cols[k] = restoreColumn(spec, widths.get(k)!, read(k), size, size, k);
+    for (const [k, spec] of columnList(this.spec))
+      cols[k] = restoreColumn(spec, widths.get(k)!, read(k), size, size, k);
     this.cols = cols as TypedColumns<C>;
     this.capacity = size;
     this.size = size;
@@ -149,7 +175,8 @@ export class Pool<C extends Record<string, ColumnSpec>> {
       const first = this.chunks[0] as Record<string, Column>;
       const chunk: Record<string, Column> = {};
       // Each column at its own width: an 'int' column widened to 64 bits stays widened.
-      for (const [name, spec] of columnList(this.spec)) chunk[name] = copied(spec, first[name]!, first[name]!.constructor as Width, capacity);
+      for (const [name, spec] of columnList(this.spec))
+        chunk[name] = copied(spec, first[name]!, first[name]!.constructor as Width, capacity);
       this.chunks[0] = chunk as TypedColumns<C>;
       this.capacity = capacity;
     } else {
@@ -163,17 +190,25 @@ export class Pool<C extends Record<string, ColumnSpec>> {
     return this.chunks[e >>> CHUNK_BITS]!;
   }
 
-  /** Sets row e of an 'int' column to v, exactly: the chunk's column is widened to 64 bits first when 32 do not hold v. */
+  /**
+   * Sets row e of an 'int' column to v, exactly: the chunk's column is widened to 64 bits first
+   * when 32 do not hold v.
+   */
   set(e: number, name: IntColumn<C>, v: number): void {
     const chunk = this.chunks[e >>> CHUNK_BITS] as Record<string, Column>;
     let column = chunk[name]!;
-    if (!fitsInt32(v) && column instanceof Int32Array) column = chunk[name] = Float64Array.from(column);
+    if (!fitsInt32(v) && column instanceof Int32Array)
+      column = chunk[name] = Float64Array.from(column);
     column[e & CHUNK_MASK] = v;
   }
 
   /** Adds v to row e of an 'int' column, exactly (set). */
   add(e: number, name: IntColumn<C>, v: number): void {
-    this.set(e, name, (this.chunks[e >>> CHUNK_BITS] as Record<string, Column>)[name]![e & CHUNK_MASK]! + v);
+    this.set(
+      e,
+      name,
+      (this.chunks[e >>> CHUNK_BITS] as Record<string, Column>)[name]![e & CHUNK_MASK]! + v,
+    );
   }
 
   /**
@@ -188,7 +223,10 @@ export class Pool<C extends Record<string, ColumnSpec>> {
     const chunks = this.chunks as Record<string, Column>[];
     return saveColumns(
       this.spec,
-      (name) => chunks.map((chunk, k) => chunk[name]!.subarray(0, Math.min(CHUNK_ROWS, this.size - k * CHUNK_ROWS))),
+      (name) =>
+        chunks.map((chunk, k) =>
+          chunk[name]!.subarray(0, Math.min(CHUNK_ROWS, this.size - k * CHUNK_ROWS)),
+        ),
       (name, saved) => saved.map((values, k): [string, SavedColumn] => [partName(name, k), values]),
       widest,
     );
@@ -207,7 +245,15 @@ export class Pool<C extends Record<string, ColumnSpec>> {
       const rows = Math.min(CHUNK_ROWS, size - k * CHUNK_ROWS);
       const capacity = k === 0 ? first : CHUNK_ROWS;
       const chunk: Record<string, Column> = {};
-      for (const [name, spec] of columnList(this.spec)) chunk[name] = restoreColumn(spec, widths.get(name)!, read(partName(name, k)), rows, capacity, partName(name, k));
+      for (const [name, spec] of columnList(this.spec))
+        chunk[name] = restoreColumn(
+          spec,
+          widths.get(name)!,
+          read(partName(name, k)),
+          rows,
+          capacity,
+          partName(name, k),
+        );
       this.chunks.push(chunk as TypedColumns<C>);
     }
     this.capacity = size === 0 ? 0 : first + (this.chunks.length - 1) * CHUNK_ROWS;
@@ -243,7 +289,12 @@ function saveColumns(
     const values = parts(name);
     const width = choose(spec[name]!.kind, values);
     widths[c] = SAVED_WIDTHS.indexOf(width);
-    out.push(...named(name, values.map((v) => (v.constructor === width ? v : narrowed(v, width)))));
+    out.push(
+      ...named(
+        name,
+        values.map((v) => (v.constructor === width ? v : narrowed(v, width))),
+      ),
+    );
   });
   return [[WIDTHS_NAME, widths], ...out];
 }
@@ -254,13 +305,19 @@ function narrowed(values: Column, width: Width): SavedColumn {
   return out;
 }
 
-/** The widest of the parts' own widths: an 'int' column's chunks are 32 bits until one was widened to 64. */
+/**
+ * The widest of the parts' own widths: an 'int' column's chunks are 32 bits until one was widened
+ * to 64.
+ */
 function widest(kind: ColumnKind, parts: Column[]): Width {
   for (const values of parts) if (values instanceof Float64Array) return Float64Array;
   return CONSTRUCTORS[kind];
 }
 
-/** The narrowest saved width holding every value of the parts exactly (yen and days fit 32 or 16 bits, banks 8). */
+/**
+ * The narrowest saved width holding every value of the parts exactly (yen and days fit 32 or 16
+ * bits, banks 8).
+ */
 function narrowest(kind: ColumnKind, parts: Column[]): Width {
   if (kind === 'u8') return Uint8Array;
   let min = 0;
@@ -284,21 +341,28 @@ function narrowest(kind: ColumnKind, parts: Column[]): Width {
 function savedWidths(spec: Record<string, ColumnSpec>, read: ReadColumn): Map<string, Width> {
   const names = Object.keys(spec);
   const codes = read(WIDTHS_NAME);
-  if (codes.length !== names.length) throw new Error(`saved widths name ${codes.length} columns, expected ${names.length}`);
+  if (codes.length !== names.length)
+    throw new Error(`saved widths name ${codes.length} columns, expected ${names.length}`);
   return new Map(
     names.map((name, c) => {
       const width = SAVED_WIDTHS[codes[c]!];
       const kind = spec[name]!.kind;
       // Saved at its own width or a narrower integer one: bytes as bytes, integers never as floats.
-      const valid = width !== undefined && (kind === 'u8' ? width === Uint8Array : width !== Uint8Array && (kind !== 'i32' || width !== Float64Array));
-      if (!valid) throw new Error(`saved column ${name} has width code ${codes[c]}, not one of ${kind}`);
+      const valid =
+        width !== undefined &&
+        (kind === 'u8'
+          ? width === Uint8Array
+          : width !== Uint8Array && (kind !== 'i32' || width !== Float64Array));
+      if (!valid)
+        throw new Error(`saved column ${name} has width code ${codes[c]}, not one of ${kind}`);
       return [name, width];
     }),
   );
 }
 
 /**
- * The width a column of `kind` saved at `width` is restored to: its own, except that an 'int' column
+ * The width a column of `kind` saved at `width` is restored to: its own, except that an 'int'
+ * column
  * saved at 64 bits (a value did not fit 32) stays at 64. Any other saved width is a narrower one.
  */
 function ownWidth(kind: ColumnKind, width: Width): Width {
@@ -306,11 +370,22 @@ function ownWidth(kind: ColumnKind, width: Width): Width {
 }
 
 /**
- * A column of `capacity` rows from the bytes of its `rows` saved values: the saved array itself when
+ * A column of `capacity` rows from the bytes of its `rows` saved values: the saved array itself
+ * when
  * it is already that (its own width, whole, aligned), else a new column filled from it.
  */
-function restoreColumn(spec: ColumnSpec, width: Width, bytes: Uint8Array, rows: number, capacity: number, name: string): Column {
-  if (bytes.byteLength !== rows * width.BYTES_PER_ELEMENT) throw new Error(`saved column ${name} has ${bytes.byteLength} bytes, expected ${rows} values of ${width.BYTES_PER_ELEMENT}`);
+function restoreColumn(
+  spec: ColumnSpec,
+  width: Width,
+  bytes: Uint8Array,
+  rows: number,
+  capacity: number,
+  name: string,
+): Column {
+  if (bytes.byteLength !== rows * width.BYTES_PER_ELEMENT)
+    throw new Error(
+      `saved column ${name} has ${bytes.byteLength} bytes, expected ${rows} values of ${width.BYTES_PER_ELEMENT}`,
+    );
   const aligned = bytes.byteOffset % width.BYTES_PER_ELEMENT === 0 ? bytes : bytes.slice();
   const saved = new width(aligned.buffer as ArrayBuffer, aligned.byteOffset, rows);
   const own = ownWidth(spec.kind, width);
@@ -318,7 +393,10 @@ function restoreColumn(spec: ColumnSpec, width: Width, bytes: Uint8Array, rows: 
   return copied(spec, saved, own, capacity);
 }
 
-/** A column of `capacity` rows at `width` holding `values` first, filled only past them (the rows never written). */
+/**
+ * A column of `capacity` rows at `width` holding `values` first, filled only past them (the rows
+ * never written).
+ */
 function copied(spec: ColumnSpec, values: SavedColumn, width: Width, capacity: number): Column {
   const column = new width(capacity) as Column;
   column.set(values);
@@ -338,7 +416,10 @@ function columnList(spec: Record<string, ColumnSpec>): [string, ColumnSpec][] {
   return list;
 }
 
-function makeColumns<C extends Record<string, ColumnSpec>>(spec: C, capacity: number): TypedColumns<C> {
+function makeColumns<C extends Record<string, ColumnSpec>>(
+  spec: C,
+  capacity: number,
+): TypedColumns<C> {
   const cols: Record<string, Column> = {};
   for (const [k, s] of columnList(spec)) cols[k] = allocate(s, capacity);
   return cols as TypedColumns<C>;

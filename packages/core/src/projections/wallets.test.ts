@@ -5,7 +5,17 @@ import { walletLedgerProjection } from './wallets';
 let position = 0;
 const ev = <T extends EventType>(type: T, data: EventDataMap[T]): StoredEvent => {
   position++;
-  return { eventId: `e${position}`, streamId: 's', type, occurredAt: 0, recordedAt: 0, data, revision: position, globalPosition: position, hash: '' } as StoredEvent;
+  return {
+    eventId: `e${position}`,
+    streamId: 's',
+    type,
+    occurredAt: 0,
+    recordedAt: 0,
+    data,
+    revision: position,
+    globalPosition: position,
+    hash: '',
+  } as StoredEvent;
 };
 
 describe('wallet ledger', () => {
@@ -14,8 +24,19 @@ describe('wallet ledger', () => {
       ev('ChargeExecuted', { walletId: 'W1', bankCode: 'B', accountId: 'A', amountYen: 50_000 }),
       ev('PurchaseMade', { walletId: 'W1', amountYen: 30_000, merchantCategory: 'cigarettes' }),
       ev('ChargeExecuted', { walletId: 'W2', bankCode: 'B', accountId: 'A', amountYen: 7_000 }),
-      ev('ChargeRejected', { walletId: 'W1', bankCode: 'B', accountId: 'A', amountYen: 1, reason: 'bank-charges-stopped' }),
-      ev('PurchaseRejected', { walletId: 'W2', amountYen: 9_000, merchantCategory: 'x', reason: 'insufficient-balance' }),
+      ev('ChargeRejected', {
+        walletId: 'W1',
+        bankCode: 'B',
+        accountId: 'A',
+        amountYen: 1,
+        reason: 'bank-charges-stopped',
+      }),
+      ev('PurchaseRejected', {
+        walletId: 'W2',
+        amountYen: 9_000,
+        merchantCategory: 'x',
+        reason: 'insufficient-balance',
+      }),
     ];
     const fold = new Fold(walletLedgerProjection).apply(events);
     expect(fold.state).toEqual({
@@ -26,6 +47,8 @@ describe('wallet ledger', () => {
       chargedYen: 57_000,
       spentYen: 30_000,
     });
-    expect(new Fold(walletLedgerProjection).apply([...events, ...events]).state).toEqual(fold.state);
+    expect(new Fold(walletLedgerProjection).apply([...events, ...events]).state).toEqual(
+      fold.state,
+    );
   });
 });

@@ -13,11 +13,19 @@ interface Meta {
 
 export type OpenWallet = Meta & { type: 'OpenWallet' } & EventDataMap['WalletOpened'];
 /** `factors`: what the requester presented and the bank verified. */
-export type LinkBankAccount = Meta & { type: 'LinkBankAccount'; walletId: string; bankCode: string; accountId: string; factors: AuthFactor[] };
+export type LinkBankAccount = Meta & {
+  type: 'LinkBankAccount';
+  walletId: string;
+  bankCode: string;
+  accountId: string;
+  factors: AuthFactor[];
+};
 export type Charge = Meta & { type: 'Charge' } & EventDataMap['ChargeExecuted'];
 export type Purchase = Meta & { type: 'Purchase' } & EventDataMap['PurchaseMade'];
 export type LockWallet = Meta & { type: 'LockWallet' } & EventDataMap['WalletLocked'];
-export type SuspendLinking = Meta & { type: 'SuspendLinking' } & EventDataMap['NewLinkingSuspended'];
+export type SuspendLinking = Meta & {
+  type: 'SuspendLinking';
+} & EventDataMap['NewLinkingSuspended'];
 export type ResumeLinking = Meta & { type: 'ResumeLinking' } & EventDataMap['NewLinkingResumed'];
 export type SetLinkPolicy = Meta & { type: 'SetLinkPolicy' } & EventDataMap['BankLinkPolicySet'];
 export type StopCharges = Meta & { type: 'StopCharges' } & EventDataMap['BankChargesStopped'];
@@ -25,7 +33,12 @@ export type ResumeCharges = Meta & { type: 'ResumeCharges' } & EventDataMap['Ban
 export type RequireEkyc = Meta & { type: 'RequireEkyc' } & EventDataMap['EkycRequired'];
 export type CompleteEkyc = Meta & { type: 'CompleteEkyc' } & EventDataMap['EkycCompleted'];
 export type ReportCase = Meta & { type: 'ReportCase' } & EventDataMap['CaseReported'];
-export type ReclassifyCase = Meta & { type: 'ReclassifyCase'; caseId: string; status: CaseStatus; reason: string };
+export type ReclassifyCase = Meta & {
+  type: 'ReclassifyCase';
+  caseId: string;
+  status: CaseStatus;
+  reason: string;
+};
 export type Compensate = Meta & { type: 'Compensate' } & EventDataMap['CompensationPaid'];
 
 export type Command =
@@ -52,19 +65,33 @@ export type CommandBody = Unstamped<Command>;
 type Unstamped<C> = C extends unknown ? Omit<C, 'key' | 'at'> : never;
 
 /** Factors a person knows: a link needs every one its bank lists. */
-export const KNOWLEDGE_FACTORS: readonly AuthFactor[] = ['account-number', 'pin', 'name', 'birth-date'];
+export const KNOWLEDGE_FACTORS: readonly AuthFactor[] = [
+  'account-number',
+  'pin',
+  'name',
+  'birth-date',
+];
 /** Second factors: when a bank lists any, one of those it lists is enough ("an OTP or eKYC"). */
 export const SECOND_FACTORS: readonly AuthFactor[] = ['otp', 'ekyc'];
 
-/** The two policies the briefing describes. A bank never given a policy is weak, as the banks of 2020 were. */
+/**
+ * The two policies the briefing describes. A bank never given a policy is weak, as the banks of
+ * 2020 were.
+ */
 export const AUTH_POLICIES = {
   weak: KNOWLEDGE_FACTORS,
   strong: [...KNOWLEDGE_FACTORS, ...SECOND_FACTORS],
 } as const satisfies Record<string, readonly AuthFactor[]>;
 export type AuthPolicy = keyof typeof AUTH_POLICIES;
 
-/** Whether presented factors satisfy a bank's required factors (knowledge: all; second: any one listed). */
-export function satisfiesPolicy(required: readonly AuthFactor[], presented: readonly AuthFactor[]): boolean {
+/**
+ * Whether presented factors satisfy a bank's required factors (knowledge: all; second: any one
+ * listed).
+ */
+export function satisfiesPolicy(
+  required: readonly AuthFactor[],
+  presented: readonly AuthFactor[],
+): boolean {
   let secondRequired = false;
   let secondPresented = false;
   for (const f of required) {

@@ -9,7 +9,9 @@ import { accountKey, type LedgerState } from './state';
  */
 
 /** An event as decided: the run stamps its id and times (run.ts). */
-export type EventDraft = { [T in EventType]: { type: T; streamId: string; data: EventDataMap[T] } }[EventType];
+export type EventDraft = {
+  [T in EventType]: { type: T; streamId: string; data: EventDataMap[T] };
+}[EventType];
 
 export const REJECTIONS = [
   'unknown-wallet',
@@ -64,17 +66,33 @@ const streams = {
   operator: 'operator',
 };
 
-const unknownWallet: Guard<{ walletId: string }> = { rule: 'unknown-wallet', rejects: (s, c) => !s.wallets.has(c.walletId) };
-const walletLocked: Guard<{ walletId: string }> = { rule: 'wallet-locked', rejects: (s, c) => s.wallets.get(c.walletId)?.locked === true };
-const zeroAmount: Guard<{ amountYen: number }> = { rule: 'zero-amount', rejects: (_, c) => c.amountYen === 0 };
-const unknownCase: Guard<{ caseId: string }> = { rule: 'unknown-case', rejects: (s, c) => !s.cases.has(c.caseId) };
+const unknownWallet: Guard<{ walletId: string }> = {
+  rule: 'unknown-wallet',
+  rejects: (s, c) => !s.wallets.has(c.walletId),
+};
+const walletLocked: Guard<{ walletId: string }> = {
+  rule: 'wallet-locked',
+  rejects: (s, c) => s.wallets.get(c.walletId)?.locked === true,
+};
+const zeroAmount: Guard<{ amountYen: number }> = {
+  rule: 'zero-amount',
+  rejects: (_, c) => c.amountYen === 0,
+};
+const unknownCase: Guard<{ caseId: string }> = {
+  rule: 'unknown-case',
+  rejects: (s, c) => !s.cases.has(c.caseId),
+};
 const isLinked = (s: LedgerState, c: { walletId: string; bankCode: string; accountId: string }) =>
   s.wallets.get(c.walletId)?.links.has(accountKey(c.bankCode, c.accountId)) === true;
 
 const HANDLERS: Handlers = {
   OpenWallet: {
     guards: [{ rule: 'wallet-exists', rejects: (s, c) => s.wallets.has(c.walletId) }],
-    accept: (c) => ({ type: 'WalletOpened', streamId: streams.wallet(c.walletId), data: { walletId: c.walletId, openedBy: c.openedBy } }),
+    accept: (c) => ({
+      type: 'WalletOpened',
+      streamId: streams.wallet(c.walletId),
+      data: { walletId: c.walletId, openedBy: c.openedBy },
+    }),
   },
   LinkBankAccount: {
     settled: isLinked,
@@ -82,81 +100,153 @@ const HANDLERS: Handlers = {
       unknownWallet,
       walletLocked,
       { rule: 'linking-suspended', rejects: (s) => s.linkingSuspended },
-      { rule: 'missing-factors', rejects: (s, c) => !satisfiesPolicy(s.linkPolicies.get(c.bankCode) ?? AUTH_POLICIES.weak, c.factors) },
+      {
+        rule: 'missing-factors',
+        rejects: (s, c) =>
+          !satisfiesPolicy(s.linkPolicies.get(c.bankCode) ?? AUTH_POLICIES.weak, c.factors),
+      },
     ],
     rejection: (c, reason) => ({
       type: 'BankLinkRejected',
       streamId: streams.wallet(c.walletId),
-      data: { walletId: c.walletId, bankCode: c.bankCode, accountId: c.accountId, factors: c.factors, reason },
+      data: {
+        walletId: c.walletId,
+        bankCode: c.bankCode,
+        accountId: c.accountId,
+        factors: c.factors,
+        reason,
+      },
     }),
     accept: (c) => ({
       type: 'BankAccountLinked',
       streamId: streams.wallet(c.walletId),
-      data: { walletId: c.walletId, bankCode: c.bankCode, accountId: c.accountId, factors: c.factors },
+      data: {
+        walletId: c.walletId,
+        bankCode: c.bankCode,
+        accountId: c.accountId,
+        factors: c.factors,
+      },
     }),
   },
   Charge: {
     guards: [
       unknownWallet,
       walletLocked,
-      { rule: 'ekyc-required', rejects: (s, c) => s.ekycRequired && s.wallets.get(c.walletId)?.ekycCompleted !== true },
+      {
+        rule: 'ekyc-required',
+        rejects: (s, c) => s.ekycRequired && s.wallets.get(c.walletId)?.ekycCompleted !== true,
+      },
       { rule: 'account-not-linked', rejects: (s, c) => !isLinked(s, c) },
       { rule: 'bank-charges-stopped', rejects: (s, c) => s.chargesStopped.has(c.bankCode) },
       zeroAmount,
-      { rule: 'amount-unrepresentable', rejects: (s, c) => !Number.isSafeInteger(s.chargedYen + c.amountYen) },
+      {
+        rule: 'amount-unrepresentable',
+        rejects: (s, c) => !Number.isSafeInteger(s.chargedYen + c.amountYen),
+      },
     ],
-    rejection: (c, reason) => ({ type: 'ChargeRejected', streamId: streams.wallet(c.walletId), data: withReason(chargeData(c), reason) }),
-    accept: (c) => ({ type: 'ChargeExecuted', streamId: streams.wallet(c.walletId), data: chargeData(c) }),
+    rejection: (c, reason) => ({
+      type: 'ChargeRejected',
+      streamId: streams.wallet(c.walletId),
+      data: withReason(chargeData(c), reason),
+    }),
+    accept: (c) => ({
+      type: 'ChargeExecuted',
+      streamId: streams.wallet(c.walletId),
+      data: chargeData(c),
+    }),
   },
   Purchase: {
     guards: [
       unknownWallet,
       walletLocked,
       zeroAmount,
-      { rule: 'insufficient-balance', rejects: (s, c) => (s.wallets.get(c.walletId)?.balanceYen ?? 0) < c.amountYen },
+      {
+        rule: 'insufficient-balance',
+        rejects: (s, c) => (s.wallets.get(c.walletId)?.balanceYen ?? 0) < c.amountYen,
+      },
     ],
-    rejection: (c, reason) => ({ type: 'PurchaseRejected', streamId: streams.wallet(c.walletId), data: withReason(purchaseData(c), reason) }),
-    accept: (c) => ({ type: 'PurchaseMade', streamId: streams.wallet(c.walletId), data: purchaseData(c) }),
+    rejection: (c, reason) => ({
+      type: 'PurchaseRejected',
+      streamId: streams.wallet(c.walletId),
+      data: withReason(purchaseData(c), reason),
+    }),
+    accept: (c) => ({
+      type: 'PurchaseMade',
+      streamId: streams.wallet(c.walletId),
+      data: purchaseData(c),
+    }),
   },
   LockWallet: {
     settled: (s, c) => s.wallets.get(c.walletId)?.locked === true,
     guards: [unknownWallet],
-    accept: (c) => ({ type: 'WalletLocked', streamId: streams.wallet(c.walletId), data: { walletId: c.walletId, reason: c.reason } }),
+    accept: (c) => ({
+      type: 'WalletLocked',
+      streamId: streams.wallet(c.walletId),
+      data: { walletId: c.walletId, reason: c.reason },
+    }),
   },
   SuspendLinking: {
     settled: (s) => s.linkingSuspended,
     guards: [],
-    accept: (c) => ({ type: 'NewLinkingSuspended', streamId: streams.operator, data: { reason: c.reason } }),
+    accept: (c) => ({
+      type: 'NewLinkingSuspended',
+      streamId: streams.operator,
+      data: { reason: c.reason },
+    }),
   },
   ResumeLinking: {
     settled: (s) => !s.linkingSuspended,
     guards: [],
-    accept: (c) => ({ type: 'NewLinkingResumed', streamId: streams.operator, data: { reason: c.reason } }),
+    accept: (c) => ({
+      type: 'NewLinkingResumed',
+      streamId: streams.operator,
+      data: { reason: c.reason },
+    }),
   },
   SetLinkPolicy: {
     settled: (s, c) => sameFactors(s.linkPolicies.get(c.bankCode), c.requiredFactors),
     guards: [],
-    accept: (c) => ({ type: 'BankLinkPolicySet', streamId: streams.bank(c.bankCode), data: { bankCode: c.bankCode, requiredFactors: c.requiredFactors } }),
+    accept: (c) => ({
+      type: 'BankLinkPolicySet',
+      streamId: streams.bank(c.bankCode),
+      data: { bankCode: c.bankCode, requiredFactors: c.requiredFactors },
+    }),
   },
   StopCharges: {
     settled: (s, c) => s.chargesStopped.has(c.bankCode),
     guards: [],
-    accept: (c) => ({ type: 'BankChargesStopped', streamId: streams.bank(c.bankCode), data: { bankCode: c.bankCode } }),
+    accept: (c) => ({
+      type: 'BankChargesStopped',
+      streamId: streams.bank(c.bankCode),
+      data: { bankCode: c.bankCode },
+    }),
   },
   ResumeCharges: {
     settled: (s, c) => !s.chargesStopped.has(c.bankCode),
     guards: [],
-    accept: (c) => ({ type: 'BankChargesResumed', streamId: streams.bank(c.bankCode), data: { bankCode: c.bankCode } }),
+    accept: (c) => ({
+      type: 'BankChargesResumed',
+      streamId: streams.bank(c.bankCode),
+      data: { bankCode: c.bankCode },
+    }),
   },
   RequireEkyc: {
     settled: (s) => s.ekycRequired,
     guards: [],
-    accept: (c) => ({ type: 'EkycRequired', streamId: streams.operator, data: { reason: c.reason } }),
+    accept: (c) => ({
+      type: 'EkycRequired',
+      streamId: streams.operator,
+      data: { reason: c.reason },
+    }),
   },
   CompleteEkyc: {
     settled: (s, c) => s.wallets.get(c.walletId)?.ekycCompleted === true,
     guards: [unknownWallet],
-    accept: (c) => ({ type: 'EkycCompleted', streamId: streams.wallet(c.walletId), data: { walletId: c.walletId } }),
+    accept: (c) => ({
+      type: 'EkycCompleted',
+      streamId: streams.wallet(c.walletId),
+      data: { walletId: c.walletId },
+    }),
   },
   ReportCase: {
     guards: [{ rule: 'case-exists', rejects: (s, c) => s.cases.has(c.caseId) }],
@@ -169,7 +259,11 @@ const HANDLERS: Handlers = {
   ReclassifyCase: {
     settled: (s, c) => s.cases.get(c.caseId)?.status === c.status,
     guards: [unknownCase],
-    accept: (c) => ({ type: 'CaseReclassified', streamId: streams.case(c.caseId), data: { caseId: c.caseId, status: c.status, reason: c.reason } }),
+    accept: (c) => ({
+      type: 'CaseReclassified',
+      streamId: streams.case(c.caseId),
+      data: { caseId: c.caseId, status: c.status, reason: c.reason },
+    }),
   },
   Compensate: {
     guards: [
@@ -183,17 +277,29 @@ const HANDLERS: Handlers = {
         },
       },
     ],
-    accept: (c) => ({ type: 'CompensationPaid', streamId: streams.case(c.caseId), data: { caseId: c.caseId, amountYen: c.amountYen, paidBy: c.paidBy } }),
+    accept: (c) => ({
+      type: 'CompensationPaid',
+      streamId: streams.case(c.caseId),
+      data: { caseId: c.caseId, amountYen: c.amountYen, paidBy: c.paidBy },
+    }),
   },
 };
 
 function chargeData(c: Of<'Charge'>): EventDataMap['ChargeExecuted'] {
-  return { walletId: c.walletId, bankCode: c.bankCode, accountId: c.accountId, amountYen: c.amountYen };
+  return {
+    walletId: c.walletId,
+    bankCode: c.bankCode,
+    accountId: c.accountId,
+    amountYen: c.amountYen,
+  };
 }
 function purchaseData(c: Of<'Purchase'>): EventDataMap['PurchaseMade'] {
   return { walletId: c.walletId, amountYen: c.amountYen, merchantCategory: c.merchantCategory };
 }
-/** The accepted event's data with the rejection's reason last: added to the fresh object, not spread into another (a spread per rejected command cost more than deciding it). */
+/**
+ * The accepted event's data with the rejection's reason last: added to the fresh object, not spread
+ * into another (a spread per rejected command cost more than deciding it).
+ */
 function withReason<D extends object>(data: D, reason: Rejection): D & { reason: Rejection } {
   const rejected = data as D & { reason: Rejection };
   rejected.reason = reason;
@@ -210,13 +316,17 @@ function sameFactors(a: readonly string[] | undefined, b: readonly string[]): bo
 export function decider(options: { without?: readonly Rejection[] } = {}): Decide {
   const without = new Set(options.without ?? []);
   const handlers = Object.fromEntries(
-    Object.entries(HANDLERS).map(([type, h]) => [type, { ...h, guards: h.guards.filter((g) => !without.has(g.rule)) }]),
+    Object.entries(HANDLERS).map(([type, h]) => [
+      type,
+      { ...h, guards: h.guards.filter((g) => !without.has(g.rule)) },
+    ]),
   ) as unknown as Handlers;
   return (state, command) => {
     const h = handlers[command.type] as Handler<Command>;
     if (h.settled?.(state, command)) return { events: [] };
     for (const g of h.guards) {
-      if (g.rejects(state, command)) return { events: h.rejection ? [h.rejection(command, g.rule)] : [], rejected: g.rule };
+      if (g.rejects(state, command))
+        return { events: h.rejection ? [h.rejection(command, g.rule)] : [], rejected: g.rule };
     }
     return { events: [h.accept(command)] };
   };

@@ -36,12 +36,20 @@ export class Ledger {
   execute(command: Command): LedgerEvent[] {
     this.commands++;
     const decision = this.decide(this.state, command);
-    if (decision.rejected !== undefined) this.rejections.set(decision.rejected, (this.rejections.get(decision.rejected) ?? 0) + 1);
+    if (decision.rejected !== undefined)
+      this.rejections.set(decision.rejected, (this.rejections.get(decision.rejected) ?? 0) + 1);
     const out: LedgerEvent[] = [];
     for (let i = 0; i < decision.events.length; i++) {
       const draft = decision.events[i]!;
       const key = eventKey(command, i);
-      const event = { eventId: eventId(this.ids, this.options.namespace, key), streamId: draft.streamId, type: draft.type, occurredAt: command.at, recordedAt: command.at, data: draft.data } as LedgerEvent;
+      const event = {
+        eventId: eventId(this.ids, this.options.namespace, key),
+        streamId: draft.streamId,
+        type: draft.type,
+        occurredAt: command.at,
+        recordedAt: command.at,
+        data: draft.data,
+      } as LedgerEvent;
       evolveLedger(this.state, event);
       this.events.push(event);
       this.keys.push(key);
@@ -81,7 +89,10 @@ function eventId(byKey: Map<string, string>, namespace: string, key: string): st
   return id;
 }
 
-/** The key of the i-th event a command causes: scenario files written from a run use it, so their ids match. */
+/**
+ * The key of the i-th event a command causes: scenario files written from a run use it, so their
+ * ids match.
+ */
 function eventKey(command: Command, i: number): string {
   return i === 0 ? command.key : `${command.key}#${i}`;
 }
@@ -96,7 +107,10 @@ export type Reaction = (event: LedgerEvent, ledger: Ledger) => readonly Command[
  * Runs commands in time order (ties in the order given) with reactions to the events they cause.
  * Deterministic: the same commands and reactions give the same events.
  */
-export function runCommands(commands: readonly Command[], options: LedgerOptions & { reactions?: readonly Reaction[] }): Ledger {
+export function runCommands(
+  commands: readonly Command[],
+  options: LedgerOptions & { reactions?: readonly Reaction[] },
+): Ledger {
   const ledger = new Ledger(options);
   const agenda = new Agenda();
   for (const c of commands) agenda.push(c);
@@ -105,7 +119,8 @@ export function runCommands(commands: readonly Command[], options: LedgerOptions
     for (const event of ledger.execute(c)) {
       for (const react of reactions) {
         for (const next of react(event, ledger)) {
-          if (next.at < c.at) throw new Error(`reaction to ${c.key} scheduled ${next.key} before it`);
+          if (next.at < c.at)
+            throw new Error(`reaction to ${c.key} scheduled ${next.key} before it`);
           agenda.push(next);
         }
       }
@@ -122,7 +137,7 @@ class Agenda {
   push(c: Command): void {
     const h = this.heap;
     h.push({ c, seq: this.seq++ });
-    for (let i = h.length - 1; i > 0; ) {
+    for (let i = h.length - 1; i > 0;) {
       const p = (i - 1) >> 1;
       if (!before(h[i]!, h[p]!)) break;
       [h[i], h[p]] = [h[p]!, h[i]!];
@@ -136,7 +151,7 @@ class Agenda {
     const last = h.pop();
     if (top === undefined || last === undefined || h.length === 0) return top?.c;
     h[0] = last;
-    for (let i = 0; ; ) {
+    for (let i = 0; ;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;

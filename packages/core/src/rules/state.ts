@@ -26,10 +26,14 @@ export interface LedgerState {
   chargesStopped: Set<string>;
   linkingSuspended: boolean;
   ekycRequired: boolean;
-  /** Charged from each account (accountKey), into any wallet: what its cases can be compensated for. */
+  /**
+   * Charged from each account (accountKey), into any wallet: what its cases can be compensated for.
+   */
   chargedByAccount: Map<string, number>;
   cases: Map<string, CaseRecord>;
-  /** Every yen ever charged: kept so that no sum the ledger reports can leave the exact integers. */
+  /**
+   * Every yen ever charged: kept so that no sum the ledger reports can leave the exact integers.
+   */
   chargedYen: number;
 }
 
@@ -63,7 +67,8 @@ export function evolveLedger(s: LedgerState, e: LedgerEvent): void {
       return;
     }
     case 'ChargeExecuted': {
-      const { walletId, bankCode, accountId, amountYen } = (e as LedgerEvent<'ChargeExecuted'>).data;
+      const { walletId, bankCode, accountId, amountYen } = (e as LedgerEvent<'ChargeExecuted'>)
+        .data;
       wallet(s, walletId).balanceYen += amountYen;
       const key = accountKey(bankCode, accountId);
       s.chargedByAccount.set(key, (s.chargedByAccount.get(key) ?? 0) + amountYen);
@@ -104,8 +109,14 @@ export function evolveLedger(s: LedgerState, e: LedgerEvent): void {
     case 'CaseReported': {
       const { caseId, bankCode, accountId, status } = (e as LedgerEvent<'CaseReported'>).data;
       const existing = s.cases.get(caseId);
-      if (existing !== undefined) existing.status = status; // as the incident projection reads a repeated report
-      else s.cases.set(caseId, { accountKey: accountKey(bankCode, accountId), status, compensatedYen: 0 });
+      if (existing !== undefined)
+        existing.status = status; // as the incident projection reads a repeated report
+      else
+        s.cases.set(caseId, {
+          accountKey: accountKey(bankCode, accountId),
+          status,
+          compensatedYen: 0,
+        });
       return;
     }
     case 'CaseReclassified': {
@@ -125,7 +136,9 @@ export function evolveLedger(s: LedgerState, e: LedgerEvent): void {
   }
 }
 
-/** A wallet's record, made on first sight: an imported history may show a wallet before its opening. */
+/**
+ * A wallet's record, made on first sight: an imported history may show a wallet before its opening.
+ */
 function wallet(s: LedgerState, walletId: string): WalletRecord {
   let w = s.wallets.get(walletId);
   if (w === undefined) {

@@ -24,9 +24,14 @@ export interface ChangedControls {
   described: string[];
 }
 
-export function changeControls(commands: readonly Command[], changes: ControlChanges, zone: string): ChangedControls {
+export function changeControls(
+  commands: readonly Command[],
+  changes: ControlChanges,
+  zone: string,
+): ChangedControls {
   const at = (ms: number) => formatInstant(ms, zone);
-  const instead = (times: number[]) => `instead of ${times.length === 0 ? 'never' : times.map(at).join(', ')}`;
+  const instead = (times: number[]) =>
+    `instead of ${times.length === 0 ? 'never' : times.map(at).join(', ')}`;
   let out = [...commands];
   const described: string[] = [];
   const reactions: Reaction[] = [];
@@ -40,22 +45,38 @@ export function changeControls(commands: readonly Command[], changes: ControlCha
   }
   const start = commands.reduce((t, c) => Math.min(t, c.at), Number.POSITIVE_INFINITY);
   for (const bankCode of changes.strongAuth ?? []) {
-    const isPolicy = (c: Command): c is SetLinkPolicy => c.type === 'SetLinkPolicy' && c.bankCode === bankCode;
+    const isPolicy = (c: Command): c is SetLinkPolicy =>
+      c.type === 'SetLinkPolicy' && c.bankCode === bankCode;
     const was = out.filter(isPolicy);
     out = out.filter((c) => !isPolicy(c));
-    out.push({ type: 'SetLinkPolicy', key: `what-if/strong-auth/${bankCode}`, at: start, bankCode, requiredFactors: [...AUTH_POLICIES.strong] });
-    const before = was.length === 0 ? 'weak: never set' : was.map((c) => c.requiredFactors.join('+')).join(', then ');
-    described.push(`${bankCode} requires an OTP or eKYC besides number, PIN, name and birth date, from the start (instead of ${before})`);
+    out.push({
+      type: 'SetLinkPolicy',
+      key: `what-if/strong-auth/${bankCode}`,
+      at: start,
+      bankCode,
+      requiredFactors: [...AUTH_POLICIES.strong],
+    });
+    const before =
+      was.length === 0
+        ? 'weak: never set'
+        : was.map((c) => c.requiredFactors.join('+')).join(', then ');
+    described.push(
+      `${bankCode} requires an OTP or eKYC besides number, PIN, name and birth date, from the start (instead of ${before})`,
+    );
   }
   for (const { bankCode, at: t } of changes.stopCharges ?? []) {
-    const was = out.filter((c) => c.type === 'StopCharges' && c.bankCode === bankCode).map((c) => c.at);
+    const was = out
+      .filter((c) => c.type === 'StopCharges' && c.bankCode === bankCode)
+      .map((c) => c.at);
     out = out.filter((c) => !(c.type === 'StopCharges' && c.bankCode === bankCode));
     out.push({ type: 'StopCharges', key: `what-if/stop-charges/${bankCode}`, at: t, bankCode });
     described.push(`${bankCode} stops charges at ${at(t)} (${instead(was)})`);
   }
   if (changes.lockAfterCharges !== undefined) {
     reactions.push(lockAfter(changes.lockAfterCharges));
-    described.push(`the operator locks a wallet on its ${ordinal(changes.lockAfterCharges)} executed charge (besides the locks already there)`);
+    described.push(
+      `the operator locks a wallet on its ${ordinal(changes.lockAfterCharges)} executed charge (besides the locks already there)`,
+    );
   }
   return { commands: out, reactions, described };
 }
@@ -69,7 +90,15 @@ function lockAfter(n: number): Reaction {
     const count = (charges.get(walletId) ?? 0) + 1;
     charges.set(walletId, count);
     if (count !== n) return [];
-    return [{ type: 'LockWallet', key: `what-if/lock-after/${walletId}`, at: e.occurredAt, walletId, reason: `what-if: locked on its ${ordinal(n)} charge` }];
+    return [
+      {
+        type: 'LockWallet',
+        key: `what-if/lock-after/${walletId}`,
+        at: e.occurredAt,
+        walletId,
+        reason: `what-if: locked on its ${ordinal(n)} charge`,
+      },
+    ];
   };
 }
 
@@ -87,10 +116,21 @@ export interface DamageRow {
 }
 
 /** Damage per bank with and without the changes, and the total: banks with damage in either run. */
-export function damageAvoided(baseline: IncidentReport, counterfactual: IncidentReport): { byBank: DamageRow[]; total: DamageRow } {
-  const banks = [...new Set([...baseline.byBank, ...counterfactual.byBank].map((b) => b.bankCode))].sort();
-  const damage = (r: IncidentReport, bankCode: string) => r.byBank.find((b) => b.bankCode === bankCode)?.damageYen ?? 0;
-  const row = (bankCode: string, baselineYen: number, counterfactualYen: number) => ({ bankCode, baselineYen, counterfactualYen, avoidedYen: baselineYen - counterfactualYen });
+export function damageAvoided(
+  baseline: IncidentReport,
+  counterfactual: IncidentReport,
+): { byBank: DamageRow[]; total: DamageRow } {
+  const banks = [
+    ...new Set([...baseline.byBank, ...counterfactual.byBank].map((b) => b.bankCode)),
+  ].sort();
+  const damage = (r: IncidentReport, bankCode: string) =>
+    r.byBank.find((b) => b.bankCode === bankCode)?.damageYen ?? 0;
+  const row = (bankCode: string, baselineYen: number, counterfactualYen: number) => ({
+    bankCode,
+    baselineYen,
+    counterfactualYen,
+    avoidedYen: baselineYen - counterfactualYen,
+  });
   return {
     byBank: banks.map((b) => row(b, damage(baseline, b), damage(counterfactual, b))),
     total: row('total', baseline.damageYen, counterfactual.damageYen),

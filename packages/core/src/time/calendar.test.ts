@@ -6,7 +6,11 @@ describe('DayCalendar', () => {
     for (const zone of ['Asia/Tokyo', 'America/New_York', 'Europe/London', 'Australia/Lord_Howe']) {
       const cal = new DayCalendar(zone);
       // every 61 minutes through 2020 (includes both transitions in each DST zone)
-      for (let t = Date.parse('2020-01-01T00:00:00Z'); t < Date.parse('2021-01-01T00:00:00Z'); t += 61 * 60_000) {
+      for (
+        let t = Date.parse('2020-01-01T00:00:00Z');
+        t < Date.parse('2021-01-01T00:00:00Z');
+        t += 61 * 60_000
+      ) {
         const expected = DateTime.fromMillis(t, { zone }).toISODate();
         expect(DayCalendar.isoDate(cal.dayOf(t))).toBe(expected);
       }

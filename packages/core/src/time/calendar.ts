@@ -68,7 +68,9 @@ export class DayCalendar {
 
   /** First instant of a local day (luxon: an edge call, not for the hot path). */
   startOf(day: number): number {
-    return DateTime.fromISO(DayCalendar.isoDate(day), { zone: this.zone }).startOf('day').toMillis();
+    return DateTime.fromISO(DayCalendar.isoDate(day), { zone: this.zone })
+      .startOf('day')
+      .toMillis();
   }
 
   private offsetMs(t: number): number {

@@ -18,14 +18,21 @@ export function parseInstant(value: unknown, path: (string | number)[] = []): nu
   }
   const dt = DateTime.fromISO(value, { setZone: true });
   if (!dt.isValid) {
-    throw new ValidationError(path, `is not a valid time: ${dt.invalidExplanation ?? dt.invalidReason}`, `got ${value}`);
+    throw new ValidationError(
+      path,
+      `is not a valid time: ${dt.invalidExplanation ?? dt.invalidReason}`,
+      `got ${value}`,
+    );
   }
   return dt.toMillis();
 }
 
 /** Displays an instant in a zone, e.g. `2020-09-14 00:00 JST`-style ISO text with offset. */
 export function formatInstant(ms: number, zone: string): string {
-  return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true, includeOffset: true }) ?? String(ms);
+  return (
+    DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true, includeOffset: true }) ??
+    String(ms)
+  );
 }
 
 export function isValidZone(zone: string): boolean {
