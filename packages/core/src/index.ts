@@ -1,5 +1,6 @@
 export * from './events/types';
 export * from './events/schema';
+export * from './events/charset';
 export * from './time/instant';
 export * from './time/calendar';
 export * from './money/yen';
