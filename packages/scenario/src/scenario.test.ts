@@ -159,14 +159,14 @@ describe('loadScenario', () => {
           'sources:\n  - { id: src, title: Again, published: "2020-09-15" }\n',
         ),
       ).message,
-    ).toMatch(/source id src is declared twice/);
+    ).toMatch(/source id "src" is declared twice/);
     expect(problem(MAIN.replace('code: BANK-A,', 'code: " BANK-A",')).message).toMatch(
       /banks\[0\]\.code: must not start or end with spaces/,
     );
     const pub = (key: string) =>
       `  - key: ${key}\n    type: FiguresPublished\n    stream: publications\n    occurredAt: "2020-09-14T10:00:00+09:00"\n    data: { publicationId: p1, source: src, asOf: "2020-09-14T00:00:00+09:00", figures: [{ name: cases, value: 1 }] }\n`;
     expect(problem(undefined, EVENTS + pub('a') + pub('b')).message).toMatch(
-      /publication id p1 is used by another publication \(key a\)/,
+      /publication id "p1" is used by another publication \(key "a"\)/,
     );
   });
 

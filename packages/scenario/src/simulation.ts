@@ -16,6 +16,7 @@ import {
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Scenario } from './scenario';
+import { MAX_YAML_FILE_BYTES } from './limits';
 import { YamlFile } from './yaml-file';
 
 /**
@@ -83,7 +84,14 @@ const CONTROL_KEYS = ['at', 'control', 'bank', 'reason'];
 export function loadSimulation(scenario: Scenario): Simulation | undefined {
   const path = join(scenario.dir, SIMULATION_FILE);
   if (!existsSync(path)) return undefined;
-  const r = new Reader(YamlFile.read(path, relative(process.cwd(), path) || path));
+  const r = new Reader(
+    YamlFile.read(
+      scenario.dir,
+      SIMULATION_FILE,
+      relative(process.cwd(), path) || path,
+      MAX_YAML_FILE_BYTES,
+    ),
+  );
   const banks = new Set(scenario.banks.map((b) => b.code));
   r.mapping([], TOP_KEYS);
 
