@@ -21,3 +21,4 @@ export * from './events/columns';
 export * from './projections/table';
 export * from './projections/checkpoint';
 export * from './projections/publications';
+export * from './collections/heap';
