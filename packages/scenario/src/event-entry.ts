@@ -7,21 +7,18 @@ import {
   nameUuid,
   parseInstant,
   validateEventData,
-  ValidationError,
   type EventDataMap,
   type FigureName,
   type LedgerEvent,
 } from '@incident-ledger/core';
-import type { ScenarioError } from './errors';
+import { validated, type Locator } from './errors';
 
 /** One event as a file holds it, before validation, whatever the file's format. */
-export interface RawEvent {
+export interface RawEvent extends Locator {
   /** Its fields as parsed: key, type, stream, occurredAt, recordedAt, data. */
   fields: unknown;
-  /** The line it starts on. */
+  /** The line it starts on. Its error() locates a path inside it (`['data', 'amountYen']`). */
   line: number;
-  /** The error for a path inside the event (`['data', 'amountYen']`), located in its file. */
-  error(path: (string | number)[], problem: string, hint?: string): ScenarioError;
 }
 
 /** What every event is checked against: the scenario's id and declarations. */
@@ -196,13 +193,4 @@ function fieldsOf(raw: RawEvent): Record<string, unknown> {
     if (!EVENT_KEYS.includes(k))
       throw raw.error([k], 'unknown key', `expected one of: ${EVENT_KEYS.join(', ')}`);
   return v as Record<string, unknown>;
-}
-
-function validated<T>(raw: RawEvent, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof ValidationError) throw raw.error(e.path, e.problem, e.hint);
-    throw e;
-  }
 }

@@ -3,17 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScenarioError } from './errors';
 import { loadScenario } from './scenario';
+import { tinyScenario } from './tiny.testing';
 
-const MAIN = `id: tiny
-title: A tiny incident
-timeZone: Asia/Tokyo
-sources:
-  - { id: src, title: A source, published: "2020-09-14" }
-banks:
-  - { code: BANK-A, auth: weak }
-eventFiles:
-  - events.yaml
-`;
+const MAIN = tinyScenario(['events.yaml']);
 const EVENTS = `events:
   - key: open
     type: WalletOpened

@@ -4,13 +4,12 @@ import {
   describe,
   isEventType,
   isValidZone,
-  ValidationError,
   type EventType,
   type LedgerEvent,
 } from '@incident-ledger/core';
 import { existsSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
-import { ScenarioError } from './errors';
+import { ScenarioError, validated } from './errors';
 import { EventFiles, type EventFileSpec } from './event-files';
 import { MAX_YAML_FILE_BYTES, type EventFileFormat, type LoadOptions } from './limits';
 import { YamlFile } from './yaml-file';
@@ -201,15 +200,6 @@ function eventFile(
     ...(type !== undefined && { type }),
     refused: (problem, hint) => main.error(pathAt, problem, hint),
   };
-}
-
-function validated<T>(yf: YamlFile, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof ValidationError) throw yf.error(e.path, e.problem, e.hint);
-    throw e;
-  }
 }
 
 function asMapping(
