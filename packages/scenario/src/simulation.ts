@@ -6,7 +6,6 @@ import {
   parseInstant,
   Rng,
   SECOND_FACTORS,
-  ValidationError,
   type AuthFactor,
   type Command,
   type EventDataMap,
@@ -15,6 +14,7 @@ import {
 } from '@incident-ledger/core';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { validated } from './errors';
 import type { Scenario } from './scenario';
 import { MAX_YAML_FILE_BYTES } from './limits';
 import { YamlFile } from './yaml-file';
@@ -76,6 +76,7 @@ const ATTACK_KEYS = [
   'merchants',
 ];
 const CONTROL_KEYS = ['at', 'control', 'bank', 'reason'];
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * Loads `<scenario-dir>/simulation.yaml`; undefined when the scenario has none. Problems are
@@ -130,6 +131,15 @@ export function loadSimulation(scenario: Scenario): Simulation | undefined {
     ...r.range(at('chargeYen'), 1, ['step']),
     step: r.int([...at('chargeYen'), 'step'], 1),
   };
+  const chargesPerAccount = r.range(at('chargesPerAccount'), 1);
+  const victimCount = victims.reduce((n, v) => n + BigInt(v.count), 0n);
+  // Every sum a report makes stays exact while the most the attacks could charge does.
+  if (victimCount * BigInt(chargesPerAccount.max) * BigInt(chargeYen.max) > MAX_SAFE)
+    throw r.yf.error(
+      [...at('chargeYen'), 'max'],
+      `lets ${victimCount} victims be charged up to ${chargesPerAccount.max} times, more than ${Number.MAX_SAFE_INTEGER.toLocaleString('en-US')} yen in all`,
+      'lower the victims, chargesPerAccount.max or chargeYen.max: every total is kept exact',
+    );
   const merchants = r.list(at('merchants')).map((_, i) => r.text([...at('merchants'), i]));
   if (merchants.length === 0) throw r.yf.error(at('merchants'), 'lists no merchant category');
 
@@ -172,7 +182,7 @@ export function loadSimulation(scenario: Scenario): Simulation | undefined {
       minutesBetweenAttempts: r.range(at('minutesBetweenAttempts'), 0),
       knowsCredentialsPercent: r.int(at('knowsCredentialsPercent'), 0, 100),
       hasSecondFactorPercent: r.int(at('hasSecondFactorPercent'), 0, 100),
-      chargesPerAccount: r.range(at('chargesPerAccount'), 1),
+      chargesPerAccount,
       chargeYen,
       minutesBetweenCharges: r.range(at('minutesBetweenCharges'), 0),
       spendPercent: r.range(at('spendPercent'), 0, [], 100),
@@ -263,12 +273,7 @@ class Reader {
   }
 
   instant(path: (string | number)[]): number {
-    try {
-      return parseInstant(this.get(path), path);
-    } catch (e) {
-      if (e instanceof ValidationError) throw this.yf.error(path, e.problem, e.hint);
-      throw e;
-    }
+    return validated(this.yf, () => parseInstant(this.get(path), path));
   }
 }
 
