@@ -4,21 +4,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ScenarioError } from './errors';
 import { loadScenario, openScenario } from './scenario';
+import { tinyScenario } from './tiny.testing';
 
 const ROOT = resolve(__dirname, '../../..');
 const MINIMAL = join(ROOT, 'scenarios/example-minimal');
 const MACHINE = join(ROOT, 'scenarios/example-machine');
 
-const MAIN = (files: string[]) => `id: tiny
-title: A tiny incident
-timeZone: Asia/Tokyo
-sources:
-  - { id: src, title: A source, published: "2020-09-14" }
-banks:
-  - { code: BANK-A, auth: weak }
-eventFiles:
-${files.map((f) => `  - ${f}`).join('\n')}
-`;
 const charge = (key: string, at: string, amountYen: unknown = 1000, extra = {}) => ({
   key,
   type: 'ChargeExecuted',
@@ -37,7 +28,7 @@ beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'event-files-'))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function write(files: Record<string, string>, listed = Object.keys(files)) {
-  writeFileSync(join(dir, 'scenario.yaml'), MAIN(listed));
+  writeFileSync(join(dir, 'scenario.yaml'), tinyScenario(listed));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }
@@ -303,7 +294,7 @@ describe('the streaming reader', () => {
   it('checks the files when the scenario is opened, and adds up their sizes', () => {
     write({ 'e.ndjson': big(10) });
     expect(openScenario(dir).eventFiles.bytes).toBe(readFileSync(join(dir, 'e.ndjson')).length);
-    writeFileSync(join(dir, 'scenario.yaml'), MAIN(['e.ndjson', 'missing.ndjson']));
+    writeFileSync(join(dir, 'scenario.yaml'), tinyScenario(['e.ndjson', 'missing.ndjson']));
     expect(() => openScenario(dir)).toThrow(
       /scenario\.yaml:\d+:\d+: eventFiles\[1\]: missing\.ndjson not found/,
     );
