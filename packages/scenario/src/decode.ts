@@ -1,27 +1,30 @@
+import { isUtf8 } from 'node:buffer';
 import { ScenarioError } from './errors';
 import { FileRefused, readChunks, type OpenFile } from './open-file';
 
 /**
  * A file's text, decoded as UTF-8 a chunk at a time. Bytes that are not UTF-8 are refused at their
  * line and column, never replaced by U+FFFD: a replaced byte would change an id or an amount
- * silently. A BOM at the start is dropped.
+ * silently. A BOM at the start is dropped. Each chunk is checked (isUtf8) and then decoded by
+ * Buffer.toString, which gives V8's one-byte strings for ASCII text: half the memory of
+ * TextDecoder's, and read several times faster by the parsers.
  */
 export function* decodeChunks(file: OpenFile, shown: string): Generator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   let pending: Buffer = Buffer.alloc(0);
   let line = 1;
   let column = 1;
+  let first = true;
   try {
     for (const chunk of readChunks(file)) {
-      const bytes = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+      let bytes = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+      if (first && bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+        bytes = bytes.subarray(3);
+      first = false;
       const end = completeLength(bytes);
       pending = Buffer.from(bytes.subarray(end)); // the chunk's buffer is reused by the next read
-      let text: string;
-      try {
-        text = decoder.decode(bytes.subarray(0, end), { stream: true });
-      } catch {
-        throw invalidAt(bytes.subarray(0, end), shown, line, column);
-      }
+      const complete = bytes.subarray(0, end);
+      if (!isUtf8(complete)) throw invalidAt(complete, shown, line, column);
+      const text = complete.toString('utf8');
       ({ line, column } = advance(text, line, column));
       yield text;
     }
@@ -33,11 +36,12 @@ export function* decodeChunks(file: OpenFile, shown: string): Generator<string> 
   if (pending.length > 0) throw invalidAt(pending, shown, line, column);
 }
 
-/** The whole text of a file (a YAML file, bounded by its limit). */
+/**
+ * The whole text of a file (a YAML file, bounded by its limit), as one flat string: a string
+ * concatenated chunk by chunk is a tree that V8 reads several times slower through slices.
+ */
 export function readText(file: OpenFile, shown: string): string {
-  let text = '';
-  for (const chunk of decodeChunks(file, shown)) text += chunk;
-  return text;
+  return [...decodeChunks(file, shown)].join('');
 }
 
 /** The file's lines (numbered from 1, without their line break), each at most `maxChars` long. */
@@ -95,7 +99,7 @@ function completeLength(b: Buffer): number {
 /** The error for the first byte of `b` that is not UTF-8, `b` starting at line:column. */
 function invalidAt(b: Buffer, shown: string, line: number, column: number): ScenarioError {
   const at = firstInvalid(b);
-  const before = advance(new TextDecoder('utf-8').decode(b.subarray(0, at)), line, column);
+  const before = advance(b.subarray(0, at).toString('utf8'), line, column);
   return new ScenarioError(
     shown,
     before.line,
