@@ -30,12 +30,15 @@ export interface EventFileSpec {
   refused(problem: string, hint: string): ScenarioError;
 }
 
-/** A validated event, its key, where it was read and its place: the nth event of the fth file. */
-interface Read {
+/** A validated event and its place: the nth event of the fth file. */
+interface Placed {
   event: LedgerEvent;
+  place: number;
+}
+/** The same, with its key and what it was read from (for messages). */
+interface Read extends Placed {
   key: string;
   raw: RawEvent;
-  place: number;
 }
 
 /**
@@ -111,10 +114,11 @@ export class EventFiles {
     f: number,
     checker: EventChecker,
     identities: string[],
-  ): Iterator<Read> {
+  ): Iterator<Placed> {
     const reads = this.fileEvents(spec, f, checker, identities);
     if (spec.format === 'yaml') {
-      const all = [...reads];
+      const all: Placed[] = [];
+      for (const { event, place } of reads) all.push({ event, place }); // not what it was read from
       all.sort((a, b) => a.event.recordedAt - b.event.recordedAt || a.place - b.place);
       return all[Symbol.iterator]();
     }

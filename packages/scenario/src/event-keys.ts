@@ -32,9 +32,11 @@ export class KeyHashes {
  * digits and the first after the version digit.
  */
 export function hashOf(eventId: string): number {
-  return (
-    parseInt(eventId.slice(0, 8), 16) * 2 ** 20 +
-    parseInt(eventId.slice(9, 13), 16) * 16 +
-    parseInt(eventId.charAt(15), 16)
-  );
+  let h = 0;
+  for (const i of HASHED_DIGITS) {
+    const c = eventId.charCodeAt(i);
+    h = h * 16 + (c <= 57 ? c - 48 : (c | 32) - 87); // '0'-'9', 'a'-'f' (or 'A'-'F')
+  }
+  return h;
 }
+const HASHED_DIGITS = [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 15];

@@ -159,8 +159,11 @@ function splitEvents(text: string): { frame: string; entries: Span[] } | undefin
   if (inList) listEnd = text.length;
   const last = entries[entries.length - 1];
   if (last) last.end = listEnd;
+  // Keys after the list keep their line numbers behind empty lines; with none (the usual
+  // layout), the frame is what comes before the list: the yaml package reads it in no time.
+  const after = text.slice(listEnd);
   return {
-    frame: text.slice(0, listStart) + '\n'.repeat(listLines) + text.slice(listEnd),
+    frame: text.slice(0, listStart) + (after === '' ? '' : '\n'.repeat(listLines) + after),
     entries,
   };
 }
