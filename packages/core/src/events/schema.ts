@@ -159,6 +159,20 @@ const RANGES: Partial<Record<EventType, [string, string][]>> = {
   InquiriesReceived: [['periodStart', 'periodEnd']],
 };
 
+/** A shape's fields, listed once: validation runs for every event loaded. */
+const FIELDS = new WeakMap<Shape, [string, Field, boolean][]>();
+function fieldsOf(shape: Shape): [string, Field, boolean][] {
+  let fields = FIELDS.get(shape);
+  if (fields === undefined) {
+    fields = Object.entries(shape).map(([key, spec]) =>
+      'optional' in spec ? [key, spec.optional, true] : [key, spec, false],
+    );
+    FIELDS.set(shape, fields);
+  }
+  return fields;
+}
+const NO_DEFAULTS: Record<string, unknown> = {};
+
 function checkObject(
   shape: Shape,
   raw: unknown,
@@ -180,37 +194,41 @@ function checkObject(
     }
   }
   const out: Record<string, unknown> = {};
-  const defaults = DEFAULTS[defaultsKey] ?? {};
-  for (const [key, spec] of Object.entries(shape)) {
-    const optional = 'optional' in spec;
-    const field = 'optional' in spec ? spec.optional : spec;
+  const defaults = DEFAULTS[defaultsKey] ?? NO_DEFAULTS;
+  for (const [key, field, optional] of fieldsOf(shape)) {
     const value = input[key];
     if (value === undefined || value === null) {
       if (key in defaults) out[key] = defaults[key];
       else if (!optional) throw new ValidationError([...path, key], 'is required');
       continue;
     }
-    out[key] = checkField(field, value, [...path, key], parse, `${defaultsKey}.${key}`);
+    out[key] = checkField(field, value, path, key, parse, defaultsKey);
   }
   return out;
 }
 
+/**
+ * The value of field `key` of the object at `parent`, checked. The field's path is made only for
+ * a message or a nested value: most fields are plain and valid.
+ */
 function checkField(
   f: Field,
   v: unknown,
-  path: (string | number)[],
+  parent: (string | number)[],
+  key: string | number,
   parse: InstantParser,
-  key: string,
+  defaultsKey: string,
 ): unknown {
+  const path = () => [...parent, key];
   switch (f.kind) {
     case 'id':
-      return checkId(v, path);
+      return typeof v === 'string' && idProblem(v) === undefined ? v : checkId(v, path());
     case 'text':
-      return checkText(v, path);
+      return typeof v === 'string' && textProblem(v) === undefined ? v : checkText(v, path());
     case 'yen':
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
         throw new ValidationError(
-          path,
+          path(),
           `must be a whole, non-negative number of yen, got ${describe(v)}`,
           'money is integer yen: write 12000, not 12000.5, -12000 or "12,000"',
         );
@@ -218,29 +236,45 @@ function checkField(
       return v;
     case 'count':
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-        throw new ValidationError(path, `must be a whole, non-negative number, got ${describe(v)}`);
+        throw new ValidationError(
+          path(),
+          `must be a whole, non-negative number, got ${describe(v)}`,
+        );
       }
       return v;
     case 'positive':
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
-        throw new ValidationError(path, `must be a whole number of at least 1, got ${describe(v)}`);
+        throw new ValidationError(
+          path(),
+          `must be a whole number of at least 1, got ${describe(v)}`,
+        );
       }
       return v;
     case 'instant':
-      return parse(v, path);
+      return parse(v, path());
     case 'enum':
       if (typeof v !== 'string' || !f.values.includes(v)) {
         throw new ValidationError(
-          path,
+          path(),
           `must be one of ${f.values.join(', ')}; got ${describe(v)}`,
         );
       }
       return v;
-    case 'list':
-      if (!Array.isArray(v)) throw new ValidationError(path, `must be a list, got ${describe(v)}`);
-      return v.map((item, i) => checkField(f.of, item, [...path, i], parse, key));
+    case 'list': {
+      if (!Array.isArray(v))
+        throw new ValidationError(path(), `must be a list, got ${describe(v)}`);
+      const at = path();
+      const itemsKey = `${defaultsKey}.${key}`;
+      return v.map((item, i) => checkField(f.of, item, at, i, parse, itemsKey));
+    }
     case 'object':
-      return checkObject(f.fields, v, path, parse, key);
+      return checkObject(
+        f.fields,
+        v,
+        path(),
+        parse,
+        typeof key === 'number' ? defaultsKey : `${defaultsKey}.${key}`,
+      );
   }
 }
 
