@@ -1,4 +1,4 @@
-import { loadScenario } from '@incident-ledger/scenario';
+import { loadScenario } from '../packages/scenario/src';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
