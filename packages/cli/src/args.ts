@@ -1,6 +1,6 @@
 import { describe } from '@incident-ledger/core';
 import {
-  formatMiB,
+  formatSize,
   MAX_STREAM_FILE_BYTES,
   MAX_YAML_FILE_BYTES,
   type LoadOptions,
@@ -17,8 +17,8 @@ export const QUIET_HELP =
 
 /** --max-file-mb: the size limit of every event file. Shared by the commands that read scenarios. */
 export const LOAD_OPTION = { 'max-file-mb': { type: 'string' } } as const;
-export const LOAD_HELP = `  --max-file-mb N  read event files of at most N MiB (default: ${formatMiB(MAX_YAML_FILE_BYTES)} for
-                   YAML, ${formatMiB(MAX_STREAM_FILE_BYTES)} for NDJSON and CSV, read as streams)`;
+export const LOAD_HELP = `  --max-file-mb N  read event files of at most N MiB (default: ${formatSize(MAX_YAML_FILE_BYTES)} for
+                   YAML, ${formatSize(MAX_STREAM_FILE_BYTES)} for NDJSON and CSV, read as streams)`;
 
 /** The loader's options from --max-file-mb. */
 export function loadOptions(values: { 'max-file-mb'?: string | undefined }): LoadOptions {

@@ -42,8 +42,10 @@ export function maxBytesOf(format: EventFileFormat, options: LoadOptions): numbe
   return options.maxFileBytes ?? (format === 'yaml' ? MAX_YAML_FILE_BYTES : MAX_STREAM_FILE_BYTES);
 }
 
-/** 2097152 -> "2.0 MiB"; whole MiB without decimals ("64 MiB"). */
-export function formatMiB(bytes: number): string {
+/** 2097152 -> "2.0 MiB"; whole MiB or GiB without decimals ("64 MiB", "64 GiB"). */
+export function formatSize(bytes: number): string {
+  const gib = bytes / (1024 * MiB);
+  if (Number.isInteger(gib) && gib > 0) return `${gib} GiB`;
   const mib = bytes / MiB;
   return Number.isInteger(mib) ? `${mib} MiB` : `${mib.toFixed(1)} MiB`;
 }

@@ -9,7 +9,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { formatMiB, READ_CHUNK_BYTES } from './limits';
+import { formatSize, READ_CHUNK_BYTES } from './limits';
 
 /**
  * Why a file of a scenario cannot be read. `atFile`: the problem is the file's own (its size), to
@@ -125,7 +125,7 @@ export function* readChunks(file: OpenFile): Generator<Buffer> {
 function tooLarge(size: number, maxBytes: number, what: string) {
   if (size > maxBytes)
     throw new FileRefused(
-      `is ${formatMiB(size)}, more than the limit of ${formatMiB(maxBytes)} for ${what}`,
+      `is ${formatSize(size)}, more than the limit of ${formatSize(maxBytes)} for ${what}`,
       'split it into several event files, write its events as NDJSON or CSV (read as streams), or raise the limit with --max-file-mb',
       true,
     );
