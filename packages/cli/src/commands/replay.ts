@@ -1,4 +1,4 @@
-import { formatInstant, parseInstant, ValidationError } from '@incident-ledger/core';
+import { describe, formatInstant, parseInstant, ValidationError } from '@incident-ledger/core';
 import { loadScenario } from '@incident-ledger/scenario';
 import { join } from 'node:path';
 import { LOAD_HELP, LOAD_OPTION, loadOptions, parse, QUIET_HELP, QUIET_OPTION } from '../args';
@@ -103,7 +103,7 @@ function byOption(value: string | undefined): ReportTable | undefined {
   if (value === undefined) return undefined;
   if (!(REPORT_TABLES as readonly string[]).includes(value))
     throw new UsageError(
-      `--by must be one of ${REPORT_TABLES.join(', ')}, got "${value}"`,
+      `--by must be one of ${REPORT_TABLES.join(', ')}, got ${describe(value)}`,
       'replay',
     );
   return value as ReportTable;
