@@ -54,6 +54,7 @@ interface Read extends Placed {
  */
 export class EventFiles {
   private learned?: { skip: Set<number>; identities: string[] };
+  private checkedBytes = 0;
 
   constructor(
     private readonly root: string,
@@ -62,16 +63,18 @@ export class EventFiles {
     private readonly options: LoadOptions,
   ) {}
 
-  /** The event files' sizes together, in bytes, as they were when checked. */
-  bytes = 0;
+  /** The event files' sizes together, in bytes, as they were when checked: a progress's 100%. */
+  get bytes(): number {
+    return this.checkedBytes;
+  }
 
   /** Refuses, at its entry in scenario.yaml, a file that cannot be read; adds up their sizes. */
   check(): void {
-    this.bytes = 0;
+    this.checkedBytes = 0;
     this.specs.forEach((spec, f) => {
       const file = this.open(spec, f, []);
       closeSync(file.fd);
-      this.bytes += file.size;
+      this.checkedBytes += file.size;
     });
   }
 
