@@ -101,6 +101,11 @@ describe('NDJSON and CSV event files', () => {
       /:1:\d+: key: is required in NDJSON and CSV files/,
     ],
     ['an array', '[1, 2]', /:1:1: must be a mapping, got a list/],
+    [
+      'a value nested 100,000 deep',
+      `{"key": "c1", "data": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+      /:1:\d+: (is nested too deeply to read|data: must be a mapping, got a list)/,
+    ],
   ])('NDJSON: refuses %s, located', (_, line, message) => {
     expect(problem({ 'e.ndjson': `${line}\n` }).message).toMatch(message);
   });

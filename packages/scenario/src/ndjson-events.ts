@@ -21,12 +21,12 @@ export function* ndjsonRawEvents(
     let fields: unknown;
     try {
       fields = JSON.parse(text);
-    } catch {
-      throw notJson(text, line, file);
+    } catch (e) {
+      throw e instanceof RangeError ? tooDeep(file, line) : notJson(text, line, file);
     }
     const error = (path: (string | number)[], problem: string, hint?: string) =>
       new ScenarioError(file, line, columnOf(text, path), path, problem, hint);
-    if (writtenKeys(text) !== parsedKeys(fields))
+    if (writtenKeys(text) !== keysOf(fields, file, line))
       throw new ScenarioError(
         file,
         line,
@@ -66,7 +66,27 @@ function notJson(text: string, line: number, file: string): ScenarioError {
   );
 }
 
-/** Keys in the objects of a parsed value. */
+/** Keys in the objects of a parsed value; a value nested too deeply to count is refused. */
+function keysOf(v: unknown, file: string, line: number): number {
+  try {
+    return parsedKeys(v);
+  } catch (e) {
+    if (e instanceof RangeError) throw tooDeep(file, line);
+    throw e;
+  }
+}
+
+function tooDeep(file: string, line: number): ScenarioError {
+  return new ScenarioError(
+    file,
+    line,
+    1,
+    [],
+    'is nested too deeply to read',
+    'an event nests a few levels deep: write its values out flat',
+  );
+}
+
 function parsedKeys(v: unknown): number {
   if (v === null || typeof v !== 'object') return 0;
   let n = 0;
