@@ -50,7 +50,8 @@ export class EventChecker {
 
   /**
    * The event, validated; its key is `autoKey(stream)` when it gives none (YAML files), and
-   * required when autoKey is undefined (NDJSON and CSV files).
+   * required when autoKey is undefined (NDJSON and CSV files). autoKey is called for every event,
+   * keyed or not: an event's place in its stream counts them all.
    */
   check(
     raw: RawEvent,
@@ -97,18 +98,14 @@ export class EventChecker {
           `every total is kept exact: the ${field} of all events together must stay within 2^53 - 1; split the incident into several scenarios`,
         );
     });
-    const key =
-      e.key !== undefined
-        ? validated(raw, () => checkId(e.key, ['key']))
-        : autoKey === undefined
-          ? (() => {
-              throw raw.error(
-                ['key'],
-                'is required in NDJSON and CSV files',
-                'give every event a key, e.g. C1/charge-2: its id is made from it',
-              );
-            })()
-          : autoKey(streamId);
+    if (e.key === undefined && autoKey === undefined)
+      throw raw.error(
+        ['key'],
+        'is required in NDJSON and CSV files',
+        'give every event a key, e.g. C1/charge-2: its id is made from it',
+      );
+    const auto = autoKey?.(streamId); // for every event: keyed ones count in their stream too
+    const key = e.key === undefined ? auto! : validated(raw, () => checkId(e.key, ['key']));
     if (type === 'FiguresPublished')
       this.checkPublication(raw, data as EventDataMap['FiguresPublished'], key);
     const event: LedgerEvent = {

@@ -1,6 +1,7 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nameUuid } from '@incident-ledger/core';
 import { ScenarioError } from './errors';
 import { loadScenario } from './scenario';
 import { tinyScenario } from './tiny.testing';
@@ -67,6 +68,13 @@ describe('loadScenario', () => {
     expect(a).toEqual(b);
     for (const id of a)
       expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it("names an event without a key by its file, stream and place among all the stream's events", () => {
+    const keyless = EVENTS.replace('  - key: charge\n    type:', '  - type:');
+    const ids = loadScenario(write(MAIN, keyless)).events.map((e) => e.eventId);
+    // The charge is the second event of stream wallet-1 in events.yaml (the first has a key).
+    expect(ids).toContain(nameUuid('tiny/events.yaml/wallet-1#1'));
   });
 
   it('reports a missing folder', () => {
