@@ -1,7 +1,8 @@
 /**
- * Writes a large, synthetic, valid scenario folder (scenario.yaml + events/*.yaml) from a seed.
+ * Writes a large, synthetic, valid scenario folder (scenario.yaml + events/*) from a seed, its
+ * events as YAML (default), NDJSON or CSV.
  *
- *   pnpm tsx scripts/make-large-scenario.ts --out <dir> [--events 20000] [--seed 1]
+ *   pnpm tsx scripts/make-large-scenario.ts --out <dir> [--events 20000] [--seed 1] [--format yaml]
  *
  * For load and crash-safety tests: an import of it takes long enough for a kill to land mid-way.
  * Cases are wallets opened by third parties, a bank link, charges, purchases and a case report;
@@ -19,7 +20,12 @@ export interface LargeScenarioOptions {
   seed: number;
   /** Scenario id: event ids derive from it, so two ids give two disjoint sets of events. */
   id?: string;
+  /** How the event files are written (default yaml): the same events in each. */
+  format?: EventFileFormat;
 }
+
+export const FORMATS = ['yaml', 'ndjson', 'csv'] as const;
+export type EventFileFormat = (typeof FORMATS)[number];
 
 export interface LargeScenarioSummary {
   events: number;
@@ -45,7 +51,10 @@ const SPAN_MINUTES = 330 * 24 * 60;
 
 interface Line {
   at: number;
-  text: string;
+  key: string;
+  type: string;
+  stream: string;
+  data: Record<string, unknown>;
 }
 
 const iso = (ms: number) => `${new Date(ms + TOKYO_OFFSET_MS).toISOString().slice(0, 19)}+09:00`;
@@ -62,11 +71,13 @@ export function writeLargeScenario(
   const rng = new Rng(seed);
   const width = String(total).length;
   const lines: Line[] = [];
-  const push = (at: number, key: string, type: string, stream: string, data: unknown) =>
-    lines.push({
-      at,
-      text: `  - { key: ${key}, type: ${type}, stream: ${stream}, occurredAt: "${iso(at)}", data: ${JSON.stringify(data)} }`,
-    });
+  const push = (
+    at: number,
+    key: string,
+    type: string,
+    stream: string,
+    data: Record<string, unknown>,
+  ) => lines.push({ at, key, type, stream, data });
 
   let cases = 0;
   let damageYen = 0;
@@ -141,14 +152,15 @@ export function writeLargeScenario(
     { name: 'banksWithDamage', value: damagedBanks.size },
     { name: 'damageYen', value: damageYen },
   ];
-  const publication = `  - { key: publication/final, type: FiguresPublished, stream: publications, occurredAt: "${iso(asOf)}", data: ${JSON.stringify(
-    {
-      publicationId: 'final',
-      source: SOURCE,
-      asOf: iso(asOf),
-      figures,
-    },
-  )} }`;
+  const publication: Line = {
+    at: asOf,
+    key: 'publication/final',
+    type: 'FiguresPublished',
+    stream: 'publications',
+    data: { publicationId: 'final', source: SOURCE, asOf: iso(asOf), figures },
+  };
+  const format = options.format ?? 'yaml';
+  const write = WRITERS[format];
 
   const scenarioYaml = [
     `# ${header}`,
@@ -160,24 +172,93 @@ export function writeLargeScenario(
     'banks:',
     ...BANKS.map((b) => `  - { code: ${b}, auth: weak }`),
     'eventFiles:',
-    '  - events/cases.yaml',
-    '  - events/publications.yaml',
+    `  - events/cases.${format}`,
+    `  - events/publications.${format}`,
     '',
   ].join('\n');
-  const eventFile = (body: string) =>
-    `# ${header}\ngenerated: ${JSON.stringify(header)}\nevents:\n${body}\n`;
 
   mkdirSync(join(outDir, 'events'), { recursive: true });
   writeFileSync(join(outDir, 'scenario.yaml'), scenarioYaml);
-  writeFileSync(join(outDir, 'events/cases.yaml'), eventFile(lines.map((l) => l.text).join('\n')));
-  writeFileSync(join(outDir, 'events/publications.yaml'), eventFile(publication));
+  writeFileSync(join(outDir, `events/cases.${format}`), write(lines, header));
+  writeFileSync(join(outDir, `events/publications.${format}`), write([publication], header));
   return { events: lines.length + 1, cases, banksWithDamage: damagedBanks.size, damageYen };
 }
 
-const HELP = `usage: pnpm tsx scripts/make-large-scenario.ts --out <dir> [--events N] [--seed N] [--id ID]
+/** CSV columns: the envelope, then every data field these events have. */
+const CSV_COLUMNS = [
+  'key',
+  'type',
+  'stream',
+  'occurredAt',
+  'walletId',
+  'openedBy',
+  'bankCode',
+  'accountId',
+  'factors',
+  'amountYen',
+  'merchantCategory',
+  'caseId',
+  'status',
+  'publicationId',
+  'source',
+  'asOf',
+  'figures',
+];
 
-Writes a large synthetic scenario (scenario.yaml, events/cases.yaml, events/publications.yaml)
-into <dir>: wallets, bank links, charges, purchases and case reports, and one FiguresPublished
+/** An event file's text in each format (scenarios/README.md): the same events, in time order. */
+const WRITERS: Record<EventFileFormat, (events: Line[], header: string) => string> = {
+  yaml: (events, header) =>
+    `# ${header}\ngenerated: ${JSON.stringify(header)}\nevents:\n${events
+      .map(
+        (e) =>
+          `  - { key: ${e.key}, type: ${e.type}, stream: ${e.stream}, occurredAt: "${iso(e.at)}", data: ${JSON.stringify(e.data)} }`,
+      )
+      .join('\n')}\n`,
+  ndjson: (events) =>
+    events
+      .map((e) =>
+        JSON.stringify({
+          key: e.key,
+          type: e.type,
+          stream: e.stream,
+          occurredAt: iso(e.at),
+          data: e.data,
+        }),
+      )
+      .join('\n') + '\n',
+  csv: (events) =>
+    [
+      CSV_COLUMNS.join(','),
+      ...events.map((e) => {
+        const row: Record<string, unknown> = {
+          ...e.data,
+          key: e.key,
+          type: e.type,
+          stream: e.stream,
+          occurredAt: iso(e.at),
+        };
+        return CSV_COLUMNS.map((c) => csvCell(row[c])).join(',');
+      }),
+    ].join('\n') + '\n',
+};
+
+/** A CSV cell: lists of words joined by |, other lists as JSON, quoted when they need it. */
+function csvCell(v: unknown): string {
+  const text =
+    v === undefined
+      ? ''
+      : Array.isArray(v)
+        ? v.every((x) => typeof x === 'string')
+          ? v.join('|')
+          : JSON.stringify(v)
+        : String(v);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const HELP = `usage: pnpm tsx scripts/make-large-scenario.ts --out <dir> [--events N] [--seed N] [--id ID] [--format F]
+
+Writes a large synthetic scenario (scenario.yaml, events/cases.<format>,
+events/publications.<format>) into <dir>: wallets, bank links, charges, purchases and case reports, and one FiguresPublished
 with the totals they add up to. Same seed and size, same files.
 
 options:
@@ -185,6 +266,7 @@ options:
   --events N      total number of events, at least ${MIN_EVENTS} (default ${DEFAULT_EVENTS})
   --seed N        seed of the generator (default ${DEFAULT_SEED})
   --id ID         scenario id (default large-synthetic-<seed>-<events>)
+  --format F      event files as yaml (default), ndjson or csv: the same events
   -h, --help      show this help`;
 
 if (require.main === module) {
@@ -200,6 +282,7 @@ if (require.main === module) {
         events: { type: 'string', default: String(DEFAULT_EVENTS) },
         seed: { type: 'string', default: String(DEFAULT_SEED) },
         id: { type: 'string' },
+        format: { type: 'string', default: 'yaml' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -210,7 +293,9 @@ if (require.main === module) {
     console.log(HELP);
     process.exit(0);
   }
-  const { out, id } = values!;
+  const { out, id, format } = values!;
+  if (!(FORMATS as readonly string[]).includes(format!))
+    fail(`--format must be one of ${FORMATS.join(', ')}, got ${format}`);
   if (out === undefined) fail('--out <dir> is required');
   const events = Number(values!.events);
   const seed = Number(values!.seed);
@@ -219,7 +304,12 @@ if (require.main === module) {
   if (!Number.isSafeInteger(seed)) fail(`--seed must be a whole number, got ${values!.seed}`);
   if (id !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(id))
     fail(`--id must be lower-case letters, digits and dashes, got ${id}`);
-  const s = writeLargeScenario(out!, { events, seed, ...(id !== undefined && { id }) });
+  const s = writeLargeScenario(out!, {
+    events,
+    seed,
+    format: format as EventFileFormat,
+    ...(id !== undefined && { id }),
+  });
   console.log(
     `wrote ${s.events} events (${s.cases} cases, ${s.banksWithDamage} banks, ${s.damageYen} yen) to ${out} (seed ${seed})`,
   );

@@ -1,3 +1,10 @@
+import { describe } from '@incident-ledger/core';
+import {
+  formatSize,
+  MAX_STREAM_FILE_BYTES,
+  MAX_YAML_FILE_BYTES,
+  type LoadOptions,
+} from '@incident-ledger/scenario';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors';
 
@@ -7,6 +14,19 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 export const QUIET_OPTION = { quiet: { type: 'boolean', short: 'q' } } as const;
 export const QUIET_HELP =
   '  -q, --quiet      no progress line (it is shown only on a terminal anyway)';
+
+/** --max-file-mb: the size limit of every event file. Shared by the commands that read scenarios. */
+export const LOAD_OPTION = { 'max-file-mb': { type: 'string' } } as const;
+export const LOAD_HELP = `  --max-file-mb N  read event files of at most N MiB (default: ${formatSize(MAX_YAML_FILE_BYTES)} for
+                   YAML, ${formatSize(MAX_STREAM_FILE_BYTES)} for NDJSON and CSV, read as streams)`;
+
+/** The loader's options from --max-file-mb. */
+export function loadOptions(values: { 'max-file-mb'?: string | undefined }): LoadOptions {
+  const mb = values['max-file-mb'];
+  return mb === undefined
+    ? {}
+    : { maxFileBytes: wholeNumber('--max-file-mb', mb, 1) * 1024 * 1024 };
+}
 
 /** util.parseArgs with usage errors that say what was wrong and where to look. */
 export function parse<O extends Options>(command: string, argv: string[], options: O) {
@@ -32,7 +52,7 @@ export function wholeNumber(option: string, text: string, min = Number.MIN_SAFE_
   const n = Number(text);
   if (text.trim() === '' || !Number.isSafeInteger(n) || n < min) {
     throw new UsageError(
-      `${option} must be a whole number${min > Number.MIN_SAFE_INTEGER ? ` of at least ${min}` : ''}, got "${text}"`,
+      `${option} must be a whole number${min > Number.MIN_SAFE_INTEGER ? ` of at least ${min}` : ''}, got ${describe(text)}`,
     );
   }
   return n;

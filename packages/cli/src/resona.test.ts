@@ -2,12 +2,22 @@ import {
   EVENT_SCHEMAS,
   FIGURE_NAMES,
   FIGURES,
+  ID_CHARSET,
   isType,
+  MAX_ID_CHARS,
   nameUuid,
   parseInstant,
+  TEXT_CHARSET,
   type LedgerEvent,
 } from '@incident-ledger/core';
-import { loadScenario } from '@incident-ledger/scenario';
+import {
+  formatSize,
+  loadScenario,
+  MAX_LINE_CHARS,
+  MAX_STREAM_FILE_BYTES,
+  MAX_YAML_ALIASES,
+  MAX_YAML_FILE_BYTES,
+} from '@incident-ledger/scenario';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
@@ -16,6 +26,7 @@ import { runCli } from './run-cli.testing';
 const ROOT = resolve(__dirname, '../../..');
 const RESONA = join(ROOT, 'scenarios/resona-2019');
 const EXAMPLE = join(ROOT, 'scenarios/example-minimal');
+const MACHINE = join(ROOT, 'scenarios/example-machine');
 const REFERENCE = join(ROOT, 'scenarios/README.md');
 
 const run = runCli;
@@ -380,6 +391,59 @@ describe('scenarios/README.md, the format reference', () => {
     const shown = asShown(stderr);
     expect(shown).toMatch(message);
     expectQuoted(fenced(shown), `the message for ${what}`);
+  });
+
+  it('quotes example-machine: its event files list, CSV files whole, the first NDJSON lines', () => {
+    const main = readFileSync(join(MACHINE, 'scenario.yaml'), 'utf8');
+    expectQuoted(
+      '```yaml\n' + main.slice(main.indexOf('eventFiles:')).replace(/\n+$/, '') + '\n```',
+      'its eventFiles',
+    );
+    for (const file of ['events/controls.csv', 'events/charges.csv'])
+      expectQuoted(fenced(readFileSync(join(MACHINE, file), 'utf8')), `example-machine/${file}`);
+    const ndjson = readFileSync(join(MACHINE, 'events/cases.ndjson'), 'utf8').split('\n');
+    expectQuoted(fenced(ndjson.slice(0, 3).join('\n')), 'the first lines of cases.ndjson');
+  });
+
+  it.each([
+    [
+      'an amount with a comma in a CSV file',
+      'events/charges.csv',
+      ',A-002,45000',
+      ',A-002,"45,000"',
+      /charges\.csv:5:64: amountYen: must be a whole, non-negative number of yen, got "45,000"/,
+    ],
+    [
+      'an NDJSON file out of recordedAt order',
+      'events/cases.ndjson',
+      '"2024-03-05T08:03:00+09:00"',
+      '"2024-03-04T08:03:00+09:00"',
+      /cases\.ndjson:4:79: occurredAt: is before the recordedAt of the event on line 3/,
+    ],
+  ])('shows the real message for %s', async (what, file, before, after, message) => {
+    const dir = copyWith(MACHINE, 'my-incident', file, before, after);
+    const { code, stderr } = await run('verify', dir);
+    expect(code).toBe(2);
+    const shown = asShown(stderr);
+    expect(shown).toMatch(message);
+    expectQuoted(fenced(shown), `the message for ${what}`);
+  });
+
+  it('states the character sets and the limits the code has', () => {
+    expectQuoted(
+      `has no leading or trailing spaces, is at most ${MAX_ID_CHARS} characters long and holds only\n${ID_CHARSET}.`,
+      'the id charset',
+    );
+    expectQuoted(`titles, names) holds ${TEXT_CHARSET}.`, 'the text charset');
+    for (const row of [
+      `read whole, its events sorted in memory | ${formatSize(MAX_YAML_FILE_BYTES)} |`,
+      `read as a stream | ${formatSize(MAX_STREAM_FILE_BYTES)} |`,
+      `(one event) | ${MAX_LINE_CHARS.toLocaleString('en-US')} characters |`,
+      `must be in one event) | ${MAX_YAML_ALIASES} |`,
+      `| an id | ${MAX_ID_CHARS} characters |`,
+      `| ${Number.MAX_SAFE_INTEGER.toLocaleString('en-US')} (2^53 − 1) |`,
+    ])
+      expectQuoted(row, 'a limit');
   });
 
   it('shows the real message for an edit of an event already stored', async () => {

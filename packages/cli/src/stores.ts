@@ -1,3 +1,4 @@
+import { describe } from '@incident-ledger/core';
 import { MemoryEventStore, type EventStore } from '@incident-ledger/eventstore';
 import { SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
 import { resolve } from 'node:path';
@@ -31,5 +32,5 @@ export async function openStore(url: string): Promise<EventStore> {
   // Every scheme the official client accepts, with or without cluster discovery.
   if (scheme && /^(kurrentdb|kurrent|kdb|esdb)(\+discover)?$/.test(scheme))
     return (await import('@incident-ledger/eventstore-kurrentdb')).KurrentDbEventStore.open(url);
-  throw new UsageError(`unknown store URL "${url}"; expected ${STORE_URL_HELP}`);
+  throw new UsageError(`unknown store URL ${describe(url)}; expected ${STORE_URL_HELP}`);
 }

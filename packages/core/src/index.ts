@@ -1,5 +1,6 @@
 export * from './events/types';
 export * from './events/schema';
+export * from './events/charset';
 export * from './time/instant';
 export * from './time/calendar';
 export * from './money/yen';
@@ -20,3 +21,4 @@ export * from './events/columns';
 export * from './projections/table';
 export * from './projections/checkpoint';
 export * from './projections/publications';
+export * from './collections/heap';

@@ -1,4 +1,6 @@
 export * from './errors';
+export * from './event-files';
+export * from './limits';
 export * from './scenario';
 export * from './simulation';
 export * from './write';

@@ -1,19 +1,12 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nameUuid } from '@incident-ledger/core';
 import { ScenarioError } from './errors';
 import { loadScenario } from './scenario';
+import { tinyScenario } from './tiny.testing';
 
-const MAIN = `id: tiny
-title: A tiny incident
-timeZone: Asia/Tokyo
-sources:
-  - { id: src, title: A source, published: "2020-09-14" }
-banks:
-  - { code: BANK-A, auth: weak }
-eventFiles:
-  - events.yaml
-`;
+const MAIN = tinyScenario(['events.yaml']);
 const EVENTS = `events:
   - key: open
     type: WalletOpened
@@ -75,6 +68,13 @@ describe('loadScenario', () => {
     expect(a).toEqual(b);
     for (const id of a)
       expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it("names an event without a key by its file, stream and place among all the stream's events", () => {
+    const keyless = EVENTS.replace('  - key: charge\n    type:', '  - type:');
+    const ids = loadScenario(write(MAIN, keyless)).events.map((e) => e.eventId);
+    // The charge is the second event of stream wallet-1 in events.yaml (the first has a key).
+    expect(ids).toContain(nameUuid('tiny/events.yaml/wallet-1#1'));
   });
 
   it('reports a missing folder', () => {
@@ -159,14 +159,14 @@ describe('loadScenario', () => {
           'sources:\n  - { id: src, title: Again, published: "2020-09-15" }\n',
         ),
       ).message,
-    ).toMatch(/source id src is declared twice/);
+    ).toMatch(/source id "src" is declared twice/);
     expect(problem(MAIN.replace('code: BANK-A,', 'code: " BANK-A",')).message).toMatch(
       /banks\[0\]\.code: must not start or end with spaces/,
     );
     const pub = (key: string) =>
       `  - key: ${key}\n    type: FiguresPublished\n    stream: publications\n    occurredAt: "2020-09-14T10:00:00+09:00"\n    data: { publicationId: p1, source: src, asOf: "2020-09-14T00:00:00+09:00", figures: [{ name: cases, value: 1 }] }\n`;
     expect(problem(undefined, EVENTS + pub('a') + pub('b')).message).toMatch(
-      /publication id p1 is used by another publication \(key a\)/,
+      /publication id "p1" is used by another publication \(key "a"\)/,
     );
   });
 

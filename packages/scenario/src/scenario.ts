@@ -1,21 +1,17 @@
 import {
-  canonicalJson,
+  checkId,
+  checkText,
   describe,
   isEventType,
   isValidZone,
-  nameUuid,
-  parseInstant,
-  validateEventData,
-  ValidationError,
-  EVENT_TYPES,
-  figureDef,
-  type EventDataMap,
-  type FigureName,
+  type EventType,
   type LedgerEvent,
 } from '@incident-ledger/core';
 import { existsSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { ScenarioError } from './errors';
+import { extname, join, relative } from 'node:path';
+import { ScenarioError, validated } from './errors';
+import { EventFiles, type EventFileSpec } from './event-files';
+import { MAX_YAML_FILE_BYTES, type EventFileFormat, type LoadOptions } from './limits';
 import { YamlFile } from './yaml-file';
 
 export interface BankInfo {
@@ -33,7 +29,8 @@ export interface SourceInfo {
   note?: string;
 }
 
-export interface Scenario {
+/** What scenario.yaml says of an incident, apart from its events. */
+export interface ScenarioInfo {
   dir: string;
   id: string;
   title: string;
@@ -41,24 +38,47 @@ export interface Scenario {
   description?: string;
   banks: BankInfo[];
   sources: SourceInfo[];
+}
+
+export interface Scenario extends ScenarioInfo {
   /** Every event, in the order they are appended: by recordedAt, then as written. */
   events: LedgerEvent[];
+}
+
+/**
+ * A scenario whose events are read as they are needed: from NDJSON and CSV files of any size, in
+ * memory bounded by a batch (and by the YAML files). Run `batches()` once to validate everything
+ * before anything is appended, then again to import: see EventFiles.
+ */
+export interface StreamedScenario extends ScenarioInfo {
+  readonly eventFiles: EventFiles;
 }
 
 const SCENARIO_KEYS = ['id', 'title', 'description', 'timeZone', 'banks', 'sources', 'eventFiles'];
 const BANK_KEYS = ['code', 'name', 'auth', 'note'];
 const SOURCE_KEYS = ['id', 'title', 'published', 'note'];
-const EVENT_FILE_KEYS = ['generated', 'events'];
-const EVENT_KEYS = ['key', 'type', 'stream', 'occurredAt', 'recordedAt', 'data'];
-/** Event data fields that name a bank: each must be declared under `banks`. */
-const BANK_FIELDS = ['bankCode'];
+const EVENT_FILE_ENTRY_KEYS = ['path', 'type'];
+/** Event file formats by extension; any other is YAML. */
+const FORMATS: Record<string, EventFileFormat> = { '.ndjson': 'ndjson', '.csv': 'csv' };
 
 /**
- * Loads a scenario folder: scenario.yaml plus the event files it lists. Everything is validated
- * before anything is returned, so an import is all or nothing; the first problem is thrown as a
- * ScenarioError naming the file, line and field.
+ * Loads a scenario folder: scenario.yaml plus the event files it lists, every event in memory.
+ * Everything is validated before anything is returned, so an import is all or nothing; the first
+ * problem is thrown as a ScenarioError naming the file, line and field. For scenarios too large to
+ * hold, openScenario.
  */
-export function loadScenario(dir: string): Scenario {
+export function loadScenario(dir: string, options: LoadOptions = {}): Scenario {
+  const { eventFiles, ...info } = openScenario(dir, options);
+  const events = [...eventFiles.events()];
+  // The first run learns which events are one event written twice: read again without them.
+  return { ...info, events: eventFiles.hasRepeats() ? [...eventFiles.events()] : events };
+}
+
+/**
+ * Reads scenario.yaml and checks that every event file it lists can be read (inside the folder, a
+ * regular file within its limit); the events are read when asked for (StreamedScenario).
+ */
+export function openScenario(dir: string, options: LoadOptions = {}): StreamedScenario {
   const shown = (file: string) => relative(process.cwd(), file) || file;
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new ScenarioError(
@@ -70,8 +90,12 @@ export function loadScenario(dir: string): Scenario {
       'pass a folder that holds a scenario.yaml, e.g. scenarios/docomo-kouza-2020',
     );
   }
-  const mainPath = join(dir, 'scenario.yaml');
-  const main = YamlFile.read(mainPath, shown(mainPath));
+  const main = YamlFile.read(
+    dir,
+    'scenario.yaml',
+    shown(join(dir, 'scenario.yaml')),
+    options.maxFileBytes ?? MAX_YAML_FILE_BYTES,
+  );
   const raw = asMapping(main, [], main.toJS(), SCENARIO_KEYS);
 
   const id = requireText(main, raw, ['id']);
@@ -100,14 +124,14 @@ export function loadScenario(dir: string): Scenario {
   const bankCodes = new Set<string>();
   banks.forEach((b, i) => {
     if (bankCodes.has(b.code))
-      throw main.error(['banks', i, 'code'], `bank code ${b.code} is declared twice`);
+      throw main.error(['banks', i, 'code'], `bank code ${describe(b.code)} is declared twice`);
     bankCodes.add(b.code);
   });
 
   const sources = asList(main, ['sources'], raw.sources).map((s, i) => {
     const m = asMapping(main, ['sources', i], s, SOURCE_KEYS);
     return {
-      id: requireText(main, m, ['sources', i, 'id']),
+      id: requireId(main, m, ['sources', i, 'id']),
       title: requireText(main, m, ['sources', i, 'title']),
       published: requireText(main, m, ['sources', i, 'published']),
       ...(m.note !== undefined && { note: requireText(main, m, ['sources', i, 'note']) }),
@@ -116,117 +140,21 @@ export function loadScenario(dir: string): Scenario {
   const sourceIds = new Set<string>();
   sources.forEach((s, i) => {
     if (sourceIds.has(s.id))
-      throw main.error(['sources', i, 'id'], `source id ${s.id} is declared twice`);
+      throw main.error(['sources', i, 'id'], `source id ${describe(s.id)} is declared twice`);
     sourceIds.add(s.id);
   });
 
-  const files = asList(main, ['eventFiles'], raw.eventFiles).map((f, i) => {
-    if (typeof f !== 'string' || f === '')
-      throw main.error(['eventFiles', i], `must be a file path, got ${describe(f)}`);
-    return f;
-  });
-  if (files.length === 0)
+  const specs = asList(main, ['eventFiles'], raw.eventFiles).map((f, i) =>
+    eventFile(main, f, i, (path) => shown(join(dir, path))),
+  );
+  if (specs.length === 0)
     throw main.error(
       ['eventFiles'],
       'lists no event files',
-      'list the YAML files that hold the events, e.g. - events/cases.yaml',
+      'list the files that hold the events, e.g. - events/cases.yaml',
     );
 
-  const seen = new Map<string, { content: string; where: string }>();
-  const publicationIds = new Map<string, string>();
-  const events: LedgerEvent[] = [];
-  for (const [fileIndex, f] of files.entries()) {
-    const path = join(dir, f);
-    if (!existsSync(path))
-      throw main.error(
-        ['eventFiles', fileIndex],
-        `event file ${f} not found`,
-        `create ${shown(path)} or remove it from eventFiles`,
-      );
-    const yf = YamlFile.read(path, shown(path));
-    const top = asMapping(yf, [], yf.toJS(), EVENT_FILE_KEYS);
-    const ordinals = new Map<string, number>();
-    for (const [i, entry] of asList(yf, ['events'], top.events).entries()) {
-      const at = ['events', i];
-      const e = asMapping(yf, at, entry, EVENT_KEYS);
-      const type = e.type;
-      if (!isEventType(type)) {
-        throw yf.error(
-          [...at, 'type'],
-          `unknown event type ${describe(type)}`,
-          `use one of: ${EVENT_TYPES.join(', ')}`,
-        );
-      }
-      const streamId = requireText(yf, e, [...at, 'stream']);
-      const occurredAt = instant(yf, e.occurredAt, [...at, 'occurredAt']);
-      const recordedAt =
-        e.recordedAt === undefined ? occurredAt : instant(yf, e.recordedAt, [...at, 'recordedAt']);
-      if (recordedAt < occurredAt) {
-        throw yf.error(
-          [...at, 'recordedAt'],
-          'is before occurredAt: the ledger cannot learn of something before it happens',
-        );
-      }
-      const data = validated(yf, () =>
-        validateEventData(type, e.data, [...at, 'data'], parseInstant),
-      );
-      for (const field of BANK_FIELDS) {
-        const code = (data as Record<string, unknown>)[field];
-        if (typeof code === 'string' && !bankCodes.has(code)) {
-          throw yf.error(
-            [...at, 'data', field],
-            `unknown bank code ${describe(code)}`,
-            'declare it under banks in scenario.yaml',
-          );
-        }
-      }
-      if (type === 'FiguresPublished') {
-        const publication = data as EventDataMap['FiguresPublished'];
-        checkPublication(yf, at, publication, sourceIds, bankCodes);
-        const key = e.key === undefined ? undefined : String(e.key);
-        const first = publicationIds.get(publication.publicationId);
-        if (first !== undefined && first !== key) {
-          throw yf.error(
-            [...at, 'data', 'publicationId'],
-            `publication id ${publication.publicationId} is used by another publication (key ${first})`,
-            'give each publication its own publicationId',
-          );
-        }
-        publicationIds.set(publication.publicationId, key ?? '');
-      }
-      const ordinal = ordinals.get(streamId) ?? 0;
-      ordinals.set(streamId, ordinal + 1);
-      const key =
-        e.key === undefined ? `${f}/${streamId}#${ordinal}` : requireText(yf, e, [...at, 'key']);
-      const event: LedgerEvent = {
-        eventId: nameUuid(`${id}/${key}`),
-        streamId,
-        type,
-        occurredAt,
-        recordedAt,
-        data,
-      };
-      const content = canonicalJson(event);
-      const where = `${yf.file}:${yf.locate(at).line ?? '?'}`;
-      const before = seen.get(key);
-      if (before) {
-        if (before.content !== content) {
-          throw yf.error(
-            [...at, 'key'],
-            `event key ${describe(key)} is used again with different content (first at ${before.where})`,
-            'give each event its own key',
-          );
-        }
-        continue; // the same event written twice is one event
-      }
-      seen.set(key, { content, where });
-      events.push(event);
-    }
-  }
-  // Append order is the order the ledger learned things; ties keep the order they were written in.
-  const order = events.map((e, i) => ({ e, i }));
-  order.sort((a, b) => a.e.recordedAt - b.e.recordedAt || a.i - b.i);
-  return {
+  const info: ScenarioInfo = {
     dir,
     id,
     title: requireText(main, raw, ['title']),
@@ -234,81 +162,44 @@ export function loadScenario(dir: string): Scenario {
     ...(raw.description !== undefined && { description: requireText(main, raw, ['description']) }),
     banks,
     sources,
-    events: order.map((x) => x.e),
   };
+  const eventFiles = new EventFiles(dir, specs, { id, bankCodes, sourceIds }, options);
+  eventFiles.check();
+  return { ...info, eventFiles };
 }
 
-/**
- * What the schema cannot say alone: sources and banks are declared, each figure has the qualifiers
- * it needs.
- */
-function checkPublication(
-  yf: YamlFile,
-  at: (string | number)[],
-  data: EventDataMap['FiguresPublished'],
-  sources: Set<string>,
-  banks: Set<string>,
-) {
-  if (!sources.has(data.source))
-    throw yf.error(
-      [...at, 'data', 'source'],
-      `unknown source ${describe(data.source)}`,
-      'declare it under sources in scenario.yaml',
-    );
-  data.figures.forEach((f, i) => {
-    const path = [...at, 'data', 'figures', i];
-    const def = figureDef(f.name as FigureName);
-    if (def.requires?.includes('bank') && f.bank === undefined)
-      throw yf.error(
-        [...path, 'name'],
-        `figure ${f.name} is about one bank: give its code as bank:`,
-      );
-    if (def.requires?.includes('since') && f.since === undefined)
-      throw yf.error(
-        [...path, 'name'],
-        `figure ${f.name} counts over a window: give its start as since:`,
-      );
-    if (f.since !== undefined && def.since === 'none')
-      throw yf.error(
-        [...path, 'since'],
-        `figure ${f.name} has no meaningful change over a window`,
-        'state it at each as-of time instead',
-      );
-    if (f.precision > 1 && f.rounding === 'exact')
-      throw yf.error(
-        [...path, 'precision'],
-        `precision ${f.precision} is given without rounding`,
-        'say how the publisher rounded: rounding: floor, round or ceil',
-      );
-    if (f.bank !== undefined && !def.requires?.includes('bank'))
-      throw yf.error(
-        [...path, 'bank'],
-        `figure ${f.name} is not about one bank`,
-        'remove bank:, or use a per-bank figure such as bankStoppedCharges',
-      );
-    if (f.bank !== undefined && !banks.has(f.bank))
-      throw yf.error(
-        [...path, 'bank'],
-        `unknown bank code ${describe(f.bank)}`,
-        'declare it under banks in scenario.yaml',
-      );
-    const asOf = f.asOf ?? data.asOf;
-    if (f.since !== undefined && f.since >= asOf)
-      throw yf.error([...path, 'since'], "must be before the figure's as-of time");
-  });
-}
-
-function validated<T>(yf: YamlFile, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof ValidationError) throw yf.error(e.path, e.problem, e.hint);
-    throw e;
+/** An entry of eventFiles: a path, or `{ path, type }` for a CSV file of one event type. */
+function eventFile(
+  main: YamlFile,
+  entry: unknown,
+  i: number,
+  shown: (path: string) => string,
+): EventFileSpec {
+  const at = ['eventFiles', i];
+  const m =
+    entry !== null && typeof entry === 'object' && !Array.isArray(entry)
+      ? asMapping(main, at, entry, EVENT_FILE_ENTRY_KEYS)
+      : { path: entry };
+  const pathAt = typeof entry === 'string' ? at : [...at, 'path'];
+  if (typeof m.path !== 'string')
+    throw main.error(pathAt, `must be a file path, got ${describe(m.path)}`);
+  const path = validated(main, () => checkId(m.path, pathAt));
+  const format = FORMATS[extname(path).toLowerCase()] ?? 'yaml';
+  let type: EventType | undefined;
+  if (m.type !== undefined) {
+    if (format !== 'csv')
+      throw main.error([...at, 'type'], 'only a CSV file declares the type of its events');
+    if (!isEventType(m.type))
+      throw main.error([...at, 'type'], `unknown event type ${describe(m.type)}`);
+    type = m.type;
   }
-}
-
-function instant(yf: YamlFile, v: unknown, path: (string | number)[]): number {
-  return validated(yf, () => parseInstant(v, path));
+  return {
+    path,
+    shown: shown(path),
+    format,
+    ...(type !== undefined && { type }),
+    refused: (problem, hint) => main.error(pathAt, problem, hint),
+  };
 }
 
 function asMapping(
@@ -340,12 +231,13 @@ function isIanaZone(zone: string): boolean {
   return zone === 'UTC' || (Intl.supportedValuesOf('timeZone').includes(zone) && isValidZone(zone));
 }
 
+/** An id (core charset.ts): a bank code, a source id. */
 function requireId(yf: YamlFile, m: Record<string, unknown>, path: (string | number)[]): string {
-  const v = requireText(yf, m, path);
-  if (v !== v.trim()) throw yf.error(path, `must not start or end with spaces, got ${describe(v)}`);
-  return v;
+  if (m[path[path.length - 1] as string] === undefined) throw yf.error(path, 'is required');
+  return validated(yf, () => checkId(m[path[path.length - 1] as string], path));
 }
 
+/** Non-empty text (core charset.ts): a title, a name, a note. */
 function requireText(yf: YamlFile, m: Record<string, unknown>, path: (string | number)[]): string {
   const v = m[path[path.length - 1] as string];
   if (typeof v !== 'string' || v.trim() === '')
@@ -353,5 +245,5 @@ function requireText(yf: YamlFile, m: Record<string, unknown>, path: (string | n
       path,
       v === undefined ? 'is required' : `must be non-empty text, got ${describe(v)}`,
     );
-  return v;
+  return validated(yf, () => checkText(v, path));
 }

@@ -115,6 +115,11 @@ describe('loadSimulation', () => {
       /attack\.chargesPerAccount\.max: must be a whole number from 3 up, got 1/,
     ],
     [
+      'charges that could add up to more than 2^53 - 1 yen',
+      SIM.replace('max: 100000, step', 'max: 100000000000000, step'),
+      /attack\.chargeYen\.max: lets 80 victims be charged up to 3 times, more than 9,007,199,254,740,991 yen in all/,
+    ],
+    [
       'a bank stop without its bank',
       SIM.replace('control: suspend-linking', 'control: stop-charges'),
       /controls\[0\]\.control: stop-charges needs bank:/,

@@ -3,10 +3,8 @@ import {
   AUTH_POLICIES,
   describe,
   KNOWLEDGE_FACTORS,
-  parseInstant,
   Rng,
   SECOND_FACTORS,
-  ValidationError,
   type AuthFactor,
   type Command,
   type EventDataMap,
@@ -16,7 +14,9 @@ import {
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Scenario } from './scenario';
+import { MAX_YAML_FILE_BYTES } from './limits';
 import { YamlFile } from './yaml-file';
+import { YamlReader } from './yaml-reader';
 
 /**
  * The attack generator of a scenario, described in its optional simulation.yaml: how many
@@ -75,6 +75,7 @@ const ATTACK_KEYS = [
   'merchants',
 ];
 const CONTROL_KEYS = ['at', 'control', 'bank', 'reason'];
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * Loads `<scenario-dir>/simulation.yaml`; undefined when the scenario has none. Problems are
@@ -83,7 +84,14 @@ const CONTROL_KEYS = ['at', 'control', 'bank', 'reason'];
 export function loadSimulation(scenario: Scenario): Simulation | undefined {
   const path = join(scenario.dir, SIMULATION_FILE);
   if (!existsSync(path)) return undefined;
-  const r = new Reader(YamlFile.read(path, relative(process.cwd(), path) || path));
+  const r = new YamlReader(
+    YamlFile.read(
+      scenario.dir,
+      SIMULATION_FILE,
+      relative(process.cwd(), path) || path,
+      MAX_YAML_FILE_BYTES,
+    ),
+  );
   const banks = new Set(scenario.banks.map((b) => b.code));
   r.mapping([], TOP_KEYS);
 
@@ -122,6 +130,15 @@ export function loadSimulation(scenario: Scenario): Simulation | undefined {
     ...r.range(at('chargeYen'), 1, ['step']),
     step: r.int([...at('chargeYen'), 'step'], 1),
   };
+  const chargesPerAccount = r.range(at('chargesPerAccount'), 1);
+  const victimCount = victims.reduce((n, v) => n + BigInt(v.count), 0n);
+  // Every sum a report makes stays exact while the most the attacks could charge does.
+  if (victimCount * BigInt(chargesPerAccount.max) * BigInt(chargeYen.max) > MAX_SAFE)
+    throw r.yf.error(
+      [...at('chargeYen'), 'max'],
+      `lets ${victimCount} victims be charged up to ${chargesPerAccount.max} times, more than ${Number.MAX_SAFE_INTEGER.toLocaleString('en-US')} yen in all`,
+      'lower the victims, chargesPerAccount.max or chargeYen.max: every total is kept exact',
+    );
   const merchants = r.list(at('merchants')).map((_, i) => r.text([...at('merchants'), i]));
   if (merchants.length === 0) throw r.yf.error(at('merchants'), 'lists no merchant category');
 
@@ -164,7 +181,7 @@ export function loadSimulation(scenario: Scenario): Simulation | undefined {
       minutesBetweenAttempts: r.range(at('minutesBetweenAttempts'), 0),
       knowsCredentialsPercent: r.int(at('knowsCredentialsPercent'), 0, 100),
       hasSecondFactorPercent: r.int(at('hasSecondFactorPercent'), 0, 100),
-      chargesPerAccount: r.range(at('chargesPerAccount'), 1),
+      chargesPerAccount,
       chargeYen,
       minutesBetweenCharges: r.range(at('minutesBetweenCharges'), 0),
       spendPercent: r.range(at('spendPercent'), 0, [], 100),
@@ -175,93 +192,6 @@ export function loadSimulation(scenario: Scenario): Simulation | undefined {
     lockAfterHours: r.range(['lockAfterHours'], 0),
     controls,
   };
-}
-
-/** Reads values from a YAML file by path; every problem is an error located at that path. */
-class Reader {
-  private readonly root: unknown;
-  constructor(readonly yf: YamlFile) {
-    this.root = yf.toJS();
-  }
-
-  private get(path: (string | number)[]): unknown {
-    let v: unknown = this.root;
-    for (const k of path)
-      v =
-        v !== null && typeof v === 'object'
-          ? (v as Record<string | number, unknown>)[k]
-          : undefined;
-    return v;
-  }
-
-  mapping(path: (string | number)[], keys?: readonly string[]): Record<string, unknown> {
-    const v = this.get(path);
-    if (v === null || typeof v !== 'object' || Array.isArray(v))
-      throw this.yf.error(
-        path,
-        v === undefined ? 'is required' : `must be a mapping, got ${describe(v)}`,
-      );
-    const unknown = keys === undefined ? undefined : Object.keys(v).find((k) => !keys.includes(k));
-    if (unknown !== undefined)
-      throw this.yf.error(
-        [...path, unknown],
-        'unknown key',
-        `expected one of: ${keys!.join(', ')}`,
-      );
-    return v as Record<string, unknown>;
-  }
-
-  list(path: (string | number)[]): unknown[] {
-    const v = this.get(path);
-    if (v === undefined || v === null) return [];
-    if (!Array.isArray(v)) throw this.yf.error(path, `must be a list, got ${describe(v)}`);
-    return v;
-  }
-
-  text(path: (string | number)[]): string {
-    const v = this.get(path);
-    if (typeof v !== 'string' || v.trim() === '')
-      throw this.yf.error(
-        path,
-        v === undefined ? 'is required' : `must be non-empty text, got ${describe(v)}`,
-      );
-    return v;
-  }
-
-  int(path: (string | number)[], min: number, max = Number.MAX_SAFE_INTEGER): number {
-    const v = this.get(path);
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
-      throw this.yf.error(
-        path,
-        v === undefined
-          ? 'is required'
-          : `must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}, got ${describe(v)}`,
-      );
-    }
-    return v;
-  }
-
-  /** `{ min, max }` with min <= max; `extra` keys are allowed beside them (read by the caller). */
-  range(
-    path: (string | number)[],
-    floor: number,
-    extra: readonly string[] = [],
-    ceiling?: number,
-  ): Range {
-    this.mapping(path, ['min', 'max', ...extra]);
-    const min = this.int([...path, 'min'], floor, ceiling);
-    const max = this.int([...path, 'max'], min, ceiling);
-    return { min, max };
-  }
-
-  instant(path: (string | number)[]): number {
-    try {
-      return parseInstant(this.get(path), path);
-    } catch (e) {
-      if (e instanceof ValidationError) throw this.yf.error(path, e.problem, e.hint);
-      throw e;
-    }
-  }
 }
 
 /** What a simulation runs: the commands known in advance, and the reactions that send the rest. */

@@ -1,4 +1,4 @@
-import { formatInstant } from '@incident-ledger/core';
+import { describe, formatInstant } from '@incident-ledger/core';
 import { writeScenario } from '@incident-ledger/scenario';
 import {
   checkProperty,
@@ -63,7 +63,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     const p = LEDGER_PROPERTIES.find((q) => q.name === name);
     if (p === undefined)
       throw new UsageError(
-        `unknown property "${name}"; properties: ${LEDGER_PROPERTIES.map((q) => q.name).join(', ')}`,
+        `unknown property ${describe(name)}; properties: ${LEDGER_PROPERTIES.map((q) => q.name).join(', ')}`,
         'fuzz',
       );
     return p;

@@ -1,7 +1,7 @@
-import { formatInstant, parseInstant, ValidationError } from '@incident-ledger/core';
+import { describe, formatInstant, parseInstant, ValidationError } from '@incident-ledger/core';
 import { loadScenario } from '@incident-ledger/scenario';
 import { join } from 'node:path';
-import { parse, QUIET_HELP, QUIET_OPTION } from '../args';
+import { LOAD_HELP, LOAD_OPTION, loadOptions, parse, QUIET_HELP, QUIET_OPTION } from '../args';
 import { Progress } from '../progress';
 import { digestOf, importEvents, replay, storedEvents } from '../app';
 import { EXIT, UsageError } from '../errors';
@@ -24,6 +24,7 @@ options:
   --by <table>     print one table: ${REPORT_TABLES.join(', ')}
                    default: summary, bank and day (json: every table)
   --format <f>     table (default), json, or csv (csv needs --by)
+${LOAD_HELP}
 ${QUIET_HELP}
   -h, --help       show this help
 
@@ -35,6 +36,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     'as-of': { type: 'string' },
     by: { type: 'string' },
     format: { type: 'string' },
+    ...LOAD_OPTION,
     ...QUIET_OPTION,
   });
   if (values.help) return (console.log(REPLAY_HELP), EXIT.ok);
@@ -43,7 +45,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     values['as-of'] === undefined ? Number.POSITIVE_INFINITY : asOfOption(values['as-of']);
   const format = formatOption(values.format);
   const by = byOption(values.by);
-  const scenario = loadScenario(dir);
+  const scenario = loadScenario(dir, loadOptions(values));
   const url = values.store ?? `sqlite:${join(dir, 'ledger.sqlite')}`;
   const store = await openStore(url);
   try {
@@ -101,7 +103,7 @@ function byOption(value: string | undefined): ReportTable | undefined {
   if (value === undefined) return undefined;
   if (!(REPORT_TABLES as readonly string[]).includes(value))
     throw new UsageError(
-      `--by must be one of ${REPORT_TABLES.join(', ')}, got "${value}"`,
+      `--by must be one of ${REPORT_TABLES.join(', ')}, got ${describe(value)}`,
       'replay',
     );
   return value as ReportTable;

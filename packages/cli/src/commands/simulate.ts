@@ -1,4 +1,4 @@
-import { formatYen, runCommands, type Ledger } from '@incident-ledger/core';
+import { describe, formatYen, runCommands, type Ledger } from '@incident-ledger/core';
 import {
   loadScenario,
   loadSimulation,
@@ -46,7 +46,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   const seed = wholeNumber('--seed', values.seed);
   const format = values.format ?? 'table';
   if (format !== 'table' && format !== 'json')
-    throw new UsageError(`--format must be table or json, got "${format}"`, 'simulate');
+    throw new UsageError(`--format must be table or json, got ${describe(format)}`, 'simulate');
   const scenario = loadScenario(dir);
   const simulation = simulationOf(scenario, 'simulate');
   const plan = planAttacks(scenario, simulation, seed);

@@ -7,7 +7,7 @@ import {
   type ReconciliationRow,
 } from '@incident-ledger/core';
 import { loadScenario } from '@incident-ledger/scenario';
-import { parse, QUIET_HELP, QUIET_OPTION } from '../args';
+import { LOAD_HELP, LOAD_OPTION, loadOptions, parse, QUIET_HELP, QUIET_OPTION } from '../args';
 import { digestOf, importEvents, storedEvents, verifyFigures } from '../app';
 import { EXIT } from '../errors';
 import { formatOption, printTables, type Table } from '../output';
@@ -27,6 +27,7 @@ options:
   --store <url>   ${STORE_URL_HELP}
                   default: memory: (a fresh replay of the scenario files)
   --format <f>    table (default), json or csv
+${LOAD_HELP}
 ${QUIET_HELP}
   -h, --help      show this help
 
@@ -36,11 +37,12 @@ export async function timelineCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('timeline', argv, {
     store: { type: 'string' },
     format: { type: 'string' },
+    ...LOAD_OPTION,
     ...QUIET_OPTION,
   });
   if (values.help) return (console.log(TIMELINE_HELP), EXIT.ok);
   const format = formatOption(values.format);
-  const scenario = loadScenario(onePositional('timeline', positionals));
+  const scenario = loadScenario(onePositional('timeline', positionals), loadOptions(values));
   const url = values.store ?? 'memory:';
   const store = await openStore(url);
   try {

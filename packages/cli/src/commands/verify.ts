@@ -1,5 +1,5 @@
 import { loadScenario } from '@incident-ledger/scenario';
-import { parse, QUIET_HELP, QUIET_OPTION } from '../args';
+import { LOAD_HELP, LOAD_OPTION, loadOptions, parse, QUIET_HELP, QUIET_OPTION } from '../args';
 import { Progress } from '../progress';
 import {
   checkIntegrity,
@@ -40,6 +40,7 @@ options:
   --format <f>    table (default), json or csv, for the reconciliation
   --skip-invariants  check the figures only (the invariant checks hold the whole history in
                   memory: for very large stores)
+${LOAD_HELP}
 ${QUIET_HELP}
   -h, --help      show this help
 
@@ -52,6 +53,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     integrity: { type: 'boolean' },
     format: { type: 'string' },
     'skip-invariants': { type: 'boolean' },
+    ...LOAD_OPTION,
     ...QUIET_OPTION,
   });
   const format = formatOption(values.format);
@@ -69,7 +71,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
       );
     return verifyIntegrity(values.store);
   }
-  const scenario = loadScenario(onePositional('verify', positionals));
+  const scenario = loadScenario(onePositional('verify', positionals), loadOptions(values));
   const url = values.store ?? 'memory:';
   const store = await openStore(url);
   try {

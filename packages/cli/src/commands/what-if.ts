@@ -1,5 +1,6 @@
 import {
   changeControls,
+  describe,
   damageAvoided,
   formatYen,
   parseInstant,
@@ -62,7 +63,7 @@ export async function whatIfCommand(argv: string[]): Promise<number> {
   const dir = onePositional('what-if', positionals);
   const format = values.format ?? 'table';
   if (format !== 'table' && format !== 'json')
-    throw new UsageError(`--format must be table or json, got "${format}"`, 'what-if');
+    throw new UsageError(`--format must be table or json, got ${describe(format)}`, 'what-if');
   const scenario = loadScenario(dir);
   const changes = changesOf(values, scenario);
   const attacks = attacksOf(scenario, values.seed);
@@ -176,7 +177,7 @@ function changesOf(
   const bank = (option: string, code: string) => {
     if (!banks.has(code))
       throw new UsageError(
-        `${option}: unknown bank "${code}"; the scenario declares ${[...banks].join(', ')}`,
+        `${option}: unknown bank ${describe(code)}; the scenario declares ${[...banks].join(', ')}`,
         'what-if',
       );
     return code;
@@ -193,7 +194,7 @@ function changesOf(
         const at = text.indexOf('@');
         if (at < 0)
           throw new UsageError(
-            `--stop-charges takes <bank>@<time>, e.g. BANK-A@2020-09-01T00:00:00+09:00; got "${text}"`,
+            `--stop-charges takes <bank>@<time>, e.g. BANK-A@2020-09-01T00:00:00+09:00; got ${describe(text)}`,
             'what-if',
           );
         return {

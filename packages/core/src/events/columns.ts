@@ -84,7 +84,7 @@ export const DOMAIN = {
 
 /**
  * An account is a bank's account: its key joins both, so that equal account numbers at two banks
- * differ.
+ * differ. Two pairs cannot share a key: ids never hold NUL (charset.ts; charset.test.ts shows it).
  */
 function accountKeyText(bankCode: string, accountId: string): string {
   return `${bankCode}\u0000${accountId}`;

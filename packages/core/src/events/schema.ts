@@ -1,4 +1,5 @@
 import { FIGURE_NAMES } from '../projections/figures';
+import { charsetHint, codePoints, idProblem, textProblem } from './charset';
 import { AUTH_FACTORS, CASE_STATUSES, ROUNDINGS, type EventDataMap, type EventType } from './types';
 
 /**
@@ -18,14 +19,26 @@ export class ValidationError extends Error {
   }
 }
 
+/**
+ * `events[3].data.amountYen`. A key that is not a plain name (too long, or holding what a terminal
+ * would act on) is quoted as describe quotes values: `events[3]["\u001b[2J"]`.
+ */
 export function formatPath(path: (string | number)[]): string {
   return (
     path.reduce<string>(
-      (s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p),
+      (s, p) =>
+        typeof p === 'number'
+          ? `${s}[${p}]`
+          : !PLAIN_KEY.test(p)
+            ? `${s}[${describe(p)}]`
+            : s
+              ? `${s}.${p}`
+              : p,
       '',
     ) || '(root)'
   );
 }
+const PLAIN_KEY = /^[\p{L}\p{N}_$-]{1,60}$/u;
 
 /**
  * Converts an input instant (ISO text with zone) to epoch ms; supplied by the caller so core stays
@@ -129,8 +142,36 @@ export function validateEventData<T extends EventType>(
   path: (string | number)[],
   parseInstant: InstantParser,
 ): EventDataMap[T] {
-  return checkObject(EVENT_SCHEMAS[type], raw, path, parseInstant, type) as EventDataMap[T];
+  const data = checkObject(EVENT_SCHEMAS[type], raw, path, parseInstant, type);
+  for (const [start, end] of RANGES[type] ?? []) {
+    if ((data[end] as number) < (data[start] as number))
+      throw new ValidationError(
+        [...path, end],
+        `is before ${start}`,
+        `a range ends at or after its start`,
+      );
+  }
+  return data as EventDataMap[T];
 }
+
+/** Pairs of instant fields that bound a range: the second must not precede the first. */
+const RANGES: Partial<Record<EventType, [string, string][]>> = {
+  InquiriesReceived: [['periodStart', 'periodEnd']],
+};
+
+/** A shape's fields, listed once: validation runs for every event loaded. */
+const FIELDS = new WeakMap<Shape, [string, Field, boolean][]>();
+function fieldsOf(shape: Shape): [string, Field, boolean][] {
+  let fields = FIELDS.get(shape);
+  if (fields === undefined) {
+    fields = Object.entries(shape).map(([key, spec]) =>
+      'optional' in spec ? [key, spec.optional, true] : [key, spec, false],
+    );
+    FIELDS.set(shape, fields);
+  }
+  return fields;
+}
+const NO_DEFAULTS: Record<string, unknown> = {};
 
 function checkObject(
   shape: Shape,
@@ -153,45 +194,41 @@ function checkObject(
     }
   }
   const out: Record<string, unknown> = {};
-  const defaults = DEFAULTS[defaultsKey] ?? {};
-  for (const [key, spec] of Object.entries(shape)) {
-    const optional = 'optional' in spec;
-    const field = 'optional' in spec ? spec.optional : spec;
+  const defaults = DEFAULTS[defaultsKey] ?? NO_DEFAULTS;
+  for (const [key, field, optional] of fieldsOf(shape)) {
     const value = input[key];
     if (value === undefined || value === null) {
       if (key in defaults) out[key] = defaults[key];
       else if (!optional) throw new ValidationError([...path, key], 'is required');
       continue;
     }
-    out[key] = checkField(field, value, [...path, key], parse, `${defaultsKey}.${key}`);
+    out[key] = checkField(field, value, path, key, parse, defaultsKey);
   }
   return out;
 }
 
+/**
+ * The value of field `key` of the object at `parent`, checked. The field's path is made only for
+ * a message or a nested value: most fields are plain and valid.
+ */
 function checkField(
   f: Field,
   v: unknown,
-  path: (string | number)[],
+  parent: (string | number)[],
+  key: string | number,
   parse: InstantParser,
-  key: string,
+  defaultsKey: string,
 ): unknown {
+  const path = () => [...parent, key];
   switch (f.kind) {
     case 'id':
-      if (typeof v !== 'string' || v.trim() === '' || v !== v.trim()) {
-        throw new ValidationError(
-          path,
-          `must be a non-empty identifier without surrounding spaces, got ${describe(v)}`,
-        );
-      }
-      return v;
+      return typeof v === 'string' && idProblem(v) === undefined ? v : checkId(v, path());
     case 'text':
-      if (typeof v !== 'string')
-        throw new ValidationError(path, `must be text, got ${describe(v)}`);
-      return v;
+      return typeof v === 'string' && textProblem(v) === undefined ? v : checkText(v, path());
     case 'yen':
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
         throw new ValidationError(
-          path,
+          path(),
           `must be a whole, non-negative number of yen, got ${describe(v)}`,
           'money is integer yen: write 12000, not 12000.5, -12000 or "12,000"',
         );
@@ -199,36 +236,101 @@ function checkField(
       return v;
     case 'count':
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-        throw new ValidationError(path, `must be a whole, non-negative number, got ${describe(v)}`);
+        throw new ValidationError(
+          path(),
+          `must be a whole, non-negative number, got ${describe(v)}`,
+        );
       }
       return v;
     case 'positive':
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
-        throw new ValidationError(path, `must be a whole number of at least 1, got ${describe(v)}`);
+        throw new ValidationError(
+          path(),
+          `must be a whole number of at least 1, got ${describe(v)}`,
+        );
       }
       return v;
     case 'instant':
-      return parse(v, path);
+      return parse(v, path());
     case 'enum':
       if (typeof v !== 'string' || !f.values.includes(v)) {
         throw new ValidationError(
-          path,
+          path(),
           `must be one of ${f.values.join(', ')}; got ${describe(v)}`,
         );
       }
       return v;
-    case 'list':
-      if (!Array.isArray(v)) throw new ValidationError(path, `must be a list, got ${describe(v)}`);
-      return v.map((item, i) => checkField(f.of, item, [...path, i], parse, key));
+    case 'list': {
+      if (!Array.isArray(v))
+        throw new ValidationError(path(), `must be a list, got ${describe(v)}`);
+      const at = path();
+      const itemsKey = `${defaultsKey}.${key}`;
+      return v.map((item, i) => checkField(f.of, item, at, i, parse, itemsKey));
+    }
     case 'object':
-      return checkObject(f.fields, v, path, parse, key);
+      return checkObject(
+        f.fields,
+        v,
+        path(),
+        parse,
+        typeof key === 'number' ? defaultsKey : `${defaultsKey}.${key}`,
+      );
   }
 }
 
+/** An id (charset.ts): non-empty, no surrounding spaces, printable characters only. */
+export function checkId(v: unknown, path: (string | number)[]): string {
+  if (typeof v !== 'string')
+    throw new ValidationError(path, `must be a non-empty identifier, got ${describe(v)}`);
+  const problem = idProblem(v);
+  if (problem !== undefined)
+    throw new ValidationError(path, `${problem}, got ${describe(v)}`, charsetHint('id'));
+  return v;
+}
+
+/** Free text (charset.ts): no NUL, escapes or unpaired surrogates. */
+export function checkText(v: unknown, path: (string | number)[]): string {
+  if (typeof v !== 'string') throw new ValidationError(path, `must be text, got ${describe(v)}`);
+  const problem = textProblem(v);
+  if (problem !== undefined)
+    throw new ValidationError(path, `${problem}, got ${describe(v)}`, charsetHint('text'));
+  return v;
+}
+
+/** Longest excerpt of a value quoted in a message, in characters. */
+export const MAX_QUOTED_CHARS = 60;
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+const counted = new Intl.NumberFormat('en-US');
+
+/**
+ * A value as every message quotes it: text as a JSON string cut to MAX_QUOTED_CHARS characters
+ * with its length (`"xxxx"… (52,428,800 characters)`), control and format characters escaped, so a
+ * message stays short and a terminal shows it as written; other values by kind. The one place
+ * values are described.
+ */
 export function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') {
+    const cut = excerpt(v);
+    const quoted = JSON.stringify(cut).replace(UNPRINTABLE, (c) =>
+      [...Array(c.length).keys()]
+        .map((i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`)
+        .join(''),
+    );
+    return cut === v ? quoted : `${quoted}… (${counted.format(codePoints(v))} characters)`;
+  }
   if (Array.isArray(v)) return 'a list';
   if (v !== null && typeof v === 'object') return 'a mapping';
   return String(v);
+}
+
+/** The first MAX_QUOTED_CHARS characters of `v`, never cutting a surrogate pair. */
+function excerpt(v: string): string {
+  if (v.length <= MAX_QUOTED_CHARS) return v;
+  let end = 0;
+  for (let n = 0; n < MAX_QUOTED_CHARS && end < v.length; n++) {
+    const c = v.charCodeAt(end);
+    end += c >= 0xd800 && c <= 0xdbff && end + 1 < v.length ? 2 : 1;
+  }
+  return v.slice(0, end);
 }

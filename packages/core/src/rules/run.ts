@@ -1,3 +1,4 @@
+import { MinHeap } from '../collections/heap';
 import { nameUuid } from '../determinism/ids';
 import type { LedgerEvent } from '../events/types';
 import type { Command } from './commands';
@@ -129,39 +130,17 @@ export function runCommands(
   return ledger;
 }
 
-/** A binary min-heap of commands by (at, arrival): the run's clock never goes back. */
+/** The commands still to run, by (at, arrival): the run's clock never goes back. */
 class Agenda {
-  private readonly heap: { c: Command; seq: number }[] = [];
+  private readonly heap = new MinHeap(before);
   private seq = 0;
 
   push(c: Command): void {
-    const h = this.heap;
-    h.push({ c, seq: this.seq++ });
-    for (let i = h.length - 1; i > 0;) {
-      const p = (i - 1) >> 1;
-      if (!before(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
+    this.heap.push({ c, seq: this.seq++ });
   }
 
   pop(): Command | undefined {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (top === undefined || last === undefined || h.length === 0) return top?.c;
-    h[0] = last;
-    for (let i = 0; ;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && before(h[l]!, h[m]!)) m = l;
-      if (r < h.length && before(h[r]!, h[m]!)) m = r;
-      if (m === i) break;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
-    }
-    return top.c;
+    return this.heap.pop()?.c;
   }
 }
 

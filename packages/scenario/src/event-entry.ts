@@ -1,0 +1,193 @@
+import {
+  checkId,
+  describe,
+  EVENT_TYPES,
+  figureDef,
+  isEventType,
+  nameUuid,
+  parseInstant,
+  validateEventData,
+  type EventDataMap,
+  type FigureName,
+  type LedgerEvent,
+} from '@incident-ledger/core';
+import { validated, type Locator } from './errors';
+
+/** One event as a file holds it, before validation, whatever the file's format. */
+export interface RawEvent extends Locator {
+  /** Its fields as parsed: key, type, stream, occurredAt, recordedAt, data. */
+  fields: unknown;
+  /** The line it starts on. Its error() locates a path inside it (`['data', 'amountYen']`). */
+  line: number;
+}
+
+/** What every event is checked against: the scenario's id and declarations. */
+export interface ScenarioDeclarations {
+  id: string;
+  bankCodes: ReadonlySet<string>;
+  sourceIds: ReadonlySet<string>;
+}
+
+export const EVENT_KEYS = ['key', 'type', 'stream', 'occurredAt', 'recordedAt', 'data'];
+/** Event data fields that name a bank: each must be declared under `banks`. */
+const BANK_FIELDS = ['bankCode'];
+/** Every sum a report makes of these fields stays exact while their total does. */
+const SUMMED_FIELDS = [
+  ['amountYen', "the scenario's amounts", 'yen'],
+  ['count', "the scenario's inquiry counts", 'inquiries'],
+] as const;
+
+/**
+ * The one validation of an event, for every format: the envelope (type, stream, times, key), the
+ * data (core's validateEventData), declared banks and sources, publications, and the bound on
+ * sums. One checker reads one scenario: it remembers publication ids and running totals.
+ */
+export class EventChecker {
+  private readonly publicationIds = new Map<string, string>();
+  private readonly totals = SUMMED_FIELDS.map(() => 0);
+
+  constructor(private readonly scenario: ScenarioDeclarations) {}
+
+  /**
+   * The event, validated; its key is `autoKey(stream)` when it gives none (YAML files), and
+   * required when autoKey is undefined (NDJSON and CSV files). autoKey is called for every event,
+   * keyed or not: an event's place in its stream counts them all.
+   */
+  check(
+    raw: RawEvent,
+    autoKey: ((stream: string) => string) | undefined,
+  ): { event: LedgerEvent; key: string } {
+    const e = fieldsOf(raw);
+    const type = e.type;
+    if (!isEventType(type))
+      throw raw.error(
+        ['type'],
+        e.type === undefined ? 'is required' : `unknown event type ${describe(type)}`,
+        `use one of: ${EVENT_TYPES.join(', ')}`,
+      );
+    const streamId = validated(raw, () => checkId(e.stream, ['stream']));
+    const occurredAt = validated(raw, () => parseInstant(e.occurredAt, ['occurredAt']));
+    const recordedAt =
+      e.recordedAt === undefined
+        ? occurredAt
+        : validated(raw, () => parseInstant(e.recordedAt, ['recordedAt']));
+    if (recordedAt < occurredAt)
+      throw raw.error(
+        ['recordedAt'],
+        'is before occurredAt: the ledger cannot learn of something before it happens',
+      );
+    const data = validated(raw, () => validateEventData(type, e.data, ['data'], parseInstant));
+    const fields = data as Record<string, unknown>;
+    for (const field of BANK_FIELDS) {
+      const code = fields[field];
+      if (typeof code === 'string' && !this.scenario.bankCodes.has(code))
+        throw raw.error(
+          ['data', field],
+          `unknown bank code ${describe(code)}`,
+          'declare it under banks in scenario.yaml',
+        );
+    }
+    SUMMED_FIELDS.forEach(([field, what, unit], i) => {
+      const v = fields[field];
+      if (typeof v !== 'number') return;
+      this.totals[i]! += v;
+      if (this.totals[i]! > Number.MAX_SAFE_INTEGER)
+        throw raw.error(
+          ['data', field],
+          `brings ${what} to more than ${Number.MAX_SAFE_INTEGER.toLocaleString('en-US')} ${unit}`,
+          `every total is kept exact: the ${field} of all events together must stay within 2^53 - 1; split the incident into several scenarios`,
+        );
+    });
+    if (e.key === undefined && autoKey === undefined)
+      throw raw.error(
+        ['key'],
+        'is required in NDJSON and CSV files',
+        'give every event a key, e.g. C1/charge-2: its id is made from it',
+      );
+    const auto = autoKey?.(streamId); // for every event: keyed ones count in their stream too
+    const key = e.key === undefined ? auto! : validated(raw, () => checkId(e.key, ['key']));
+    if (type === 'FiguresPublished')
+      this.checkPublication(raw, data as EventDataMap['FiguresPublished'], key);
+    const event: LedgerEvent = {
+      eventId: nameUuid(`${this.scenario.id}/${key}`),
+      streamId,
+      type,
+      occurredAt,
+      recordedAt,
+      data,
+    };
+    return { event, key };
+  }
+
+  /**
+   * What the schema cannot say alone: sources and banks are declared, each figure has the
+   * qualifiers it needs, and a publication id names one publication.
+   */
+  private checkPublication(raw: RawEvent, data: EventDataMap['FiguresPublished'], key: string) {
+    if (!this.scenario.sourceIds.has(data.source))
+      throw raw.error(
+        ['data', 'source'],
+        `unknown source ${describe(data.source)}`,
+        'declare it under sources in scenario.yaml',
+      );
+    data.figures.forEach((f, i) => {
+      const path = ['data', 'figures', i];
+      const def = figureDef(f.name as FigureName);
+      if (def.requires?.includes('bank') && f.bank === undefined)
+        throw raw.error(
+          [...path, 'name'],
+          `figure ${f.name} is about one bank: give its code as bank:`,
+        );
+      if (def.requires?.includes('since') && f.since === undefined)
+        throw raw.error(
+          [...path, 'name'],
+          `figure ${f.name} counts over a window: give its start as since:`,
+        );
+      if (f.since !== undefined && def.since === 'none')
+        throw raw.error(
+          [...path, 'since'],
+          `figure ${f.name} has no meaningful change over a window`,
+          'state it at each as-of time instead',
+        );
+      if (f.precision > 1 && f.rounding === 'exact')
+        throw raw.error(
+          [...path, 'precision'],
+          `precision ${f.precision} is given without rounding`,
+          'say how the publisher rounded: rounding: floor, round or ceil',
+        );
+      if (f.bank !== undefined && !def.requires?.includes('bank'))
+        throw raw.error(
+          [...path, 'bank'],
+          `figure ${f.name} is not about one bank`,
+          'remove bank:, or use a per-bank figure such as bankStoppedCharges',
+        );
+      if (f.bank !== undefined && !this.scenario.bankCodes.has(f.bank))
+        throw raw.error(
+          [...path, 'bank'],
+          `unknown bank code ${describe(f.bank)}`,
+          'declare it under banks in scenario.yaml',
+        );
+      const asOf = f.asOf ?? data.asOf;
+      if (f.since !== undefined && f.since >= asOf)
+        throw raw.error([...path, 'since'], "must be before the figure's as-of time");
+    });
+    const first = this.publicationIds.get(data.publicationId);
+    if (first !== undefined && first !== key)
+      throw raw.error(
+        ['data', 'publicationId'],
+        `publication id ${describe(data.publicationId)} is used by another publication (key ${describe(first)})`,
+        'give each publication its own publicationId',
+      );
+    this.publicationIds.set(data.publicationId, key);
+  }
+}
+
+function fieldsOf(raw: RawEvent): Record<string, unknown> {
+  const v = raw.fields;
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw raw.error([], `must be a mapping, got ${describe(v)}`);
+  for (const k of Object.keys(v))
+    if (!EVENT_KEYS.includes(k))
+      throw raw.error([k], 'unknown key', `expected one of: ${EVENT_KEYS.join(', ')}`);
+  return v as Record<string, unknown>;
+}
