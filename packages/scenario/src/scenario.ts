@@ -78,7 +78,7 @@ export function loadScenario(dir: string): Scenario {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(id))
     throw main.error(['id'], `must be lower-case letters, digits and dashes, got ${describe(id)}`);
   const timeZone = requireText(main, raw, ['timeZone']);
-  if (!isIanaZone(timeZone))
+  if (!isValidZone(timeZone))
     throw main.error(
       ['timeZone'],
       `unknown time zone ${describe(timeZone)}`,
@@ -330,14 +330,6 @@ function asList(yf: YamlFile, path: (string | number)[], v: unknown): unknown[] 
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw yf.error(path, `must be a list, got ${describe(v)}`);
   return v;
-}
-
-/**
- * Zone names Intl knows (IANA), and UTC: abbreviations and bare offsets are ambiguous or
- * misleading.
- */
-function isIanaZone(zone: string): boolean {
-  return zone === 'UTC' || (Intl.supportedValuesOf('timeZone').includes(zone) && isValidZone(zone));
 }
 
 function requireId(yf: YamlFile, m: Record<string, unknown>, path: (string | number)[]): string {
