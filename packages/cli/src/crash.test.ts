@@ -165,6 +165,20 @@ function digestFromOutput(exit: Exit): string {
   return m[1]!;
 }
 
+/**
+ * An uninterrupted run: the reference digest, and how long a run takes (where kills anywhere land).
+ * The same events in memory give the same digest: the reference is no artefact of the store.
+ */
+async function referenceRun(url: string, env: NodeJS.ProcessEnv = {}) {
+  const ref = startCli(url, env);
+  const exit = await ref.done;
+  const digest = digestFromOutput(exit);
+  const memory = new MemoryEventStore();
+  await importEvents(memory, fx.events);
+  expect(`sha256:${storeDigest(await memory.heads())}`).toBe(digest);
+  return { digest, runMs: exit.at - ref.started };
+}
+
 interface KillPlan {
   /** Kill inside the import transaction (caught there); else anywhere in the run. */
   inImport: boolean;
@@ -412,16 +426,7 @@ describe('SQLite: SIGKILL during an import', () => {
     `${SQLITE_KILLS} kills: every time the store opens, chains verify, nothing is torn or doubled, and a re-import reaches the same digest`,
     async () => {
       const began = performance.now();
-      // An uninterrupted run: the reference digest, and how long a run takes (for kills anywhere).
-      const refFile = join(tmp, 'reference.sqlite');
-      const ref = startCli(`sqlite:${refFile}`);
-      const refExit = await ref.done;
-      const digest = digestFromOutput(refExit);
-      const runMs = refExit.at - ref.started;
-      // The same events in memory give the same digest: the reference is not an artefact of SQLite.
-      const memory = new MemoryEventStore();
-      await importEvents(memory, fx.events);
-      expect(`sha256:${storeDigest(await memory.heads())}`).toBe(digest);
+      const { digest, runMs } = await referenceRun(`sqlite:${join(tmp, 'reference.sqlite')}`);
 
       const plans = killPlans(SQLITE_KILLS, SEED);
       const tally = new Tally();
@@ -639,14 +644,9 @@ function describePostgres(baseUrl: string): void {
         const began = performance.now();
         const lanes = await Promise.all(Array.from({ length: LANES }, () => laneDatabase()));
         const first = lanes[0]!;
-        const ref = startCli(first.url, { PGAPPNAME: `ledger-crash-${process.pid}-ref` });
-        const refExit = await ref.done;
-        const digest = digestFromOutput(refExit);
-        const runMs = refExit.at - ref.started;
-        // Every store gives the same digest for the same scenario.
-        const memory = new MemoryEventStore();
-        await importEvents(memory, fx.events);
-        expect(`sha256:${storeDigest(await memory.heads())}`).toBe(digest);
+        const { digest, runMs } = await referenceRun(first.url, {
+          PGAPPNAME: `ledger-crash-${process.pid}-ref`,
+        });
 
         const plans = killPlans(PG_KILLS, SEED + 1);
         const tally = new Tally();
