@@ -1,13 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCli } from '../packages/cli/src/run-cli.testing';
 import { bundle } from './build';
 
 const ROOT = resolve(__dirname, '..');
 let tmp: string;
-beforeAll(() => (tmp = mkdtempSync(join(tmpdir(), 'ledger-build-'))));
+// Inside the checkout, as the CLI's own dist is: the bundle requires its drivers by name, found in
+// the node_modules above it (installed, the CLI package's own).
+beforeAll(() => {
+  mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+  tmp = mkdtempSync(join(ROOT, '.tmp', 'build-'));
+});
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('the compiled CLI', () => {

@@ -11,6 +11,7 @@ import { verifyCommand, VERIFY_HELP } from './commands/verify';
 import { simulateCommand, SIMULATE_HELP } from './commands/simulate';
 import { whatIfCommand, WHAT_IF_HELP } from './commands/what-if';
 import { fuzzCommand, FUZZ_HELP } from './commands/fuzz';
+import { watchCommand, WATCH_HELP } from './commands/watch';
 import { EXIT, UsageError } from './errors';
 
 const COMMANDS: Record<
@@ -46,6 +47,11 @@ const COMMANDS: Record<
     run: fuzzCommand,
     help: FUZZ_HELP,
     summary: 'check the ledger invariants on fuzzed attack sequences (fast-check)',
+  },
+  watch: {
+    run: watchCommand,
+    help: WATCH_HELP,
+    summary: "follow a store live: print the figures as other processes' appends change them",
   },
 };
 

@@ -14,11 +14,14 @@ import {
   type AppendStreamRequest,
   type AppendStreamState,
   type EventData,
+  type Filter,
   type MultiAppendResult,
   type ReadAllOptions,
   type ReadStreamOptions,
   type ResolvedEvent,
+  type SubscribeToAllOptions,
 } from '@kurrent/kurrentdb-client';
+import { Readable } from 'node:stream';
 import type { KurrentClient } from './kurrentdb';
 
 /**
@@ -28,8 +31,9 @@ import type { KurrentClient } from './kurrentdb';
  * a record (anywhere else is an error, as on the server); every append also writes a link record
  * to a $ce- stream, as KurrentDB's category projection does; conflicts, missing streams and a
  * server too old for multi-stream appends raise the client's own error classes; multi-stream
- * metadata must hold only strings. It does not imitate the network, clusters or the server's
- * idempotent handling of a re-sent append.
+ * metadata must hold only strings; a subscription to $all starts after the record it is given
+ * (START: from the first) and then pushes each record as it is written. It does not imitate the
+ * network, clusters or the server's idempotent handling of a re-sent append.
  */
 interface LogRecord {
   streamId: string;
@@ -52,6 +56,14 @@ export class FakeKurrentDb implements KurrentClient {
   multiStreamAppendSupported = true;
   /** Awaited before every append takes effect: lets a test slip in a competing write. */
   beforeAppend: (() => Promise<void>) | undefined;
+  /** Woken after every write: the open subscriptions. */
+  private readonly written = new Set<() => void>();
+  /** How each open subscription is ended. */
+  private readonly open = new Set<(error?: Error) => void>();
+  /** Subscriptions made, those ended by unsubscribe, and the records they pushed. */
+  subscriptions = 0;
+  unsubscribed = 0;
+  pushed = 0;
 
   constructor() {
     this.write('$$$settings', [
@@ -162,14 +174,7 @@ export class FakeKurrentDb implements KurrentClient {
         records = at === -1 ? [] : records.slice(at);
       }
       const filter = options.filter;
-      if (filter) {
-        records = records.filter((r) => {
-          const subject = filter.filterOn === 'streamName' ? r.streamId : r.type;
-          return 'prefixes' in filter
-            ? filter.prefixes.some((p) => subject.startsWith(p))
-            : new RegExp(filter.regex).test(subject);
-        });
-      }
+      if (filter) records = records.filter((r) => passes(filter, r));
       let left = Number(options.maxCount ?? Number.MAX_SAFE_INTEGER);
       for (const r of records) {
         if (left-- <= 0) return;
@@ -177,6 +182,64 @@ export class FakeKurrentDb implements KurrentClient {
       }
     })();
   };
+
+  subscribeToAll = (
+    options: SubscribeToAllOptions = {},
+  ): ReturnType<KurrentClient['subscribeToAll']> => {
+    const from = options.fromPosition ?? START;
+    if (from === END) throw new Error('fake: subscriptions from END are not imitated');
+    let next = 0;
+    if (from !== START) {
+      const at = this.log.findIndex((r) => r.position === from.commit);
+      if (at === -1)
+        throw new UnknownError(
+          undefined,
+          `invalid position ${from.commit}: not the start of a record`,
+        );
+      next = at + 1;
+    }
+    const filter = options.filter;
+    const log = this.log;
+    let wake: (() => void) | undefined;
+    let ended = false;
+    const fake = this;
+    const records = async function* () {
+      while (!ended) {
+        while (next < log.length && !ended) {
+          const r = log[next++]!;
+          if (filter && !passes(filter, r)) continue;
+          fake.pushed++;
+          yield resolved(r);
+        }
+        if (!ended) await new Promise<void>((w) => (wake = w));
+      }
+    };
+    const stream = Readable.from(records(), { objectMode: true });
+    const onWrite = () => wake?.();
+    const end = (error?: Error) => {
+      if (ended) return;
+      ended = true;
+      this.written.delete(onWrite);
+      this.open.delete(end);
+      wake?.();
+      stream.destroy(error);
+    };
+    this.written.add(onWrite);
+    this.open.add(end);
+    this.subscriptions++;
+    const unsubscribe = async () => {
+      if (!ended) this.unsubscribed++;
+      end();
+    };
+    return Object.assign(stream, { unsubscribe }) as unknown as ReturnType<
+      KurrentClient['subscribeToAll']
+    >;
+  };
+
+  /** Ends every open subscription with `error`, as a lost connection does. */
+  breakSubscriptions(error: Error): void {
+    for (const end of [...this.open]) end(error);
+  }
 
   /** Number of records in the log, KurrentDB's own included. */
   get size(): number {
@@ -239,6 +302,7 @@ export class FakeKurrentDb implements KurrentClient {
       this.revisions.set(streamId, revision);
       position = this.end;
       this.log.push({ ...r, streamId, revision, position });
+      for (const wake of this.written) wake();
       // A record's size: a header plus its strings, as in the real log, so positions have gaps.
       this.end += BigInt(
         80 +
@@ -250,6 +314,14 @@ export class FakeKurrentDb implements KurrentClient {
     }
     return position;
   }
+}
+
+/** Whether a record passes a server-side filter of $all. */
+function passes(filter: Filter, r: LogRecord): boolean {
+  const subject = filter.filterOn === 'streamName' ? r.streamId : r.type;
+  return 'prefixes' in filter
+    ? filter.prefixes.some((p) => subject.startsWith(p))
+    : new RegExp(filter.regex).test(subject);
 }
 
 function resolved(r: LogRecord): AllStreamResolvedEvent {

@@ -1,3 +1,4 @@
+import type { StoredEvent } from '@incident-ledger/core';
 import { ChainVerifier, WrongExpectedVersion } from '@incident-ledger/eventstore';
 import {
   collect,
@@ -17,7 +18,7 @@ import { KurrentDbEventStore, type KurrentDbOptions } from './kurrentdb';
 describeEventStoreContract(
   'kurrentdb adapter on an in-memory imitation of the client, no prefix',
   async () => ({
-    store: await KurrentDbEventStore.connect(new FakeKurrentDb(), 'fake://', { pollMs: 20 }),
+    store: await KurrentDbEventStore.connect(new FakeKurrentDb(), 'fake://'),
   }),
 );
 
@@ -28,7 +29,6 @@ describeEventStoreContract(
   'kurrentdb adapter on an in-memory imitation of the client, shared log, prefix per test',
   async () => ({
     store: await KurrentDbEventStore.connect(shared, 'fake://', {
-      pollMs: 20,
       streamPrefix: `contract-${++run}/`,
     }),
   }),
@@ -36,10 +36,15 @@ describeEventStoreContract(
 
 async function open(options: KurrentDbOptions = {}) {
   const client = new FakeKurrentDb();
-  const store = await KurrentDbEventStore.connect(client, 'fake://', { pollMs: 10, ...options });
+  const store = await KurrentDbEventStore.connect(client, 'fake://', options);
   // A second store on the same log: another process writing to the same server.
   const other = await KurrentDbEventStore.connect(client, 'fake://', options);
   return { client, store, other };
+}
+
+/** Waits, a turn of the event loop at a time, until `cond` holds: the fake answers in memory. */
+async function waitFor(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setImmediate(r));
 }
 
 /** Makes `write` happen between the store's plan and its write, `times` times. */
@@ -214,16 +219,68 @@ describe('KurrentDbEventStore', () => {
     });
   });
 
-  it('stops polling for live subscriptions when closed', async () => {
-    const { client, store } = await open();
-    const reads = jest.spyOn(client, 'readAll');
-    const sub = store.subscribe().subscribe();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(reads.mock.calls.length).toBeGreaterThan(1);
-    await store.close();
-    const after = reads.mock.calls.length;
-    await new Promise((r) => setTimeout(r, 50));
-    expect(reads.mock.calls.length).toBe(after);
-    sub.unsubscribe();
+  describe('subscribe', () => {
+    it("follows another writer's appends through the client's subscribeToAll, after the last record read, without polling", async () => {
+      const { client, store, other } = await open({ streamPrefix: 'ledger/' });
+      await other.append('a', [sampleEvent(1), sampleEvent(2)]);
+      const subscribes = jest.spyOn(client, 'subscribeToAll');
+      const seen: StoredEvent[] = [];
+      const sub = store.subscribe({ from: 1 }).subscribe((e) => seen.push(e));
+      await waitFor(() => seen.length === 2 && subscribes.mock.calls.length === 1);
+      // Started after the record of the last event read, filtered to the store's prefix.
+      const lastRead = BigInt(seen[1]!.globalPosition / 2 - 1);
+      expect(subscribes.mock.calls[0]![0]).toMatchObject({
+        fromPosition: { commit: lastRead },
+        filter: { filterOn: 'streamName', prefixes: ['ledger/'] },
+      });
+      for (let i = 3; i <= 6; i++) await other.append(i % 2 ? 'b' : 'a', [sampleEvent(i)]);
+      await waitFor(() => seen.length === 6);
+      expect(seen.map((e) => e.streamId)).toEqual(['a', 'a', 'b', 'a', 'b', 'a']);
+      const positions = seen.map((e) => e.globalPosition);
+      expect(positions).toEqual([...new Set(positions)].sort((x, y) => x - y));
+      // The live events came through the subscription, filtered on the server.
+      expect(client.pushed).toBe(4);
+      sub.unsubscribe();
+      expect(client.unsubscribed).toBe(1);
+    });
+
+    it('starts from the first record when nothing was read, and passes over what it already delivered', async () => {
+      const { client, store, other } = await open();
+      const seen: StoredEvent[] = [];
+      const sub = store.subscribe().subscribe((e) => seen.push(e));
+      await waitFor(() => client.subscriptions === 1);
+      await other.append('a', [sampleEvent(1)]);
+      await waitFor(() => seen.length === 1);
+      // A later subscription from the second position sees only what follows.
+      await other.append('a', [sampleEvent(2)]);
+      const later: StoredEvent[] = [];
+      const sub2 = store
+        .subscribe({ from: seen[0]!.globalPosition + 1 })
+        .subscribe((e) => later.push(e));
+      await waitFor(() => seen.length === 2 && later.length === 1);
+      expect(later[0]!.eventId).toBe(seen[1]!.eventId);
+      sub.unsubscribe();
+      sub2.unsubscribe();
+    });
+
+    it("ends the client's subscriptions and completes its own on close", async () => {
+      const { client, store } = await open();
+      let completed = false;
+      store.subscribe().subscribe({ complete: () => (completed = true) });
+      await waitFor(() => client.subscriptions === 1);
+      await store.close();
+      expect(completed).toBe(true);
+      expect(client.unsubscribed).toBe(1);
+    });
+
+    it('reports a lost subscription to the subscriber as an error', async () => {
+      const { client, store } = await open();
+      const failure = new Promise<unknown>((resolve) =>
+        store.subscribe().subscribe({ error: resolve }),
+      );
+      await waitFor(() => client.subscriptions === 1);
+      client.breakSubscriptions(new Error('connection reset'));
+      expect(await failure).toEqual(new Error('connection reset'));
+    });
   });
 });

@@ -1,6 +1,5 @@
 import type { StoredEvent } from '@incident-ledger/core';
 import {
-  catchUpThenLive,
   DEFAULT_BATCH_SIZE,
   eventContent,
   planWrites,
@@ -30,7 +29,7 @@ import {
   type AppendStreamRequest,
   type Filter,
 } from '@kurrent/kurrentdb-client';
-import { interval, merge, ReplaySubject, Subject, takeUntil, type Observable } from 'rxjs';
+import { Observable, ReplaySubject } from 'rxjs';
 import { Catalog } from './catalog';
 import {
   readStart,
@@ -50,8 +49,6 @@ export interface KurrentDbOptions {
    * runs) share one server. End it with a separator ("ledger-a/") so no prefix starts another.
    */
   streamPrefix?: string;
-  /** How often subscriptions look for appends made by other processes. Default 250 ms. */
-  pollMs?: number;
   /** How long open() waits for the server to answer. Default 10 s. */
   connectTimeoutMs?: number;
   /**
@@ -64,7 +61,7 @@ export interface KurrentDbOptions {
 /** The part of the official client this store uses. */
 export type KurrentClient = Pick<
   KurrentDBClient,
-  'appendToStream' | 'multiStreamAppend' | 'readAll' | 'readStream' | 'dispose'
+  'appendToStream' | 'multiStreamAppend' | 'readAll' | 'readStream' | 'subscribeToAll' | 'dispose'
 >;
 
 /** Plans made against heads that moved before the write are made again, this many times at most. */
@@ -85,7 +82,6 @@ export class KurrentDbEventStore implements EventStore {
   private readonly prefix: string;
   private readonly filter: Filter;
   private readonly catalog: Catalog;
-  private readonly appended = new Subject<void>();
   /** Replays its signal so a subscription made after close() stops at once too. */
   private readonly closing = new ReplaySubject<void>(1);
 
@@ -162,10 +158,7 @@ export class KurrentDbEventStore implements EventStore {
     for (let attempt = 1; ; attempt++) {
       try {
         const plan = await this.plan(writes);
-        if (plan.rows.length > 0) {
-          await this.write(plan.rows);
-          this.appended.next();
-        }
+        if (plan.rows.length > 0) await this.write(plan.rows);
         return plan.results;
       } catch (err) {
         // Another writer appended between our read of the heads and our write: plan again on the
@@ -300,13 +293,45 @@ export class KurrentDbEventStore implements EventStore {
     if (batch.length > 0) yield batch;
   }
 
+  /**
+   * Catches up with reads of $all, then follows the client's own subscription to $all from the last
+   * record read: the server pushes each new event, from this process or any other. A subscription
+   * starts after the position it is given, and anything at or below the last event delivered is
+   * passed over, so none is delivered twice. Ends with unsubscribe or close().
+   */
   subscribe(options: { from?: number } = {}): Observable<StoredEvent> {
-    // Appends through this store wake subscribers at once; the poll picks up other processes'
-    // appends.
-    const wake = merge(this.appended, interval(this.options.pollMs ?? 250)).pipe(
-      takeUntil(this.closing),
-    );
-    return catchUpThenLive((from) => this.readAll({ from }), wake, options.from);
+    return new Observable<StoredEvent>((subscriber) => {
+      let last = (options.from ?? 1) - 1;
+      let live: ReturnType<KurrentClient['subscribeToAll']> | undefined;
+      let stopped = false;
+      const stop = () => {
+        stopped = true;
+        void live?.unsubscribe();
+      };
+      const deliver = (e: StoredEvent | undefined) => {
+        if (stopped || e === undefined || e.globalPosition <= last) return;
+        last = e.globalPosition;
+        subscriber.next(e);
+      };
+      const onClose = this.closing.subscribe(() => (stop(), subscriber.complete()));
+      void (async () => {
+        try {
+          for await (const batch of this.readAll({ from: last + 1 })) batch.forEach(deliver);
+          if (stopped) return;
+          live = this.client.subscribeToAll({
+            fromPosition: readStart(last + 1),
+            filter: this.filter,
+          });
+          for await (const record of live) deliver(toStoredEvent(record, this.prefix));
+        } catch (err) {
+          if (!stopped) subscriber.error(translateError(err, this.url));
+        }
+      })();
+      return () => {
+        stop();
+        onClose.unsubscribe();
+      };
+    });
   }
 
   /**
@@ -323,7 +348,6 @@ export class KurrentDbEventStore implements EventStore {
   async close(): Promise<void> {
     this.closing.next();
     this.closing.complete();
-    this.appended.complete();
     await this.client.dispose();
   }
 

@@ -16,7 +16,6 @@ if (url) {
   describeEventStoreContract(`kurrentdb server ${redactUrl(url)}`, async () => ({
     store: await KurrentDbEventStore.open(url, {
       streamPrefix: `ledger-contract-${runId}-${++test}/`,
-      pollMs: 20,
     }),
   }));
 } else {

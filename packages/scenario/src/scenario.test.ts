@@ -142,6 +142,12 @@ describe('loadScenario', () => {
     ).toMatch(/unknown bank code "BANK-Z"[\s\S]*declare it under banks/);
   });
 
+  it.each(['Asia/Kolkata', 'Etc/UTC', 'UTC'])('takes the IANA time zone %s', (zone) => {
+    expect(
+      loadScenario(write(MAIN.replace('timeZone: Asia/Tokyo', `timeZone: ${zone}`))).timeZone,
+    ).toBe(zone);
+  });
+
   it.each(['JST', 'UTC+9', 'Asia/Tokio'])(
     'refuses the time zone %s, asking for an IANA name',
     (zone) => {

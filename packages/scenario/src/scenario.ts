@@ -102,7 +102,7 @@ export function openScenario(dir: string, options: LoadOptions = {}): StreamedSc
   if (!/^[a-z0-9][a-z0-9-]*$/.test(id))
     throw main.error(['id'], `must be lower-case letters, digits and dashes, got ${describe(id)}`);
   const timeZone = requireText(main, raw, ['timeZone']);
-  if (!isIanaZone(timeZone))
+  if (!isValidZone(timeZone))
     throw main.error(
       ['timeZone'],
       `unknown time zone ${describe(timeZone)}`,
@@ -221,14 +221,6 @@ function asList(yf: YamlFile, path: (string | number)[], v: unknown): unknown[] 
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw yf.error(path, `must be a list, got ${describe(v)}`);
   return v;
-}
-
-/**
- * Zone names Intl knows (IANA), and UTC: abbreviations and bare offsets are ambiguous or
- * misleading.
- */
-function isIanaZone(zone: string): boolean {
-  return zone === 'UTC' || (Intl.supportedValuesOf('timeZone').includes(zone) && isValidZone(zone));
 }
 
 /** An id (core charset.ts): a bank code, a source id. */

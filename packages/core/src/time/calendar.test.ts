@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { DayCalendar } from './calendar';
+import { isValidZone } from './instant';
 
 describe('DayCalendar', () => {
   it('agrees with luxon on local dates, across DST transitions', () => {
@@ -28,4 +29,22 @@ describe('DayCalendar', () => {
   it('refuses an unknown zone', () => {
     expect(() => new DayCalendar('Mars/Olympus')).toThrow(/unknown time zone/);
   });
+
+  it('takes IANA links and Etc zones that Intl.supportedValuesOf leaves out', () => {
+    for (const zone of ['Asia/Kolkata', 'Etc/UTC']) {
+      expect(Intl.supportedValuesOf('timeZone')).not.toContain(zone);
+      expect(isValidZone(zone)).toBe(true);
+    }
+    const t = Date.parse('2020-09-13T19:00:00Z');
+    expect(DayCalendar.isoDate(new DayCalendar('Asia/Kolkata').dayOf(t))).toBe('2020-09-14');
+    expect(DayCalendar.isoDate(new DayCalendar('Etc/UTC').dayOf(t))).toBe('2020-09-13');
+  });
+
+  it.each(['JST', 'IST', 'UTC+9', '+09:00', 'Asia/Tokio', ''])(
+    'refuses the zone name %p',
+    (zone) => {
+      expect(isValidZone(zone)).toBe(false);
+      expect(() => new DayCalendar(zone)).toThrow(/unknown time zone/);
+    },
+  );
 });

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { isValidZone } from './instant';
 
 export const DAY_MS = 86_400_000;
 
@@ -34,7 +35,7 @@ export class DayCalendar {
   constructor(readonly zone: string) {
     let offsets = ZONE_OFFSETS.get(zone);
     if (offsets === undefined) {
-      if (!DateTime.local().setZone(zone).isValid) throw new Error(`unknown time zone "${zone}"`);
+      if (!isValidZone(zone)) throw new Error(`unknown time zone "${zone}"`);
       ZONE_OFFSETS.set(zone, (offsets = new Map()));
     }
     this.offsets = offsets;

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import { ValidationError, describe } from '../events/schema';
 
 /** ISO 8601 with a date, a time and an explicit zone: `Z` or `±hh:mm` (or `±hhmm`). */
@@ -83,6 +83,13 @@ export function formatInstant(ms: number, zone: string): string {
   );
 }
 
+/**
+ * Whether `zone` names a zone of the IANA time-zone database, as luxon (and so the calendar) knows
+ * it: the one test of a zone name everywhere. Area/Location names (Asia/Tokyo, Asia/Kolkata,
+ * Etc/UTC) and UTC; abbreviations (JST, IST) and offsets (UTC+9) are refused even where the
+ * platform resolves them, because they are ambiguous or misleading. Not Intl.supportedValuesOf:
+ * it lists one canonical name per zone and leaves out valid links such as Asia/Kolkata.
+ */
 export function isValidZone(zone: string): boolean {
-  return DateTime.local().setZone(zone).isValid;
+  return (zone === 'UTC' || zone.includes('/')) && IANAZone.isValidZone(zone);
 }
