@@ -12,6 +12,9 @@ import { simulateCommand, SIMULATE_HELP } from './commands/simulate';
 import { whatIfCommand, WHAT_IF_HELP } from './commands/what-if';
 import { fuzzCommand, FUZZ_HELP } from './commands/fuzz';
 import { EXIT, UsageError } from './errors';
+import { STORE_ENV } from './stores';
+import { didYouMean } from './suggest';
+import { VERSION } from './version';
 
 const COMMANDS: Record<
   string,
@@ -59,6 +62,9 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Run 'incident-ledger <command> --help' for a command's options.
+Every command prints text, JSON or CSV (--format; docs/output.md).
+The store: --store <url>, else $${STORE_ENV}, else the command's default.
+  --version      print the version
 exit codes: 0 ok, 1 a check failed, 2 bad input, 3 internal error`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -67,11 +73,15 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return name === undefined ? EXIT.badInput : EXIT.ok;
   }
+  if (name === '--version' || name === '-V') {
+    console.log(`incident-ledger ${VERSION}`);
+    return EXIT.ok;
+  }
   const command = COMMANDS[name];
   try {
     if (!command)
       throw new UsageError(
-        `unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`,
+        `unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}; commands: ${Object.keys(COMMANDS).join(', ')}`,
       );
     return await command.run(rest);
   } catch (e) {
