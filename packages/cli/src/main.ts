@@ -11,6 +11,7 @@ import { verifyCommand, VERIFY_HELP } from './commands/verify';
 import { simulateCommand, SIMULATE_HELP } from './commands/simulate';
 import { whatIfCommand, WHAT_IF_HELP } from './commands/what-if';
 import { fuzzCommand, FUZZ_HELP } from './commands/fuzz';
+import { reportCommand, REPORT_HELP } from './commands/report';
 import { EXIT, UsageError } from './errors';
 import { STORE_ENV } from './stores';
 import { didYouMean } from './suggest';
@@ -34,6 +35,11 @@ const COMMANDS: Record<
     run: timelineCommand,
     help: TIMELINE_HELP,
     summary: 'show how published figures evolved, beside the replay',
+  },
+  report: {
+    run: reportCommand,
+    help: REPORT_HELP,
+    summary: 'write one self-contained HTML page of charts and tables (opens offline)',
   },
   simulate: {
     run: simulateCommand,

@@ -29,7 +29,9 @@ import {
   type Table,
 } from '../output';
 import { bankNames } from '../render';
+import { whatIfPage } from '../report/data';
 import { scenarioFact } from './facts';
+import { writePage } from './report';
 import { byOption, onePositional } from './replay';
 import { simulationOf } from './simulate';
 
@@ -153,6 +155,21 @@ export async function whatIfCommand(argv: string[]): Promise<number> {
         })),
     },
   };
+  if (values.report !== undefined)
+    facts.push(
+      writePage(
+        values.report,
+        whatIfPage({
+          scenario,
+          attacks: attacks.fact.text,
+          changes: changed.described,
+          baseline: before,
+          counterfactual: after,
+          byBank,
+          total,
+        }),
+      ),
+    );
   printDocument(
     {
       command: 'what-if',

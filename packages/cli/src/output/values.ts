@@ -5,20 +5,28 @@ export type Value = string | number | boolean | null;
 export type Row = Record<string, Value>;
 
 export const OKU = 100_000_000;
-const MAN = 10_000;
 
 /**
- * Yen as text tables show it: separators, and amounts at or above 1億 grouped by 億 and 万 as
- * Japanese readers count them (123,456,789 -> "1億2,345万6,789"). Exact: nothing is rounded.
+ * Yen grouped by 億 and 万 as Japanese readers count them, exactly: 25,427,000 -> "2,542万7,000",
+ * 123,456,789 -> "1億2,345万6,789". Self-contained (no imports): the report page runs this same
+ * function, inlined as source.
  */
-export function yenText(yen: number): string {
-  if (Math.abs(yen) < OKU) return formatYen(yen);
-  const sign = yen < 0 ? '-' : '';
+export function japaneseYen(yen: number): string {
+  const group = (n: number) => n.toLocaleString('en-US');
   const abs = Math.abs(yen);
-  const oku = Math.floor(abs / OKU);
-  const man = Math.floor((abs % OKU) / MAN);
-  const rest = abs % MAN;
-  return `${sign}${formatYen(oku)}億${man > 0 ? `${formatYen(man)}万` : ''}${rest > 0 ? formatYen(rest) : ''}`;
+  const oku = Math.floor(abs / 100_000_000);
+  const man = Math.floor((abs % 100_000_000) / 10_000);
+  const rest = abs % 10_000;
+  const text =
+    (oku > 0 ? `${group(oku)}億` : '') +
+    (man > 0 ? `${group(man)}万` : '') +
+    (rest > 0 ? group(rest) : '');
+  return `${yen < 0 ? '-' : ''}${text === '' ? '0' : text}`;
+}
+
+/** Yen as text tables show it: separators, and from 1億 up grouped by 億 and 万. */
+export function yenText(yen: number): string {
+  return Math.abs(yen) < OKU ? formatYen(yen) : japaneseYen(yen);
 }
 
 /** An instant as JSON and CSV write it: ISO 8601 with the offset of the scenario's zone. */
