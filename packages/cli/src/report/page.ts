@@ -141,7 +141,12 @@ export function renderPage(japaneseYen: (yen: number) => string): void {
           marginLeft: 60,
           y: { label: 'damage (yen)', tickFormat: tick, grid: true },
           x: { label: 'occurred' },
-          color: { legend: true, scheme: 'tableau10' },
+          // Ten banks in ten distinct colours; more, spread along one scheme so none repeats.
+          color: {
+            legend: true,
+            type: 'ordinal',
+            scheme: new Set(bankDays.map((b) => b.bank)).size <= 10 ? 'tableau10' : 'turbo',
+          },
           marks: [
             Plot.rectY(bankDays, {
               x: 'day',
