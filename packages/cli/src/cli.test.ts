@@ -379,3 +379,133 @@ describe('the command line', () => {
     expect(bad.status).toBe(2);
   });
 });
+
+describe('CLI conventions', () => {
+  it('prints its version', async () => {
+    const { code, stdout } = await run('--version');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^incident-ledger \d+\.\d+\.\d+$/);
+  });
+
+  it.each([
+    [['verfy', DOCOMO], /unknown command "verfy" \(did you mean "verify"\?\)/],
+    [
+      ['replay', DOCOMO, '--stroe', 'memory:'],
+      /Unknown option '--stroe' \(did you mean "--store"\?\)/,
+    ],
+    [
+      ['replay', DOCOMO, '--by', 'wek'],
+      /--by must be one of .*, got "wek" \(did you mean "week"\?\)/,
+    ],
+    [
+      ['replay', DOCOMO, '--format', 'jsn'],
+      /--format must be one of text, json, csv, got "jsn" \(did you mean "json"\?\)/,
+    ],
+    [
+      ['replay', DOCOMO, '--by', 'bank', '--from', '2020-09-01'],
+      /--from and --to select occurred days/,
+    ],
+    [['replay', DOCOMO, '--by', 'summary', '--top', '3'], /--top ranks rows by amount/],
+    [['replay', DOCOMO, '--by', 'day', '--from', '2020-02-30'], /--from takes a calendar date/],
+    [['replay', DOCOMO, '--excel', '--format', 'json'], /--excel writes CSV/],
+  ])('%j: says what was meant, exit 2', async (argv, message) => {
+    const { code, stderr } = await run(...argv);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+
+  it('takes the store from INCIDENT_LEDGER_STORE when --store is absent; --store wins', async () => {
+    const db = join(tmp, 'env.sqlite');
+    process.env.INCIDENT_LEDGER_STORE = `sqlite:${db}`;
+    try {
+      const first = await run('replay', DOCOMO, '--by', 'summary');
+      expect(first.stdout).toMatch(new RegExp(`^store {5}sqlite:${db}$`, 'm'));
+      expect(existsSync(db)).toBe(true);
+      const integrity = await run('verify', '--integrity');
+      expect(integrity.code).toBe(0);
+      const memory = await run('replay', DOCOMO, '--store', 'memory:', '--by', 'summary');
+      expect(memory.stdout).toMatch(/^store {5}memory:$/m);
+    } finally {
+      delete process.env.INCIDENT_LEDGER_STORE;
+    }
+    expect((await run('verify', '--integrity')).stderr).toMatch(
+      /--integrity needs --store <url> \(or \$INCIDENT_LEDGER_STORE\)/,
+    );
+  });
+
+  it('weeks and months with running totals; --from/--to and --top select rows', async () => {
+    const month = await run(
+      'replay',
+      DOCOMO,
+      '--store',
+      'memory:',
+      '--by',
+      'month',
+      '--format',
+      'json',
+    );
+    const months = JSON.parse(month.stdout).month as { month: string; cumulativeYen: number }[];
+    expect(months[0]!.month).toBe('2019-10');
+    expect(months.at(-1)).toMatchObject({ month: '2020-09', cumulativeYen: 25_427_000 });
+    const week = await run(
+      'replay',
+      DOCOMO,
+      '--store',
+      'memory:',
+      '--by',
+      'week',
+      '--format',
+      'json',
+    );
+    const weeks = JSON.parse(week.stdout).week as { week: string; damageYen: number }[];
+    expect(weeks.reduce((n, w) => n + w.damageYen, 0)).toBe(25_427_000);
+    for (const w of weeks) expect(new Date(`${w.week}T00:00:00Z`).getUTCDay()).toBe(1); // Mondays
+    const days = await run(
+      'replay',
+      DOCOMO,
+      '--store',
+      'memory:',
+      '--by',
+      'day',
+      '--from',
+      '2020-09-01',
+      '--to',
+      '2020-09-07',
+      '--format',
+      'json',
+    );
+    const rows = JSON.parse(days.stdout).day as { date: string; cumulativeYen: number }[];
+    expect(rows.every((d) => d.date >= '2020-09-01' && d.date <= '2020-09-07')).toBe(true);
+    expect(rows[0]!.cumulativeYen).toBeGreaterThan(20_000_000); // counted from the first day
+    const top = await run(
+      'replay',
+      DOCOMO,
+      '--store',
+      'memory:',
+      '--by',
+      'bank',
+      '--top',
+      '3',
+      '--format',
+      'json',
+    );
+    const banks = JSON.parse(top.stdout).bank as { damageYen: number }[];
+    expect(banks).toHaveLength(3);
+    expect(banks.map((b) => b.damageYen)).toEqual([3_711_000, 3_070_000, 2_684_000]);
+  });
+
+  it('names every failed figure with its tolerance', async () => {
+    const dir = copyOfDocomo();
+    const file = join(dir, 'events/cases.yaml');
+    const text = readFileSync(file, 'utf8');
+    const m = /"amountYen":(\d+)/.exec(text)!;
+    writeFileSync(file, text.replace(m[0], `"amountYen":${Number(m[1]) + 10_000}`));
+    for (const command of ['verify', 'timeline']) {
+      const { code, stdout } = await run(command, dir);
+      expect(code).toBe(1);
+      expect(stdout).toMatch(
+        /MISMATCH damageYen \(total damage\) as of 2020-09-14T00:00:00\+09:00: published 25,420,000, replayed 25,437,000 \(stated: 25,430,000\); tolerance: floor to 10,000, accepts 25,420,000 to 25,429,999$/m,
+      );
+    }
+  });
+});

@@ -83,9 +83,9 @@ function writeCsv(doc: Document, out: Output): void {
       `--format csv prints one table; choose it with --by (${doc.choose ?? doc.tables.map((t) => t.name).join(', ')})`,
     );
   const text = tableCsv(doc.tables[0]!, doc.zone, out.excel ? '\r\n' : '\n');
-  // Excel on Japanese Windows reads CSV as Shift_JIS unless it starts with a byte order mark.
-  if (out.excel) process.stdout.write(`\ufeff${text}\r\n`);
-  else console.log(text);
+  // Excel on Japanese Windows reads CSV as Shift_JIS unless it starts with a byte order mark;
+  // console.log ends the last line with \n, after the \r.
+  console.log(out.excel ? `\ufeff${text}\r` : text);
 }
 
 const dataColumns = (t: Table) => t.columns.filter((c) => c.only !== 'text');
