@@ -1,10 +1,11 @@
 import { SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
 import { collect } from '@incident-ledger/eventstore/contract';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCli } from './run-cli.testing';
+import { copyScenario } from './scenario-copy.testing';
 
 const ROOT = resolve(__dirname, '../../..');
 const DOCOMO = join(ROOT, 'scenarios/docomo-kouza-2020');
@@ -16,11 +17,7 @@ beforeEach(() => (tmp = mkdtempSync(join(tmpdir(), 'ledger-cli-'))));
 afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A copy of the docomo scenario, without any store file, for tests that change it. */
-function copyOfDocomo(): string {
-  const dir = join(tmp, 'docomo');
-  cpSync(DOCOMO, dir, { recursive: true, filter: (src) => !/ledger\.sqlite/.test(src) });
-  return dir;
-}
+const copyOfDocomo = () => copyScenario(DOCOMO, join(tmp, 'docomo'));
 
 describe('incident-ledger verify', () => {
   it('reproduces 120 cases, 11 banks and 2,542万円 as of 2020-09-14 00:00 JST', async () => {

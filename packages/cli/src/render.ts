@@ -9,7 +9,7 @@ import {
   type ReconciliationRow,
 } from '@incident-ledger/core';
 import type { BankInfo } from '@incident-ledger/scenario';
-import { yenText, type Column, type Row, type Table } from './output';
+import { yenText, type Column, type Format, type Row, type Table } from './output';
 import { damageByPeriod, inRange, topRows, type Period, type Selection } from './periods';
 
 /** A bank's declared name by code (scenario.yaml); a bank without one has none. */
@@ -74,6 +74,16 @@ function periodTable(r: IncidentReport, zone: string, period: Period, s: Selecti
       cumulativeYen: p.cumulativeYen,
     })),
   };
+}
+
+/** The tables a command prints: the one --by names, else every one for JSON, else three. */
+export function chosenTables(
+  tables: Record<ReportTable, Table>,
+  by: ReportTable | undefined,
+  format: Format,
+): Table[] {
+  if (by) return [tables[by]];
+  return format === 'json' ? Object.values(tables) : [tables.summary, tables.bank, tables.day];
 }
 
 /** Every table a report can show, by the name --by takes. */

@@ -1,6 +1,7 @@
 import type { Scenario } from '@incident-ledger/scenario';
 import type { ImportResult } from '../app';
-import { fact } from '../output';
+import { formatInstant } from '@incident-ledger/core';
+import { fact, isoInstant } from '../output';
 
 /** The header facts several commands print, the same way in each. */
 
@@ -13,4 +14,15 @@ export const importFact = (events: number, imported: ImportResult) =>
     'import',
     { events, appended: imported.appended, skipped: imported.skipped },
     `${events} events: ${imported.appended} appended, ${imported.skipped} already stored`,
+  );
+
+/** The recordedAt cutoff a report is as of: null in JSON for everything recorded. */
+export const asOfFact = (asOf: number, zone: string) =>
+  fact(
+    'asOf',
+    isoInstant(asOf, zone),
+    Number.isFinite(asOf)
+      ? `${formatInstant(asOf, zone)} (recordedAt cutoff)`
+      : 'everything recorded',
+    'as of',
   );

@@ -1,30 +1,24 @@
-import { formatInstant, parseInstant, ValidationError } from '@incident-ledger/core';
+import { parseInstant, ValidationError } from '@incident-ledger/core';
 import { loadScenario } from '@incident-ledger/scenario';
 import { join } from 'node:path';
 import { parse, QUIET_HELP, QUIET_OPTION, wholeNumber } from '../args';
 import { Progress } from '../progress';
 import { digestOf, importEvents, replay, storedEvents } from '../app';
 import { EXIT, UsageError } from '../errors';
-import {
-  fact,
-  isoInstant,
-  OUTPUT_HELP,
-  OUTPUT_OPTIONS,
-  outputOption,
-  printDocument,
-} from '../output';
+import { fact, OUTPUT_HELP, OUTPUT_OPTIONS, outputOption, printDocument } from '../output';
 import { dateOption, type Selection } from '../periods';
 import {
   bankNames,
   DATED_TABLES,
   RANKED_TABLES,
+  chosenTables,
   REPORT_TABLES,
   reportTables,
   type ReportTable,
 } from '../render';
 import { openStore, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
 import { didYouMean } from '../suggest';
-import { importFact, scenarioFact } from './facts';
+import { asOfFact, importFact, scenarioFact } from './facts';
 
 export const REPLAY_HELP = `usage: incident-ledger replay <scenario-dir> [--store <url>] [--as-of <time>] [--by <table>]
          [--from <date>] [--to <date>] [--top N] [--format text|json|csv] [--excel]
@@ -66,8 +60,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   });
   if (values.help) return (console.log(REPLAY_HELP), EXIT.ok);
   const dir = onePositional('replay', positionals);
-  const asOf =
-    values['as-of'] === undefined ? Number.POSITIVE_INFINITY : asOfOption(values['as-of']);
+  const asOf = asOfOption(values['as-of']);
   const out = outputOption(values);
   const by = byOption('replay', values.by, REPORT_TABLES);
   const selection = selectionOf(values, by);
@@ -95,14 +88,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
           fact('store', url),
           importFact(scenario.events.length, imported),
           fact('replayed', { events }, `${events} events`),
-          fact(
-            'asOf',
-            isoInstant(asOf, scenario.timeZone),
-            Number.isFinite(asOf)
-              ? `${formatInstant(asOf, scenario.timeZone)} (recordedAt cutoff)`
-              : 'everything recorded',
-            'as of',
-          ),
+          asOfFact(asOf, scenario.timeZone),
           fact('digest', await digestOf(store)),
         ],
         fields: {
@@ -112,11 +98,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
             top: selection.top ?? null,
           },
         },
-        tables: by
-          ? [tables[by]]
-          : out.format === 'json'
-            ? Object.values(tables)
-            : [tables.summary, tables.bank, tables.day],
+        tables: chosenTables(tables, by, out.format),
         choose: REPORT_TABLES.join(', '),
       },
       out,
@@ -164,7 +146,9 @@ export function onePositional(command: string, positionals: string[]): string {
   return positionals[0]!;
 }
 
-export function asOfOption(text: string): number {
+/** --as-of: a recordedAt cutoff, or everything recorded when not given. */
+export function asOfOption(text: string | undefined): number {
+  if (text === undefined) return Number.POSITIVE_INFINITY;
   try {
     return parseInstant(text, ['--as-of']);
   } catch (e) {

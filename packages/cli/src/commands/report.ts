@@ -1,4 +1,3 @@
-import { formatInstant } from '@incident-ledger/core';
 import { loadScenario } from '@incident-ledger/scenario';
 import { renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -7,7 +6,6 @@ import { digestOf, importEvents } from '../app';
 import { EXIT } from '../errors';
 import {
   fact,
-  isoInstant,
   OUTPUT_HELP,
   OUTPUT_OPTIONS,
   outputOption,
@@ -18,7 +16,7 @@ import { incidentPage } from '../report/data';
 import { reportHtml } from '../report/html';
 import type { PageData } from '../report/model';
 import { openStore, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
-import { importFact, scenarioFact } from './facts';
+import { asOfFact, importFact, scenarioFact } from './facts';
 import { asOfOption, onePositional } from './replay';
 
 export const REPORT_HELP = `usage: incident-ledger report <scenario-dir> [--store <url>] [--as-of <time>] [--out <file.html>]
@@ -51,8 +49,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
   });
   if (values.help) return (console.log(REPORT_HELP), EXIT.ok);
   const dir = onePositional('report', positionals);
-  const asOf =
-    values['as-of'] === undefined ? Number.POSITIVE_INFINITY : asOfOption(values['as-of']);
+  const asOf = asOfOption(values['as-of']);
   const out = outputOption(values);
   const scenario = loadScenario(dir);
   const url = storeUrl(values.store, `sqlite:${join(dir, 'ledger.sqlite')}`);
@@ -70,12 +67,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
           scenarioFact(scenario),
           fact('store', url),
           importFact(scenario.events.length, imported),
-          fact(
-            'asOf',
-            isoInstant(asOf, zone),
-            Number.isFinite(asOf) ? formatInstant(asOf, zone) : 'everything recorded',
-            'as of',
-          ),
+          asOfFact(asOf, zone),
           fact('digest', await digestOf(store)),
           writePage(file, page),
         ],

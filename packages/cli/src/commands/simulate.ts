@@ -12,7 +12,7 @@ import { parse, wholeNumber } from '../args';
 import { digestOf, importEvents, replay } from '../app';
 import { EXIT, UsageError } from '../errors';
 import { fact, OUTPUT_HELP, OUTPUT_OPTIONS, outputOption, printDocument } from '../output';
-import { bankNames, REPORT_TABLES, reportTables } from '../render';
+import { bankNames, chosenTables, REPORT_TABLES, reportTables } from '../render';
 import { openStore, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
 import { importFact, scenarioFact } from './facts';
 import { byOption, onePositional } from './replay';
@@ -86,11 +86,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
           moneyFact(ledger),
           fact('digest', await digestOf(store)),
         ],
-        tables: by
-          ? [tables[by]]
-          : out.format === 'json'
-            ? Object.values(tables)
-            : [tables.summary, tables.bank, tables.day],
+        tables: chosenTables(tables, by, out.format),
         choose: REPORT_TABLES.join(', '),
       },
       out,

@@ -15,6 +15,7 @@ import {
   OUTPUT_OPTIONS,
   outputOption,
   printDocument,
+  printVerdict,
   type Column,
   type Row,
   type Table,
@@ -76,10 +77,11 @@ export async function timelineCommand(argv: string[]): Promise<number> {
       },
       out,
     );
-    const say = out.format === 'text' ? console.log : console.error;
     const names = bankNames(scenario.banks);
-    if (!ok && out.format === 'text') console.log('');
-    for (const r of rows.filter((x) => !x.ok)) say(mismatchLine(r, scenario.timeZone, names));
+    printVerdict(
+      out,
+      rows.filter((r) => !r.ok).map((r) => mismatchLine(r, scenario.timeZone, names)),
+    );
     return ok ? EXIT.ok : EXIT.failed;
   } finally {
     await store.close();

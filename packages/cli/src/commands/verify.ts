@@ -16,6 +16,7 @@ import {
   OUTPUT_OPTIONS,
   outputOption,
   printDocument,
+  printVerdict,
   type Output,
 } from '../output';
 import { bankNames, mismatchLine, reconciliationTable } from '../render';
@@ -121,16 +122,16 @@ export async function verifyCommand(argv: string[]): Promise<number> {
       },
       out,
     );
-    // The verdict goes to stderr for json and csv, so their stdout stays one clean document.
-    const say = out.format === 'text' ? console.log : console.error;
-    if (out.format === 'text') console.log('');
-    for (const r of failed) say(mismatchLine(r, scenario.timeZone, names));
-    if (rows.length === 0)
-      say('no published figures to verify: add FiguresPublished events to the scenario');
-    else say(`${rows.length - failed.length} of ${rows.length} published figures reproduced`);
-    for (const { invariant, violation } of broken)
-      say(`INVARIANT ${invariant.name} broken: ${violation}`);
-    if (invariants !== undefined && broken.length === 0) say('every ledger invariant holds');
+    printVerdict(out, [
+      ...failed.map((r) => mismatchLine(r, scenario.timeZone, names)),
+      rows.length === 0
+        ? 'no published figures to verify: add FiguresPublished events to the scenario'
+        : `${rows.length - failed.length} of ${rows.length} published figures reproduced`,
+      ...broken.map(
+        ({ invariant, violation }) => `INVARIANT ${invariant.name} broken: ${violation}`,
+      ),
+      ...(invariants !== undefined && broken.length === 0 ? ['every ledger invariant holds'] : []),
+    ]);
     return ok ? EXIT.ok : EXIT.failed;
   } finally {
     await store.close();

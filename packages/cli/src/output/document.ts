@@ -77,6 +77,16 @@ export function printDocument(doc: Document, out: Output): void {
   for (const t of doc.tables) console.log(`\n${tableText(t, doc.zone)}`);
 }
 
+/**
+ * A check's verdict, after its document: below the tables in text, on stderr for JSON and CSV so
+ * that their stdout stays one clean document.
+ */
+export function printVerdict(out: Output, lines: readonly string[]): void {
+  if (lines.length === 0) return;
+  if (out.format === 'text') console.log(['', ...lines].join('\n'));
+  else for (const line of lines) console.error(line);
+}
+
 function writeCsv(doc: Document, out: Output): void {
   if (doc.tables.length !== 1)
     throw new UsageError(

@@ -1,8 +1,9 @@
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCli } from '../run-cli.testing';
+import { copyScenario, FAILING_EXAMPLE_EDIT } from '../scenario-copy.testing';
 
 /**
  * docs/output.md is the JSON contract: a JSON Schema per command, with an example. Every schema is
@@ -142,14 +143,7 @@ describe('docs/output.md, the JSON contract', () => {
   });
 
   it('verify and timeline: JSON with ok false per failed figure, exit 1', async () => {
-    const dir = join(tmp, 'failing');
-    cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !/ledger\.sqlite/.test(src) });
-    const cases = join(dir, 'events/cases.yaml');
-    const text = readFileSync(cases, 'utf8');
-    writeFileSync(
-      cases,
-      text.replace('accountId: B-001, amountYen: 120000', 'accountId: B-001, amountYen: 130000'),
-    );
+    const dir = copyScenario(EXAMPLE, join(tmp, 'failing'), FAILING_EXAMPLE_EDIT);
     for (const command of ['verify', 'timeline']) {
       const { code, stdout } = await runCli(command, dir, '--format', 'json');
       expect(code).toBe(1);

@@ -1,16 +1,9 @@
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { runCli } from '../run-cli.testing';
+import { copyScenario, FAILING_EXAMPLE_EDIT } from '../scenario-copy.testing';
 import type { IncidentPage } from './model';
 
 /**
@@ -110,16 +103,11 @@ function describeBrowser() {
     });
     // Anything but the page's own file is refused, so a request cannot reach a network either.
     await context.route(/^(?!file:)/, (route) => route.abort());
-    // A copy of the worked example whose first charge is 10,000 yen larger: damage figures fail.
-    const example = join(tmp, 'example');
-    cpSync(join(ROOT, 'scenarios/example-minimal'), example, { recursive: true });
-    const cases = join(example, 'events/cases.yaml');
-    writeFileSync(
-      cases,
-      readFileSync(cases, 'utf8').replace(
-        'accountId: B-001, amountYen: 120000',
-        'accountId: B-001, amountYen: 130000',
-      ),
+    // The worked example made to fail: its damage figures are marked.
+    const example = copyScenario(
+      join(ROOT, 'scenarios/example-minimal'),
+      join(tmp, 'example'),
+      FAILING_EXAMPLE_EDIT,
     );
     const failingFile = join(tmp, 'failing.html');
     await json('report', example, '--store', 'memory:', '--out', failingFile);

@@ -4,6 +4,9 @@ import { dirname, join } from 'node:path';
 import { japaneseYen } from '../output';
 import type { PageData } from './model';
 import { renderPage } from './page';
+import { drawIncident } from './page-incident';
+import { pageKit } from './page-kit';
+import { drawWhatIf } from './page-what-if';
 
 /**
  * The chart library, inlined from the npm packages so that the page opens offline: Observable
@@ -94,7 +97,11 @@ ${librariesSource()}
 <script>
 // tsx (esbuild keepNames) wraps names in __name(...) inside functions; the page needs none.
 var __name = (f) => f;
-(${renderPage.toString()})(${japaneseYen.toString()});
+(${renderPage.toString()})(
+  (${pageKit.toString()})(${japaneseYen.toString()}),
+  ${drawIncident.toString()},
+  ${drawWhatIf.toString()},
+);
 </script>
 </body>
 </html>
