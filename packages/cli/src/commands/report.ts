@@ -4,14 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parse } from '../args';
 import { digestOf, importEvents } from '../app';
 import { EXIT } from '../errors';
-import {
-  fact,
-  OUTPUT_HELP,
-  OUTPUT_OPTIONS,
-  outputOption,
-  printDocument,
-  type Fact,
-} from '../output';
+import { fact, OUTPUT_OPTIONS, outputOption, printDocument, type Fact } from '../output';
 import { incidentPage } from '../report/data';
 import { reportHtml } from '../report/html';
 import type { PageData } from '../report/model';
@@ -34,8 +27,7 @@ options:
   --as-of <time>   the page as the ledger knew it at this time (a recordedAt cutoff), e.g.
                    2020-09-14T00:00:00+09:00. default: everything recorded
   --out <file>     where to write the page (default: report.html)
-${OUTPUT_HELP}
-                   (what was written: the file, its size, the digest)
+  --format <f>     text (default) or json: what was written (the file, its size, the digest)
   -h, --help       show this help
 
 exit codes: 0 written, 2 bad input (scenario, options, store), 3 internal error`;
@@ -50,7 +42,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (values.help) return (console.log(REPORT_HELP), EXIT.ok);
   const dir = onePositional('report', positionals);
   const asOf = asOfOption(values['as-of']);
-  const out = outputOption(values);
+  const out = outputOption(values, ['text', 'json']);
   const scenario = loadScenario(dir);
   const url = storeUrl(values.store, `sqlite:${join(dir, 'ledger.sqlite')}`);
   const store = await openStore(url);

@@ -262,7 +262,9 @@ export function drawIncident(kit: PageKit, d: IncidentPage): void {
     section(
       'figures',
       'Published figures over time',
-      `Each figure a publication states, at its as-of time: published (ring) around replayed (dot); ${failed === 0 ? 'every one reproduced' : `${failed} not reproduced, marked with a red cross`}.`,
+      d.figures.length === 0
+        ? 'No publication had been recorded by then.'
+        : `Each figure a publication states, at its as-of time: published (ring) around replayed (dot); ${failed === 0 ? 'every one reproduced' : `${failed} not reproduced, marked with a red cross`}.`,
       el('div', { class: 'small-multiples' }, ...charts),
       table(
         'figure-table',
