@@ -7,6 +7,7 @@ import {
 } from '@incident-ledger/scenario';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors';
+import { didYouMean } from './suggest';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -38,8 +39,11 @@ export function parse<O extends Options>(command: string, argv: string[], option
       strict: true,
     });
   } catch (e) {
+    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    const unknown = /^Unknown option '(--[^'=]+)'/.exec(message)?.[1];
+    const known = [...Object.keys(options), 'help'].map((o) => `--${o}`);
     throw new UsageError(
-      (e as Error).message.replace(/\. To specify a positional argument.*$/s, ''),
+      unknown === undefined ? message : `${message}${didYouMean(unknown, known)}`,
       command,
     );
   }

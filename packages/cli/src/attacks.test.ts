@@ -79,7 +79,10 @@ describe('incident-ledger simulate', () => {
       ['simulate', EXAMPLE, '--seed', '1'],
       /simulation\.yaml not found: simulate needs the scenario's attack generator/,
     ],
-    [['simulate', DOCOMO, '--seed', '1', '--format', 'csv'], /--format must be table or json/],
+    [
+      ['simulate', DOCOMO, '--seed', '1', '--format', 'csv'],
+      /--format csv prints one table; choose it with --by/,
+    ],
   ])('refuses %j with exit 2', async (argv, message) => {
     const { code, stderr } = await run(...argv);
     expect(code).toBe(2);

@@ -1,10 +1,11 @@
 import { SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
 import { collect } from '@incident-ledger/eventstore/contract';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCli } from './run-cli.testing';
+import { copyScenario } from './scenario-copy.testing';
 
 const ROOT = resolve(__dirname, '../../..');
 const DOCOMO = join(ROOT, 'scenarios/docomo-kouza-2020');
@@ -16,11 +17,7 @@ beforeEach(() => (tmp = mkdtempSync(join(tmpdir(), 'ledger-cli-'))));
 afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A copy of the docomo scenario, without any store file, for tests that change it. */
-function copyOfDocomo(): string {
-  const dir = join(tmp, 'docomo');
-  cpSync(DOCOMO, dir, { recursive: true, filter: (src) => !/ledger\.sqlite/.test(src) });
-  return dir;
-}
+const copyOfDocomo = () => copyScenario(DOCOMO, join(tmp, 'docomo'));
 
 describe('incident-ledger verify', () => {
   it('reproduces 120 cases, 11 banks and 2,542万円 as of 2020-09-14 00:00 JST', async () => {
@@ -39,7 +36,7 @@ describe('incident-ledger verify', () => {
   });
 
   describe('every figure of the 2020-09-14 briefing, each at its own as-of time', () => {
-    let rows: Record<string, string>[];
+    let rows: Record<string, unknown>[];
     beforeAll(async () => {
       const { code, stdout } = await run('verify', DOCOMO, '--format', 'json');
       expect(code).toBe(0);
@@ -50,8 +47,9 @@ describe('incident-ledger verify', () => {
         (r) =>
           r.publicationId === publication &&
           r.figure === name &&
-          r.qualifier === qualifier &&
-          r.asOf === (Date.parse(asOf) as never),
+          r.bankCode === (/^bank (.+)$/.exec(qualifier)?.[1] ?? null) &&
+          r.since === (/^since (.+)$/.exec(qualifier)?.[1] ?? null) &&
+          r.asOf === asOf,
       );
     it.each([
       ['briefing-2020-09-14', 'cases', '2020-09-14T00:00:00+09:00', '', 120],
@@ -129,7 +127,7 @@ describe('incident-ledger verify', () => {
       ],
     ])('%s: %s as of %s %s is %d, reproduced', (publication, name, asOf, qualifier, published) => {
       const row = figure(publication, name, asOf, qualifier);
-      expect(row).toMatchObject({ published, ok: 'true' });
+      expect(row).toMatchObject({ published, ok: true });
     });
     it('checks no figure this list leaves out', () => expect(rows).toHaveLength(19));
   });
@@ -189,13 +187,18 @@ describe('incident-ledger timeline', () => {
 
   it('writes CSV and JSON from the same table', async () => {
     const csv = await run('timeline', DOCOMO, '--format', 'csv');
-    expect(csv.stdout.split('\n')[0]).toMatch(/^publication,asOf,banksWithDamage.published,/);
+    const [header, ...rows] = csv.stdout.split('\n');
+    expect(header).toMatch(
+      /^publicationId,asOf,banksWithDamage.published,banksWithDamage.replayed,banksWithDamage.ok,.*,ok$/,
+    );
+    expect(rows[1]).toMatch(/^briefing-2020-09-14,2020-09-14T00:00:00\+09:00,11,11,true,.*,true$/);
     const json = JSON.parse((await run('timeline', DOCOMO, '--format', 'json')).stdout);
     expect(json.timeline).toHaveLength(2);
     expect(json.timeline[1]).toMatchObject({
-      publication: 'briefing-2020-09-14',
-      'cases.published': 120,
-      'cases.replayed': 120,
+      publicationId: 'briefing-2020-09-14',
+      asOf: '2020-09-14T00:00:00+09:00',
+      ok: true,
+      figures: { cases: { published: 120, replayed: 120, ok: true } },
     });
   });
 });
@@ -227,7 +230,7 @@ describe('incident-ledger replay', () => {
     expect(reportPart(second.stdout)).toEqual(reportPart(first.stdout));
   });
 
-  it.each(['summary', 'bank', 'day', 'bank-day', 'merchant', 'controls'])(
+  it.each(['summary', 'bank', 'day', 'week', 'month', 'bank-day', 'merchant', 'controls'])(
     'prints the %s table as text, CSV and JSON',
     async (by) => {
       const text = await run('replay', DOCOMO, '--store', 'memory:', '--by', by);
@@ -237,7 +240,8 @@ describe('incident-ledger replay', () => {
       );
       expect(text.code).toBe(0);
       const csvRows = csv.stdout.split('\n').length - 1;
-      expect(json[by]).toHaveLength(csvRows);
+      const rows = json[by.replace('-d', 'D')];
+      expect(Array.isArray(rows) ? rows.length : Object.keys(rows).length).toBe(csvRows);
       expect(csvRows).toBeGreaterThan(0);
       expect(json.digest).toMatch(/^sha256:/);
     },
@@ -259,7 +263,8 @@ describe('incident-ledger replay', () => {
       ).stdout,
     );
     const spent = json.merchant.reduce((n: number, m: { spentYen: number }) => n + m.spentYen, 0);
-    const total = json.bank.find((b: { bankCode: string }) => b.bankCode === 'total');
+    const total = json.totals.bank;
+    expect(json.bank.map((b: { bankCode: string }) => b.bankCode)).not.toContain('total');
     expect(json.merchant.map((m: { merchantCategory: string }) => m.merchantCategory)).toEqual([
       'convenience-store:cigarettes',
       'mass-retailer:appliances',
@@ -270,9 +275,7 @@ describe('incident-ledger replay', () => {
     const later = JSON.parse(
       (await run('replay', DOCOMO, '--store', 'memory:', '--format', 'json')).stdout,
     );
-    expect(later.bank.find((b: { bankCode: string }) => b.bankCode === 'total')).toMatchObject({
-      outstandingYen: 0,
-    });
+    expect(later.totals.bank).toMatchObject({ outstandingYen: 0 });
     expect(later.controls.map((c: { control: string }) => c.control)).toEqual(
       expect.arrayContaining([
         'NewLinkingSuspended',
@@ -371,5 +374,135 @@ describe('the command line', () => {
     expect(ok.status).toBe(0);
     const bad = spawnSync(tsx, [cli, 'verify', join(tmp, 'missing')], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
+  });
+});
+
+describe('CLI conventions', () => {
+  it('prints its version', async () => {
+    const { code, stdout } = await run('--version');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^incident-ledger \d+\.\d+\.\d+$/);
+  });
+
+  it.each([
+    [['verfy', DOCOMO], /unknown command "verfy" \(did you mean "verify"\?\)/],
+    [
+      ['replay', DOCOMO, '--stroe', 'memory:'],
+      /Unknown option '--stroe' \(did you mean "--store"\?\)/,
+    ],
+    [
+      ['replay', DOCOMO, '--by', 'wek'],
+      /--by must be one of .*, got "wek" \(did you mean "week"\?\)/,
+    ],
+    [
+      ['replay', DOCOMO, '--format', 'jsn'],
+      /--format must be one of text, json, csv, got "jsn" \(did you mean "json"\?\)/,
+    ],
+    [
+      ['replay', DOCOMO, '--by', 'bank', '--from', '2020-09-01'],
+      /--from and --to select occurred days/,
+    ],
+    [['replay', DOCOMO, '--by', 'summary', '--top', '3'], /--top ranks rows by amount/],
+    [['replay', DOCOMO, '--by', 'day', '--from', '2020-02-30'], /--from takes a calendar date/],
+    [['replay', DOCOMO, '--excel', '--format', 'json'], /--excel writes CSV/],
+  ])('%j: says what was meant, exit 2', async (argv, message) => {
+    const { code, stderr } = await run(...argv);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+
+  it('takes the store from INCIDENT_LEDGER_STORE when --store is absent; --store wins', async () => {
+    const db = join(tmp, 'env.sqlite');
+    process.env.INCIDENT_LEDGER_STORE = `sqlite:${db}`;
+    try {
+      const first = await run('replay', DOCOMO, '--by', 'summary');
+      expect(first.stdout).toMatch(new RegExp(`^store {5}sqlite:${db}$`, 'm'));
+      expect(existsSync(db)).toBe(true);
+      const integrity = await run('verify', '--integrity');
+      expect(integrity.code).toBe(0);
+      const memory = await run('replay', DOCOMO, '--store', 'memory:', '--by', 'summary');
+      expect(memory.stdout).toMatch(/^store {5}memory:$/m);
+    } finally {
+      delete process.env.INCIDENT_LEDGER_STORE;
+    }
+    expect((await run('verify', '--integrity')).stderr).toMatch(
+      /--integrity needs --store <url> \(or \$INCIDENT_LEDGER_STORE\)/,
+    );
+  });
+
+  it('weeks and months with running totals; --from/--to and --top select rows', async () => {
+    const month = await run(
+      'replay',
+      DOCOMO,
+      '--store',
+      'memory:',
+      '--by',
+      'month',
+      '--format',
+      'json',
+    );
+    const months = JSON.parse(month.stdout).month as { month: string; cumulativeYen: number }[];
+    expect(months[0]!.month).toBe('2019-10');
+    expect(months.at(-1)).toMatchObject({ month: '2020-09', cumulativeYen: 25_427_000 });
+    const week = await run(
+      'replay',
+      DOCOMO,
+      '--store',
+      'memory:',
+      '--by',
+      'week',
+      '--format',
+      'json',
+    );
+    const weeks = JSON.parse(week.stdout).week as { week: string; damageYen: number }[];
+    expect(weeks.reduce((n, w) => n + w.damageYen, 0)).toBe(25_427_000);
+    for (const w of weeks) expect(new Date(`${w.week}T00:00:00Z`).getUTCDay()).toBe(1); // Mondays
+    const days = await run(
+      'replay',
+      DOCOMO,
+      '--store',
+      'memory:',
+      '--by',
+      'day',
+      '--from',
+      '2020-09-01',
+      '--to',
+      '2020-09-07',
+      '--format',
+      'json',
+    );
+    const rows = JSON.parse(days.stdout).day as { date: string; cumulativeYen: number }[];
+    expect(rows.every((d) => d.date >= '2020-09-01' && d.date <= '2020-09-07')).toBe(true);
+    expect(rows[0]!.cumulativeYen).toBeGreaterThan(20_000_000); // counted from the first day
+    const top = await run(
+      'replay',
+      DOCOMO,
+      '--store',
+      'memory:',
+      '--by',
+      'bank',
+      '--top',
+      '3',
+      '--format',
+      'json',
+    );
+    const banks = JSON.parse(top.stdout).bank as { damageYen: number }[];
+    expect(banks).toHaveLength(3);
+    expect(banks.map((b) => b.damageYen)).toEqual([3_711_000, 3_070_000, 2_684_000]);
+  });
+
+  it('names every failed figure with its tolerance', async () => {
+    const dir = copyOfDocomo();
+    const file = join(dir, 'events/cases.yaml');
+    const text = readFileSync(file, 'utf8');
+    const m = /"amountYen":(\d+)/.exec(text)!;
+    writeFileSync(file, text.replace(m[0], `"amountYen":${Number(m[1]) + 10_000}`));
+    for (const command of ['verify', 'timeline']) {
+      const { code, stdout } = await run(command, dir);
+      expect(code).toBe(1);
+      expect(stdout).toMatch(
+        /MISMATCH damageYen \(total damage\) as of 2020-09-14T00:00:00\+09:00: published 25,420,000, replayed 25,437,000 \(stated: 25,430,000\); tolerance: floor to 10,000, accepts 25,420,000 to 25,429,999$/m,
+      );
+    }
   });
 });

@@ -12,7 +12,11 @@ import { simulateCommand, SIMULATE_HELP } from './commands/simulate';
 import { whatIfCommand, WHAT_IF_HELP } from './commands/what-if';
 import { fuzzCommand, FUZZ_HELP } from './commands/fuzz';
 import { watchCommand, WATCH_HELP } from './commands/watch';
+import { reportCommand, REPORT_HELP } from './commands/report';
 import { EXIT, UsageError } from './errors';
+import { STORE_ENV } from './stores';
+import { didYouMean } from './suggest';
+import { VERSION } from './version';
 
 const COMMANDS: Record<
   string,
@@ -32,6 +36,11 @@ const COMMANDS: Record<
     run: timelineCommand,
     help: TIMELINE_HELP,
     summary: 'show how published figures evolved, beside the replay',
+  },
+  report: {
+    run: reportCommand,
+    help: REPORT_HELP,
+    summary: 'write one self-contained HTML page of charts and tables (opens offline)',
   },
   simulate: {
     run: simulateCommand,
@@ -65,6 +74,9 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Run 'incident-ledger <command> --help' for a command's options.
+Every command prints text, JSON or CSV (--format; docs/output.md).
+The store: --store <url>, else $${STORE_ENV}, else the command's default.
+  --version      print the version
 exit codes: 0 ok, 1 a check failed, 2 bad input, 3 internal error`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -73,11 +85,15 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return name === undefined ? EXIT.badInput : EXIT.ok;
   }
+  if (name === '--version' || name === '-V') {
+    console.log(`incident-ledger ${VERSION}`);
+    return EXIT.ok;
+  }
   const command = COMMANDS[name];
   try {
     if (!command)
       throw new UsageError(
-        `unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`,
+        `unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}; commands: ${Object.keys(COMMANDS).join(', ')}`,
       );
     return await command.run(rest);
   } catch (e) {

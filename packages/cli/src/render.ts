@@ -1,4 +1,5 @@
 import {
+  figureDef,
   formatFigure,
   formatInstant,
   formatMan,
@@ -7,28 +8,97 @@ import {
   type IncidentReport,
   type ReconciliationRow,
 } from '@incident-ledger/core';
-import type { Table } from './output';
+import type { BankInfo } from '@incident-ledger/scenario';
+import { yenText, type Column, type Format, type Row, type Table } from './output';
+import { damageByPeriod, inRange, topRows, type Period, type Selection } from './periods';
 
-/** A column shown as yen with separators. */
-export const yen = (key: string) => (r: Record<string, string | number | null>) =>
-  formatYen(Number(r[key]));
+/** A bank's declared name by code (scenario.yaml); a bank without one has none. */
+export type BankNames = ReadonlyMap<string, string>;
+export const bankNames = (banks: readonly BankInfo[]): BankNames =>
+  new Map(banks.flatMap((b) => (b.name === undefined ? [] : [[b.code, b.name] as const])));
+const nameOf = (names: BankNames, code: string) => names.get(code) ?? null;
+
+/** The bank code and name columns every table about banks shows. */
+const bankColumns = (key = 'bankCode'): Column[] => [
+  { key, header: 'bank' },
+  { key: key === 'bankCode' ? 'bankName' : `${key}Name`, header: 'name' },
+];
 
 export const REPORT_TABLES = [
   'summary',
   'bank',
   'day',
+  'week',
+  'month',
   'bank-day',
   'merchant',
   'controls',
 ] as const;
 export type ReportTable = (typeof REPORT_TABLES)[number];
+/** Tables with a row per occurred day or period: what --from / --to select from. */
+export const DATED_TABLES: readonly ReportTable[] = ['day', 'week', 'month', 'bank-day'];
+/** Tables ranked by an amount: what --top ranks. */
+export const RANKED_TABLES: readonly ReportTable[] = [
+  'bank',
+  'day',
+  'week',
+  'month',
+  'bank-day',
+  'merchant',
+];
+
+const range = (s: Selection) =>
+  s.from === undefined && s.to === undefined ? '' : `, ${s.from ?? 'start'} to ${s.to ?? 'end'}`;
+const topped = (s: Selection) => (s.top === undefined ? '' : `, the ${s.top} largest`);
+
+const PERIOD_TITLES: Record<Period, string> = {
+  day: 'Damage by calendar day',
+  week: 'Damage by week, Monday to Sunday',
+  month: 'Damage by calendar month',
+};
+
+function periodTable(r: IncidentReport, zone: string, period: Period, s: Selection): Table {
+  const rows = topRows(damageByPeriod(r.byDay, period, s), (p) => p.damageYen, s.top);
+  const key = period === 'day' ? 'date' : period;
+  return {
+    name: period,
+    title: `${PERIOD_TITLES[period]} (${zone}, by when the charge occurred${range(s)}${topped(s)}), with the running total`,
+    columns: [
+      { key, header: key },
+      { key: 'damageYen', header: 'damage (yen)', kind: 'yen' },
+      { key: 'cumulativeYen', header: 'running total', kind: 'yen' },
+    ],
+    rows: rows.map((p) => ({
+      [key]: p.period,
+      damageYen: p.damageYen,
+      cumulativeYen: p.cumulativeYen,
+    })),
+  };
+}
+
+/** The tables a command prints: the one --by names, else every one for JSON, else three. */
+export function chosenTables(
+  tables: Record<ReportTable, Table>,
+  by: ReportTable | undefined,
+  format: Format,
+): Table[] {
+  if (by) return [tables[by]];
+  return format === 'json' ? Object.values(tables) : [tables.summary, tables.bank, tables.day];
+}
 
 /** Every table a report can show, by the name --by takes. */
-export function reportTables(r: IncidentReport, zone: string): Record<ReportTable, Table> {
+export function reportTables(
+  r: IncidentReport,
+  zone: string,
+  names: BankNames,
+  s: Selection = {},
+): Record<ReportTable, Table> {
+  const summary = (figure: string, value: string | number | null): Row => ({ figure, value });
   return {
     summary: {
       name: 'summary',
       title: 'Summary',
+      keyed: { key: 'figure', value: 'value' },
       columns: [
         { key: 'figure', header: 'figure' },
         {
@@ -36,132 +106,189 @@ export function reportTables(r: IncidentReport, zone: string): Record<ReportTabl
           header: 'value',
           show: (row) =>
             row.figure === 'damageYen'
-              ? `${formatYen(r.damageYen)} (${formatMan(r.damageYen)}円)`
+              ? `${yenText(r.damageYen)} (${formatMan(r.damageYen)}円)`
               : typeof row.value === 'number'
-                ? formatYen(row.value)
+                ? yenText(row.value)
                 : String(row.value ?? ''),
         },
       ],
       rows: [
-        { figure: 'cases', value: r.cases },
-        { figure: 'suspectedCases', value: r.suspectedCases },
-        { figure: 'banksWithDamage', value: r.banksWithDamage },
-        { figure: 'damageYen', value: r.damageYen },
-        { figure: 'compensatedYen', value: r.compensatedYen },
-        { figure: 'casesChargedAfterLinkingSuspended', value: r.casesChargedAfterLinkingSuspended },
-        { figure: 'oldestDamageDate', value: r.oldestDamageDate ?? null },
-        { figure: 'banksStoppedCharges', value: r.banksStoppedCharges.length },
-        { figure: 'walletsLocked', value: r.walletsLocked },
-        { figure: 'inquiries', value: r.inquiries },
+        summary('cases', r.cases),
+        summary('suspectedCases', r.suspectedCases),
+        summary('banksWithDamage', r.banksWithDamage),
+        summary('damageYen', r.damageYen),
+        summary('compensatedYen', r.compensatedYen),
+        summary('casesChargedAfterLinkingSuspended', r.casesChargedAfterLinkingSuspended),
+        summary('oldestDamageDate', r.oldestDamageDate ?? null),
+        summary('banksStoppedCharges', r.banksStoppedCharges.length),
+        summary('walletsLocked', r.walletsLocked),
+        summary('inquiries', r.inquiries),
       ],
     },
     bank: {
       name: 'bank',
-      title: 'Damage by bank (compensation is tracked beside damage, never against it)',
+      title: `Damage by bank (compensation is tracked beside damage, never against it${topped(s)})`,
       columns: [
-        { key: 'bankCode', header: 'bank' },
-        { key: 'cases', header: 'cases' },
-        { key: 'damageYen', header: 'damage (yen)', show: yen('damageYen') },
-        { key: 'compensatedYen', header: 'compensated (yen)', show: yen('compensatedYen') },
-        { key: 'outstandingYen', header: 'outstanding (yen)', show: yen('outstandingYen') },
+        ...bankColumns(),
+        { key: 'cases', header: 'cases', kind: 'count' },
+        { key: 'damageYen', header: 'damage (yen)', kind: 'yen' },
+        { key: 'compensatedYen', header: 'compensated (yen)', kind: 'yen' },
+        { key: 'outstandingYen', header: 'outstanding (yen)', kind: 'yen' },
       ],
-      rows: [
-        ...r.byBank.map((b) => ({ ...b })),
-        {
-          bankCode: 'total',
-          cases: r.cases,
-          damageYen: r.damageYen,
-          compensatedYen: r.compensatedYen,
-          outstandingYen: r.damageYen - r.compensatedYen,
-        },
-      ],
+      rows: topRows(r.byBank, (b) => b.damageYen, s.top).map((b) => ({
+        bankCode: b.bankCode,
+        bankName: nameOf(names, b.bankCode),
+        cases: b.cases,
+        damageYen: b.damageYen,
+        compensatedYen: b.compensatedYen,
+        outstandingYen: b.outstandingYen,
+      })),
+      total: {
+        cases: r.cases,
+        damageYen: r.damageYen,
+        compensatedYen: r.compensatedYen,
+        outstandingYen: r.damageYen - r.compensatedYen,
+      },
     },
-    day: {
-      name: 'day',
-      title: `Damage by calendar day (${zone}, by when the charge occurred)`,
-      columns: [
-        { key: 'date', header: 'date' },
-        { key: 'damageYen', header: 'damage (yen)', show: yen('damageYen') },
-      ],
-      rows: r.byDay.map((d) => ({ ...d })),
-    },
+    day: periodTable(r, zone, 'day', s),
+    week: periodTable(r, zone, 'week', s),
+    month: periodTable(r, zone, 'month', s),
     'bank-day': {
       name: 'bank-day',
-      title: `Damage by bank and calendar day (${zone})`,
+      title: `Damage by bank and calendar day (${zone}${range(s)}${topped(s)})`,
       columns: [
-        { key: 'bankCode', header: 'bank' },
+        ...bankColumns(),
         { key: 'date', header: 'date' },
-        { key: 'damageYen', header: 'damage (yen)', show: yen('damageYen') },
+        { key: 'damageYen', header: 'damage (yen)', kind: 'yen' },
       ],
-      rows: r.byBankDay.map((d) => ({ ...d })),
+      rows: topRows(
+        r.byBankDay.filter((d) => inRange(d.date, s)),
+        (d) => d.damageYen,
+        s.top,
+      ).map((d) => ({
+        bankCode: d.bankCode,
+        bankName: nameOf(names, d.bankCode),
+        date: d.date,
+        damageYen: d.damageYen,
+      })),
     },
     merchant: {
       name: 'merchant',
-      title:
-        "Where the damage went, by merchant category: a wallet's spending, paid first from the damage charged into it and up to that damage",
+      title: `Where the damage went, by merchant category: a wallet's spending, paid first from the damage charged into it and up to that damage${topped(s)}`,
       columns: [
         { key: 'merchantCategory', header: 'merchant category' },
-        { key: 'spentYen', header: 'spent (yen)', show: yen('spentYen') },
+        { key: 'spentYen', header: 'spent (yen)', kind: 'yen' },
       ],
-      rows: r.byMerchant.map((m) => ({ ...m })),
+      rows: topRows(r.byMerchant, (m) => m.spentYen, s.top).map((m) => ({ ...m })),
     },
     controls: {
       name: 'controls',
       title: `Controls, by when they took effect (${zone})`,
       columns: [
-        { key: 'at', header: 'at', show: (row) => formatInstant(Number(row.at), zone) },
+        { key: 'at', header: 'at', kind: 'instant' },
         { key: 'control', header: 'control' },
-        { key: 'subject', header: 'subject' },
+        ...bankColumns('subject'),
       ],
-      rows: r.controls.map((c) => ({ ...c })),
+      rows: r.controls.map((c) => ({
+        at: c.at,
+        control: c.control,
+        subject: c.subject,
+        subjectName: nameOf(names, c.subject),
+      })),
     },
   };
 }
 
-const qualifier = (r: ReconciliationRow, zone: string) =>
+/** A figure's value as text: months as YYYY-MM, yen with 億 from 1億 up, counts with separators. */
+export function figureText(name: FigureName, value: number): string {
+  return figureDef(name).unit === 'yen' ? yenText(value) : formatFigure(name, value);
+}
+
+const qualifier = (r: ReconciliationRow, zone: string, names: BankNames) =>
   [
-    r.bank !== undefined ? `bank ${r.bank}` : '',
+    r.bank !== undefined
+      ? `bank ${r.bank}${names.has(r.bank) ? ` (${names.get(r.bank)})` : ''}`
+      : '',
     r.since !== undefined ? `since ${formatInstant(r.since, zone)}` : '',
   ]
     .filter(Boolean)
     .join(', ');
 
-export function reconciliationTable(rows: readonly ReconciliationRow[], zone: string): Table {
-  const fig = (key: 'published' | 'replayed') => (row: Record<string, string | number | null>) =>
-    formatFigure(row.figure as FigureName, Number(row[key]));
+/** The replayed values a published figure accepts, as its publisher rounded: [from, to]. */
+export function accepted(r: ReconciliationRow): [number, number] {
+  const p = r.published;
+  const q = r.precision;
+  if (r.rounding === 'exact' || q === 1) return [p, p];
+  if (r.rounding === 'floor') return [p, p + q - 1];
+  if (r.rounding === 'ceil') return [p - q + 1, p];
+  return [Math.ceil(p - q / 2), Math.ceil(p + q / 2) - 1];
+}
+
+const statedAs = (r: ReconciliationRow) =>
+  r.rounding === 'exact' || r.precision === 1
+    ? 'exact'
+    : `${r.rounding} to ${formatYen(r.precision)}`;
+
+export function reconciliationTable(
+  rows: readonly ReconciliationRow[],
+  zone: string,
+  names: BankNames,
+): Table {
+  const fig = (key: 'published' | 'replayed') => (row: Row) =>
+    figureText(row.figure as FigureName, Number(row[key]));
   return {
     name: 'figures',
     title: "Published figures against the replay at each figure's as-of time",
     columns: [
       { key: 'publicationId', header: 'publication' },
       { key: 'figure', header: 'figure' },
-      { key: 'qualifier', header: 'of' },
-      { key: 'asOf', header: 'as of', show: (row) => formatInstant(Number(row.asOf), zone) },
+      { key: 'qualifier', header: 'of', only: 'text' },
+      { key: 'bankCode', header: 'bank', only: 'data' },
+      { key: 'bankName', header: 'bank name', only: 'data' },
+      { key: 'since', header: 'since', kind: 'instant', only: 'data' },
+      { key: 'asOf', header: 'as of', kind: 'instant' },
       { key: 'published', header: 'published', show: fig('published') },
       { key: 'replayed', header: 'replayed', show: fig('replayed') },
-      { key: 'statedAs', header: 'stated as' },
-      { key: 'ok', header: 'ok', show: (row) => (row.ok === 'true' ? 'ok' : 'MISMATCH') },
+      { key: 'replayedStated', header: 'replayed as stated', only: 'data' },
+      { key: 'statedAs', header: 'stated as', only: 'text' },
+      { key: 'rounding', header: 'rounding', only: 'data' },
+      { key: 'precision', header: 'precision', only: 'data' },
+      { key: 'acceptedFrom', header: 'accepted from', only: 'data' },
+      { key: 'acceptedTo', header: 'accepted to', only: 'data' },
+      { key: 'ok', header: 'ok', kind: 'ok' },
     ],
-    rows: rows.map((r) => ({
-      publicationId: r.publicationId,
-      figure: r.figure,
-      qualifier: qualifier(r, zone),
-      asOf: r.asOf,
-      published: r.published,
-      replayed: r.replayed,
-      statedAs:
-        r.rounding === 'exact' || r.precision === 1
-          ? 'exact'
-          : `${r.rounding} to ${formatYen(r.precision)}`,
-      ok: String(r.ok),
-    })),
+    rows: rows.map((r) => {
+      const [acceptedFrom, acceptedTo] = accepted(r);
+      return {
+        publicationId: r.publicationId,
+        figure: r.figure,
+        qualifier: qualifier(r, zone, names),
+        bankCode: r.bank ?? null,
+        bankName: r.bank === undefined ? null : nameOf(names, r.bank),
+        since: r.since ?? null,
+        asOf: r.asOf,
+        published: r.published,
+        replayed: r.replayed,
+        replayedStated: r.replayedStated,
+        statedAs: statedAs(r),
+        rounding: r.rounding,
+        precision: r.precision,
+        acceptedFrom,
+        acceptedTo,
+        ok: r.ok,
+      };
+    }),
   };
 }
 
-export function mismatchLine(r: ReconciliationRow, zone: string): string {
-  const q = qualifier(r, zone);
+/** A failed figure in one line: which, as of when, published, replayed, and what was accepted. */
+export function mismatchLine(r: ReconciliationRow, zone: string, names: BankNames): string {
+  const q = qualifier(r, zone, names);
+  const [from, to] = accepted(r);
+  const text = (v: number) => figureText(r.figure, v);
   return (
-    `MISMATCH ${r.figure}${q ? ` (${q})` : ''} (${r.label}) as of ${formatInstant(r.asOf, zone)}: published ${formatFigure(r.figure, r.published)}, ` +
-    `replayed ${formatFigure(r.figure, r.replayed)}${r.replayedStated !== r.replayed ? ` (stated: ${formatFigure(r.figure, r.replayedStated)})` : ''}`
+    `MISMATCH ${r.figure}${q ? ` (${q})` : ''} (${r.label}) as of ${formatInstant(r.asOf, zone)}: published ${text(r.published)}, ` +
+    `replayed ${text(r.replayed)}${r.replayedStated !== r.replayed ? ` (stated: ${text(r.replayedStated)})` : ''}; ` +
+    `tolerance: ${statedAs(r)}, accepts ${from === to ? text(from) : `${text(from)} to ${text(to)}`}`
   );
 }

@@ -6,6 +6,20 @@ import { UsageError } from './errors';
 
 export const STORE_URL_HELP = 'memory: | sqlite:<file> | postgres://... | kurrentdb://...';
 
+/** The environment variable naming the store when --store is not given. */
+export const STORE_ENV = 'INCIDENT_LEDGER_STORE';
+export const STORE_ENV_HELP = `(else $${STORE_ENV}, else the default)`;
+
+/**
+ * The store a command uses: --store, else $INCIDENT_LEDGER_STORE (when set and not empty), else
+ * the command's default.
+ */
+export function storeUrl(option: string | undefined, fallback: string): string;
+export function storeUrl(option: string | undefined): string | undefined;
+export function storeUrl(option: string | undefined, fallback?: string): string | undefined {
+  return option ?? (process.env[STORE_ENV] || undefined) ?? fallback;
+}
+
 /**
  * Opens a store from a URL: the one place the CLI learns which adapters exist.
  * Server stores fail with StoreUnavailable within 10 seconds when they cannot be reached.

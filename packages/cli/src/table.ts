@@ -1,10 +1,10 @@
-/** Plain-text tables: numbers right-aligned, everything else left-aligned. */
+/** Plain-text tables: numbers (yen in 億 and 万 too) right-aligned, everything else left-aligned. */
 export function table(headers: string[], rows: (string | number)[][], indent = '  '): string {
   const cells = rows.map((r) => r.map((c) => String(c)));
   const numeric = headers.map(
     (_, i) =>
       rows.length > 0 &&
-      rows.every((r) => typeof r[i] === 'number' || /^-?[\d,]+$/.test(String(r[i]))),
+      rows.every((r) => typeof r[i] === 'number' || /^-?[\d,億万]+$/.test(String(r[i]))),
   );
   const widths = headers.map((h, i) => Math.max(width(h), ...cells.map((r) => width(r[i] ?? ''))));
   const line = (r: string[]) =>

@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import * as Pg from 'pg';
 import { importEvents } from './app';
+import { documentValue } from './output';
 import { reportTables } from './render';
 import { openStore } from './stores';
 
@@ -100,11 +101,10 @@ interface Line {
 
 /** The figures as watch prints them, computed here, in process. */
 function figuresOf(fold: Fold<IncidentState>) {
-  const tables = reportTables(incidentReport(fold.state), ZONE);
-  return {
-    summary: Object.fromEntries(tables.summary.rows.map((r) => [r.figure, r.value])),
-    bank: tables.bank.rows,
-  };
+  const tables = reportTables(incidentReport(fold.state), ZONE, new Map());
+  const doc = { command: 'watch', zone: ZONE, facts: [], tables: [tables.summary, tables.bank] };
+  const { summary, bank } = documentValue(doc);
+  return { summary, bank };
 }
 
 /**

@@ -1,15 +1,35 @@
-import { describe, formatInstant, parseInstant, ValidationError } from '@incident-ledger/core';
+import { describe, parseInstant, ValidationError } from '@incident-ledger/core';
 import { loadScenario } from '@incident-ledger/scenario';
 import { join } from 'node:path';
-import { LOAD_HELP, LOAD_OPTION, loadOptions, parse, QUIET_HELP, QUIET_OPTION } from '../args';
+import {
+  LOAD_HELP,
+  LOAD_OPTION,
+  loadOptions,
+  parse,
+  QUIET_HELP,
+  QUIET_OPTION,
+  wholeNumber,
+} from '../args';
 import { Progress } from '../progress';
 import { digestOf, importEvents, replay, storedEvents } from '../app';
 import { EXIT, UsageError } from '../errors';
-import { formatOption, printTables } from '../output';
-import { REPORT_TABLES, reportTables, type ReportTable } from '../render';
-import { openStore, STORE_URL_HELP } from '../stores';
+import { fact, OUTPUT_HELP, OUTPUT_OPTIONS, outputOption, printDocument } from '../output';
+import { dateOption, type Selection } from '../periods';
+import {
+  bankNames,
+  DATED_TABLES,
+  RANKED_TABLES,
+  chosenTables,
+  REPORT_TABLES,
+  reportTables,
+  type ReportTable,
+} from '../render';
+import { openStore, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
+import { didYouMean } from '../suggest';
+import { asOfFact, importFact, scenarioFact } from './facts';
 
-export const REPLAY_HELP = `usage: incident-ledger replay <scenario-dir> [--store <url>] [--as-of <time>] [--by <table>] [--format table|json|csv]
+export const REPLAY_HELP = `usage: incident-ledger replay <scenario-dir> [--store <url>] [--as-of <time>] [--by <table>]
+         [--from <date>] [--to <date>] [--top N] [--format text|json|csv] [--excel]
 
 Appends the scenario's events to the store (events already stored are skipped, so replaying
 twice never duplicates; the import is all or nothing), then replays the store and prints the
@@ -17,17 +37,23 @@ summary, damage per bank and damage per calendar day, with the store digest.
 
 options:
   --store <url>    ${STORE_URL_HELP}
-                   default: sqlite:<scenario-dir>/ledger.sqlite
+                   default: $${STORE_ENV}, else sqlite:<scenario-dir>/ledger.sqlite
   --as-of <time>   report what the ledger knew at this time (a recordedAt cutoff), e.g.
                    2020-09-14T00:00:00+09:00; the zone or offset is required.
                    default: everything recorded
   --by <table>     print one table: ${REPORT_TABLES.join(', ')}
                    default: summary, bank and day (json: every table)
-  --format <f>     table (default), json, or csv (csv needs --by)
+  --from <date>    keep the rows of occurred days from this date (YYYY-MM-DD, in the
+                   scenario's zone): day, week, month and bank-day
+  --to <date>      ... up to and including this date
+  --top N          the N rows with the largest amounts, largest first: ${RANKED_TABLES.join(', ')}
+${OUTPUT_HELP}
+                   (csv needs --by)
 ${LOAD_HELP}
 ${QUIET_HELP}
   -h, --help       show this help
 
+Running totals (day, week, month) count from the incident's first day, whatever --from says.
 exit codes: 0 done, 2 bad input (scenario, options, store), 3 internal error`;
 
 export async function replayCommand(argv: string[]): Promise<number> {
@@ -35,18 +61,21 @@ export async function replayCommand(argv: string[]): Promise<number> {
     store: { type: 'string' },
     'as-of': { type: 'string' },
     by: { type: 'string' },
-    format: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    top: { type: 'string' },
+    ...OUTPUT_OPTIONS,
     ...LOAD_OPTION,
     ...QUIET_OPTION,
   });
   if (values.help) return (console.log(REPLAY_HELP), EXIT.ok);
   const dir = onePositional('replay', positionals);
-  const asOf =
-    values['as-of'] === undefined ? Number.POSITIVE_INFINITY : asOfOption(values['as-of']);
-  const format = formatOption(values.format);
-  const by = byOption(values.by);
+  const asOf = asOfOption(values['as-of']);
+  const out = outputOption(values);
+  const by = byOption('replay', values.by, REPORT_TABLES);
+  const selection = selectionOf(values, by);
   const scenario = loadScenario(dir, loadOptions(values));
-  const url = values.store ?? `sqlite:${join(dir, 'ledger.sqlite')}`;
+  const url = storeUrl(values.store, `sqlite:${join(dir, 'ledger.sqlite')}`);
   const store = await openStore(url);
   try {
     const imported = await importEvents(store, scenario.events);
@@ -54,30 +83,67 @@ export async function replayCommand(argv: string[]): Promise<number> {
       ? undefined
       : new Progress('replaying', await storedEvents(store));
     const { reports, events } = await replay(store, scenario.timeZone, [asOf], progress);
-    const tables = reportTables(reports.get(asOf)!, scenario.timeZone);
-    const chosen = by
-      ? [tables[by]]
-      : format === 'json'
-        ? Object.values(tables)
-        : [tables.summary, tables.bank, tables.day];
-    printTables(
-      format,
+    const tables = reportTables(
+      reports.get(asOf)!,
+      scenario.timeZone,
+      bankNames(scenario.banks),
+      selection,
+    );
+    printDocument(
       {
-        scenario: `${scenario.id}: ${scenario.title}`,
-        store: url,
-        import: `${scenario.events.length} events: ${imported.appended} appended, ${imported.skipped} already stored`,
-        replayed: `${events} events`,
-        'as of': Number.isFinite(asOf)
-          ? `${formatInstant(asOf, scenario.timeZone)} (recordedAt cutoff)`
-          : 'everything recorded',
-        digest: await digestOf(store),
+        command: 'replay',
+        zone: scenario.timeZone,
+        facts: [
+          scenarioFact(scenario),
+          fact('store', url),
+          importFact(scenario.events.length, imported),
+          fact('replayed', { events }, `${events} events`),
+          asOfFact(asOf, scenario.timeZone),
+          fact('digest', await digestOf(store)),
+        ],
+        fields: {
+          select: {
+            from: selection.from ?? null,
+            to: selection.to ?? null,
+            top: selection.top ?? null,
+          },
+        },
+        tables: chosenTables(tables, by, out.format),
+        choose: REPORT_TABLES.join(', '),
       },
-      chosen,
+      out,
     );
     return EXIT.ok;
   } finally {
     await store.close();
   }
+}
+
+/** --from, --to and --top, refused where the table asked for has no dates or no amounts. */
+function selectionOf(
+  values: { from?: string; to?: string; top?: string },
+  by: ReportTable | undefined,
+): Selection {
+  const from = dateOption('--from', values.from);
+  const to = dateOption('--to', values.to);
+  if (from !== undefined && to !== undefined && from > to)
+    throw new UsageError(`--from ${from} is after --to ${to}`, 'replay');
+  if ((from ?? to) !== undefined && by !== undefined && !DATED_TABLES.includes(by))
+    throw new UsageError(
+      `--from and --to select occurred days: use them with --by ${DATED_TABLES.join(', ')}`,
+      'replay',
+    );
+  const top = values.top === undefined ? undefined : wholeNumber('--top', values.top, 1);
+  if (top !== undefined && by !== undefined && !RANKED_TABLES.includes(by))
+    throw new UsageError(
+      `--top ranks rows by amount: use it with --by ${RANKED_TABLES.join(', ')}`,
+      'replay',
+    );
+  return {
+    ...(from !== undefined && { from }),
+    ...(to !== undefined && { to }),
+    ...(top !== undefined && { top }),
+  };
 }
 
 export function onePositional(command: string, positionals: string[]): string {
@@ -90,7 +156,9 @@ export function onePositional(command: string, positionals: string[]): string {
   return positionals[0]!;
 }
 
-export function asOfOption(text: string): number {
+/** --as-of: a recordedAt cutoff, or everything recorded when not given. */
+export function asOfOption(text: string | undefined): number {
+  if (text === undefined) return Number.POSITIVE_INFINITY;
   try {
     return parseInstant(text, ['--as-of']);
   } catch (e) {
@@ -99,12 +167,17 @@ export function asOfOption(text: string): number {
   }
 }
 
-function byOption(value: string | undefined): ReportTable | undefined {
+/** --by: one of `tables`, or a usage error with the closest. */
+export function byOption<T extends string>(
+  command: string,
+  value: string | undefined,
+  tables: readonly T[],
+): T | undefined {
   if (value === undefined) return undefined;
-  if (!(REPORT_TABLES as readonly string[]).includes(value))
+  if (!(tables as readonly string[]).includes(value))
     throw new UsageError(
-      `--by must be one of ${REPORT_TABLES.join(', ')}, got ${describe(value)}`,
-      'replay',
+      `--by must be one of ${tables.join(', ')}, got ${describe(value)}${didYouMean(value, tables)}`,
+      command,
     );
-  return value as ReportTable;
+  return value as T;
 }

@@ -10,13 +10,23 @@ import {
   verifyFigures,
 } from '../app';
 import { EXIT, UsageError } from '../errors';
-import { formatOption, printTables } from '../output';
-import { mismatchLine, reconciliationTable } from '../render';
-import { openStore, STORE_URL_HELP } from '../stores';
+import {
+  fact,
+  OUTPUT_HELP,
+  OUTPUT_OPTIONS,
+  outputOption,
+  printDocument,
+  printVerdict,
+  type Output,
+} from '../output';
+import { bankNames, mismatchLine, reconciliationTable } from '../render';
+import { openStore, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
+import { printIntegrityData } from './integrity';
+import { scenarioFact } from './facts';
 import { onePositional } from './replay';
 
-export const VERIFY_HELP = `usage: incident-ledger verify <scenario-dir> [--store <url>] [--format table|json|csv] [--skip-invariants]
-       incident-ledger verify --integrity --store <url>
+export const VERIFY_HELP = `usage: incident-ledger verify <scenario-dir> [--store <url>] [--format text|json|csv] [--skip-invariants]
+       incident-ledger verify --integrity [--store <url>] [--format text|json|csv]
 
 Replays the scenario and checks every published figure (each FiguresPublished event) against
 the replay at that figure's own as-of time, within the precision it was stated to. Prints a
@@ -35,9 +45,10 @@ record: checkpoints (saved projection state) are never read by verify.
 
 options:
   --store <url>   ${STORE_URL_HELP}
-                  default: memory: (a fresh replay of the scenario files)
+                  default: $${STORE_ENV}, else memory: (a fresh replay of the scenario
+                  files); --integrity needs one of the two
   --integrity     check the store's hash chains instead of published figures
-  --format <f>    table (default), json or csv, for the reconciliation
+${OUTPUT_HELP}
   --skip-invariants  check the figures only (the invariant checks hold the whole history in
                   memory: for very large stores)
 ${LOAD_HELP}
@@ -51,17 +62,18 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('verify', argv, {
     store: { type: 'string' },
     integrity: { type: 'boolean' },
-    format: { type: 'string' },
     'skip-invariants': { type: 'boolean' },
     ...LOAD_OPTION,
+    ...OUTPUT_OPTIONS,
     ...QUIET_OPTION,
   });
-  const format = formatOption(values.format);
   if (values.help) return (console.log(VERIFY_HELP), EXIT.ok);
+  const out = outputOption(values);
   if (values.integrity) {
-    if (values.store === undefined)
+    const url = storeUrl(values.store);
+    if (url === undefined)
       throw new UsageError(
-        '--integrity needs --store <url>: the store whose history to check',
+        `--integrity needs --store <url> (or $${STORE_ENV}): the store whose history to check`,
         'verify',
       );
     if (positionals.length > 0)
@@ -69,10 +81,10 @@ export async function verifyCommand(argv: string[]): Promise<number> {
         '--integrity checks a store, not a scenario: drop the <scenario-dir>',
         'verify',
       );
-    return verifyIntegrity(values.store);
+    return verifyIntegrity(url, out);
   }
   const scenario = loadScenario(onePositional('verify', positionals), loadOptions(values));
-  const url = values.store ?? 'memory:';
+  const url = storeUrl(values.store, 'memory:');
   const store = await openStore(url);
   try {
     await importEvents(store, scenario.events);
@@ -81,35 +93,58 @@ export async function verifyCommand(argv: string[]): Promise<number> {
       scenario.timeZone,
       progressFor(values.quiet, await storedEvents(store)),
     );
-    printTables(format, { scenario: scenario.id, store: url, digest: await digestOf(store) }, [
-      reconciliationTable(rows, scenario.timeZone),
-    ]);
+    const invariants = values['skip-invariants']
+      ? undefined
+      : await checkInvariants(store, scenario.timeZone, scenario.banks);
     const failed = rows.filter((r) => !r.ok);
-    // The verdict goes to stderr for json and csv, so their stdout stays one clean document.
-    const say = format === 'table' ? console.log : console.error;
-    if (format === 'table') console.log('');
-    for (const r of failed) say(mismatchLine(r, scenario.timeZone));
-    if (rows.length === 0)
-      say('no published figures to verify: add FiguresPublished events to the scenario');
-    else say(`${rows.length - failed.length} of ${rows.length} published figures reproduced`);
-    const broken = values['skip-invariants']
-      ? []
-      : (await checkInvariants(store, scenario.timeZone, scenario.banks)).filter(
-          (c) => c.violation !== undefined,
-        );
-    for (const { invariant, violation } of broken)
-      say(`INVARIANT ${invariant.name} broken: ${violation}`);
-    if (!values['skip-invariants'] && broken.length === 0) say('every ledger invariant holds');
-    return failed.length === 0 && rows.length > 0 && broken.length === 0 ? EXIT.ok : EXIT.failed;
+    const broken = (invariants ?? []).filter((c) => c.violation !== undefined);
+    const ok = failed.length === 0 && rows.length > 0 && broken.length === 0;
+    const names = bankNames(scenario.banks);
+    printDocument(
+      {
+        command: 'verify',
+        zone: scenario.timeZone,
+        facts: [
+          scenarioFact(scenario, scenario.id),
+          fact('store', url),
+          fact('digest', await digestOf(store)),
+        ],
+        fields: {
+          ok,
+          checked: rows.length,
+          reproduced: rows.length - failed.length,
+          invariants:
+            invariants?.map(({ invariant, violation }) => ({
+              invariant: invariant.name,
+              ok: violation === undefined,
+              violation: violation ?? null,
+            })) ?? null,
+        },
+        tables: [reconciliationTable(rows, scenario.timeZone, names)],
+      },
+      out,
+    );
+    printVerdict(out, [
+      ...failed.map((r) => mismatchLine(r, scenario.timeZone, names)),
+      rows.length === 0
+        ? 'no published figures to verify: add FiguresPublished events to the scenario'
+        : `${rows.length - failed.length} of ${rows.length} published figures reproduced`,
+      ...broken.map(
+        ({ invariant, violation }) => `INVARIANT ${invariant.name} broken: ${violation}`,
+      ),
+      ...(invariants !== undefined && broken.length === 0 ? ['every ledger invariant holds'] : []),
+    ]);
+    return ok ? EXIT.ok : EXIT.failed;
   } finally {
     await store.close();
   }
 }
 
-async function verifyIntegrity(url: string): Promise<number> {
+async function verifyIntegrity(url: string, out: Output): Promise<number> {
   const store = await openStore(url);
   try {
     const r = await checkIntegrity(store);
+    if (out.format !== 'text') return printIntegrityData(url, r, out);
     console.log(`store     ${url}`);
     console.log(`checked   ${r.checked} events in ${r.streams} streams`);
     console.log(`digest    ${r.digest}`);

@@ -12,10 +12,10 @@ import { resolve } from 'node:path';
 import { parse, QUIET_HELP, QUIET_OPTION } from '../args';
 import { storedEvents } from '../app';
 import { EXIT, UsageError } from '../errors';
-import { tableText } from '../output';
+import { documentText, documentValue, fact, outputOption, type Document } from '../output';
 import { Progress } from '../progress';
 import { reportTables } from '../render';
-import { openStore, STORE_URL_HELP } from '../stores';
+import { openStore, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
 import { loadWatchState, saveWatchState, type WatchState } from '../watch-state';
 
 export const WATCH_HELP = `usage: incident-ledger watch --store <url> [--zone <zone>] [--format text|json] [--state <file>]
@@ -25,10 +25,11 @@ the store's live subscription and prints them again each time events appended by
 change them. Runs until interrupted (Ctrl-C, SIGTERM), then exits 0.
 
 options:
-  --store <url>    ${STORE_URL_HELP} (required)
+  --store <url>    ${STORE_URL_HELP}
+                   default: $${STORE_ENV}; one of the two is required
   --zone <zone>    IANA time zone of the calendar days (oldest damage date). default: UTC
   --format <f>     text (default): the figures as tables, with the position they are at;
-                   json: one line per change, {"position","events","summary","bank"}
+                   json: one line per change, a document of docs/output.md (watch)
   --state <file>   resume from this file and keep it up to date: the position reached, the
                    projection's state and the last figures printed. A restarted watch reads only
                    what was appended since and prints only changes it has not printed; a file that
@@ -38,6 +39,7 @@ ${QUIET_HELP}
 
 exit codes: 0 stopped by a signal, 2 bad input (options, store), 3 internal error`;
 
+/** A stream of changes has no one table for CSV. */
 const WATCH_FORMATS = ['text', 'json'] as const;
 
 export async function watchCommand(argv: string[]): Promise<number> {
@@ -45,25 +47,29 @@ export async function watchCommand(argv: string[]): Promise<number> {
     store: { type: 'string' },
     zone: { type: 'string' },
     format: { type: 'string' },
+    excel: { type: 'boolean' },
     state: { type: 'string' },
     ...QUIET_OPTION,
   });
   if (values.help) return (console.log(WATCH_HELP), EXIT.ok);
   if (positionals.length > 0)
     throw new UsageError(`unexpected argument "${positionals[0]}"`, 'watch');
-  if (values.store === undefined)
-    throw new UsageError('--store is required, e.g. --store sqlite:ledger.sqlite', 'watch');
+  const url = storeUrl(values.store);
+  if (url === undefined)
+    throw new UsageError(
+      `--store is required (or $${STORE_ENV}), e.g. --store sqlite:ledger.sqlite`,
+      'watch',
+    );
   const zone = values.zone ?? 'UTC';
   if (!isValidZone(zone))
     throw new UsageError(`--zone must be an IANA zone such as Asia/Tokyo, got "${zone}"`, 'watch');
-  const format = values.format ?? 'text';
-  if (!(WATCH_FORMATS as readonly string[]).includes(format))
-    throw new UsageError(`--format must be text or json, got "${format}"`, 'watch');
-  const store = await openStore(values.store);
+  const json = outputOption(values, WATCH_FORMATS).format === 'json';
+  const store = await openStore(url);
   try {
     await watch(store, {
       zone,
-      json: format === 'json',
+      json,
+      url,
       ...(values.state !== undefined && { stateFile: resolve(values.state) }),
       quiet: values.quiet === true,
     });
@@ -75,6 +81,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
 
 interface WatchOptions {
   zone: string;
+  url: string;
   json: boolean;
   stateFile?: string;
   quiet: boolean;
@@ -168,16 +175,20 @@ async function catchUp(
  * print, as one JSON line or as tables.
  */
 function figures(w: Projected, o: WatchOptions): { key: string; text: string } {
-  const tables = reportTables(incidentReport(w.state), o.zone);
-  const summary = Object.fromEntries(tables.summary.rows.map((r) => [r.figure, r.value]));
-  const bank = tables.bank.rows;
-  const key = JSON.stringify({ summary, bank });
-  const text = o.json
-    ? JSON.stringify({ position: w.position, events: w.events, summary, bank })
-    : [
-        `\nposition ${w.position} (${w.events} events)`,
-        tableText(tables.summary),
-        tableText(tables.bank),
-      ].join('\n');
-  return { key, text };
+  const tables = reportTables(incidentReport(w.state), o.zone, new Map());
+  const doc: Document = {
+    command: 'watch',
+    zone: o.zone,
+    facts: [
+      fact('store', o.url),
+      fact('position', w.position),
+      fact('events', w.events),
+      fact('timeZone', o.zone, o.zone, 'zone'),
+    ],
+    tables: [tables.summary, tables.bank],
+  };
+  const value = documentValue(doc);
+  const key = JSON.stringify([value.summary, value.bank]);
+  if (o.json) return { key, text: JSON.stringify(value) };
+  return { key, text: `\n${documentText(doc)}` };
 }

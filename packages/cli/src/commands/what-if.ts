@@ -20,12 +20,27 @@ import {
 import { parse, wholeNumber } from '../args';
 import { reportOf } from '../app';
 import { EXIT, UsageError } from '../errors';
-import { printTables, type Table } from '../output';
-import { yen } from '../render';
-import { onePositional } from './replay';
+import {
+  fact,
+  OUTPUT_HELP,
+  OUTPUT_OPTIONS,
+  outputOption,
+  printDocument,
+  type Fact,
+  type Table,
+} from '../output';
+import { bankNames } from '../render';
+import { whatIfPage } from '../report/data';
+import { scenarioFact } from './facts';
+import { writePage } from './report';
+import { byOption, onePositional } from './replay';
 import { simulationOf } from './simulate';
 
-export const WHAT_IF_HELP = `usage: incident-ledger what-if <scenario-dir> [changes] [--seed N] [--format table|json]
+const WHAT_IF_TABLES = ['changes', 'damage', 'refused'] as const;
+type WhatIfTable = (typeof WHAT_IF_TABLES)[number];
+
+export const WHAT_IF_HELP = `usage: incident-ledger what-if <scenario-dir> [changes] [--seed N] [--by <table>] [--format text|json|csv]
+         [--report <file.html>]
 
 Replays the same attacks through the ledger's rules twice: with the controls as they were (the
 baseline) and with the changes given (the counterfactual). Prints damage per bank and in total
@@ -44,7 +59,11 @@ changes (at least one):
   --lock-after <n>               the operator locks a wallet on its n-th executed charge
 options:
   --seed N         the attacks generated with this seed instead of the recorded ones
-  --format <f>     table (default) or json
+  --by <table>     print one table: ${WHAT_IF_TABLES.join(', ')} (default: all three)
+${OUTPUT_HELP}
+                   (csv needs --by)
+  --report <file>  also write the comparison as a self-contained HTML page: damage avoided per
+                   bank, cumulative damage with and without the changes (docs/report.md)
   -h, --help       show this help
 
 Damage is what the replay reports: charges from accounts with a counted case, as of everything
@@ -57,13 +76,14 @@ export async function whatIfCommand(argv: string[]): Promise<number> {
     'stop-charges': { type: 'string', multiple: true },
     'lock-after': { type: 'string' },
     seed: { type: 'string' },
-    format: { type: 'string' },
+    by: { type: 'string' },
+    report: { type: 'string' },
+    ...OUTPUT_OPTIONS,
   });
   if (values.help) return (console.log(WHAT_IF_HELP), EXIT.ok);
   const dir = onePositional('what-if', positionals);
-  const format = values.format ?? 'table';
-  if (format !== 'table' && format !== 'json')
-    throw new UsageError(`--format must be table or json, got ${describe(format)}`, 'what-if');
+  const out = outputOption(values);
+  const by = byOption('what-if', values.by, WHAT_IF_TABLES);
   const scenario = loadScenario(dir);
   const changes = changesOf(values, scenario);
   const attacks = attacksOf(scenario, values.seed);
@@ -83,39 +103,49 @@ export async function whatIfCommand(argv: string[]): Promise<number> {
   ];
   const { byBank, total } = damageAvoided(before.report, after.report);
 
-  const header: Record<string, string> = {
-    scenario: `${scenario.id}: ${scenario.title}`,
-    attacks: attacks.described,
-  };
+  const names = bankNames(scenario.banks);
+  const facts = [scenarioFact(scenario), attacks.fact];
   if (values.seed === undefined)
-    header.baseline = await baselineAgainstRecorded(scenario, before.report.damageYen);
-  header.digests = `baseline ${before.digest}, counterfactual ${after.digest}`;
-  const tables: Table[] = [
-    {
+    facts.push(await baselineAgainstRecorded(scenario, before.report.damageYen));
+  facts.push(
+    fact(
+      'digests',
+      { baseline: before.digest, counterfactual: after.digest },
+      `baseline ${before.digest}, counterfactual ${after.digest}`,
+    ),
+  );
+  const tables: Record<WhatIfTable, Table> = {
+    changes: {
       name: 'changes',
       title: 'What the counterfactual changed',
       columns: [{ key: 'change', header: 'change' }],
       rows: changed.described.map((change) => ({ change })),
     },
-    {
+    damage: {
       name: 'damage',
       title:
         'Damage by bank (yen): baseline (the controls as they were), counterfactual (with the changes), avoided',
       columns: [
         { key: 'bankCode', header: 'bank' },
-        { key: 'baselineYen', header: 'baseline', show: yen('baselineYen') },
-        { key: 'counterfactualYen', header: 'counterfactual', show: yen('counterfactualYen') },
-        { key: 'avoidedYen', header: 'avoided', show: yen('avoidedYen') },
+        { key: 'bankName', header: 'name' },
+        { key: 'baselineYen', header: 'baseline', kind: 'yen' },
+        { key: 'counterfactualYen', header: 'counterfactual', kind: 'yen' },
+        { key: 'avoidedYen', header: 'avoided', kind: 'yen' },
       ],
-      rows: [...byBank, total].map((r) => ({ ...r })),
+      rows: byBank.map((r) => ({ ...r, bankName: names.get(r.bankCode) ?? null })),
+      total: {
+        baselineYen: total.baselineYen,
+        counterfactualYen: total.counterfactualYen,
+        avoidedYen: total.avoidedYen,
+      },
     },
-    {
+    refused: {
       name: 'refused',
       title: 'Commands the rules refused, by rule',
       columns: [
         { key: 'rule', header: 'rule' },
-        { key: 'baseline', header: 'baseline' },
-        { key: 'counterfactual', header: 'counterfactual' },
+        { key: 'baseline', header: 'baseline', kind: 'count' },
+        { key: 'counterfactual', header: 'counterfactual', kind: 'count' },
       ],
       rows: [...new Set([...baseline.rejections.keys(), ...counterfactual.rejections.keys()])]
         .sort()
@@ -125,8 +155,32 @@ export async function whatIfCommand(argv: string[]): Promise<number> {
           counterfactual: counterfactual.rejections.get(rule) ?? 0,
         })),
     },
-  ];
-  printTables(format, header, tables);
+  };
+  if (values.report !== undefined)
+    facts.push(
+      writePage(
+        values.report,
+        whatIfPage({
+          scenario,
+          attacks: attacks.fact.text,
+          changes: changed.described,
+          baseline: before,
+          counterfactual: after,
+          byBank,
+          total,
+        }),
+      ),
+    );
+  printDocument(
+    {
+      command: 'what-if',
+      zone: scenario.timeZone,
+      facts,
+      tables: by ? [tables[by]] : Object.values(tables),
+      choose: WHAT_IF_TABLES.join(', '),
+    },
+    out,
+  );
   return EXIT.ok;
 }
 
@@ -134,7 +188,8 @@ interface Attacks {
   commands: Command[];
   reactions(): Reaction[];
   namespace: string;
-  described: string;
+  /** Where the attacks came from, said as a header fact. */
+  fact: Fact;
 }
 
 function attacksOf(scenario: Scenario, seed: string | undefined): Attacks {
@@ -144,7 +199,11 @@ function attacksOf(scenario: Scenario, seed: string | undefined): Attacks {
     const plan = planAttacks(scenario, simulation, n);
     return {
       ...plan,
-      described: `generated by ${simulation.file} with seed ${n}: ${plan.victims} victims`,
+      fact: fact(
+        'attacks',
+        { source: 'generated', seed: n, commands: plan.commands.length, victims: plan.victims },
+        `generated by ${simulation.file} with seed ${n}: ${plan.victims} victims`,
+      ),
     };
   }
   const commands = recordedAttempts(scenario);
@@ -152,16 +211,25 @@ function attacksOf(scenario: Scenario, seed: string | undefined): Attacks {
     commands,
     reactions: () => [],
     namespace: `${scenario.id}/what-if`,
-    described: `the recorded attempts: ${commands.length} commands from the scenario's events and declared banks`,
+    fact: fact(
+      'attacks',
+      { source: 'recorded', seed: null, commands: commands.length, victims: null },
+      `the recorded attempts: ${commands.length} commands from the scenario's events and declared banks`,
+    ),
   };
 }
 
 /** Whether the rules, under the controls as recorded, give the damage the recorded events give. */
-async function baselineAgainstRecorded(scenario: Scenario, baselineYen: number): Promise<string> {
-  const recorded = (await reportOf(scenario.events, scenario.timeZone)).report.damageYen;
-  if (recorded === baselineYen)
-    return `the rules under the recorded controls give the recorded damage, ${formatYen(recorded)} yen`;
-  return `the rules under the recorded controls give ${formatYen(baselineYen)} yen, the recorded events ${formatYen(recorded)}: the history breaks a rule ('incident-ledger verify' names it)`;
+async function baselineAgainstRecorded(scenario: Scenario, baselineYen: number): Promise<Fact> {
+  const recordedYen = (await reportOf(scenario.events, scenario.timeZone)).report.damageYen;
+  const value = { baselineYen, recordedYen, matchesRecorded: recordedYen === baselineYen };
+  return fact(
+    'baseline',
+    value,
+    recordedYen === baselineYen
+      ? `the rules under the recorded controls give the recorded damage, ${formatYen(recordedYen)} yen`
+      : `the rules under the recorded controls give ${formatYen(baselineYen)} yen, the recorded events ${formatYen(recordedYen)}: the history breaks a rule ('incident-ledger verify' names it)`,
+  );
 }
 
 function changesOf(
