@@ -554,7 +554,7 @@ function sqliteWhere(file: string): SqliteWhere {
       db.exec('ROLLBACK');
       return 'open';
     } catch (e) {
-      if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+      if (!isBusy(e)) throw e;
     }
     const schema = db.pragma('user_version', { simple: true }) !== 0;
     if (!schema) return 'opening';
@@ -563,11 +563,16 @@ function sqliteWhere(file: string): SqliteWhere {
     };
     return stored.any === 0 ? 'importing' : 'open';
   } catch (e) {
-    if ((e as { code?: string }).code === 'SQLITE_BUSY') return 'opening';
+    if (isBusy(e)) return 'opening';
     throw e;
   } finally {
     db.close();
   }
+}
+
+/** SQLITE_BUSY or one of its extended codes (SQLITE_BUSY_RECOVERY while a child replays the WAL). */
+function isBusy(e: unknown): boolean {
+  return String((e as { code?: unknown }).code ?? '').startsWith('SQLITE_BUSY');
 }
 
 // ---------------------------------------------------------------------------------------------
