@@ -1,13 +1,17 @@
 import {
   AUTH_POLICIES,
+  checkHistory,
   figureTimes,
-  incidentProjection,
   incidentReport,
-  publicationsProjection,
+  PROJECTIONS,
   reconcile,
   type IncidentReport,
+  type IncidentState,
   type LedgerEvent,
+  type Projection,
+  type Publication,
   type StoredEvent,
+  type ViewTable,
 } from '@incident-ledger/core';
 import type { Progress } from './progress';
 import {
@@ -24,7 +28,6 @@ import {
   type ReplayOptions,
 } from '@incident-ledger/eventstore';
 import type { BankInfo } from '@incident-ledger/scenario';
-import { checkHistory } from '@incident-ledger/testkit';
 
 /** Application services: what the commands do, apart from how they print it. */
 
@@ -47,8 +50,9 @@ export async function importEvents(
 
 /**
  * One pass over the store feeds every fold: reports at several as-of cutoffs cost one read.
- * Publications are a fold of the same pass. Stores that keep columns are read in columns, and
- * folds resume from the store's checkpoints where it has valid ones (replayFolds).
+ * Publications are a fold of the same pass, and so is each projection whose table is asked for
+ * (`tables`, by the name `replay --by` takes: PROJECTIONS). Stores that keep columns are read in
+ * columns, and folds resume from the store's checkpoints where it has valid ones (replayFolds).
  */
 export async function replay(
   store: EventStore,
@@ -56,22 +60,39 @@ export async function replay(
   asOfs: readonly number[],
   progress?: Progress,
   checkpoints?: ReplayOptions['checkpoints'],
+  more: { tables?: readonly string[]; onNotice?: (notice: string) => void } = {},
 ) {
-  const incident = incidentProjection(zone);
+  const parameters = { zone };
+  const made = (name: string) => PROJECTIONS.get(name).make(parameters);
+  const incident = made('incident') as Projection<IncidentState>;
+  const shown = (more.tables ?? []).map((table) => PROJECTIONS.table(table));
   const requests = [
-    { projection: publicationsProjection },
+    { projection: made('publications') as Projection<Publication[]> },
     ...asOfs.map((asOf) => ({ projection: incident, asOf })),
-  ] as const;
+    ...asOfs.flatMap((asOf) =>
+      shown.map(({ entry }) => ({ projection: entry.make(parameters), asOf })),
+    ),
+  ];
   const { folds, events } = await replayFolds(store, requests, {
     onBatch: (n) => progress?.tick(n),
     ...(checkpoints && { checkpoints }),
+    ...(more.onNotice && { onNotice: more.onNotice }),
   });
   progress?.finish();
-  const [publications, ...incidents] = folds;
+  const [publications, ...rest] = folds;
+  const incidents = rest.slice(0, asOfs.length);
   const reports = new Map<number, IncidentReport>(
-    incidents.map((f) => [f.asOf, incidentReport(f.state)]),
+    incidents.map((f) => [f.asOf, incidentReport(f.state as IncidentState)]),
   );
-  return { reports, publications: publications.state, events };
+  const tables = new Map<number, ViewTable[]>(
+    asOfs.map((asOf, k) => [
+      asOf,
+      shown.map(({ show }, j) =>
+        show(rest[asOfs.length + k * shown.length + j]!.state, parameters),
+      ),
+    ]),
+  );
+  return { reports, tables, publications: publications!.state as Publication[], events };
 }
 
 export async function digestOf(store: EventStore): Promise<string> {
@@ -161,7 +182,8 @@ export async function reportOf(
 }
 
 /**
- * Checks the ledger's invariants (the fuzzer's checks, testkit) over every event in the store;
+ * Checks the ledger's invariants (core's, which the fuzzer checks too) over every event in the
+ * store;
  * each declared bank starts from its auth policy, as simulate and what-if set it.
  */
 export async function checkInvariants(store: EventStore, zone: string, banks: readonly BankInfo[]) {

@@ -5,64 +5,70 @@ import {
   WrongExpectedVersion,
 } from '@incident-ledger/eventstore';
 import { ScenarioError } from '@incident-ledger/scenario';
-import { replayCommand, REPLAY_HELP } from './commands/replay';
-import { timelineCommand, TIMELINE_HELP } from './commands/timeline';
-import { verifyCommand, VERIFY_HELP } from './commands/verify';
-import { simulateCommand, SIMULATE_HELP } from './commands/simulate';
-import { whatIfCommand, WHAT_IF_HELP } from './commands/what-if';
-import { fuzzCommand, FUZZ_HELP } from './commands/fuzz';
-import { watchCommand, WATCH_HELP } from './commands/watch';
-import { reportCommand, REPORT_HELP } from './commands/report';
+import { replayCommand } from './commands/replay';
+import { timelineCommand } from './commands/timeline';
+import { verifyCommand } from './commands/verify';
+import { simulateCommand } from './commands/simulate';
+import { whatIfCommand } from './commands/what-if';
+import { watchCommand } from './commands/watch';
+import { reportCommand } from './commands/report';
 import { EXIT, UsageError } from './errors';
 import { STORE_ENV } from './stores';
 import { didYouMean } from './suggest';
 import { VERSION } from './version';
 
-const COMMANDS: Record<
-  string,
-  { run: (argv: string[]) => Promise<number>; help: string; summary: string }
-> = {
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   replay: {
     run: replayCommand,
-    help: REPLAY_HELP,
     summary: 'append a scenario to a store and print its reports',
   },
   verify: {
     run: verifyCommand,
-    help: VERIFY_HELP,
     summary: 'check every published figure against a replay',
   },
   timeline: {
     run: timelineCommand,
-    help: TIMELINE_HELP,
     summary: 'show how published figures evolved, beside the replay',
   },
   report: {
     run: reportCommand,
-    help: REPORT_HELP,
     summary: 'write one self-contained HTML page of charts and tables (opens offline)',
   },
   simulate: {
     run: simulateCommand,
-    help: SIMULATE_HELP,
     summary: 'generate seeded attacks from simulation.yaml, run them through the rules, report',
   },
   'what-if': {
     run: whatIfCommand,
-    help: WHAT_IF_HELP,
     summary: 'replay the same attacks under changed controls: damage avoided per bank',
   },
   fuzz: {
-    run: fuzzCommand,
-    help: FUZZ_HELP,
+    run: async (argv) => (await loadFuzz()).fuzzCommand(argv),
     summary: 'check the ledger invariants on fuzzed attack sequences (fast-check)',
   },
   watch: {
     run: watchCommand,
-    help: WATCH_HELP,
     summary: "follow a store live: print the figures as other processes' appends change them",
   },
 };
+
+/**
+ * The fuzz command, loaded when it runs: it needs the ledger's test kit (fast-check and the
+ * models), a development dependency the other commands never load.
+ */
+export async function loadFuzz(
+  load: () => Promise<typeof import('./commands/fuzz')> = () => import('./commands/fuzz'),
+): Promise<typeof import('./commands/fuzz')> {
+  try {
+    return await load();
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException)?.code === 'MODULE_NOT_FOUND';
+    if (!missing || !String((e as Error).message).includes('@incident-ledger/testkit')) throw e;
+    throw new UsageError(
+      'fuzz needs @incident-ledger/testkit (the test kit, a development dependency), which is not installed: install the workspace with its development dependencies (pnpm install) to fuzz',
+    );
+  }
+}
 
 const HELP = `usage: incident-ledger <command> [options]
 

@@ -18,7 +18,22 @@ export * from './rules/run';
 export * from './rules/attempts';
 export * from './rules/what-if';
 export * from './events/columns';
-export * from './projections/table';
-export * from './projections/checkpoint';
+export {
+  Table,
+  SAVED_FORMAT,
+  type ColumnKind,
+  type ColumnSpec,
+  type TypedColumns,
+  type SavedColumn,
+  type ReadColumn,
+} from './projections/table';
+export { Pool, CHUNK_MASK } from './projections/pool';
+export * from './projections/columnar';
+export * from './projections/composite';
+export * from './projections/lists';
+export * from './projections/table-codec';
 export * from './projections/publications';
 export * from './collections/heap';
+export * from './projections/registry';
+export * from './invariants';
+export * from './projections/columnar-part';

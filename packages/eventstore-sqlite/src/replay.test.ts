@@ -1,19 +1,25 @@
 import {
+  composite,
   Fold,
   incidentProjection,
   incidentReport,
+  PROJECTIONS,
   publicationsProjection,
   Rng,
+  walletLedgerProjection,
   type LedgerEvent,
   type Projection,
 } from '@incident-ledger/core';
 import { collect, randomLedgerEvents } from '@incident-ledger/eventstore/contract';
 import {
+  checkpointSections,
   replayFolds,
+  resolveCheckpoint,
   storeDigest,
   writesInOrder,
   type EventStore,
   type ReplayOptions,
+  type SavedCheckpoint,
 } from '@incident-ledger/eventstore';
 import Database from 'better-sqlite3';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -107,10 +113,11 @@ describe('checkpoints', () => {
     const events = randomLedgerEvents(5, 4000);
     const store = await storeWith('c.sqlite', events.slice(0, 3000));
     const asOfs = [Number.POSITIVE_INFINITY, events[2500]!.recordedAt];
-    expect((await reports(store, asOfs, save)).saved).toBe(3);
+    // The publications, and each of the incident's three parts at each as-of time.
+    expect((await reports(store, asOfs, save)).saved).toBe(7);
     await store.appendMany(writesInOrder(events.slice(3000)));
     const resumed = await reports(store, asOfs, { checkpoints: 'read' });
-    expect(resumed).toMatchObject({ resumed: 3, read: 1000, events: 4000 });
+    expect(resumed).toMatchObject({ resumed: 7, read: 1000, events: 4000 });
     const full = await reports(store, asOfs, { checkpoints: 'off' });
     expect(full.read).toBe(4000);
     expect(resumed.reports).toEqual(full.reports);
@@ -123,27 +130,37 @@ describe('checkpoints', () => {
     expect((await reports(store, [Number.POSITIVE_INFINITY])).saved).toBe(0); // under 100,000 events read
     await reports(store, [Number.POSITIVE_INFINITY], save);
     expect(await reports(store, [Number.POSITIVE_INFINITY])).toMatchObject({
-      resumed: 2,
+      resumed: 4,
       read: 0,
       saved: 0,
     });
     await store.close();
   });
 
-  it('a projection version bump forces a rebuild, and drops the old version', async () => {
+  it("a part's version bump rebuilds that part only, and drops its old version", async () => {
     const store = await storeWith('e.sqlite', randomLedgerEvents(7, 2000));
     const v = incidentProjection(ZONE);
     await reports(store, [Number.POSITIVE_INFINITY], save, v);
-    const bumped = { ...v, version: v.version + 1 };
+    const spending = v.parts!.spending!;
+    const bumped = composite('incident', {
+      ...v.parts!,
+      spending: { ...spending, version: spending.version + 1 },
+    });
     const rebuilt = await reports(store, [Number.POSITIVE_INFINITY], save, bumped);
-    expect(rebuilt).toMatchObject({ resumed: 1, read: 2000 }); // only the publications resumed
-    const versions = store.connection
-      .prepare("SELECT version FROM checkpoints WHERE projection = 'incident'")
-      .pluck()
-      .all();
-    expect(versions).toEqual([v.version + 1]);
+    // The publications, cases and controls resumed; spending was folded again from the start.
+    expect(rebuilt).toMatchObject({ resumed: 3, read: 2000 });
+    expect(rebuilt.reports).toEqual(
+      (await plainReports(store, [Number.POSITIVE_INFINITY])).reports,
+    );
+    const versions = (projection: string) =>
+      store.connection
+        .prepare('SELECT version FROM checkpoints WHERE projection = ?')
+        .pluck()
+        .all(projection);
+    expect(versions(spending.name)).toEqual([spending.version + 1]);
+    expect(versions(v.parts!.cases!.name)).toEqual([v.parts!.cases!.version]);
     expect(await reports(store, [Number.POSITIVE_INFINITY], {}, bumped)).toMatchObject({
-      resumed: 2,
+      resumed: 4,
       read: 0,
     });
     await store.close();
@@ -152,9 +169,9 @@ describe('checkpoints', () => {
   it('is rebuilt, not trusted, when its state does not decode', async () => {
     const store = await storeWith('i.sqlite', randomLedgerEvents(13, 2000));
     await reports(store, [Number.POSITIVE_INFINITY], save);
-    store.connection.exec("DELETE FROM checkpoint_sections WHERE name = 'accounts.bank'");
+    store.connection.exec("DELETE FROM checkpoint_sections WHERE name = 'accounts.dayHead'");
     const r = await reports(store, [Number.POSITIVE_INFINITY], { checkpoints: 'read' });
-    expect(r).toMatchObject({ resumed: 1, read: 2000 }); // the publications' checkpoint still holds
+    expect(r).toMatchObject({ resumed: 3, read: 2000 }); // all but the cases part still hold
     expect(r.reports).toEqual((await plainReports(store, [Number.POSITIVE_INFINITY])).reports);
     await store.close();
   });
@@ -167,9 +184,10 @@ describe('checkpoints', () => {
       resumed: 1,
       read: 2000,
     });
+    // Only the cases part depends on the zone (calendar days): spending and controls resume.
     expect(
       await reports(store, [Number.POSITIVE_INFINITY], {}, incidentProjection('Europe/London')),
-    ).toMatchObject({ resumed: 1, read: 2000 });
+    ).toMatchObject({ resumed: 3, read: 2000 });
     await store.close();
   });
 
@@ -199,6 +217,64 @@ describe('checkpoints', () => {
     });
     await b.close();
     await c.close();
+  });
+
+  it('each saved checkpoint resolves to the part that made it, which folds its events to the same bytes', async () => {
+    const events = randomLedgerEvents(15, 3000);
+    const store = await storeWith('p.sqlite', events.slice(0, 2000));
+    const asOfs = [Number.POSITIVE_INFINITY, events[1500]!.recordedAt];
+    await reports(store, asOfs, save);
+    await store.appendMany(writesInOrder(events.slice(2000)));
+    await reports(store, asOfs, save); // resumed from the first checkpoints, then saved again
+    const rows = store.connection
+      .prepare('SELECT key, projection, version, position, events, history FROM checkpoints')
+      .all() as Omit<SavedCheckpoint, 'sections'>[];
+    expect(rows.map((r) => r.projection).sort()).toEqual([
+      'incident-cases',
+      'incident-cases',
+      'incident-controls',
+      'incident-controls',
+      'incident-spending',
+      'incident-spending',
+      'publications',
+    ]);
+    for (const row of rows) {
+      const made = resolveCheckpoint(row.key, PROJECTIONS)!;
+      expect(made.projection.name).toBe(row.projection);
+      const fold = new Fold(made.projection, made.asOf);
+      for await (const batch of store.columns.readColumns()) fold.applyColumns(batch);
+      expect(fold.position).toBe(row.position);
+      const saved = (await store.checkpoints.loadCheckpoint(row.key))!;
+      expect(checkpointSections(made.projection, fold.state, row)).toEqual(saved.sections);
+    }
+    expect(
+      resolveCheckpoint(rows[0]!.key.replace('"version":', '"version":9'), PROJECTIONS),
+    ).toBeUndefined();
+    await store.close();
+  });
+
+  it('folds a projection that cannot fold columns from events, and says so once', async () => {
+    const store = await storeWith('n.sqlite', randomLedgerEvents(14, 3000));
+    const notices: string[] = [];
+    const r = await replayFolds(
+      store,
+      [{ projection: incidentProjection(ZONE) }, { projection: walletLedgerProjection }] as const,
+      { checkpoints: 'off', batchSize: 100, onNotice: (n) => notices.push(n) },
+    );
+    expect(notices).toEqual([expect.stringMatching(/^wallet-ledger cannot fold columns: /)]);
+    expect(r).toMatchObject({ keySpace: 'events', read: 3000 });
+    const events = await collect(store.readAll());
+    expect(incidentReport(r.folds[0].state)).toEqual(
+      (await plainReports(store, [Number.POSITIVE_INFINITY])).reports[0],
+    );
+    expect(r.folds[1].state).toEqual(new Fold(walletLedgerProjection).apply(events).state);
+    notices.length = 0;
+    await replayFolds(store, [{ projection: incidentProjection(ZONE) }], {
+      checkpoints: 'off',
+      onNotice: (n) => notices.push(n),
+    });
+    expect(notices).toEqual([]); // columns: nothing to say
+    await store.close();
   });
 });
 

@@ -4,7 +4,7 @@ export * from './chain';
 export * from './plan';
 export * from './subscription';
 export * from './memory';
-export * from './feed';
+export * from './replay';
 export * from './blocks';
 export * from './derived';
 export * from './uuid-bytes';

@@ -16,3 +16,27 @@ describe('attack sequences', () => {
     expect(Math.max(...lengths)).toBe(20);
   });
 });
+
+describe('the amounts and cases the figures turn on', () => {
+  it('charge both under and over 20,000 yen, on accounts whose victims report cases', () => {
+    const sequences = sampleSequences(300, 12);
+    const under = (yen: number) => yen > 0 && yen < 20_000;
+    let reportedUnder = 0;
+    let reportedOver = 0;
+    for (const s of sequences) {
+      const reported = new Set(
+        s.steps.flatMap(({ command: c }) =>
+          c.type === 'ReportCase' ? [`${c.bankCode}/${c.accountId}`] : [],
+        ),
+      );
+      for (const { command: c } of s.steps) {
+        if (c.type !== 'Charge' || !reported.has(`${c.bankCode}/${c.accountId}`)) continue;
+        if (under(c.amountYen)) reportedUnder++;
+        else if (c.amountYen >= 20_000) reportedOver++;
+      }
+    }
+    // Measured at this seed: hundreds of each; a drift to few would leave damage unchecked.
+    expect(reportedUnder).toBeGreaterThan(100);
+    expect(reportedOver).toBeGreaterThan(100);
+  });
+});

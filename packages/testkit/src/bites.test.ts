@@ -1,5 +1,6 @@
 import { decider, type Rejection } from '@incident-ledger/core';
 import { commandsOf } from './arbitraries';
+import { incidentDroppingChargesUnder } from './mutants';
 import { checkProperty, DEFAULT_RUNS, LEDGER_PROPERTIES } from './properties';
 
 /**
@@ -8,6 +9,8 @@ import { checkProperty, DEFAULT_RUNS, LEDGER_PROPERTIES } from './properties';
  * it to a handful of commands. Three seeds, so that finding it is no accident of one.
  */
 const property = (name: string) => LEDGER_PROPERTIES.find((p) => p.name === name)!;
+/** The runs `incident-ledger fuzz --runs 300` makes: the bound issue 12 sets for this mutation. */
+const FIGURES_RUNS = 300;
 
 describe.each([
   ['bank-charges-stopped', 'rules', /charge from .+, which had stopped charges/],
@@ -33,4 +36,29 @@ it('with every rule in place, the same properties hold on the same seeds', async
     for (const name of ['rules', 'conservation'])
       expect((await checkProperty(property(name), { seed })).failure).toBeUndefined();
   }
+});
+
+describe('with the incident projection silently dropping charges under 20,000 yen from damage', () => {
+  const mutant = incidentDroppingChargesUnder(20_000);
+
+  it.each([1, 2, 3])(
+    `the figures property finds it within ${FIGURES_RUNS} runs, against the independent model (seed %d)`,
+    async (seed) => {
+      const result = await checkProperty(property('figures'), {
+        seed,
+        runs: FIGURES_RUNS,
+        incident: mutant,
+      });
+      expect(result.failure?.violation).toMatch(/damageYen|figure damageYen|byBank|byDay/);
+      expect(result.runs).toBeLessThanOrEqual(FIGURES_RUNS);
+    },
+  );
+
+  it('while the properties that compare the projection only with itself pass it', async () => {
+    for (const name of ['damage-sums', 'replay-equivalence', 'duplicate-delivery'])
+      expect(
+        (await checkProperty(property(name), { seed: 1, runs: FIGURES_RUNS, incident: mutant }))
+          .failure,
+      ).toBeUndefined();
+  });
 });

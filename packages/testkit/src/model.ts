@@ -1,99 +1,255 @@
-import {
-  AUTH_POLICIES,
-  satisfiesPolicy,
-  type AuthFactor,
-  type EventDataMap,
-  type LedgerEvent,
-} from '@incident-ledger/core';
+import type { EventDataMap, IncidentReport, StoredEvent } from '@incident-ledger/core';
 
 /**
- * A reference model of the ledger's rules, written apart from the decide step (core/src/rules):
- * it walks a history in the order things occurred and names the first event the rules forbid.
- * It shares only the definition of what a bank policy asks for (satisfiesPolicy).
+ * An independent model of the incident's figures: what each one must be, as of any time, from a
+ * history alone. Written apart from core's projections (it imports none of their code, nor their
+ * reference fold, nor the calendar): where they fold events into state, the model asks each
+ * question of the events known at the time directly, as an analyst would of a list of the history.
+ * The `figures` property holds the real projection to it (properties.ts).
  */
-export class RulesModel {
-  private readonly links = new Set<string>();
-  private readonly stoppedBanks = new Set<string>();
-  private readonly lockedWallets = new Set<string>();
-  private readonly verifiedWallets = new Set<string>();
-  private readonly policies: Map<string, readonly AuthFactor[]>;
-  private linkingSuspended = false;
-  private ekycRequired = false;
+export class FiguresModel {
+  private readonly day: Intl.DateTimeFormat;
+  private readonly dates = new Map<number, string>();
+  private readonly reports = new Map<number, IncidentReport>();
+  /** The history's events by type, in store order. */
+  private readonly byType = new Map<string, StoredEvent[]>();
+
+  constructor(private readonly history: { zone: string; events: readonly StoredEvent[] }) {
+    for (const e of history.events) {
+      const list = this.byType.get(e.type);
+      if (list === undefined) this.byType.set(e.type, [e]);
+      else list.push(e);
+    }
+    this.day = dayFormat(history.zone);
+  }
+
+  /** The report as of `asOf`, field by field as core's IncidentReport holds it. */
+  reportAsOf(asOf: number): IncidentReport {
+    let r = this.reports.get(asOf);
+    if (r === undefined) this.reports.set(asOf, (r = this.report(asOf)));
+    return r;
+  }
+
+  private report(asOf: number): IncidentReport {
+    // The events known as of `asOf`, of one type.
+    const of = <T extends keyof EventDataMap>(type: T) =>
+      (this.byType.get(type) ?? []).filter((e) => e.recordedAt <= asOf) as (StoredEvent & {
+        data: EventDataMap[T];
+      })[];
+    const charges = of('ChargeExecuted');
+    const accountOf = (d: { bankCode: string; accountId: string }) =>
+      `${d.bankCode}\u0000${d.accountId}`;
+    const compensated = groupSum(of('CompensationPaid'), (e) => e.data.caseId);
+
+    // A case counts when it has been reported and the status written last (recordedAt, then
+    // position) by its reports and reclassifications is suspected or confirmed.
+    const reports = of('CaseReported');
+    const statusWrites = [...reports, ...of('CaseReclassified')];
+    const cases = [...new Set(reports.map((e) => e.data.caseId))].map((caseId) => {
+      const first = reports.filter((e) => e.data.caseId === caseId).reduce(earlier);
+      const last = statusWrites.filter((e) => e.data.caseId === caseId).reduce(later);
+      return {
+        bankCode: first.data.bankCode,
+        account: accountOf(first.data),
+        reportedAt: first.recordedAt,
+        status: last.data.status,
+        compensatedYen: compensated.find(([id]) => id === caseId)?.[1] ?? 0,
+      };
+    });
+    const counted = cases.filter((c) => c.status === 'suspected' || c.status === 'confirmed');
+    const damagedAccounts = new Set(counted.map((c) => c.account));
+    const damage = charges.filter((e) => damagedAccounts.has(accountOf(e.data)));
+    const banks = [...new Set(counted.map((c) => c.bankCode))].sort(byText);
+
+    const suspensions = of('NewLinkingSuspended').map((e) => e.occurredAt);
+    const suspendedAt = suspensions.length > 0 ? Math.min(...suspensions) : undefined;
+    const chargedAfter = counted.filter(
+      (c) =>
+        suspendedAt !== undefined &&
+        charges.some((e) => accountOf(e.data) === c.account && e.occurredAt >= suspendedAt),
+    );
+    const linkedBefore = (account: string) =>
+      of('BankAccountLinked').some(
+        (e) => accountOf(e.data) === account && e.occurredAt < suspendedAt!,
+      );
+
+    const byDate = (list: StoredEvent[]) => groupSum(list, (e) => this.dateOf(e.occurredAt));
+    return {
+      cases: counted.length,
+      suspectedCases: counted.filter((c) => c.status === 'suspected').length,
+      banksWithDamage: banks.length,
+      damageYen: sum(damage.map(amount)),
+      compensatedYen: sum(counted.map((c) => c.compensatedYen)),
+      casesChargedBeforeLinkingSuspended: counted.length - chargedAfter.length,
+      casesChargedAfterLinkingSuspended: chargedAfter.length,
+      casesChargedAfterLinkingSuspendedViaEarlierLink: chargedAfter.filter((c) =>
+        linkedBefore(c.account),
+      ).length,
+      linkingSuspendedAt: suspendedAt,
+      oldestDamageDate:
+        damage.length === 0 ? undefined : this.dateOf(Math.min(...damage.map((e) => e.occurredAt))),
+      banksStoppedCharges: this.banksStopped([
+        ...of('BankChargesStopped'),
+        ...of('BankChargesResumed'),
+      ]),
+      walletsLocked: new Set(of('WalletLocked').map((e) => e.data.walletId)).size,
+      inquiries: sum(of('InquiriesReceived').map((e) => e.data.count)),
+      reports: counted
+        .map((c) => ({ bankCode: c.bankCode, reportedAt: c.reportedAt }))
+        .sort((x, y) => x.reportedAt - y.reportedAt || byText(x.bankCode, y.bankCode)),
+      byBank: banks.map((bankCode) => {
+        const at = counted.filter((c) => c.bankCode === bankCode);
+        const damageYen = sum(damage.filter((e) => e.data.bankCode === bankCode).map(amount));
+        const compensatedYen = sum(at.map((c) => c.compensatedYen));
+        return {
+          bankCode,
+          cases: at.length,
+          damageYen,
+          compensatedYen,
+          outstandingYen: damageYen - compensatedYen,
+        };
+      }),
+      byDay: nonZero(byDate(damage)).map(([date, damageYen]) => ({ date, damageYen })),
+      byBankDay: banks.flatMap((bankCode) =>
+        nonZero(byDate(damage.filter((e) => e.data.bankCode === bankCode))).map(
+          ([date, damageYen]) => ({ bankCode, date, damageYen }),
+        ),
+      ),
+      byMerchant: merchantsOf(damage, of('PurchaseMade')),
+      controls: this.history.events
+        .filter((e) => e.recordedAt <= asOf && CONTROLS.has(e.type))
+        .map((e) => ({ at: e.occurredAt, control: e.type, subject: subjectOf(e) }))
+        .sort((x, y) => x.at - y.at),
+    };
+  }
 
   /**
-   * `policies`: what each bank required before the history begins (from a scenario's declared
-   * banks).
+   * A figure as of `asOf`, by its name in a publication, about one bank or as a change since an
+   * earlier time where asked: the model's own reading of each (scenarios/README.md).
    */
-  constructor(policies: ReadonlyMap<string, readonly AuthFactor[]> = new Map()) {
-    this.policies = new Map(policies);
+  figure(name: string, q: { bank?: string; since?: number }, asOf: number): number {
+    const value = (t: number): number => {
+      const r = this.reportAsOf(t);
+      switch (name) {
+        case 'cases':
+        case 'banksWithDamage':
+        case 'damageYen':
+        case 'casesChargedBeforeLinkingSuspended':
+        case 'casesChargedAfterLinkingSuspended':
+        case 'casesChargedAfterLinkingSuspendedViaEarlierLink':
+        case 'inquiries':
+        case 'walletsLocked':
+          return r[name];
+        case 'banksStoppedCharges':
+          return r.banksStoppedCharges.length;
+        case 'bankStoppedCharges':
+          return r.banksStoppedCharges.includes(q.bank!) ? 1 : 0;
+        case 'oldestDamageMonth':
+          return r.oldestDamageDate === undefined
+            ? 0
+            : Number(r.oldestDamageDate.slice(0, 7).replace('-', ''));
+        case 'banksReporting':
+          return new Set(r.reports.filter((x) => x.reportedAt > q.since!).map((x) => x.bankCode))
+            .size;
+        default:
+          throw new Error(`the figures model has no definition of figure ${name}`);
+      }
+    };
+    const noChange = name === 'oldestDamageMonth' || name === 'bankStoppedCharges';
+    if (q.since === undefined || noChange || name === 'banksReporting') return value(asOf);
+    return value(asOf) - value(q.since);
   }
 
-  /** Why `e` should not have happened, if it should not; then takes it in. */
-  step(e: LedgerEvent): string | undefined {
-    const problem = this.forbidden(e);
-    this.takeIn(e);
-    return problem;
+  private dateOf(t: number): string {
+    let date = this.dates.get(t);
+    if (date === undefined) this.dates.set(t, (date = this.day.format(new Date(t))));
+    return date;
   }
 
-  private forbidden(e: LedgerEvent): string | undefined {
-    if (e.type === 'ChargeExecuted') {
-      const d = e.data as EventDataMap['ChargeExecuted'];
-      if (this.stoppedBanks.has(d.bankCode))
-        return `charge from ${d.bankCode}, which had stopped charges`;
-      if (!this.links.has(link(d)))
-        return `charge from account ${d.accountId} at ${d.bankCode}, not linked to wallet ${d.walletId}`;
-      if (this.lockedWallets.has(d.walletId)) return `charge into locked wallet ${d.walletId}`;
-      if (this.ekycRequired && !this.verifiedWallets.has(d.walletId))
-        return `charge into wallet ${d.walletId}, which needed eKYC first`;
-    } else if (e.type === 'BankAccountLinked') {
-      const d = e.data as EventDataMap['BankAccountLinked'];
-      if (this.linkingSuspended)
-        return `link of wallet ${d.walletId} to ${d.bankCode} while new linking was suspended`;
-      const required = this.policies.get(d.bankCode) ?? AUTH_POLICIES.weak;
-      if (!satisfiesPolicy(required, d.factors))
-        return `link to ${d.bankCode} with ${d.factors.join('+') || 'no factors'}; it requires ${required.join('+')}`;
-    } else if (e.type === 'PurchaseMade') {
-      const d = e.data as EventDataMap['PurchaseMade'];
-      if (this.lockedWallets.has(d.walletId)) return `purchase from locked wallet ${d.walletId}`;
-    }
-    return undefined;
-  }
-
-  private takeIn(e: LedgerEvent): void {
-    const d = e.data as Partial<
-      EventDataMap['BankAccountLinked'] & EventDataMap['BankLinkPolicySet']
-    >;
-    switch (e.type) {
-      case 'BankAccountLinked':
-        this.links.add(link(d as EventDataMap['BankAccountLinked']));
-        return;
-      case 'BankChargesStopped':
-        this.stoppedBanks.add(d.bankCode!);
-        return;
-      case 'BankChargesResumed':
-        this.stoppedBanks.delete(d.bankCode!);
-        return;
-      case 'WalletLocked':
-        this.lockedWallets.add(d.walletId!);
-        return;
-      case 'EkycCompleted':
-        this.verifiedWallets.add(d.walletId!);
-        return;
-      case 'EkycRequired':
-        this.ekycRequired = true;
-        return;
-      case 'NewLinkingSuspended':
-        this.linkingSuspended = true;
-        return;
-      case 'NewLinkingResumed':
-        this.linkingSuspended = false;
-        return;
-      case 'BankLinkPolicySet':
-        this.policies.set(d.bankCode!, d.requiredFactors!);
-        return;
-    }
+  /** Banks whose charge control written last (recordedAt, then position) is a stop. */
+  private banksStopped(controls: readonly StoredEvent[]): string[] {
+    const banks = [...new Set(controls.map((e) => (e.data as { bankCode: string }).bankCode))];
+    return banks
+      .filter(
+        (bank) =>
+          controls.filter((e) => (e.data as { bankCode: string }).bankCode === bank).reduce(later)
+            .type === 'BankChargesStopped',
+      )
+      .sort(byText);
   }
 }
 
-const link = (d: { walletId: string; bankCode: string; accountId: string }) =>
-  `${d.walletId}\u0000${d.bankCode}\u0000${d.accountId}`;
+/**
+ * Where the damage went: per wallet charged from a damaged account, its spending per category,
+ * all of it while the wallet spent no more than the damage charged into it, else each category's
+ * share of that damage, rounded down.
+ */
+function merchantsOf(
+  damage: (StoredEvent & { data: EventDataMap['ChargeExecuted'] })[],
+  purchases: (StoredEvent & { data: EventDataMap['PurchaseMade'] })[],
+): { merchantCategory: string; spentYen: number }[] {
+  const spent = new Map<string, bigint>();
+  for (const wallet of new Set(damage.map((e) => e.data.walletId))) {
+    const into = BigInt(sum(damage.filter((e) => e.data.walletId === wallet).map(amount)));
+    const own = purchases.filter((e) => e.data.walletId === wallet);
+    const byCategory = groupSum(own, (e) => e.data.merchantCategory);
+    const total = BigInt(sum(own.map(amount)));
+    for (const [category, yen] of byCategory) {
+      const share = total <= into ? BigInt(yen) : (BigInt(yen) * into) / total;
+      spent.set(category, (spent.get(category) ?? 0n) + share);
+    }
+  }
+  return [...spent]
+    .sort(([x], [y]) => byText(x, y))
+    .map(([merchantCategory, yen]) => ({ merchantCategory, spentYen: Number(yen) }));
+}
+
+/** A formatter of dates in a zone, made once per zone (making one costs more than a model). */
+const DAY_FORMATS = new Map<string, Intl.DateTimeFormat>();
+function dayFormat(zone: string): Intl.DateTimeFormat {
+  let format = DAY_FORMATS.get(zone);
+  if (format === undefined) {
+    // en-CA writes dates as YYYY-MM-DD.
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    DAY_FORMATS.set(zone, format);
+  }
+  return format;
+}
+
+const CONTROLS = new Set<string>([
+  'NewLinkingSuspended',
+  'NewLinkingResumed',
+  'BankLinkPolicySet',
+  'BankChargesStopped',
+  'BankChargesResumed',
+  'EkycRequired',
+  'CompensationStarted',
+]);
+
+function subjectOf(e: StoredEvent): string {
+  if (e.type === 'NewLinkingSuspended' || e.type === 'NewLinkingResumed') return 'all banks';
+  if (e.type === 'EkycRequired' || e.type === 'CompensationStarted') return 'all wallets';
+  return (e.data as { bankCode: string }).bankCode;
+}
+
+const amount = (e: StoredEvent) => (e.data as { amountYen: number }).amountYen;
+const sum = (xs: readonly number[]) => xs.reduce((n, x) => n + x, 0);
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const earlier = <E extends StoredEvent>(a: E, b: E) => (rank(b, a) < 0 ? b : a);
+const later = <E extends StoredEvent>(a: E, b: E) => (rank(b, a) > 0 ? b : a);
+const rank = (a: StoredEvent, b: StoredEvent) =>
+  a.recordedAt - b.recordedAt || a.globalPosition - b.globalPosition;
+
+/** Sums per group, sorted by group. */
+function groupSum<E extends StoredEvent>(list: readonly E[], group: (e: E) => string) {
+  const sums = new Map<string, number>();
+  for (const e of list) sums.set(group(e), (sums.get(group(e)) ?? 0) + amount(e));
+  return [...sums].sort(([x], [y]) => byText(x, y));
+}
+
+const nonZero = (rows: [string, number][]) => rows.filter(([, yen]) => yen !== 0);

@@ -1,26 +1,27 @@
-import { Ledger, type Decide } from '@incident-ledger/core';
-import { MemoryEventStore } from '@incident-ledger/eventstore';
-import { SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
-import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { attackSequence, type AttackSequence } from './arbitraries';
 import {
   conservation,
   damageSums,
   duplicateDelivery,
+  Ledger,
   replayEquivalence,
   rulesHold,
+  type Decide,
+  type IncidentState,
   type Invariant,
-} from './invariants';
+  type Projection,
+} from '@incident-ledger/core';
+import { MemoryEventStore } from '@incident-ledger/eventstore';
+import fc from 'fast-check';
+import { attackSequence, type AttackSequence } from './arbitraries';
+import { figuresDisagree } from './figures';
 import { expectedDigest, runSequence, type SequenceRun, type StoreUnderTest } from './run';
 
 /**
- * The ledger's properties: each invariant, checked on every fuzzed attack sequence after it has
- * run through the rules and into the stores. Model-based in the manner of fc.commands: each
- * sequence steps through the real ledger while a reference model (model.ts) walks the events it
- * caused; commands are plain data so that a shrunk counterexample can be written as a scenario.
+ * The ledger's properties: each invariant (core's invariants), checked on every fuzzed attack
+ * sequence after it has run through the rules and into the stores, and the figures against an
+ * independent model (model.ts). Model-based in the manner of fc.commands: each sequence steps
+ * through the real ledger while models walk the events it caused; commands are plain data so that
+ * a shrunk counterexample can be written as a scenario.
  */
 export interface LedgerProperty {
   name: string;
@@ -64,6 +65,13 @@ const sameDigest: LedgerProperty = {
   },
 };
 
+const figuresMatchModel: LedgerProperty = {
+  name: 'figures',
+  statement:
+    "every figure of the replayed projection equals the independent model's, at several as-of times",
+  check: figuresDisagree,
+};
+
 export const LEDGER_PROPERTIES: readonly LedgerProperty[] = [
   fromHistory(conservation),
   fromHistory(rulesHold),
@@ -71,6 +79,7 @@ export const LEDGER_PROPERTIES: readonly LedgerProperty[] = [
   fromHistory(replayEquivalence),
   fromHistory(duplicateDelivery),
   sameDigest,
+  figuresMatchModel,
 ];
 
 /** Every property at once, on one run of each sequence: what the benchmark measures. */
@@ -86,20 +95,11 @@ export const ALL_INVARIANTS: LedgerProperty = {
   },
 };
 
+/**
+ * The in-memory store of the port's package: the store every sequence runs against unless told
+ * otherwise. Others (a SQLite file per run: the CLI's fuzz --sqlite) are passed in as factories.
+ */
 export const memoryStore: StoreUnderTest = { name: 'memory', open: () => new MemoryEventStore() };
-
-/** A fresh SQLite file per run, removed after. */
-export function sqliteStore(): StoreUnderTest {
-  let dir: string | undefined;
-  return {
-    name: 'sqlite',
-    open: () =>
-      SqliteEventStore.open(
-        join((dir = mkdtempSync(join(tmpdir(), 'ledger-fuzz-'))), 'fuzz.sqlite'),
-      ),
-    dispose: () => dir && rmSync(dir, { recursive: true, force: true }),
-  };
-}
 
 /**
  * Sequences per property unless told otherwise: the runs within which the fuzzer must find a broken
@@ -115,6 +115,8 @@ export interface FuzzOptions {
   stores?: readonly StoreUnderTest[];
   /** The rules under test; the ledger's own by default. */
   decide?: Decide;
+  /** The incident projection under test; the ledger's own by default. */
+  incident?: (zone: string) => Projection<IncidentState>;
   maxCommands?: number;
   minCommands?: number;
 }
@@ -150,6 +152,7 @@ export async function checkProperty(
       namespace: namespaceOf(property),
       stores,
       ...(options.decide && { decide: options.decide }),
+      ...(options.incident && { incident: options.incident }),
     });
   const details = await fc.check(
     fc.asyncProperty(

@@ -1,8 +1,14 @@
 import {
+  comparedProjections,
+  incidentProjection,
   Ledger,
+  Replays,
   type Command,
   type Decide,
+  type History,
+  type IncidentState,
   type LedgerEvent,
+  type Projection,
   type StoredEvent,
 } from '@incident-ledger/core';
 import {
@@ -14,7 +20,6 @@ import {
   type EventStore,
 } from '@incident-ledger/eventstore';
 import { commandsOf, type AttackSequence } from './arbitraries';
-import { Replays, type History } from './invariants';
 
 /** A store a sequence runs against: opened fresh for each run, then closed and removed. */
 export interface StoreUnderTest {
@@ -29,6 +34,8 @@ export interface SequenceRun {
   ledger: Ledger;
   /** The events as the first store returns them, and the builds the invariants compare. */
   history: History;
+  /** The incident projection under test, as made for the sequence's zone. */
+  incident: Projection<IncidentState>;
   replays: Replays;
   /** Each store's digest after the append. */
   digests: { store: string; digest: string }[];
@@ -42,6 +49,8 @@ export interface RunOptions {
   namespace: string;
   stores: readonly StoreUnderTest[];
   decide?: Decide;
+  /** The incident projection under test; the ledger's own by default. */
+  incident?: (zone: string) => Projection<IncidentState>;
 }
 
 /**
@@ -74,7 +83,9 @@ export async function runSequence(seq: AttackSequence, options: RunOptions): Pro
     }
   }
   const history = { zone: seq.zone, events: stored ?? [] };
-  return { commands, ledger, history, replays: new Replays(history), digests };
+  const incident = (options.incident ?? incidentProjection)(seq.zone);
+  const replays = new Replays(history, comparedProjections(seq.zone, incident));
+  return { commands, ledger, history, incident, replays, digests };
 }
 
 /**

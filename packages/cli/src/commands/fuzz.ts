@@ -1,4 +1,5 @@
 import { describe, formatInstant } from '@incident-ledger/core';
+import { SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
 import { writeScenario } from '@incident-ledger/scenario';
 import {
   checkProperty,
@@ -7,12 +8,13 @@ import {
   LEDGER_PROPERTIES,
   memoryStore,
   namespaceOf,
-  sqliteStore,
   type LedgerProperty,
   type PropertyResult,
+  type StoreUnderTest,
 } from '@incident-ledger/testkit';
 import { randomInt } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, wholeNumber } from '../args';
 import { EXIT, UsageError } from '../errors';
@@ -162,6 +164,19 @@ function propertiesTable(
         rerun: f === undefined ? null : rerunLine(result.property, seed, runs, f.path),
       };
     }),
+  };
+}
+
+/** A fresh SQLite file per run, removed after: the store factory of --sqlite. */
+export function sqliteStore(): StoreUnderTest {
+  let dir: string | undefined;
+  return {
+    name: 'sqlite',
+    open: () =>
+      SqliteEventStore.open(
+        join((dir = mkdtempSync(join(tmpdir(), 'ledger-fuzz-'))), 'fuzz.sqlite'),
+      ),
+    dispose: () => dir && rmSync(dir, { recursive: true, force: true }),
   };
 }
 

@@ -27,6 +27,7 @@ import {
 import { openStore, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
 import { didYouMean } from '../suggest';
 import { asOfFact, importFact, scenarioFact } from './facts';
+import { BY_TABLES, isProjectionTable, viewTable } from '../views';
 
 export const REPLAY_HELP = `usage: incident-ledger replay <scenario-dir> [--store <url>] [--as-of <time>] [--by <table>]
          [--from <date>] [--to <date>] [--top N] [--format text|json|csv] [--excel]
@@ -41,7 +42,7 @@ options:
   --as-of <time>   report what the ledger knew at this time (a recordedAt cutoff), e.g.
                    2020-09-14T00:00:00+09:00; the zone or offset is required.
                    default: everything recorded
-  --by <table>     print one table: ${REPORT_TABLES.join(', ')}
+  --by <table>     print one table: ${BY_TABLES.join(', ')}
                    default: summary, bank and day (json: every table)
   --from <date>    keep the rows of occurred days from this date (YYYY-MM-DD, in the
                    scenario's zone): day, week, month and bank-day
@@ -72,7 +73,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const dir = onePositional('replay', positionals);
   const asOf = asOfOption(values['as-of']);
   const out = outputOption(values);
-  const by = byOption('replay', values.by, REPORT_TABLES);
+  const by = byOption('replay', values.by, BY_TABLES);
   const selection = selectionOf(values, by);
   const scenario = loadScenario(dir, loadOptions(values));
   const url = storeUrl(values.store, `sqlite:${join(dir, 'ledger.sqlite')}`);
@@ -82,7 +83,15 @@ export async function replayCommand(argv: string[]): Promise<number> {
     const progress = values.quiet
       ? undefined
       : new Progress('replaying', await storedEvents(store));
-    const { reports, events } = await replay(store, scenario.timeZone, [asOf], progress);
+    const shown = by !== undefined && isProjectionTable(by) ? [by] : [];
+    const {
+      reports,
+      tables: shownTables,
+      events,
+    } = await replay(store, scenario.timeZone, [asOf], progress, undefined, {
+      tables: shown,
+      onNotice: (notice) => console.error(`note      ${notice}`),
+    });
     const tables = reportTables(
       reports.get(asOf)!,
       scenario.timeZone,
@@ -108,8 +117,11 @@ export async function replayCommand(argv: string[]): Promise<number> {
             top: selection.top ?? null,
           },
         },
-        tables: chosenTables(tables, by, out.format),
-        choose: REPORT_TABLES.join(', '),
+        tables:
+          shown.length > 0
+            ? [viewTable(shownTables.get(asOf)![0]!)]
+            : chosenTables(tables, by as ReportTable | undefined, out.format),
+        choose: BY_TABLES.join(', '),
       },
       out,
     );
@@ -122,19 +134,23 @@ export async function replayCommand(argv: string[]): Promise<number> {
 /** --from, --to and --top, refused where the table asked for has no dates or no amounts. */
 function selectionOf(
   values: { from?: string; to?: string; top?: string },
-  by: ReportTable | undefined,
+  by: string | undefined,
 ): Selection {
   const from = dateOption('--from', values.from);
   const to = dateOption('--to', values.to);
   if (from !== undefined && to !== undefined && from > to)
     throw new UsageError(`--from ${from} is after --to ${to}`, 'replay');
-  if ((from ?? to) !== undefined && by !== undefined && !DATED_TABLES.includes(by))
+  if (
+    (from ?? to) !== undefined &&
+    by !== undefined &&
+    !(DATED_TABLES as readonly string[]).includes(by)
+  )
     throw new UsageError(
       `--from and --to select occurred days: use them with --by ${DATED_TABLES.join(', ')}`,
       'replay',
     );
   const top = values.top === undefined ? undefined : wholeNumber('--top', values.top, 1);
-  if (top !== undefined && by !== undefined && !RANKED_TABLES.includes(by))
+  if (top !== undefined && by !== undefined && !(RANKED_TABLES as readonly string[]).includes(by))
     throw new UsageError(
       `--top ranks rows by amount: use it with --by ${RANKED_TABLES.join(', ')}`,
       'replay',

@@ -89,9 +89,17 @@ describe('docs/output.md, the JSON contract', () => {
   it.each([
     [['replay', DOCOMO, '--store', 'memory:']],
     [['replay', DOCOMO, '--store', 'memory:', '--as-of', '2020-09-08T23:59:59+09:00']],
-    ...['summary', 'bank', 'day', 'week', 'month', 'bank-day', 'merchant', 'controls'].map((by) => [
-      ['replay', EXAMPLE, '--store', 'memory:', '--by', by],
-    ]),
+    ...[
+      'summary',
+      'bank',
+      'day',
+      'week',
+      'month',
+      'bank-day',
+      'merchant',
+      'merchant-day',
+      'controls',
+    ].map((by) => [['replay', EXAMPLE, '--store', 'memory:', '--by', by]]),
     [['replay', DOCOMO, '--store', 'memory:', '--by', 'day', '--from', '2020-09-01', '--top', '3']],
     [['replay', RESONA, '--store', 'memory:']],
     [['verify', DOCOMO]],

@@ -21,3 +21,11 @@ export function formatMan(yen: number): string {
   const man = yen / 10_000;
   return `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 }).format(man)}万`;
 }
+
+/** floor(yen * part / whole) in whole yen, exact however large the product. */
+export function shareOf(yen: number, part: number, whole: number): number {
+  const product = yen * part;
+  return product <= Number.MAX_SAFE_INTEGER
+    ? Math.floor(product / whole)
+    : Number((BigInt(yen) * BigInt(part)) / BigInt(whole));
+}

@@ -4,8 +4,9 @@ import type { StoredEvent } from '../events/types';
 /**
  * A projection is a pure fold: `init` makes empty state, `evolve` folds one event into it.
  * `evolve` may update the state it is given in place (the state belongs to the fold), but reads
- * nothing else: no clock, no I/O, no randomness. `version` changes whenever the fold's meaning
- * changes, so that saved state built by an older version is never reused.
+ * nothing else: no clock, no I/O, no randomness. `version` changes whenever the fold's meaning or
+ * the layout its codec saves changes, so that saved state built by an older version is never
+ * reused.
  */
 export interface Projection<S> {
   readonly name: string;
@@ -17,19 +18,43 @@ export interface Projection<S> {
    * the event objects (the replay hot path). Optional: a fold without it reads events.
    */
   evolveColumns?(state: S, batch: ColumnBatch, from: number, to: number): void;
+  /** The batch columns evolveColumns reads, besides position and recordedAt (every fold's). */
+  readonly reads?: readonly BatchColumn[];
   /**
-   * Saves and restores state, for checkpoints (checkpoint.ts). Optional: state without it is never
-   * saved.
+   * Saves and restores state, for checkpoints (eventstore's replay module). Optional: state without
+   * it is never saved.
    */
   readonly codec?: StateCodec<S>;
   /**
    * What else the fold's meaning depends on (the incident's time zone): part of a checkpoint's key.
    */
   readonly parameters?: Readonly<Record<string, string>>;
+  /**
+   * Set for a composite (composite.ts): its state is one state per part, by name, and each part
+   * folds, is versioned and is saved on its own. A composite's own version is 0.
+   */
+  readonly parts?: Readonly<Record<string, Projection<unknown>>>;
 }
 
-/** State as named byte sections (typed arrays stay binary) and back. */
+/** The per-row columns of a ColumnBatch a fold may read. */
+export type BatchColumn =
+  | 'type'
+  | 'occurredAt'
+  | 'wallet'
+  | 'bank'
+  | 'account'
+  | 'case'
+  | 'category'
+  | 'amount'
+  | 'status'
+  | 'rare';
+
+/**
+ * State as named byte sections (typed arrays stay binary) and back. `format` names how the bytes
+ * are laid out, apart from the fold's version (a checkpoint's key holds both).
+ */
 export interface StateCodec<S> {
+  readonly format: string;
   encode(state: S): Map<string, Uint8Array>;
   decode(sections: ReadonlyMap<string, Uint8Array>): S;
 }

@@ -26,6 +26,7 @@ export const publicationsProjection: Projection<Publication[]> = {
     }
   },
   codec: {
+    format: 'json',
     encode: (list) => new Map([['list', Buffer.from(JSON.stringify(list))]]),
     decode(sections) {
       const json = sections.get('list');

@@ -1,4 +1,5 @@
-import { CHUNK_MASK, Pool, Table, type SavedColumn } from './table';
+import { CHUNK_MASK, Pool } from './pool';
+import { Table, type SavedColumn } from './table';
 
 const CHUNK_ROWS = CHUNK_MASK + 1;
 

@@ -27,11 +27,11 @@ export type TypedColumns<C extends Record<string, ColumnSpec>> = {
   [K in keyof C]: ArrayOf<C[K]['kind']>;
 };
 /** The names of a spec's 'int' columns. */
-type IntColumn<C extends Record<string, ColumnSpec>> = {
+export type IntColumn<C extends Record<string, ColumnSpec>> = {
   [K in keyof C]: C[K]['kind'] extends 'int' ? K : never;
 }[keyof C] &
   string;
-type Column = Int32Array | Float64Array | Uint8Array;
+export type Column = Int32Array | Float64Array | Uint8Array;
 /** A column as saved: its own kind, or a narrower integer array holding the same values. */
 export type SavedColumn = Column | Int8Array | Int16Array;
 /** Gives a saved column's bytes: restore reads them as the width they were saved in. */
@@ -52,7 +52,7 @@ const CONSTRUCTORS = {
 export const SAVED_FORMAT = 2;
 /** Saved widths by code (the `#widths` section, one code per column in spec order). */
 const SAVED_WIDTHS = [Int8Array, Int16Array, Int32Array, Float64Array, Uint8Array] as const;
-type Width = (typeof SAVED_WIDTHS)[number];
+export type Width = (typeof SAVED_WIDTHS)[number];
 const WIDTHS_NAME = '#widths';
 
 function allocate(spec: ColumnSpec, capacity: number): Column {
@@ -62,7 +62,7 @@ function allocate(spec: ColumnSpec, capacity: number): Column {
 }
 
 /** Whether 32 bits hold v exactly (-0 included: they do not). */
-function fitsInt32(v: number): boolean {
+export function fitsInt32(v: number): boolean {
   return (v | 0) === v && (v !== 0 || 1 / v > 0);
 }
 
@@ -93,18 +93,48 @@ export class Table<C extends Record<string, ColumnSpec>> {
     if (n > this.size) this.size = n;
   }
 
+  /**
+   * Row `row` of a column, or its fill past the rows in use: for reading a key another table
+   * numbered (a restored table holds only the rows it wrote, until the next reserve).
+   */
+  get<K extends keyof C & string>(column: K, row: number): number {
+    return row < this.size ? this.cols[column][row]! : this.spec[column]!.fill;
+  }
+
   /** A new row at the end (list entries); its index. */
   push(): number {
     if (this.size === this.capacity) this.resize(Math.ceil(this.capacity * 1.5) + 16);
     return this.size++;
   }
 
-  /** Column names in a fixed order, with their rows in use (SAVED_FORMAT): for saving state. */
-  columns(): [string, SavedColumn][] {
+  /**
+   * Rows up to the last one written (a value away from its column's fill): what a keyed table saves,
+   * so that its saved bytes depend on what was folded, not on how many keys the store knew.
+   */
+  usedRows(): number {
+    let used = 0;
+    const cols = this.cols as Record<string, Column>;
+    for (const [k, spec] of columnList(this.spec)) {
+      const values = cols[k]!;
+      for (let r = this.size - 1; r >= used; r--) {
+        if (!Object.is(values[r], spec.fill)) {
+          used = r + 1;
+          break;
+        }
+      }
+    }
+    return used;
+  }
+
+  /**
+   * Column names in a fixed order, with their first `rows` rows (all in use by default), in
+   * SAVED_FORMAT: for saving state.
+   */
+  columns(rows = this.size): [string, SavedColumn][] {
     const cols = this.cols as Record<string, Column>;
     return saveColumns(
       this.spec,
-      (k) => [cols[k]!.subarray(0, this.size)],
+      (k) => [cols[k]!.subarray(0, rows)],
       (k, saved) => [[k, saved[0]!]],
       narrowest,
     );
@@ -137,146 +167,11 @@ export class Table<C extends Record<string, ColumnSpec>> {
   }
 }
 
-const CHUNK_BITS = 16;
-/** Rows per chunk of a Pool. */
-const CHUNK_ROWS = 1 << CHUNK_BITS;
-/** Row e lives at index e & CHUNK_MASK of chunk e >>> CHUNK_BITS (Pool.at). */
-export const CHUNK_MASK = CHUNK_ROWS - 1;
-/** Rows of a Pool's first chunk when it is made; it doubles from there up to CHUNK_ROWS. */
-const FIRST_CHUNK_ROWS = 16;
-
-/**
- * Parallel typed columns that only grow by pushing rows (list entries), in chunks of CHUNK_ROWS:
- * past the first chunk, growing never copies, so memory never holds an old and a new array at once
- * (a table growing by 1.5x briefly needs 2.5x its size, which at ten million events decided the
- * peak RSS). The first chunk starts small and doubles, copied while it is small: a pool of a few
- * rows (a fuzzed sequence, a fresh fold, a restored snapshot) does not pay for whole chunks.
- */
-export class Pool<C extends Record<string, ColumnSpec>> {
-  size = 0;
-  private chunks: TypedColumns<C>[] = [];
-  /** Rows the chunks hold: the first chunk's, then CHUNK_ROWS for each other. */
-  private capacity = 0;
-
-  constructor(readonly spec: C) {}
-
-  /** A new row at the end; its index. */
-  push(): number {
-    if (this.size === this.capacity) this.grow();
-    return this.size++;
-  }
-
-  private grow(): void {
-    if (this.chunks.length === 0) {
-      this.chunks.push(makeColumns(this.spec, FIRST_CHUNK_ROWS));
-      this.capacity = FIRST_CHUNK_ROWS;
-    } else if (this.capacity < CHUNK_ROWS) {
-      const capacity = Math.min(CHUNK_ROWS, this.capacity * 2);
-      const first = this.chunks[0] as Record<string, Column>;
-      const chunk: Record<string, Column> = {};
-      // Each column at its own width: an 'int' column widened to 64 bits stays widened.
-      for (const [name, spec] of columnList(this.spec))
-        chunk[name] = copied(spec, first[name]!, first[name]!.constructor as Width, capacity);
-      this.chunks[0] = chunk as TypedColumns<C>;
-      this.capacity = capacity;
-    } else {
-      this.chunks.push(makeColumns(this.spec, CHUNK_ROWS));
-      this.capacity += CHUNK_ROWS;
-    }
-  }
-
-  /** The columns of the chunk holding row e; the row is at e & CHUNK_MASK. */
-  at(e: number): TypedColumns<C> {
-    return this.chunks[e >>> CHUNK_BITS]!;
-  }
-
-  /**
-   * Sets row e of an 'int' column to v, exactly: the chunk's column is widened to 64 bits first
-   * when 32 do not hold v.
-   */
-  set(e: number, name: IntColumn<C>, v: number): void {
-    const chunk = this.chunks[e >>> CHUNK_BITS] as Record<string, Column>;
-    let column = chunk[name]!;
-    if (!fitsInt32(v) && column instanceof Int32Array)
-      column = chunk[name] = Float64Array.from(column);
-    column[e & CHUNK_MASK] = v;
-  }
-
-  /** Adds v to row e of an 'int' column, exactly (set). */
-  add(e: number, name: IntColumn<C>, v: number): void {
-    this.set(
-      e,
-      name,
-      (this.chunks[e >>> CHUNK_BITS] as Record<string, Column>)[name]![e & CHUNK_MASK]! + v,
-    );
-  }
-
-  /**
-   * Each column of each chunk, its rows in use, named column.chunk (SAVED_FORMAT, one width per
-   * column): for saving state. At the chunks' own width, not narrowed as a Table's columns are: a
-   * pool's chunks are most of a large state, and narrowed copies of them all, alive at once while a
-   * checkpoint is written, were the replay's peak RSS (248-254 against 236-248 MiB at 10M events),
-   * while restoring whole chunks at their own width takes the saved bytes over without widening
-   * copies (a re-report's checkpoint load 0.255-0.271 against 0.231-0.242 s, 16 MB more read).
-   */
-  columns(): [string, SavedColumn][] {
-    const chunks = this.chunks as Record<string, Column>[];
-    return saveColumns(
-      this.spec,
-      (name) =>
-        chunks.map((chunk, k) =>
-          chunk[name]!.subarray(0, Math.min(CHUNK_ROWS, this.size - k * CHUNK_ROWS)),
-        ),
-      (name, saved) => saved.map((values, k): [string, SavedColumn] => [partName(name, k), values]),
-      widest,
-    );
-  }
-
-  /**
-   * Restores rows saved by columns(). A first chunk that is the only one holds just its rows (push
-   * doubles it); later chunks are whole. Chunks saved at their own width and of that size are taken
-   * over as they are, others are copied.
-   */
-  restore(size: number, read: ReadColumn): void {
-    const widths = savedWidths(this.spec, read);
-    this.chunks = [];
-    const first = Math.min(size, CHUNK_ROWS);
-    for (let k = 0; k * CHUNK_ROWS < size; k++) {
-      const rows = Math.min(CHUNK_ROWS, size - k * CHUNK_ROWS);
-      const capacity = k === 0 ? first : CHUNK_ROWS;
-      const chunk: Record<string, Column> = {};
-      for (const [name, spec] of columnList(this.spec))
-        chunk[name] = restoreColumn(
-          spec,
-          widths.get(name)!,
-          read(partName(name, k)),
-          rows,
-          capacity,
-          partName(name, k),
-        );
-      this.chunks.push(chunk as TypedColumns<C>);
-    }
-    this.capacity = size === 0 ? 0 : first + (this.chunks.length - 1) * CHUNK_ROWS;
-    this.size = size;
-  }
-}
-
-/**
- * The saved name of chunk k of a Pool column (column.chunk), made once: a name built afresh for
- * every save and restore costs a string hash at each section lookup (snapshots of fuzzed states).
- */
-const PART_NAMES = new Map<string, string[]>();
-function partName(name: string, k: number): string {
-  let names = PART_NAMES.get(name);
-  if (names === undefined) PART_NAMES.set(name, (names = []));
-  return (names[k] ??= `${name}.${k}`);
-}
-
 /**
  * Saves each column (as one or more parts: a Pool's chunks) in the width `choose` gives for all of
  * its parts, and the widths chosen as `#widths`.
  */
-function saveColumns(
+export function saveColumns(
   spec: Record<string, ColumnSpec>,
   parts: (name: string) => Column[],
   named: (name: string, saved: SavedColumn[]) => [string, SavedColumn][],
@@ -309,7 +204,7 @@ function narrowed(values: Column, width: Width): SavedColumn {
  * The widest of the parts' own widths: an 'int' column's chunks are 32 bits until one was widened
  * to 64.
  */
-function widest(kind: ColumnKind, parts: Column[]): Width {
+export function widest(kind: ColumnKind, parts: Column[]): Width {
   for (const values of parts) if (values instanceof Float64Array) return Float64Array;
   return CONSTRUCTORS[kind];
 }
@@ -338,7 +233,10 @@ function narrowest(kind: ColumnKind, parts: Column[]): Width {
 }
 
 /** The widths saved beside a table's columns, checked against the spec. */
-function savedWidths(spec: Record<string, ColumnSpec>, read: ReadColumn): Map<string, Width> {
+export function savedWidths(
+  spec: Record<string, ColumnSpec>,
+  read: ReadColumn,
+): Map<string, Width> {
   const names = Object.keys(spec);
   const codes = read(WIDTHS_NAME);
   if (codes.length !== names.length)
@@ -374,7 +272,7 @@ function ownWidth(kind: ColumnKind, width: Width): Width {
  * when
  * it is already that (its own width, whole, aligned), else a new column filled from it.
  */
-function restoreColumn(
+export function restoreColumn(
   spec: ColumnSpec,
   width: Width,
   bytes: Uint8Array,
@@ -397,7 +295,12 @@ function restoreColumn(
  * A column of `capacity` rows at `width` holding `values` first, filled only past them (the rows
  * never written).
  */
-function copied(spec: ColumnSpec, values: SavedColumn, width: Width, capacity: number): Column {
+export function copied(
+  spec: ColumnSpec,
+  values: SavedColumn,
+  width: Width,
+  capacity: number,
+): Column {
   const column = new width(capacity) as Column;
   column.set(values);
   if (spec.fill !== 0) column.fill(spec.fill, values.length);
@@ -410,13 +313,13 @@ function copied(spec: ColumnSpec, values: SavedColumn, width: Width, capacity: n
  * listing the spec's entries at each cost more than allocating the columns.
  */
 const COLUMN_LISTS = new WeakMap<Record<string, ColumnSpec>, [string, ColumnSpec][]>();
-function columnList(spec: Record<string, ColumnSpec>): [string, ColumnSpec][] {
+export function columnList(spec: Record<string, ColumnSpec>): [string, ColumnSpec][] {
   let list = COLUMN_LISTS.get(spec);
   if (list === undefined) COLUMN_LISTS.set(spec, (list = Object.entries(spec)));
   return list;
 }
 
-function makeColumns<C extends Record<string, ColumnSpec>>(
+export function makeColumns<C extends Record<string, ColumnSpec>>(
   spec: C,
   capacity: number,
 ): TypedColumns<C> {

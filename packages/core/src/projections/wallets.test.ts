@@ -1,5 +1,5 @@
+import { projectionSpec } from '@incident-ledger/testkit';
 import type { EventDataMap, EventType, StoredEvent } from '../events/types';
-import { Fold } from './projection';
 import { walletLedgerProjection } from './wallets';
 
 let position = 0;
@@ -38,17 +38,16 @@ describe('wallet ledger', () => {
         reason: 'insufficient-balance',
       }),
     ];
-    const fold = new Fold(walletLedgerProjection).apply(events);
-    expect(fold.state).toEqual({
-      wallets: new Map([
-        ['W1', { chargedYen: 50_000, spentYen: 30_000 }],
-        ['W2', { chargedYen: 7_000, spentYen: 0 }],
-      ]),
-      chargedYen: 57_000,
-      spentYen: 30_000,
-    });
-    expect(new Fold(walletLedgerProjection).apply([...events, ...events]).state).toEqual(
-      fold.state,
-    );
+    // Given these events, then this state: delivered twice, the same (projectionSpec).
+    projectionSpec(walletLedgerProjection, (s) => s)
+      .given(...events)
+      .then({
+        wallets: new Map([
+          ['W1', { chargedYen: 50_000, spentYen: 30_000 }],
+          ['W2', { chargedYen: 7_000, spentYen: 0 }],
+        ]),
+        chargedYen: 57_000,
+        spentYen: 30_000,
+      });
   });
 });

@@ -1,44 +1,13 @@
-import type { AuthFactor, LedgerEvent } from '../events/types';
-import { AUTH_POLICIES, type Command, type CommandBody } from './commands';
-import { decide, decider, type Decide, type EventDraft, type Rejection } from './decide';
-import { evolveLedger, ledgerRules } from './state';
+import { rulesSpec, type Fact } from '@incident-ledger/testkit';
+import type { AuthFactor } from '../events/types';
+import { AUTH_POLICIES, type CommandBody } from './commands';
+import { decider, type Rejection } from './decide';
 
 /**
- * Given events, when a command, then events (or a rejection): the rules one at a time, in the
- * manner of Emmett's DeciderSpecification.
+ * Given events, when a command, then events (or a rejection): the rules one at a time, with the
+ * test kit's spec (testkit's rulesSpec, in the manner of Emmett's DeciderSpecification).
  */
-type Fact = Pick<EventDraft, 'type' | 'data'>;
-const AT = Date.parse('2020-09-01T10:00:00+09:00');
-
-function given(...history: Fact[]) {
-  const state = ledgerRules.init();
-  history.forEach((f, i) =>
-    evolveLedger(state, {
-      eventId: `given-${i}`,
-      streamId: 's',
-      occurredAt: AT,
-      recordedAt: AT,
-      ...f,
-    } as LedgerEvent),
-  );
-  return {
-    when(body: CommandBody, rules: Decide = decide) {
-      const decision = rules(state, { ...body, key: 'k', at: AT } as Command);
-      const facts = decision.events.map(({ type, data }) => ({ type, data }));
-      return {
-        then(...expected: Fact[]) {
-          expect(decision.rejected).toBeUndefined();
-          expect(facts).toEqual(expected);
-        },
-        /** Rejected; `recorded` is the rejection event, for commands that have one. */
-        thenRejects(rule: Rejection, ...recorded: Fact[]) {
-          expect(decision.rejected).toBe(rule);
-          expect(facts).toEqual(recorded);
-        },
-      };
-    },
-  };
-}
+const { given } = rulesSpec();
 
 const WEAK: AuthFactor[] = [...AUTH_POLICIES.weak];
 const account = { walletId: 'W1', bankCode: 'BANK-A', accountId: 'ACC-1' };

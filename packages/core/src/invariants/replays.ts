@@ -1,160 +1,17 @@
+import { encodeEvents, KeyDictionary, type ColumnBatch } from '../events/columns';
+import type { StoredEvent } from '../events/types';
 import {
-  encodeEvents,
-  Fold,
-  formatInstant,
   incidentDamage,
   incidentProjection,
   incidentReport,
-  KeyDictionary,
-  ledgerRules,
-  walletLedgerProjection,
-  type AuthFactor,
-  type ColumnBatch,
-  type IncidentDamage,
   type IncidentState,
-  type Projection,
-  type StoredEvent,
-} from '@incident-ledger/core';
-import { sameData } from './same';
-import { RulesModel } from './model';
-
-/**
- * The ledger's invariants, each checked over a history: events in global order, as a store
- * returns them. The same checks run on fuzzed sequences (properties.ts) and on any scenario
- * (`incident-ledger verify`), so a counterexample written as a scenario fails verify the same way.
- */
-export interface History {
-  zone: string;
-  events: readonly StoredEvent[];
-  /** What each bank required to link before the history begins (a scenario's declared banks). */
-  policies?: ReadonlyMap<string, readonly AuthFactor[]>;
-}
-
-export interface Invariant {
-  name: string;
-  statement: string;
-  /** The first violation, said plainly, or undefined. */
-  check(r: Replays): string | undefined;
-}
-
-/** Checks every invariant given; the first violation of each, by name. */
-export function checkHistory(
-  h: History,
-  invariants: readonly Invariant[] = HISTORY_INVARIANTS,
-): { invariant: Invariant; violation: string | undefined }[] {
-  const r = new Replays(h);
-  return invariants.map((invariant) => ({ invariant, violation: invariant.check(r) }));
-}
-
-export const conservation: Invariant = {
-  name: 'conservation',
-  statement: 'total charged = balances + spent, per wallet and overall; no balance below zero',
-  check({ history: h }) {
-    const rules = ledgerRules.init();
-    const flows = walletLedgerProjection.init();
-    for (const e of inWorldOrder(h.events)) {
-      ledgerRules.evolve(rules, e);
-      walletLedgerProjection.evolve(flows, e);
-      if (e.type !== 'ChargeExecuted' && e.type !== 'PurchaseMade') continue;
-      const walletId = (e.data as { walletId: string }).walletId;
-      const balance = rules.wallets.get(walletId)!.balanceYen;
-      const { chargedYen, spentYen } = flows.wallets.get(walletId)!;
-      if (balance < 0) return `wallet ${walletId} holds ${balance} yen after ${where(e, h.zone)}`;
-      if (balance !== chargedYen - spentYen)
-        return `wallet ${walletId} holds ${balance} yen but was charged ${chargedYen} and spent ${spentYen} (${where(e, h.zone)})`;
-    }
-    let balances = 0;
-    for (const w of rules.wallets.values()) balances += w.balanceYen;
-    if (!Number.isSafeInteger(flows.chargedYen) || balances + flows.spentYen !== flows.chargedYen) {
-      return `overall: charged ${flows.chargedYen} yen, but balances hold ${balances} and ${flows.spentYen} was spent`;
-    }
-    return undefined;
-  },
-};
-
-export const rulesHold: Invariant = {
-  name: 'rules',
-  statement:
-    'no charge from a stopped bank, an unlinked account, a locked wallet or one that needs eKYC; no link while linking is suspended or without the factors the bank requires; no purchase from a locked wallet',
-  check({ history: h }) {
-    const model = new RulesModel(h.policies);
-    for (const e of inWorldOrder(h.events)) {
-      const problem = model.step(e);
-      if (problem !== undefined) return `${problem} (${where(e, h.zone)})`;
-    }
-    return undefined;
-  },
-};
-
-export const damageSums: Invariant = {
-  name: 'damage-sums',
-  statement:
-    'damage per bank summed = total = damage per day summed (and per bank and day), at every as-of time',
-  check(r) {
-    const { zone, events } = r.history;
-    const incident = r.compared.findIndex((c) => c.atEachAsOf !== undefined);
-    if (incident < 0) return undefined;
-    if (recordedInOrder(events)) return r.incremental(incident).asOfProblem;
-    for (const asOf of [...new Set(events.map((e) => e.recordedAt))].sort((a, b) => a - b)) {
-      const fold = new Fold(incidentProjection(zone), asOf).applyColumns(
-        encodeEvents(events, new KeyDictionary(), KEY_SPACE),
-      );
-      const problem = sumsDisagree(incidentDamage(fold.state));
-      if (problem !== undefined) return `as of ${formatInstant(asOf, zone)}: ${problem}`;
-    }
-    return undefined;
-  },
-};
-
-// Checked after every step of a history: a plain loop, not a closure made per call.
-function sum(rows: readonly { damageYen: number }[]): number {
-  let n = 0;
-  for (const row of rows) n += row.damageYen;
-  return n;
-}
-
-function sumsDisagree(r: IncidentDamage): string | undefined {
-  const byBank = sum(r.byBank);
-  const byDay = sum(r.byDay);
-  const byBankDay = sum(r.byBankDay);
-  if (byBank === r.damageYen && byDay === r.damageYen && byBankDay === r.damageYen)
-    return undefined;
-  return `total damage ${r.damageYen} yen, but per bank it sums to ${byBank}, per day to ${byDay}, per bank and day to ${byBankDay}`;
-}
-
-export const replayEquivalence: Invariant = {
-  name: 'replay-equivalence',
-  statement:
-    'projections from a full replay = built incrementally event by event = from a snapshot (a saved checkpoint) plus the tail',
-  check(r) {
-    for (let i = 0; i < r.compared.length; i++) {
-      const { projection } = r.compared[i]!;
-      const full = r.replay(i);
-      if (!sameData(r.incremental(i).view, full.view))
-        return `${projection.name}: built event by event, it differs from a full replay`;
-      const resumed = r.resumed(i).fromSnapshots;
-      for (let k = 0; k < resumed.length; k++) {
-        const s = full.snapshots[k]!;
-        if (!sameData(resumed[k], full.view))
-          return `${projection.name}: from a snapshot after ${s.events} events (position ${s.position}) plus the tail, it differs from a full replay`;
-      }
-    }
-    return undefined;
-  },
-};
-
-export const duplicateDelivery: Invariant = {
-  name: 'duplicate-delivery',
-  statement: 'delivering any event again changes no projection',
-  check(r) {
-    for (let i = 0; i < r.compared.length; i++) {
-      const { before, after } = r.resumed(i).redelivery;
-      if (!sameData(after, before))
-        return `${r.compared[i]!.projection.name}: events delivered twice give another state than once`;
-    }
-    return undefined;
-  },
-};
+} from '../projections/incident';
+import { Fold, type Projection } from '../projections/projection';
+import { walletLedgerProjection } from '../projections/wallets';
+import { ledgerRules } from '../rules/state';
+import { formatInstant } from '../time/instant';
+import { sumsDisagree } from './damage-sums';
+import { recordedInOrder, type History } from './history';
 
 /** A projection the invariants rebuild, with the plain data two builds are compared by. */
 export interface Compared {
@@ -199,7 +56,27 @@ interface Replay {
   snapshots: Snapshot[];
 }
 
-const KEY_SPACE = 'invariants';
+export const KEY_SPACE = 'invariants';
+
+/**
+ * What the invariants rebuild by default: the incident (`incident`: the ledger's own unless told),
+ * the wallet ledger and the rules' own state.
+ */
+export function comparedProjections(
+  zone: string,
+  incident: Projection<IncidentState> = incidentProjection(zone),
+): Compared[] {
+  const same = (s: unknown) => s;
+  return [
+    {
+      projection: incident as Projection<unknown>,
+      view: incidentReport as (s: unknown) => unknown,
+      atEachAsOf: (s) => sumsDisagree(incidentDamage((s as IncidentState).cases)),
+    },
+    { projection: walletLedgerProjection as Projection<unknown>, view: same },
+    { projection: ledgerRules as Projection<unknown>, view: same },
+  ];
+}
 
 /**
  * The builds the invariants compare, made once per history and shared by every invariant that
@@ -214,18 +91,9 @@ export class Replays {
 
   constructor(
     readonly history: History,
-    compared?: readonly Compared[],
+    compared: readonly Compared[] = comparedProjections(history.zone),
   ) {
-    const same = (s: unknown) => s;
-    this.compared = compared ?? [
-      {
-        projection: incidentProjection(history.zone) as Projection<unknown>,
-        view: incidentReport as (s: unknown) => unknown,
-        atEachAsOf: (s) => sumsDisagree(incidentDamage(s as IncidentState)),
-      },
-      { projection: walletLedgerProjection as Projection<unknown>, view: same },
-      { projection: ledgerRules as Projection<unknown>, view: same },
-    ];
+    this.compared = compared;
   }
 
   /**
@@ -361,37 +229,4 @@ function saved(sections: Map<string, Uint8Array>): Map<string, Uint8Array> {
 function snapshotPositions(n: number): number[] {
   if (n <= 8) return Array.from({ length: n + 1 }, (_, k) => k);
   return [Math.floor(n / 2)];
-}
-
-/**
- * The invariants a history alone can be checked for (the store digests need stores: properties.ts).
- */
-export const HISTORY_INVARIANTS: readonly Invariant[] = [
-  conservation,
-  rulesHold,
-  damageSums,
-  replayEquivalence,
-  duplicateDelivery,
-];
-
-/**
- * The rules follow what occurred when; a store's order is what was learned when. Stable: ties keep
- * store order.
- */
-function inWorldOrder(events: readonly StoredEvent[]): readonly StoredEvent[] {
-  for (let i = 1; i < events.length; i++) {
-    if (events[i]!.occurredAt < events[i - 1]!.occurredAt)
-      return [...events].sort((a, b) => a.occurredAt - b.occurredAt);
-  }
-  return events;
-}
-
-function recordedInOrder(events: readonly StoredEvent[]): boolean {
-  for (let i = 1; i < events.length; i++)
-    if (events[i]!.recordedAt < events[i - 1]!.recordedAt) return false;
-  return true;
-}
-
-function where(e: StoredEvent, zone: string): string {
-  return `${e.type} at position ${e.globalPosition}, ${formatInstant(e.occurredAt, zone)}`;
 }

@@ -1,10 +1,6 @@
-import {
-  AUTH_POLICIES,
-  type EventDataMap,
-  type EventType,
-  type Projection,
-  type StoredEvent,
-} from '@incident-ledger/core';
+import type { EventDataMap, EventType, StoredEvent } from '../events/types';
+import type { Projection } from '../projections/projection';
+import { AUTH_POLICIES } from '../rules/commands';
 import {
   checkHistory,
   conservation,
@@ -14,7 +10,7 @@ import {
   Replays,
   rulesHold,
   type History,
-} from './invariants';
+} from './index';
 
 /** Each invariant on hand-written histories: it holds where it should, and names what breaks it. */
 const ZONE = 'Asia/Tokyo';
@@ -141,7 +137,7 @@ describe('the invariants over a history', () => {
 
     it('a saved state that loses what it counted differs from a full replay once resumed', () => {
       const forgetful = counting('forgetful', {
-        codec: { encode: () => new Map(), decode: () => ({ n: 0 }) },
+        codec: { format: 'none', encode: () => new Map(), decode: () => ({ n: 0 }) },
       });
       const r = new Replays(h, [{ projection: forgetful as Projection<unknown>, view }]);
       expect(replayEquivalence.check(r)).toBe(
@@ -157,7 +153,7 @@ describe('the invariants over a history', () => {
         ...Array.from({ length: 8 }, (_, k) => charged(1_000, 2 + k)),
       );
       const forgetful = counting('forgetful', {
-        codec: { encode: () => new Map(), decode: () => ({ n: 0 }) },
+        codec: { format: 'none', encode: () => new Map(), decode: () => ({ n: 0 }) },
       });
       const r = new Replays(long, [{ projection: forgetful as Projection<unknown>, view }]);
       expect(replayEquivalence.check(r)).toBe(

@@ -1,8 +1,9 @@
-import { checkProperty, LEDGER_PROPERTIES, memoryStore, sqliteStore } from './properties';
+import { checkProperty, LEDGER_PROPERTIES, memoryStore } from '@incident-ledger/testkit';
+import { sqliteStore } from './fuzz';
 
 /**
- * The same properties with every sequence also run against a fresh SQLite file: fewer runs, each
- * costs a file.
+ * The ledger's properties with every sequence also run against a fresh SQLite file, the store
+ * factory `fuzz --sqlite` passes to the test kit: fewer runs, each costs a file.
  */
 const SEED = 20200915;
 const RUNS = 50;

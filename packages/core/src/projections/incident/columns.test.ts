@@ -1,8 +1,9 @@
-import { encodeEvents, KeyDictionary } from '../events/columns';
-import type { EventDataMap, EventType, StoredEvent } from '../events/types';
-import { Rng } from '../determinism/rng';
-import { incidentProjection, incidentReport } from './incident';
-import { Fold } from './projection';
+import { Rng } from '../../determinism/rng';
+import { encodeEvents, KeyDictionary } from '../../events/columns';
+import type { EventDataMap, EventType, StoredEvent } from '../../events/types';
+import { Fold } from '../projection';
+import { incidentProjection } from './projection';
+import { incidentReport } from './report';
 
 /** Random events over few keys, so cases, charges, reclassifications and controls meet often. */
 function randomEvents(seed: number, n: number): StoredEvent[] {

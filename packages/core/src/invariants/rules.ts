@@ -1,0 +1,109 @@
+import type { AuthFactor, EventDataMap, LedgerEvent } from '../events/types';
+import { AUTH_POLICIES, satisfiesPolicy } from '../rules/commands';
+import { inWorldOrder, where, type Invariant } from './history';
+
+/**
+ * A model of the ledger's rules, written apart from the decide step (rules/decide.ts): it walks a
+ * history in the order things occurred and names the first event the rules forbid. It shares only
+ * the definition of what a bank policy asks for (satisfiesPolicy).
+ */
+export class RulesModel {
+  private readonly links = new Set<string>();
+  private readonly stoppedBanks = new Set<string>();
+  private readonly lockedWallets = new Set<string>();
+  private readonly verifiedWallets = new Set<string>();
+  private readonly policies: Map<string, readonly AuthFactor[]>;
+  private linkingSuspended = false;
+  private ekycRequired = false;
+
+  /**
+   * `policies`: what each bank required before the history begins (from a scenario's declared
+   * banks).
+   */
+  constructor(policies: ReadonlyMap<string, readonly AuthFactor[]> = new Map()) {
+    this.policies = new Map(policies);
+  }
+
+  /** Why `e` should not have happened, if it should not; then takes it in. */
+  step(e: LedgerEvent): string | undefined {
+    const problem = this.forbidden(e);
+    this.takeIn(e);
+    return problem;
+  }
+
+  private forbidden(e: LedgerEvent): string | undefined {
+    if (e.type === 'ChargeExecuted') {
+      const d = e.data as EventDataMap['ChargeExecuted'];
+      if (this.stoppedBanks.has(d.bankCode))
+        return `charge from ${d.bankCode}, which had stopped charges`;
+      if (!this.links.has(link(d)))
+        return `charge from account ${d.accountId} at ${d.bankCode}, not linked to wallet ${d.walletId}`;
+      if (this.lockedWallets.has(d.walletId)) return `charge into locked wallet ${d.walletId}`;
+      if (this.ekycRequired && !this.verifiedWallets.has(d.walletId))
+        return `charge into wallet ${d.walletId}, which needed eKYC first`;
+    } else if (e.type === 'BankAccountLinked') {
+      const d = e.data as EventDataMap['BankAccountLinked'];
+      if (this.linkingSuspended)
+        return `link of wallet ${d.walletId} to ${d.bankCode} while new linking was suspended`;
+      const required = this.policies.get(d.bankCode) ?? AUTH_POLICIES.weak;
+      if (!satisfiesPolicy(required, d.factors))
+        return `link to ${d.bankCode} with ${d.factors.join('+') || 'no factors'}; it requires ${required.join('+')}`;
+    } else if (e.type === 'PurchaseMade') {
+      const d = e.data as EventDataMap['PurchaseMade'];
+      if (this.lockedWallets.has(d.walletId)) return `purchase from locked wallet ${d.walletId}`;
+    }
+    return undefined;
+  }
+
+  private takeIn(e: LedgerEvent): void {
+    const d = e.data as Partial<
+      EventDataMap['BankAccountLinked'] & EventDataMap['BankLinkPolicySet']
+    >;
+    switch (e.type) {
+      case 'BankAccountLinked':
+        this.links.add(link(d as EventDataMap['BankAccountLinked']));
+        return;
+      case 'BankChargesStopped':
+        this.stoppedBanks.add(d.bankCode!);
+        return;
+      case 'BankChargesResumed':
+        this.stoppedBanks.delete(d.bankCode!);
+        return;
+      case 'WalletLocked':
+        this.lockedWallets.add(d.walletId!);
+        return;
+      case 'EkycCompleted':
+        this.verifiedWallets.add(d.walletId!);
+        return;
+      case 'EkycRequired':
+        this.ekycRequired = true;
+        return;
+      case 'NewLinkingSuspended':
+        this.linkingSuspended = true;
+        return;
+      case 'NewLinkingResumed':
+        this.linkingSuspended = false;
+        return;
+      case 'BankLinkPolicySet':
+        this.policies.set(d.bankCode!, d.requiredFactors!);
+        return;
+    }
+  }
+}
+
+const link = (d: { walletId: string; bankCode: string; accountId: string }) =>
+  `${d.walletId}\u0000${d.bankCode}\u0000${d.accountId}`;
+
+export const rulesHold: Invariant = {
+  name: 'rules',
+  statement:
+    'no charge from a stopped bank, an unlinked account, a locked wallet or one that needs eKYC; no link while linking is suspended or without the factors the bank requires; no purchase from a locked wallet',
+  check({ history: h }) {
+    const model = new RulesModel(h.policies);
+    for (const e of inWorldOrder(h.events)) {
+      const problem = model.step(e);
+      if (problem !== undefined) return `${problem} (${where(e, h.zone)})`;
+    }
+    return undefined;
+  },
+};

@@ -1,0 +1,181 @@
+import { shareOf } from '../../money/yen';
+import { DayCalendar } from '../../time/calendar';
+import { forEachEntry } from '../lists';
+import { add, statusOf, type CasesState } from './cases';
+import { countsStatus } from './codes';
+import type { ControlsState } from './controls';
+import type { SpendingState } from './spending';
+import { byReportTime, byText, type BankRow, type IncidentReport } from './types';
+
+/** The incident's state: one state per part (projection.ts). */
+export interface IncidentState {
+  cases: CasesState;
+  spending: SpendingState;
+  controls: ControlsState;
+}
+
+/**
+ * Damage as the report lists it, by key, unsorted and unnamed: the total, and the banks with cases
+ * or damage, the days and the bank-days with damage. Cheap enough to take after every step of a
+ * fold (the invariants sum it at every as-of time); incidentReport names and sorts the same rows.
+ */
+export interface IncidentDamage {
+  damageYen: number;
+  byBank: { bank: number; cases: number; damageYen: number }[];
+  byDay: { day: number; damageYen: number }[];
+  byBankDay: { bank: number; day: number; damageYen: number }[];
+}
+
+export function incidentDamage(s: CasesState): IncidentDamage {
+  const cases = s.banks.cols.cases;
+  const byBank: IncidentDamage['byBank'] = [];
+  for (let bank = 0; bank < s.banks.size; bank++) {
+    const damageYen = s.bankDamage.get(bank) ?? 0;
+    if (cases[bank]! > 0 || damageYen > 0) byBank.push({ bank, cases: cases[bank]!, damageYen });
+  }
+  const byDay: IncidentDamage['byDay'] = [];
+  for (const [day, damageYen] of s.dayDamage) if (damageYen !== 0) byDay.push({ day, damageYen });
+  const byBankDay: IncidentDamage['byBankDay'] = [];
+  for (const [bank, days] of s.bankDayDamage)
+    for (const [day, damageYen] of days)
+      if (damageYen !== 0) byBankDay.push({ bank, day, damageYen });
+  return { damageYen: s.damageYen, byBank, byDay, byBankDay };
+}
+
+/** The counted cases, in the order their first report was folded. */
+export function countedCases(s: CasesState): number[] {
+  const counted: number[] = [];
+  for (let i = 0; i < s.reportOrder.size; i++) {
+    const c = s.reportOrder.cols.case[i]!;
+    if (countsStatus(statusOf(s.cases.cols, c))) counted.push(c);
+  }
+  return counted;
+}
+
+/**
+ * The damage charged into each wallet, by wallet key: the yen the accounts of counted cases
+ * charged into it, once per account.
+ */
+export function damageInWallets(
+  s: Pick<IncidentState, 'cases' | 'spending'>,
+  counted: readonly number[],
+): Map<number, number> {
+  const accounts = new Set(counted.map((c) => s.cases.cases.cols.account[c]!));
+  const damageIn = new Map<number, number>();
+  const { accountWallets } = s.spending;
+  for (const a of accounts)
+    forEachEntry(accountWallets, s.spending.accounts.get('walletHead', a), (wallet, yen) =>
+      add(damageIn, wallet, yen),
+    );
+  return damageIn;
+}
+
+/**
+ * The part of `yen` of a wallet's spending attributed to damage: all of it while the wallet spent
+ * no more than the damage charged into it, else its share of that damage, rounded down.
+ */
+export const attributed = (yen: number, damage: number, spent: number): number =>
+  spent <= damage ? yen : shareOf(yen, damage, spent);
+
+/** Where the damage went, by merchant category key (reference.ts: merchant attribution). */
+function spentByCategory(s: IncidentState, counted: readonly number[]): Map<number, number> {
+  const spent = new Map<number, number>();
+  const { purchases, wallets } = s.spending;
+  for (const [wallet, damage] of damageInWallets(s, counted)) {
+    const head = wallets.get('purchaseHead', wallet);
+    let total = 0;
+    forEachEntry(purchases, head, (_, yen) => (total += yen));
+    forEachEntry(purchases, head, (category, yen) =>
+      add(spent, category, attributed(yen, damage, total)),
+    );
+  }
+  return spent;
+}
+
+/** The report of an incident state: plain data, sorted, ready to print or compare. */
+export function incidentReport(s: IncidentState): IncidentReport {
+  const { cases: part, controls } = s;
+  const cases = part.cases.cols;
+  const accounts = part.accounts.cols;
+  const counted = countedCases(part);
+  const compensatedByBank = new Map<number, number>();
+  let compensatedYen = 0;
+  for (const c of counted) {
+    add(compensatedByBank, cases.bank[c]!, cases.compensatedYen[c]!);
+    compensatedYen += cases.compensatedYen[c]!;
+  }
+
+  const suspended = controls.linkingSuspendedAt;
+  let after = 0;
+  let afterViaEarlierLink = 0;
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const c of counted) {
+    const a = cases.account[c]!;
+    if (suspended !== undefined && accounts.lastChargeAt[a]! >= suspended) {
+      after++;
+      if (accounts.linkedAt[a]! < suspended) afterViaEarlierLink++;
+    }
+    if (accounts.firstChargeAt[a]! < oldest) oldest = accounts.firstChargeAt[a]!;
+  }
+
+  const bankName = (bank: number) => part.bankNames[bank]!;
+  const damage = incidentDamage(part);
+  const byBank: BankRow[] = damage.byBank
+    .map(({ bank, cases, damageYen }) => {
+      const compensated = compensatedByBank.get(bank) ?? 0;
+      return {
+        bankCode: bankName(bank),
+        cases,
+        damageYen,
+        compensatedYen: compensated,
+        outstandingYen: damageYen - compensated,
+      };
+    })
+    .sort((x, y) => byText(x.bankCode, y.bankCode));
+  const byDay = damage.byDay
+    .sort((x, y) => x.day - y.day)
+    .map(({ day, damageYen }) => ({ date: DayCalendar.isoDate(day), damageYen }));
+  const byBankDay = damage.byBankDay
+    .map(({ bank, day, damageYen }) => ({ bankCode: bankName(bank), day, damageYen }))
+    .sort((x, y) => byText(x.bankCode, y.bankCode) || x.day - y.day)
+    .map(({ bankCode, day, damageYen }) => ({
+      bankCode,
+      date: DayCalendar.isoDate(day),
+      damageYen,
+    }));
+  const stopped: string[] = [];
+  for (let b = 0; b < controls.banks.size; b++)
+    if (controls.banks.cols.chargesStopped[b] === 1) stopped.push(controls.bankNames[b]!);
+  return {
+    cases: part.countedCases,
+    suspectedCases: part.suspectedCases,
+    banksWithDamage: part.banksWithDamage,
+    damageYen: part.damageYen,
+    compensatedYen,
+    casesChargedBeforeLinkingSuspended: part.countedCases - after,
+    casesChargedAfterLinkingSuspended: after,
+    casesChargedAfterLinkingSuspendedViaEarlierLink: afterViaEarlierLink,
+    linkingSuspendedAt: suspended,
+    oldestDamageDate: Number.isFinite(oldest)
+      ? DayCalendar.isoDate(part.calendar.dayOf(oldest))
+      : undefined,
+    banksStoppedCharges: stopped.sort(byText),
+    walletsLocked: controls.walletsLocked,
+    inquiries: controls.inquiries,
+    reports: counted
+      .map((c) => ({ bankCode: bankName(cases.bank[c]!), reportedAt: cases.reportedAt[c]! }))
+      .sort(byReportTime),
+    byBank,
+    byDay,
+    byBankDay,
+    byMerchant: [...spentByCategory(s, counted).entries()]
+      .map(([category, spentYen]) => ({
+        merchantCategory: s.spending.categoryNames[category]!,
+        spentYen,
+      }))
+      .sort((x, y) => byText(x.merchantCategory, y.merchantCategory)),
+    controls: controls.controls
+      .map((c) => ({ at: c.at, control: c.type, subject: c.subject }))
+      .sort((x, y) => x.at - y.at),
+  };
+}

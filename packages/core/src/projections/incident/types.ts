@@ -1,0 +1,71 @@
+/** The incident report: plain data, sorted, ready to print or compare (reference.ts defines it). */
+export interface BankRow {
+  bankCode: string;
+  cases: number;
+  damageYen: number;
+  compensatedYen: number;
+  outstandingYen: number;
+}
+export interface DayRow {
+  date: string;
+  damageYen: number;
+}
+export interface BankDayRow {
+  bankCode: string;
+  date: string;
+  damageYen: number;
+}
+export interface MerchantRow {
+  merchantCategory: string;
+  spentYen: number;
+}
+export interface ControlRow {
+  at: number;
+  control: string;
+  subject: string;
+}
+export interface IncidentReport {
+  cases: number;
+  suspectedCases: number;
+  banksWithDamage: number;
+  damageYen: number;
+  compensatedYen: number;
+  /** Counted cases whose charges all occurred before new linking was suspended, and the others. */
+  casesChargedBeforeLinkingSuspended: number;
+  casesChargedAfterLinkingSuspended: number;
+  /** Of the latter, those whose account had been linked before the suspension. */
+  casesChargedAfterLinkingSuspendedViaEarlierLink: number;
+  linkingSuspendedAt: number | undefined;
+  /** Earliest charge among counted cases (occurredAt), as YYYY-MM-DD in the scenario's zone. */
+  oldestDamageDate: string | undefined;
+  banksStoppedCharges: string[];
+  walletsLocked: number;
+  inquiries: number;
+  /**
+   * When each counted case was first reported (recordedAt), with its bank: for windowed figures.
+   */
+  reports: { bankCode: string; reportedAt: number }[];
+  byBank: BankRow[];
+  byDay: DayRow[];
+  byBankDay: BankDayRow[];
+  byMerchant: MerchantRow[];
+  controls: ControlRow[];
+}
+
+/** A control as folded: when it took effect (occurredAt), its event type and what it applies to. */
+export interface ControlEntry {
+  at: number;
+  type: string;
+  subject: string;
+}
+
+/** What a control applies to, when it is not one bank. */
+export const SUBJECT = { allBanks: 'all banks', allWallets: 'all wallets' } as const;
+
+export const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The report's order of the cases' report times: by time, then bank (a canonical order). */
+export const byReportTime = (
+  x: { bankCode: string; reportedAt: number },
+  y: { bankCode: string; reportedAt: number },
+) => x.reportedAt - y.reportedAt || byText(x.bankCode, y.bankCode);
