@@ -3,8 +3,8 @@
  * the attackers do, every invariant of the ledger holds, and the damage per bank adds up to the
  * total damage and is never negative. Run with node's test runner: `npm test`.
  */
-import { incidentProjection, incidentReport, Fold } from '@incident-ledger/core';
-import { attackSequence, checkHistory, memoryStore, runSequence } from '@incident-ledger/testkit';
+import { checkHistory, incidentProjection, incidentReport, Fold } from '@incident-ledger/core';
+import { attackSequence, memoryStore, runSequence } from '@incident-ledger/testkit';
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
