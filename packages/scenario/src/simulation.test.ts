@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ScenarioError } from './errors';
 import { loadScenario } from './scenario';
-import { loadSimulation, planAttacks, type Simulation } from './simulation';
+import { planAttacks } from './plan-attacks';
+import { loadSimulation, type Simulation } from './simulation';
 
 const DOCOMO = resolve(__dirname, '../../../scenarios/docomo-kouza-2020');
 
