@@ -138,10 +138,9 @@ async function foldUpTo<B>(
   for (const p of open) await done(p);
 }
 
-/** The first `rows` rows of a columnar batch. */
+/** The first `rows` rows of a columnar batch (folds take the rare events of their rows' range). */
 function headOf(batch: ColumnBatch, rows: number): ColumnBatch {
-  const last = batch.position[rows - 1]!;
-  return { ...batch, length: rows, rare: batch.rare.filter((e) => e.globalPosition <= last) };
+  return { ...batch, length: rows };
 }
 
 /** Compares a folded proof with the checkpoint as stored; the break, or undefined if it holds. */
