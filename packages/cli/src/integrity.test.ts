@@ -392,10 +392,15 @@ describe('checkpoints are proved by folding the events they cover (SQLite)', () 
     const later = folds.map((f) => ({ ...f, asOf }));
     expect((await replayFolds(s, later, save)).saved).toBe(4);
 
+    // And one left by an older version of a part: stale, never resumed from.
+    s.connection.exec(
+      `INSERT INTO checkpoints SELECT replace(key, '"version":', '"version":9'), projection, version + 9, position, events, history FROM checkpoints WHERE projection = 'incident-controls' LIMIT 1`,
+    );
     const intact = await runCli('verify', '--integrity', '--store', url);
     expect(intact.code).toBe(0);
     expect(intact.stdout).toContain(
-      'proven    8 checkpoints: folding the events each covers gives its bytes again',
+      'proven    8 checkpoints: folding the events each covers gives its bytes again\n' +
+        'stale     1 checkpoint under keys no current part makes: never resumed from, not proven',
     );
 
     // The forger: a bank's damage up 1,000,000 yen in the cases part, sealed as a save seals it.
@@ -428,7 +433,7 @@ describe('checkpoints are proved by folding the events they cover (SQLite)', () 
       columns: { checked: events.length },
       checkpoints: {
         checked: 8,
-        stale: 0,
+        stale: 1,
         firstBreak: {
           key: header.key,
           projection: 'incident-cases',

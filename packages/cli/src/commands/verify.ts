@@ -182,17 +182,19 @@ async function verifyIntegrity(url: string, out: Output): Promise<number> {
       return EXIT.failed;
     }
     console.log(
-      `proven    ${k.checked} checkpoints: folding the events each covers gives its bytes again`,
+      `proven    ${checkpoints(k.checked)}: folding the events each covers gives its bytes again`,
     );
     if (k.stale > 0)
       console.log(
-        `stale     ${k.stale} checkpoints under keys no current part makes: never resumed from, not proven`,
+        `stale     ${checkpoints(k.stale)} under keys no current part makes: never resumed from, not proven`,
       );
     return EXIT.ok;
   } finally {
     await store.close();
   }
 }
+
+const checkpoints = (n: number) => `${n} checkpoint${n === 1 ? '' : 's'}`;
 
 /** A progress line per replay pass, unless --quiet. */
 export function progressFor(
