@@ -18,11 +18,13 @@ import {
   ChainVerifier,
   checkColumns,
   MemoryEventStore,
+  proveCheckpoints,
   replayFolds,
   storeDigest,
   UnreadableEvent,
   writesInOrder,
   type ChainBreak,
+  type CheckpointProof,
   type ColumnCheck,
   type EventStore,
   type ReplayOptions,
@@ -130,9 +132,18 @@ export interface IntegrityResult {
    * columns.
    */
   columns?: ColumnCheck;
+  /**
+   * Every stored checkpoint folded again from the events it covers, when the chains and columns
+   * hold and the store keeps checkpoints: a sealed checkpoint is trusted by replay, and a seal is
+   * a checksum a forger recomputes.
+   */
+  checkpoints?: CheckpointProof;
 }
 
-/** Recomputes every hash chain in global order and names the first altered event, if any. */
+/**
+ * Recomputes every hash chain in global order and names the first altered event, if any; then
+ * checks what replays read besides the events: the columns, and the checkpoints.
+ */
 export async function checkIntegrity(store: EventStore): Promise<IntegrityResult> {
   const verifier = new ChainVerifier();
   const heads = await store.heads();
@@ -155,7 +166,18 @@ export async function checkIntegrity(store: EventStore): Promise<IntegrityResult
   const firstBreak = verifier.finish(heads);
   if (firstBreak) return { checked: verifier.checked, streams: heads.length, digest, firstBreak };
   const columns = store.columns ? await checkColumns(store) : undefined;
-  return { checked: verifier.checked, streams: heads.length, digest, ...(columns && { columns }) };
+  // Proved from the columns (the replay's own input) only once they are shown to match the events.
+  const checkpoints =
+    store.checkpoints && !columns?.firstBreak
+      ? await proveCheckpoints(store, PROJECTIONS)
+      : undefined;
+  return {
+    checked: verifier.checked,
+    streams: heads.length,
+    digest,
+    ...(columns && { columns }),
+    ...(checkpoints && { checkpoints }),
+  };
 }
 
 /** How many events a store holds, from its stream heads: the total for a progress line. */

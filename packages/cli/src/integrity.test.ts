@@ -1,5 +1,19 @@
-import { incidentProjection, incidentReport, Rng, type ColumnBatch } from '@incident-ledger/core';
-import { checkColumns, replayFolds } from '@incident-ledger/eventstore';
+import {
+  figureTimes,
+  incidentProjection,
+  incidentReport,
+  publicationsProjection,
+  Rng,
+  type CasesState,
+  type ColumnBatch,
+  type Projection,
+} from '@incident-ledger/core';
+import {
+  checkColumns,
+  checkpointSections,
+  replayFolds,
+  unsealed,
+} from '@incident-ledger/eventstore';
 import { SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
 import { loadScenario } from '@incident-ledger/scenario';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkIntegrity, importEvents, replay } from './app';
 import { main } from './main';
+import { runCli } from './run-cli.testing';
 
 const DOCOMO = resolve(__dirname, '../../../scenarios/docomo-kouza-2020');
 const TEXT_COLUMNS = ['data', 'type', 'stream_id', 'event_id', 'hash'] as const;
@@ -349,5 +364,114 @@ describe('replay columns are checked against the events they derive from (SQLite
     expect(again.resumed).toBe(2); // the edited part is rebuilt, the others resume
     expect(again.report).toEqual(first.report);
     await s.close();
+  });
+});
+
+describe('checkpoints are proved by folding the events they cover (SQLite)', () => {
+  const ZONE = 'Asia/Tokyo';
+  const EVERYTHING = Number.POSITIVE_INFINITY;
+  const byBank = async (s: SqliteEventStore, checkpoints: 'read' | 'off') =>
+    (await replay(s, ZONE, [EVERYTHING], undefined, checkpoints)).reports.get(EVERYTHING)!.byBank;
+
+  it('a forged checkpoint sealed again changes a replay, and verify --integrity names it and exits 1', async () => {
+    const file = join(dir, 'forged.sqlite');
+    const url = `sqlite:${file}`;
+    const s = SqliteEventStore.open(file);
+    const events = loadScenario(DOCOMO).events;
+    const cut = events.length - 100; // after the cases are reported: damage to forge
+    await importEvents(s, events.slice(0, cut));
+    const folds = [
+      { projection: publicationsProjection },
+      { projection: incidentProjection(ZONE) },
+    ] as const;
+    const save = { checkpointMinEvents: 1, checkpointShare: 0 };
+    expect((await replayFolds(s, folds, save)).saved).toBe(4);
+    await importEvents(s, events.slice(cut));
+    // Another as-of time: four more checkpoints, at the end; the first four stay at position cut.
+    const asOf = events[events.length - 1]!.recordedAt;
+    const later = folds.map((f) => ({ ...f, asOf }));
+    expect((await replayFolds(s, later, save)).saved).toBe(4);
+
+    // And one left by an older version of a part: stale, never resumed from.
+    s.connection.exec(
+      `INSERT INTO checkpoints SELECT replace(key, '"version":', '"version":9'), projection, version + 9, position, events, history FROM checkpoints WHERE projection = 'incident-controls' LIMIT 1`,
+    );
+    const intact = await runCli('verify', '--integrity', '--store', url);
+    expect(intact.code).toBe(0);
+    expect(intact.stdout).toContain(
+      'proven    8 checkpoints: folding the events each covers gives its bytes again\n' +
+        'stale     1 checkpoint under keys no current part makes: never resumed from, not proven',
+    );
+
+    // The forger: a bank's damage up 1,000,000 yen in the cases part, sealed as a save seals it.
+    const header = (await s.checkpoints.listCheckpoints()).find(
+      (h) => h.projection === 'incident-cases' && h.position === cut,
+    )!;
+    const cases = incidentProjection(ZONE).parts!.cases! as Projection<CasesState>;
+    const state = unsealed(cases, (await s.checkpoints.loadCheckpoint(header.key))!)!.value;
+    const [bank, yen] = [...state.bankDamage][0]!;
+    state.bankDamage.set(bank, yen + 1_000_000);
+    const sections = checkpointSections(cases, state, header);
+    await s.checkpoints.saveCheckpoint({ ...header, sections });
+    const honest = await byBank(s, 'off');
+    const resumed = await byBank(s, 'read');
+    const delta = resumed.map((row, i) => row.damageYen - honest[i]!.damageYen);
+    expect(delta.filter((d) => d !== 0)).toEqual([1_000_000]); // the seal holds; a replay trusts it
+    await s.close();
+
+    const forged = await runCli('verify', '--integrity', '--store', url);
+    expect(forged.code).toBe(1);
+    expect(forged.stdout).toContain(
+      `ALTERED   checkpoint of incident-cases at position ${cut}, state: its `,
+    );
+    expect(forged.stdout).toContain(`key ${header.key}`);
+    const json = await runCli('verify', '--integrity', '--store', url, '--format', 'json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      firstBreak: null,
+      columns: { checked: events.length },
+      checkpoints: {
+        checked: 8,
+        stale: 1,
+        firstBreak: {
+          key: header.key,
+          projection: 'incident-cases',
+          position: cut,
+          section: 'state',
+        },
+      },
+    });
+    const csv = await runCli('verify', '--integrity', '--store', url, '--format', 'csv');
+    expect(csv.code).toBe(1);
+    expect(csv.stdout).toContain('checkpoints.firstBreak.section,state');
+  });
+
+  it('verify (figures) never reads checkpoints: forged ones at its as-of times change nothing', async () => {
+    const file = join(dir, 'figures.sqlite');
+    const s = SqliteEventStore.open(file);
+    await importEvents(s, loadScenario(DOCOMO).events);
+    // Checkpoints of the incident at every as-of time verify replays, the damage forged.
+    const { publications } = await replay(s, ZONE, [], undefined, 'off');
+    const folds = figureTimes(publications).map((asOf) => ({
+      projection: incidentProjection(ZONE),
+      asOf,
+    }));
+    await replayFolds(s, folds, { checkpointMinEvents: 1, checkpointShare: 0 });
+    const cases = incidentProjection(ZONE).parts!.cases! as Projection<CasesState>;
+    let forged = 0;
+    for (const header of await s.checkpoints.listCheckpoints()) {
+      if (header.projection !== cases.name) continue;
+      const state = unsealed(cases, (await s.checkpoints.loadCheckpoint(header.key))!)!.value;
+      state.damageYen += 1_000_000;
+      const sections = checkpointSections(cases, state, header);
+      await s.checkpoints.saveCheckpoint({ ...header, sections });
+      forged++;
+    }
+    expect(forged).toBe(folds.length);
+    await s.close();
+    const url = `sqlite:${file}`;
+    expect((await runCli('verify', DOCOMO, '--store', url, '--skip-invariants')).code).toBe(0);
+    expect((await runCli('verify', '--integrity', '--store', url)).code).toBe(1);
   });
 });

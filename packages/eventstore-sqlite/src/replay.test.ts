@@ -7,19 +7,22 @@ import {
   publicationsProjection,
   Rng,
   walletLedgerProjection,
+  type CasesState,
+  type ColumnBatch,
   type LedgerEvent,
   type Projection,
 } from '@incident-ledger/core';
 import { collect, randomLedgerEvents } from '@incident-ledger/eventstore/contract';
 import {
   checkpointSections,
+  proveCheckpoints,
   replayFolds,
   resolveCheckpoint,
   storeDigest,
   writesInOrder,
   type EventStore,
   type ReplayOptions,
-  type SavedCheckpoint,
+  unsealed,
 } from '@incident-ledger/eventstore';
 import Database from 'better-sqlite3';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -59,6 +62,38 @@ async function plainReports(store: EventStore, asOfs: number[]) {
     reports: asOfs.map((asOf) =>
       incidentReport(new Fold(incidentProjection(ZONE), asOf).apply(events).state),
     ),
+  };
+}
+
+/** Consecutive batches as one. */
+function oneBatch(batches: ColumnBatch[]): ColumnBatch {
+  const join = <A extends Float64Array | Int32Array | Uint8Array>(
+    column: (b: ColumnBatch) => A,
+  ) => {
+    const all = batches.map(column);
+    const out = new (all[0]!.constructor as new (n: number) => A)(
+      all.reduce((n, a) => n + a.length, 0),
+    );
+    let at = 0;
+    for (const a of all) out.set(a, (at += a.length) - a.length);
+    return out;
+  };
+  const last = batches[batches.length - 1]!;
+  return {
+    ...last,
+    length: batches.reduce((n, b) => n + b.length, 0),
+    position: join((b) => b.position),
+    type: join((b) => b.type),
+    occurredAt: join((b) => b.occurredAt),
+    recordedAt: join((b) => b.recordedAt),
+    wallet: join((b) => b.wallet),
+    bank: join((b) => b.bank),
+    account: join((b) => b.account),
+    case: join((b) => b.case),
+    category: join((b) => b.category),
+    amount: join((b) => b.amount),
+    status: join((b) => b.status),
+    rare: batches.flatMap((b) => b.rare),
   };
 }
 
@@ -220,37 +255,112 @@ describe('checkpoints', () => {
   });
 
   it('each saved checkpoint resolves to the part that made it, which folds its events to the same bytes', async () => {
-    const events = randomLedgerEvents(15, 3000);
+    const events = randomLedgerEvents(15, 3500);
     const store = await storeWith('p.sqlite', events.slice(0, 2000));
     const asOfs = [Number.POSITIVE_INFINITY, events[1500]!.recordedAt];
     await reports(store, asOfs, save);
-    await store.appendMany(writesInOrder(events.slice(2000)));
+    await store.appendMany(writesInOrder(events.slice(2000, 3000)));
     await reports(store, asOfs, save); // resumed from the first checkpoints, then saved again
-    const rows = store.connection
-      .prepare('SELECT key, projection, version, position, events, history FROM checkpoints')
-      .all() as Omit<SavedCheckpoint, 'sections'>[];
-    expect(rows.map((r) => r.projection).sort()).toEqual([
-      'incident-cases',
-      'incident-cases',
-      'incident-controls',
-      'incident-controls',
-      'incident-spending',
-      'incident-spending',
-      'publications',
+    // The incident's parts folded from events (the wallet ledger folds no columns), saved under the
+    // events' key numbering.
+    const objectPath = [
+      { projection: incidentProjection(ZONE) },
+      { projection: walletLedgerProjection },
+    ];
+    expect((await replayFolds(store, objectPath, save)).saved).toBe(3);
+    await store.appendMany(writesInOrder(events.slice(3000)));
+    // Another as-of time only: the checkpoints above stay at position 3000, short of the end.
+    await reports(store, [events[2500]!.recordedAt], save);
+    const headers = await store.checkpoints.listCheckpoints();
+    expect(headers.map((h) => `${h.projection}@${h.position}`).sort()).toEqual([
+      'incident-cases@3000',
+      'incident-cases@3000',
+      'incident-cases@3000',
+      'incident-cases@3500',
+      'incident-controls@3000',
+      'incident-controls@3000',
+      'incident-controls@3000',
+      'incident-controls@3500',
+      'incident-spending@3000',
+      'incident-spending@3000',
+      'incident-spending@3000',
+      'incident-spending@3500',
+      'publications@3500',
     ]);
-    for (const row of rows) {
-      const made = resolveCheckpoint(row.key, PROJECTIONS)!;
-      expect(made.projection.name).toBe(row.projection);
-      const fold = new Fold(made.projection, made.asOf);
-      for await (const batch of store.columns.readColumns()) fold.applyColumns(batch);
-      expect(fold.position).toBe(row.position);
-      const saved = (await store.checkpoints.loadCheckpoint(row.key))!;
-      expect(checkpointSections(made.projection, fold.state, row)).toEqual(saved.sections);
-    }
+    for (const h of headers)
+      expect(resolveCheckpoint(h.key, PROJECTIONS)!.projection.name).toBe(h.projection);
+    expect(await proveCheckpoints(store, PROJECTIONS)).toEqual({ checked: 13, stale: 0 });
+    // The same from a store that reads its columns as one batch, past every checkpoint's position.
+    const batches: ColumnBatch[] = [];
+    for await (const b of store.columns.readColumns()) batches.push(b);
+    const oneRead: EventStore = Object.assign(Object.create(store) as EventStore, {
+      columns: {
+        keySpace: store.columns.keySpace,
+        readColumns: async function* () {
+          yield oneBatch(batches);
+        },
+      },
+    });
+    expect(await proveCheckpoints(oneRead, PROJECTIONS)).toEqual({ checked: 13, stale: 0 });
     expect(
-      resolveCheckpoint(rows[0]!.key.replace('"version":', '"version":9'), PROJECTIONS),
+      resolveCheckpoint(headers[0]!.key.replace('"version":', '"version":9'), PROJECTIONS),
     ).toBeUndefined();
     await store.close();
+  });
+
+  describe('a proof', () => {
+    let store: SqliteEventStore;
+    beforeEach(async () => {
+      store = await storeWith('q.sqlite', randomLedgerEvents(16, 2000));
+      await reports(store, [Number.POSITIVE_INFINITY], save);
+    });
+    afterEach(() => store.close());
+    const header = async (projection: string) =>
+      (await store.checkpoints.listCheckpoints()).find((h) => h.projection === projection)!;
+
+    it('passes over a checkpoint no current part makes, as stale', async () => {
+      const { key } = await header('incident-cases');
+      store.connection
+        .prepare(
+          'UPDATE checkpoints SET key = replace(key, \'"version":\', \'"version":9\') WHERE key = ?',
+        )
+        .run(key);
+      expect(await proveCheckpoints(store, PROJECTIONS)).toEqual({ checked: 3, stale: 1 });
+    });
+
+    it("fails a forged state sealed again, naming the section, and a header that is not the store's", async () => {
+      const h = await header('incident-cases');
+      const saved = (await store.checkpoints.loadCheckpoint(h.key))!;
+      const cases = incidentProjection(ZONE).parts!.cases! as Projection<CasesState>;
+      // A bank's damage 1,000,000 yen up, saved and sealed again as a save seals it.
+      const state = unsealed(cases, saved)!.value;
+      const [bank, yen] = [...state.bankDamage][0]!;
+      state.bankDamage.set(bank, yen + 1_000_000);
+      const forged = checkpointSections(cases, state, h);
+      await store.checkpoints.saveCheckpoint({ ...h, sections: forged });
+      expect(unsealed(cases, { ...h, sections: forged })).toBeDefined(); // a replay resumes from it
+      expect(await proveCheckpoints(store, PROJECTIONS)).toEqual({
+        checked: 4,
+        stale: 0,
+        firstBreak: {
+          key: h.key,
+          projection: 'incident-cases',
+          position: 2000,
+          section: 'state',
+          problem: expect.stringMatching(/differ from the \d+ the events fold to, first at byte/),
+        },
+      });
+      await store.checkpoints.saveCheckpoint({ ...h, history: 'x', sections: forged });
+      expect((await proveCheckpoints(store, PROJECTIONS)).firstBreak).toMatchObject({
+        section: 'history',
+        problem: expect.stringMatching(/^the store's history at position 2000 is /),
+      });
+      await store.checkpoints.saveCheckpoint({ ...saved, events: 1999 });
+      expect((await proveCheckpoints(store, PROJECTIONS)).firstBreak).toMatchObject({
+        section: 'events',
+        problem: 'says it covers 1999 events; the store holds 2000 up to position 2000',
+      });
+    });
   });
 
   it('folds a projection that cannot fold columns from events, and says so once', async () => {

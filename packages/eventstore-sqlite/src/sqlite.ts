@@ -31,6 +31,7 @@ import {
   writeStreamIds,
   withKnownKeyCounts,
   type AppendResult,
+  type CheckpointHeader,
   type CheckpointStore,
   type ColumnReader,
   type EventStore,
@@ -186,6 +187,7 @@ export class SqliteEventStore implements EventStore {
     this.checkpoints = {
       historyAt: async (position) => this.stmts.historyAt.get(position),
       loadCheckpoint: async (key) => this.loadCheckpoint(key),
+      listCheckpoints: async () => this.stmts.checkpoints.all(),
       saveCheckpoint: async (checkpoint) => this.saveCheckpoint(checkpoint),
     };
   }
@@ -683,6 +685,9 @@ function statements(db: Database.Database) {
         history: string;
       }
     >('SELECT key, projection, version, position, events, history FROM checkpoints WHERE key = ?'),
+    checkpoints: db.prepare<[], CheckpointHeader>(
+      'SELECT key, projection, version, position, events, history FROM checkpoints ORDER BY key',
+    ),
     sections: db.prepare<[string], { name: string; bytes: Buffer }>(
       'SELECT name, bytes FROM checkpoint_sections WHERE key = ?',
     ),

@@ -85,6 +85,9 @@ export interface SavedCheckpoint {
   sections: ReadonlyMap<string, Uint8Array>;
 }
 
+/** A saved checkpoint without its state: what a listing of the stored checkpoints gives. */
+export type CheckpointHeader = Omit<SavedCheckpoint, 'sections'>;
+
 export interface CheckpointStore {
   /**
    * A fingerprint of the stored history up to and including `position` (every event, in global
@@ -95,6 +98,8 @@ export interface CheckpointStore {
    */
   historyAt(position: number): Promise<string | undefined>;
   loadCheckpoint(key: string): Promise<SavedCheckpoint | undefined>;
+  /** Every stored checkpoint, in key order, without its state: what `verify --integrity` proves. */
+  listCheckpoints(): Promise<CheckpointHeader[]>;
   /**
    * Replaces the checkpoint with the same key, and drops those of the projection's other versions.
    */

@@ -11,6 +11,7 @@ export function printIntegrityData(url: string, r: IntegrityResult, out: Output)
     ...r,
     firstBreak: r.firstBreak ?? null,
     columns: r.columns ?? null,
+    checkpoints: r.checkpoints ?? null,
   };
   const ok = !hasBreak(value);
   printDocument(
@@ -39,7 +40,9 @@ export function printIntegrityData(url: string, r: IntegrityResult, out: Output)
   return ok ? EXIT.ok : EXIT.failed;
 }
 
-/** Whether any check in the result names a first break (an altered event, row or column). */
+/**
+ * Whether any check in the result names a first break (an altered event, row, column or checkpoint).
+ */
 function hasBreak(v: unknown): boolean {
   if (v === null || typeof v !== 'object') return false;
   return Object.entries(v).some(

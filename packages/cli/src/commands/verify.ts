@@ -40,8 +40,11 @@ from its auth policy in scenario.yaml.
 With --integrity: recomputes every stream's hash chain in the store and names the first
 altered event (stream, revision, position); checks that every stream head matches its events;
 then, for stores that keep replay columns (SQLite), derives the columns again from the events
-and names the first position where the stored ones differ. Figures are always replayed from the
-record: checkpoints (saved projection state) are never read by verify.
+and names the first position where the stored ones differ; then proves every stored checkpoint
+(saved projection state a replay resumes from) by folding the events it covers again and comparing
+its bytes, and names the first that differs. Checkpoints under keys no current projection makes
+are counted as stale: never resumed from, so not proven and not a failure. Figures (verify
+without --integrity) are always replayed from the record, never from checkpoints.
 
 options:
   --store <url>   ${STORE_URL_HELP}
@@ -56,7 +59,8 @@ ${QUIET_HELP}
   -h, --help      show this help
 
 exit codes: 0 every figure reproduced and every invariant held (or the store intact), 1 a figure
-            not reproduced, an invariant broken (or an altered event), 2 bad input, 3 internal error`;
+            not reproduced, an invariant broken (or an altered event, replay column or
+            checkpoint), 2 bad input, 3 internal error`;
 
 export async function verifyCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('verify', argv, {
@@ -157,20 +161,40 @@ async function verifyIntegrity(url: string, out: Output): Promise<number> {
     }
     console.log('intact    every hash chain verifies');
     const c = r.columns;
-    if (c === undefined) return EXIT.ok;
-    if (c.firstBreak) {
+    if (c?.firstBreak) {
       const b = c.firstBreak;
       console.log(
         `ALTERED   replay columns at position ${b.position}: ${b.column} is ${b.stored}, the event says ${b.expected}`,
       );
       return EXIT.failed;
     }
-    console.log(`columns   ${c.checked} rows of replay columns match the events they derive from`);
+    if (c)
+      console.log(
+        `columns   ${c.checked} rows of replay columns match the events they derive from`,
+      );
+    const k = r.checkpoints;
+    if (k === undefined) return EXIT.ok;
+    if (k.firstBreak) {
+      const b = k.firstBreak;
+      console.log(
+        `ALTERED   checkpoint of ${b.projection} at position ${b.position}, ${b.section}: ${b.problem}\n          key ${b.key}`,
+      );
+      return EXIT.failed;
+    }
+    console.log(
+      `proven    ${checkpoints(k.checked)}: folding the events each covers gives its bytes again`,
+    );
+    if (k.stale > 0)
+      console.log(
+        `stale     ${checkpoints(k.stale)} under keys no current part makes: never resumed from, not proven`,
+      );
     return EXIT.ok;
   } finally {
     await store.close();
   }
 }
+
+const checkpoints = (n: number) => `${n} checkpoint${n === 1 ? '' : 's'}`;
 
 /** A progress line per replay pass, unless --quiet. */
 export function progressFor(

@@ -53,7 +53,8 @@ export interface ReplayResult<R extends readonly FoldRequest<unknown>[]> {
   keySpace: string;
 }
 
-const EVENTS_KEY_SPACE = 'events';
+/** The key numbering of folds that read events rather than a store's columns. */
+export const EVENTS_KEY_SPACE = 'events';
 
 /**
  * One pass over the store feeds every fold. A composite projection (composite.ts) is folded part

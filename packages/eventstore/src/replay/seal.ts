@@ -7,7 +7,7 @@ import type { SavedCheckpoint } from '../port';
  * Checkpoints are derived data the hash chains do not cover; the seal turns a torn, corrupted or
  * carelessly edited checkpoint into a rebuild instead of wrong figures. It is a checksum, not a
  * signature (a forger recomputes it), which is why `verify` replays from the record, never from
- * checkpoints. A checksum rather than a SHA-256 because every resume pays for it over the whole
+ * checkpoints, and `verify --integrity` proves each one by folding its events (prove.ts). A checksum rather than a SHA-256 because every resume pays for it over the whole
  * state (about 110 MB at 10M events: 60 ms for SHA-256, 30 for CRC-32, of a re-report's 5% budget).
  */
 export const SEAL_SECTION = 'seal:crc32';
