@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Progress } from './progress';
 import { runCli } from './run-cli.testing';
 
@@ -77,6 +79,14 @@ describe('Progress', () => {
   });
 });
 
+/** The phases a progress line showed, in order, each once per run of it. */
+function phasesShown(writes: string[]): string[] {
+  const phases = writes.map(
+    (w) => /(loading|importing|reading publications|replaying)/.exec(w)?.[1] ?? '',
+  );
+  return phases.filter((p, i) => p !== '' && p !== phases[i - 1]);
+}
+
 describe('the progress line of a command', () => {
   /**
    * Runs the CLI with stderr a terminal (or not) and a clock that moves 150 ms each time it is
@@ -105,9 +115,8 @@ describe('the progress line of a command', () => {
 
   it('shows loading (percent of the files read), importing and replaying, in that order', async () => {
     const { writes } = await stderrOf(true, 'replay', DOCOMO, '--store', 'memory:');
+    expect(phasesShown(writes)).toEqual(['loading', 'importing', 'replaying']);
     const lines = writes.map((w) => w.replace('\r\x1b[2K', '')).filter((l) => l !== '');
-    const phases = lines.map((l) => /(loading|importing|replaying)/.exec(l)?.[1]);
-    expect([...new Set(phases)]).toEqual(['loading', 'importing', 'replaying']);
     // Four files of different sizes: the percent of bytes read rises file by file, to 100%.
     const percents = lines
       .filter((l) => l.includes('loading'))
@@ -123,20 +132,50 @@ describe('the progress line of a command', () => {
     expect(writes.at(-1)).toBe('\r\x1b[2K'); // the line is cleared before the report prints
   });
 
+  it('shows the replays of verify, and of report, by name after loading and importing', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'progress-'));
+    try {
+      const report = ['report', DOCOMO, '--store', 'memory:', '--out', join(tmp, 'r.html')];
+      const verify = ['verify', DOCOMO, '--store', 'memory:'];
+      const checks = ['loading', 'importing', 'reading publications', 'replaying'];
+      expect(phasesShown((await stderrOf(true, ...verify)).writes)).toEqual(checks);
+      expect(phasesShown((await stderrOf(true, ...report)).writes)).toEqual([
+        'loading',
+        'importing',
+        'replaying',
+        'reading publications',
+        'replaying',
+      ]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     ['with --quiet', true, ['--quiet']],
     ['when stderr is not a terminal', false, []],
   ])('prints nothing on stderr %s', async (_, isTTY, quiet) => {
-    for (const command of ['replay', 'verify', 'timeline']) {
-      const { writes, stderr } = await stderrOf(
-        isTTY,
-        command,
-        DOCOMO,
-        '--store',
-        'memory:',
-        ...quiet,
-      );
-      expect({ command, writes, stderr }).toEqual({ command, writes: [], stderr: '' });
+    const tmp = mkdtempSync(join(tmpdir(), 'progress-'));
+    try {
+      for (const [command, ...more] of [
+        ['replay'],
+        ['verify'],
+        ['timeline'],
+        ['report', '--out', join(tmp, 'report.html')],
+      ]) {
+        const { writes, stderr } = await stderrOf(
+          isTTY,
+          command!,
+          DOCOMO,
+          '--store',
+          'memory:',
+          ...more,
+          ...quiet,
+        );
+        expect({ command, writes, stderr }).toEqual({ command, writes: [], stderr: '' });
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 });
