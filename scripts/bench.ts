@@ -1,7 +1,7 @@
 /**
  * The benchmark harness.
  *
- *   pnpm bench [--events N] [--pg URL] [--out FILE] [--keep DIR]
+ *   pnpm bench [--events N] [--pg URL] [--out FILE] [--keep DIR] [--only ndjson]
  *
  * Generates the deterministic national-scale workload (scripts/bench-workload.ts; default 10
  * million events, plus 1% more for the re-report) and measures in one run, on the same data:
@@ -11,7 +11,9 @@
  *   keyset read + parse out;
  * - the project: append into SQLite (and PostgreSQL), full replay into every projection of a report
  *   (incident + publications), checkpoint save, append of 1% more, re-report from the checkpoint
- *   (checked equal to a full replay), peak RSS of each phase, and the docomo scenario end to end.
+ *   (checked equal to a full replay), peak RSS of each phase, and the docomo scenario end to end;
+ * - an N-event NDJSON scenario through the built CLI's replay into a fresh SQLite store, beside the
+ *   read + JSON.parse of its lines (scripts/bench-ndjson.ts; alone with --only ndjson).
  * Each phase runs in its own process, so its peak RSS (VmHWM) is its own, as compiled JavaScript
  * under
  * plain node (this file bundled by scripts/build.ts into dist/bench-<pid>.js first) with the
@@ -43,6 +45,8 @@ import { parseArgs } from 'node:util';
 import type pgModule from 'pg';
 import { workload } from './bench-workload';
 import { LAUNCHER, launcherEnv } from './launcher';
+import { peakRssMiB, rate, seconds, type Result } from './bench-measure';
+import { makeNdjson, rawNdjson, replayNdjson } from './bench-ndjson';
 
 /**
  * The PostgreSQL store and its driver, loaded by the PostgreSQL phases only (as the CLI loads them
@@ -79,6 +83,8 @@ const { values } = parseArgs({
      * 1,000,000).
      */
     'pg-events': { type: 'string' },
+    /** ndjson: only the NDJSON end-to-end phase (ndjsonPhase). */
+    only: { type: 'string' },
     phase: { type: 'string' },
     dir: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -86,15 +92,21 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    'usage: pnpm bench [--events N] [--pg URL] [--pg-events N] [--out FILE] [--keep DIR] [--append-chunk N]\n' +
-      'Measures append, replay, re-report and raw limits on a generated workload of N events (default 10,000,000).\n' +
-      'PostgreSQL is measured when --pg or INCIDENT_LEDGER_PG_URL names a database. --keep DIR keeps the stores there.',
+    'usage: pnpm bench [--events N] [--pg URL] [--pg-events N] [--out FILE] [--keep DIR] [--append-chunk N] [--only ndjson]\n' +
+      'Measures append, replay, re-report and raw limits on a generated workload of N events (default 10,000,000),\n' +
+      'and an N-event NDJSON scenario through the built incident-ledger replay beside reading and parsing its lines.\n' +
+      'PostgreSQL is measured when --pg or INCIDENT_LEDGER_PG_URL names a database. --keep DIR keeps the stores there.\n' +
+      '--only ndjson runs the NDJSON phase alone.',
   );
   process.exit(0);
 }
 const N = Number(values.events);
 if (!Number.isSafeInteger(N) || N < 10_000) {
   console.error(`--events must be a whole number of at least 10000, got ${values.events}`);
+  process.exit(2);
+}
+if (values.only !== undefined && values.only !== 'ndjson') {
+  console.error(`--only takes ndjson (the NDJSON phase alone), got ${values.only}`);
   process.exit(2);
 }
 const EXTRA = Math.round(N / 100);
@@ -105,15 +117,6 @@ const PG_SCHEMA = 'ledger_bench';
 
 // ---------------------------------------------------------------------------------------------
 // Phases: each runs in a child process and prints one RESULT line of JSON.
-
-type Result = Record<string, number | string | boolean>;
-const seconds = (t0: number) => (performance.now() - t0) / 1000;
-const rate = (n: number, s: number) => Math.round(n / s);
-
-function peakRssMiB(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : Math.round(process.memoryUsage().rss / 2 ** 20);
-}
 
 const phases: Record<string, (dir: string) => Promise<Result>> = {
   /** Generates the workload; appends N events to SQLite in chunks; keeps the 1% more for later. */
@@ -369,6 +372,11 @@ const phases: Record<string, (dir: string) => Promise<Result>> = {
     };
   },
 
+  /** The NDJSON phase's raw limit: read + JSON.parse of every line. */
+  async 'raw-ndjson'(dir) {
+    return rawNdjson(dir);
+  },
+
   async 'replay-pg'() {
     const { pg, PostgresEventStore, withDefaultUser } = postgres();
     const store = await PostgresEventStore.open(PG_URL!, { schema: PG_SCHEMA });
@@ -575,172 +583,10 @@ async function main() {
     process.stderr.write(
       `  built ${BENCH_BUNDLE} and ${CLI_BUNDLE} in ${buildSeconds.toFixed(1)} s: every phase runs as compiled JavaScript under plain node, with the launcher's allocator setting\n`,
     );
-    const append = runPhase('append-sqlite', dir);
-    const raw = runPhase('raw-sqlite', dir);
-    const rawInsert = runPhase('raw-sqlite-insert', dir);
-    const replay = runPhase('replay-sqlite', dir);
-    const more = runPhase('append-more-sqlite', dir);
-    const rereport = runPhase('rereport-sqlite', dir);
-    const check = runPhase('replay-check-sqlite', dir);
-    const docomo = docomoEndToEnd(dir, 'source');
-    const docomoBuilt = docomoEndToEnd(dir, 'built');
-    const pgResults = PG_URL
-      ? {
-          raw: runPhase('raw-pg', dir),
-          append: runPhase('append-pg', dir),
-          replay: runPhase('replay-pg', dir),
-        }
-      : undefined;
-
-    const num = (r: Result, k: string) => r[k] as number;
-    const rows: Row[] = [];
-    const add = (row: Row) => rows.push(row);
-    add({
-      figure: 'raw: SQLite read, no decoding',
-      value: num(raw, 'readPerSecond'),
-      unit: 'events/s',
-    });
-    add({
-      figure: 'raw: SQLite read + JSON.parse',
-      value: num(raw, 'readParsePerSecond'),
-      unit: 'events/s',
-    });
-    add({ figure: 'raw: JSON.parse alone', value: num(raw, 'parsePerSecond'), unit: 'events/s' });
-    add({
-      figure: 'raw: SQLite INSERT, primary key only',
-      value: num(rawInsert, 'insertPerSecond'),
-      unit: 'events/s',
-    });
-    add({
-      figure: `raw: SQLite INSERT + unique (stream, revision) (first ${num(rawInsert, 'uniqueRows').toLocaleString('en-US')} rows)`,
-      value: num(rawInsert, 'insertUniquePerSecond'),
-      unit: 'events/s',
-    });
-    const replayRate = num(replay, 'eventsPerSecond');
-    add({
-      figure: 'SQLite: full replay into all projections',
-      value: replayRate,
-      unit: 'events/s',
-      ratio: {
-        to: 'raw: SQLite read + JSON.parse',
-        value: replayRate / num(raw, 'readParsePerSecond'),
-      },
-      target: '>= 1,000,000 events/s',
-      met: replayRate >= 1_000_000,
-    });
-    add({
-      figure: '  same, as a ratio to raw SQLite read, no decoding',
-      value: replayRate / num(raw, 'readPerSecond'),
-      unit: 'x',
-    });
-    add({
-      figure: 'SQLite: full replay, peak RSS',
-      value: num(replay, 'peakRssMiB'),
-      unit: 'MiB',
-      target: '<= 256 MiB',
-      met: num(replay, 'peakRssMiB') <= 256,
-    });
-    const appendRate = num(append, 'eventsPerSecond');
-    add({
-      figure: `SQLite: append (appendMany of ${APPEND_CHUNK.toLocaleString('en-US')} events)`,
-      value: appendRate,
-      unit: 'events/s',
-      ratio: {
-        to: 'raw: SQLite INSERT, primary key only',
-        value: appendRate / num(rawInsert, 'insertPerSecond'),
-      },
-      target: '>= 300,000 events/s',
-      met: appendRate >= 300_000,
-    });
-    add({
-      figure: 'SQLite: append 1% more (one appendMany)',
-      value: num(more, 'eventsPerSecond'),
-      unit: 'events/s',
-    });
-    add({
-      figure: 'SQLite: checkpoint save after the full replay',
-      value: num(replay, 'checkpointSaveSeconds'),
-      unit: 's',
-    });
-    // Against a full replay of the same store (the 1% more included): what the checkpoint saves.
-    const share = num(rereport, 'seconds') / num(check, 'seconds');
-    add({
-      figure: `SQLite: re-report after 1% more (${num(rereport, 'read').toLocaleString('en-US')} events read)`,
-      value: num(rereport, 'seconds'),
-      unit: 's',
-      ratio: { to: 'a full replay of the same store', value: share },
-      target: '<= 5% of a full replay',
-      met: share <= 0.05,
-    });
-    add({
-      figure: '  re-report equals a full replay of the same store',
-      value: rereport.digest === check.digest ? 1 : 0,
-      unit: 'yes=1',
-    });
-    add({
-      figure: 'SQLite: re-report peak RSS',
-      value: num(rereport, 'peakRssMiB'),
-      unit: 'MiB',
-      target: '<= 256 MiB',
-      met: num(rereport, 'peakRssMiB') <= 256,
-    });
-    add({
-      figure: 'SQLite: second full replay (after the 1% more)',
-      value: num(check, 'eventsPerSecond'),
-      unit: 'events/s',
-    });
-    if (pgResults) {
-      const pgNote = PG_N < N ? ` (first ${PG_N.toLocaleString('en-US')} events)` : '';
-      add({
-        figure: `raw: PostgreSQL COPY in${pgNote}`,
-        value: num(pgResults.raw, 'copyPerSecond'),
-        unit: 'events/s',
-      });
-      add({
-        figure: `raw: PostgreSQL keyset read + JSON.parse${pgNote}`,
-        value: num(pgResults.raw, 'keysetReadParsePerSecond'),
-        unit: 'events/s',
-      });
-      const pgAppend = num(pgResults.append, 'eventsPerSecond');
-      const toCopy = pgAppend / num(pgResults.raw, 'copyPerSecond');
-      add({
-        figure: `PostgreSQL: append${pgNote}`,
-        value: pgAppend,
-        unit: 'events/s',
-        ratio: { to: 'raw: PostgreSQL COPY in', value: toCopy },
-        target: '>= 0.8x of COPY',
-        met: toCopy >= 0.8,
-      });
-      const pgReplay = num(pgResults.replay, 'eventsPerSecond');
-      const toRead = pgReplay / num(pgResults.raw, 'keysetReadParsePerSecond');
-      add({
-        figure: `PostgreSQL: full replay into all projections${pgNote}`,
-        value: pgReplay,
-        unit: 'events/s',
-        ratio: { to: 'raw: PostgreSQL keyset read + JSON.parse', value: toRead },
-        target: '>= 0.9x of keyset read',
-        met: toRead >= 0.9,
-      });
-      add({
-        figure: 'PostgreSQL: full replay, peak RSS',
-        value: num(pgResults.replay, 'peakRssMiB'),
-        unit: 'MiB',
-        target: '<= 256 MiB',
-        met: num(pgResults.replay, 'peakRssMiB') <= 256,
-      });
-    }
-    add({
-      figure: 'docomo end to end, built (packages/cli/bin/incident-ledger replay)',
-      value: docomoBuilt.seconds,
-      unit: 's',
-      target: '< 1 s',
-      met: docomoBuilt.seconds < 1 && docomoBuilt.ok,
-    });
-    add({
-      figure: '  same from source (pnpm ledger replay, through tsx)',
-      value: docomo.seconds,
-      unit: 's',
-    });
+    // --only ndjson: the NDJSON phase alone (at a small size, to try it).
+    const stores = values.only === undefined ? storePhases(dir) : { rows: [], phases: {} };
+    const ndjson = ndjsonPhase(dir);
+    const rows = [...stores.rows, ...ndjson.rows];
 
     const total = seconds(began);
     print(rows, total, buildSeconds);
@@ -766,18 +612,7 @@ async function main() {
           buildSeconds,
           totalSeconds: total,
           rows,
-          phases: {
-            append,
-            raw,
-            rawInsert,
-            replay,
-            more,
-            rereport,
-            check,
-            docomo,
-            docomoBuilt,
-            pg: pgResults,
-          },
+          phases: { ...stores.phases, ndjson: ndjson.phases },
         },
         null,
         2,
@@ -788,6 +623,234 @@ async function main() {
     rmSync(BENCH_BUNDLE, { force: true });
     if (values.keep === undefined) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The store phases (SQLite, PostgreSQL when configured) and docomo end to end: their rows. */
+function storePhases(dir: string): { rows: Row[]; phases: Record<string, unknown> } {
+  const append = runPhase('append-sqlite', dir);
+  const raw = runPhase('raw-sqlite', dir);
+  const rawInsert = runPhase('raw-sqlite-insert', dir);
+  const replay = runPhase('replay-sqlite', dir);
+  const more = runPhase('append-more-sqlite', dir);
+  const rereport = runPhase('rereport-sqlite', dir);
+  const check = runPhase('replay-check-sqlite', dir);
+  const docomo = docomoEndToEnd(dir, 'source');
+  const docomoBuilt = docomoEndToEnd(dir, 'built');
+  const pgResults = PG_URL
+    ? {
+        raw: runPhase('raw-pg', dir),
+        append: runPhase('append-pg', dir),
+        replay: runPhase('replay-pg', dir),
+      }
+    : undefined;
+
+  const num = (r: Result, k: string) => r[k] as number;
+  const rows: Row[] = [];
+  const add = (row: Row) => rows.push(row);
+  add({
+    figure: 'raw: SQLite read, no decoding',
+    value: num(raw, 'readPerSecond'),
+    unit: 'events/s',
+  });
+  add({
+    figure: 'raw: SQLite read + JSON.parse',
+    value: num(raw, 'readParsePerSecond'),
+    unit: 'events/s',
+  });
+  add({ figure: 'raw: JSON.parse alone', value: num(raw, 'parsePerSecond'), unit: 'events/s' });
+  add({
+    figure: 'raw: SQLite INSERT, primary key only',
+    value: num(rawInsert, 'insertPerSecond'),
+    unit: 'events/s',
+  });
+  add({
+    figure: `raw: SQLite INSERT + unique (stream, revision) (first ${num(rawInsert, 'uniqueRows').toLocaleString('en-US')} rows)`,
+    value: num(rawInsert, 'insertUniquePerSecond'),
+    unit: 'events/s',
+  });
+  const replayRate = num(replay, 'eventsPerSecond');
+  add({
+    figure: 'SQLite: full replay into all projections',
+    value: replayRate,
+    unit: 'events/s',
+    ratio: {
+      to: 'raw: SQLite read + JSON.parse',
+      value: replayRate / num(raw, 'readParsePerSecond'),
+    },
+    target: '>= 1,000,000 events/s',
+    met: replayRate >= 1_000_000,
+  });
+  add({
+    figure: '  same, as a ratio to raw SQLite read, no decoding',
+    value: replayRate / num(raw, 'readPerSecond'),
+    unit: 'x',
+  });
+  add({
+    figure: 'SQLite: full replay, peak RSS',
+    value: num(replay, 'peakRssMiB'),
+    unit: 'MiB',
+    target: '<= 256 MiB',
+    met: num(replay, 'peakRssMiB') <= 256,
+  });
+  const appendRate = num(append, 'eventsPerSecond');
+  add({
+    figure: `SQLite: append (appendMany of ${APPEND_CHUNK.toLocaleString('en-US')} events)`,
+    value: appendRate,
+    unit: 'events/s',
+    ratio: {
+      to: 'raw: SQLite INSERT, primary key only',
+      value: appendRate / num(rawInsert, 'insertPerSecond'),
+    },
+    target: '>= 300,000 events/s',
+    met: appendRate >= 300_000,
+  });
+  add({
+    figure: 'SQLite: append 1% more (one appendMany)',
+    value: num(more, 'eventsPerSecond'),
+    unit: 'events/s',
+  });
+  add({
+    figure: 'SQLite: checkpoint save after the full replay',
+    value: num(replay, 'checkpointSaveSeconds'),
+    unit: 's',
+  });
+  // Against a full replay of the same store (the 1% more included): what the checkpoint saves.
+  const share = num(rereport, 'seconds') / num(check, 'seconds');
+  add({
+    figure: `SQLite: re-report after 1% more (${num(rereport, 'read').toLocaleString('en-US')} events read)`,
+    value: num(rereport, 'seconds'),
+    unit: 's',
+    ratio: { to: 'a full replay of the same store', value: share },
+    target: '<= 5% of a full replay',
+    met: share <= 0.05,
+  });
+  add({
+    figure: '  re-report equals a full replay of the same store',
+    value: rereport.digest === check.digest ? 1 : 0,
+    unit: 'yes=1',
+  });
+  add({
+    figure: 'SQLite: re-report peak RSS',
+    value: num(rereport, 'peakRssMiB'),
+    unit: 'MiB',
+    target: '<= 256 MiB',
+    met: num(rereport, 'peakRssMiB') <= 256,
+  });
+  add({
+    figure: 'SQLite: second full replay (after the 1% more)',
+    value: num(check, 'eventsPerSecond'),
+    unit: 'events/s',
+  });
+  if (pgResults) {
+    const pgNote = PG_N < N ? ` (first ${PG_N.toLocaleString('en-US')} events)` : '';
+    add({
+      figure: `raw: PostgreSQL COPY in${pgNote}`,
+      value: num(pgResults.raw, 'copyPerSecond'),
+      unit: 'events/s',
+    });
+    add({
+      figure: `raw: PostgreSQL keyset read + JSON.parse${pgNote}`,
+      value: num(pgResults.raw, 'keysetReadParsePerSecond'),
+      unit: 'events/s',
+    });
+    const pgAppend = num(pgResults.append, 'eventsPerSecond');
+    const toCopy = pgAppend / num(pgResults.raw, 'copyPerSecond');
+    add({
+      figure: `PostgreSQL: append${pgNote}`,
+      value: pgAppend,
+      unit: 'events/s',
+      ratio: { to: 'raw: PostgreSQL COPY in', value: toCopy },
+      target: '>= 0.8x of COPY',
+      met: toCopy >= 0.8,
+    });
+    const pgReplay = num(pgResults.replay, 'eventsPerSecond');
+    const toRead = pgReplay / num(pgResults.raw, 'keysetReadParsePerSecond');
+    add({
+      figure: `PostgreSQL: full replay into all projections${pgNote}`,
+      value: pgReplay,
+      unit: 'events/s',
+      ratio: { to: 'raw: PostgreSQL keyset read + JSON.parse', value: toRead },
+      target: '>= 0.9x of keyset read',
+      met: toRead >= 0.9,
+    });
+    add({
+      figure: 'PostgreSQL: full replay, peak RSS',
+      value: num(pgResults.replay, 'peakRssMiB'),
+      unit: 'MiB',
+      target: '<= 256 MiB',
+      met: num(pgResults.replay, 'peakRssMiB') <= 256,
+    });
+  }
+  add({
+    figure: 'docomo end to end, built (packages/cli/bin/incident-ledger replay)',
+    value: docomoBuilt.seconds,
+    unit: 's',
+    target: '< 1 s',
+    met: docomoBuilt.seconds < 1 && docomoBuilt.ok,
+  });
+  add({
+    figure: '  same from source (pnpm ledger replay, through tsx)',
+    value: docomo.seconds,
+    unit: 's',
+  });
+  return {
+    rows,
+    phases: {
+      append,
+      raw,
+      rawInsert,
+      replay,
+      more,
+      rereport,
+      check,
+      docomo,
+      docomoBuilt,
+      pg: pgResults,
+    },
+  };
+}
+
+/**
+ * An N-event NDJSON scenario through the built CLI's replay into a fresh SQLite store, beside the
+ * raw limit of reading and parsing its lines (scripts/bench-ndjson.ts).
+ */
+function ndjsonPhase(dir: string): { rows: Row[]; phases: Record<string, unknown> } {
+  const t0 = performance.now();
+  makeNdjson(dir, N);
+  const makeSeconds = seconds(t0);
+  const raw = runPhase('raw-ndjson', dir);
+  const replay = replayNdjson(dir, N);
+  process.stderr.write(`  replay-ndjson: ${JSON.stringify(replay)}\n`);
+  const num = (r: Result, k: string) => r[k] as number;
+  const rawRate = num(raw, 'eventsPerSecond');
+  const replayRate = num(replay, 'eventsPerSecond');
+  const mb = (num(raw, 'bytes') / 2 ** 20).toFixed(0);
+  return {
+    rows: [
+      {
+        figure: `raw: NDJSON read + JSON.parse of every line (${mb} MiB)`,
+        value: rawRate,
+        unit: 'events/s',
+      },
+      {
+        figure: 'NDJSON end to end, built (incident-ledger replay, fresh SQLite store)',
+        value: replayRate,
+        unit: 'events/s',
+        ratio: { to: 'raw: NDJSON read + JSON.parse', value: replayRate / rawRate },
+        target: '>= 100,000 events/s',
+        met: replayRate >= 100_000,
+      },
+      { figure: '  same, wall clock', value: num(replay, 'seconds'), unit: 's' },
+      {
+        figure: '  same, peak RSS',
+        value: num(replay, 'peakRssMiB'),
+        unit: 'MiB',
+        target: '<= 256 MiB',
+        met: num(replay, 'peakRssMiB') <= 256,
+      },
+    ],
+    phases: { makeSeconds, raw, replay },
+  };
 }
 
 function print(rows: Row[], totalSeconds: number, buildSeconds: number): void {

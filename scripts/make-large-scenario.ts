@@ -10,7 +10,7 @@
  * Same seed and size, same files, byte for byte (times are integer arithmetic, never the clock).
  */
 import { Rng } from '@incident-ledger/core';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -179,8 +179,8 @@ export function writeLargeScenario(
 
   mkdirSync(join(outDir, 'events'), { recursive: true });
   writeFileSync(join(outDir, 'scenario.yaml'), scenarioYaml);
-  writeFileSync(join(outDir, `events/cases.${format}`), write(lines, header));
-  writeFileSync(join(outDir, `events/publications.${format}`), write([publication], header));
+  writeLines(join(outDir, `events/cases.${format}`), write(lines, header));
+  writeLines(join(outDir, `events/publications.${format}`), write([publication], header));
   return { events: lines.length + 1, cases, banksWithDamage: damagedBanks.size, damageYen };
 }
 
@@ -205,42 +205,60 @@ const CSV_COLUMNS = [
   'figures',
 ];
 
-/** An event file's text in each format (scenarios/README.md): the same events, in time order. */
-const WRITERS: Record<EventFileFormat, (events: Line[], header: string) => string> = {
-  yaml: (events, header) =>
-    `# ${header}\ngenerated: ${JSON.stringify(header)}\nevents:\n${events
-      .map(
-        (e) =>
-          `  - { key: ${e.key}, type: ${e.type}, stream: ${e.stream}, occurredAt: "${iso(e.at)}", data: ${JSON.stringify(e.data)} }`,
-      )
-      .join('\n')}\n`,
-  ndjson: (events) =>
-    events
-      .map((e) =>
-        JSON.stringify({
-          key: e.key,
-          type: e.type,
-          stream: e.stream,
-          occurredAt: iso(e.at),
-          data: e.data,
-        }),
-      )
-      .join('\n') + '\n',
-  csv: (events) =>
-    [
-      CSV_COLUMNS.join(','),
-      ...events.map((e) => {
-        const row: Record<string, unknown> = {
-          ...e.data,
-          key: e.key,
-          type: e.type,
-          stream: e.stream,
-          occurredAt: iso(e.at),
-        };
-        return CSV_COLUMNS.map((c) => csvCell(row[c])).join(',');
-      }),
-    ].join('\n') + '\n',
+/**
+ * An event file's lines in each format (scenarios/README.md): the same events, in time order.
+ * Lines, not one text: 10 million events of NDJSON are longer than a string can be.
+ */
+const WRITERS: Record<EventFileFormat, (events: Line[], header: string) => Iterable<string>> = {
+  *yaml(events, header) {
+    yield `# ${header}`;
+    yield `generated: ${JSON.stringify(header)}`;
+    yield 'events:';
+    for (const e of events)
+      yield `  - { key: ${e.key}, type: ${e.type}, stream: ${e.stream}, occurredAt: "${iso(e.at)}", data: ${JSON.stringify(e.data)} }`;
+  },
+  *ndjson(events) {
+    for (const e of events)
+      yield JSON.stringify({
+        key: e.key,
+        type: e.type,
+        stream: e.stream,
+        occurredAt: iso(e.at),
+        data: e.data,
+      });
+  },
+  *csv(events) {
+    yield CSV_COLUMNS.join(',');
+    for (const e of events) {
+      const row: Record<string, unknown> = {
+        ...e.data,
+        key: e.key,
+        type: e.type,
+        stream: e.stream,
+        occurredAt: iso(e.at),
+      };
+      yield CSV_COLUMNS.map((c) => csvCell(row[c])).join(',');
+    }
+  },
 };
+
+/** Writes lines to a file, each ended by a newline, about 1 MiB at a time. */
+function writeLines(file: string, lines: Iterable<string>): void {
+  const fd = openSync(file, 'w');
+  try {
+    let chunk = '';
+    for (const line of lines) {
+      chunk += `${line}\n`;
+      if (chunk.length >= 1 << 20) {
+        writeSync(fd, chunk);
+        chunk = '';
+      }
+    }
+    writeSync(fd, chunk);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** A CSV cell: lists of words joined by |, other lists as JSON, quoted when they need it. */
 function csvCell(v: unknown): string {

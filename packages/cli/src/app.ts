@@ -38,12 +38,18 @@ export interface ImportResult {
   skipped: number;
 }
 
-/** Appends events as one atomic unit; events already stored (same id, same content) are skipped. */
+/**
+ * Appends events as one atomic unit; events already stored (same id, same content) are skipped.
+ * One appendMany, which no store can report on as it goes: the progress line shows the phase only.
+ */
 export async function importEvents(
   store: EventStore,
   events: readonly LedgerEvent[],
+  progress?: Progress,
 ): Promise<ImportResult> {
+  progress?.phase(`importing ${events.length.toLocaleString('en-US')} events, all or nothing`);
   const results = await store.appendMany(writesInOrder(events));
+  progress?.finish();
   return {
     appended: results.reduce((n, r) => n + r.appended, 0),
     skipped: results.reduce((n, r) => n + r.skipped, 0),
@@ -105,17 +111,15 @@ export async function digestOf(store: EventStore): Promise<string> {
  * Replays the store and checks every published figure at its own as-of time. From the record, never
  * from checkpoints: an auditor's figures must not rest on saved state the hash chains do not cover.
  */
-export async function verifyFigures(
-  store: EventStore,
-  zone: string,
-  progress?: (label: string) => Progress,
-) {
-  const { publications } = await replay(store, zone, [], progress?.('reading publications'), 'off');
+export async function verifyFigures(store: EventStore, zone: string, progress?: Progress) {
+  const events = progress && (await storedEvents(store));
+  const phase = (label: string) => progress?.phase(label, { events });
+  const { publications } = await replay(store, zone, [], phase('reading publications'), 'off');
   const { reports } = await replay(
     store,
     zone,
     figureTimes(publications),
-    progress?.('replaying'),
+    phase('replaying'),
     'off',
   );
   const reportAt = (asOf: number) => reports.get(asOf)!;

@@ -234,7 +234,9 @@ describe('the streaming reader', () => {
   it('reads a file as it goes: the first batch comes before most of the file is read', async () => {
     write({ 'e.ndjson': big(100_000) });
     let read = 0;
-    const s = openScenario(dir, { onRead: (n) => (read += n) });
+    const s = openScenario(dir, {
+      progress: { pass: () => {}, read: (n) => (read += n), events: () => {} },
+    });
     for await (const batch of s.eventFiles.batches(1000)) {
       expect(batch).toHaveLength(1000);
       break;
@@ -284,6 +286,40 @@ describe('the streaming reader', () => {
     const s = openScenario(dir);
     expect((await collect(s.eventFiles.batches())).events).toHaveLength(3);
     expect((await collect(s.eventFiles.batches())).events).toHaveLength(2);
+  });
+
+  it('tells each pass, the bytes read of each file and the events read, for a progress display', () => {
+    write({
+      'a.yaml': `events:\n  - ${JSON.stringify(charge('y1', '2020-08-01T01:00:00+09:00'))}\n`,
+      'b.ndjson': big(3_000),
+      'c.csv': `${CSV_HEADER}\n${ROW_WITH_COMMA.replace('c1,', 'x1,').replace('"12,000"', '12000')}\n`,
+      'd.ndjson': ndjson(charge('y1', '2020-08-01T01:00:00+09:00')), // y1 again: a repeat
+    });
+    const told: string[] = [];
+    const bytes = new Map<string, number>();
+    let events = 0;
+    const loaded = loadScenario(dir, {
+      progress: {
+        pass: (pass, total) => told.push(`${pass} ${total}`),
+        read: (n, file) => bytes.set(file, (bytes.get(file) ?? 0) + n),
+        events: (n) => (events += n),
+      },
+    });
+    const sizes = ['a.yaml', 'b.ndjson', 'c.csv', 'd.ndjson'].map(
+      (name) => readFileSync(join(dir, name)).length,
+    );
+    const total = sizes.reduce((a, b) => a + b);
+    // The first pass finds y1 twice, reads the files again for it, and a third pass skips it.
+    expect(told).toEqual([`check ${total}`, `repeats ${total}`, `again ${total}`]);
+    expect([...bytes.values()]).toEqual(sizes.map((n) => n * 3));
+    expect([...bytes.keys()].map((f) => f.split('/').at(-1))).toEqual([
+      'a.yaml',
+      'b.ndjson',
+      'c.csv',
+      'd.ndjson',
+    ]);
+    expect(loaded.events).toHaveLength(3_002);
+    expect(events).toBe(3_003 * 3);
   });
 
   it('refuses a file changed between a validation run and an import run', async () => {

@@ -9,6 +9,7 @@ import {
   EVENT_BATCH_SIZE,
   MAX_LINE_CHARS,
   maxBytesOf,
+  PROGRESS_EVENTS,
   type EventFileFormat,
   type LoadOptions,
 } from './limits';
@@ -102,6 +103,7 @@ export class EventFiles {
     const checker = new EventChecker(this.scenario);
     const identities: string[] = [];
     const keys = this.learned ? undefined : new KeyHashes();
+    this.options.progress?.pass(this.learned ? 'again' : 'check', this.checkedBytes);
     const sources = this.specs.map((spec, f) => this.sorted(spec, f, checker, identities));
     for (const read of mergeByRecordedAt(sources)) {
       if (this.learned?.skip.has(read.place)) continue;
@@ -152,11 +154,14 @@ export class EventFiles {
             return `${spec.path}/${stream}#${n}`;
           }
         : undefined;
+    const progress = this.options.progress;
     let n = 0;
     for (const raw of raws) {
       const { event, key } = checker.check(raw, autoKey);
-      yield { event, key, raw, place: f * 2 ** 32 + n++ };
+      if (++n % PROGRESS_EVENTS === 0) progress?.events(PROGRESS_EVENTS);
+      yield { event, key, raw, place: f * 2 ** 32 + n - 1 };
     }
+    progress?.events(n % PROGRESS_EVENTS);
   }
 
   private open(spec: EventFileSpec, f: number, identities: string[]): OpenFile {
@@ -174,7 +179,8 @@ export class EventFiles {
         ? new ScenarioError(spec.shown, undefined, undefined, [], e.problem, e.hint)
         : spec.refused(e.problem, e.hint);
     }
-    if (this.options.onRead) file.onRead = this.options.onRead;
+    const progress = this.options.progress;
+    if (progress) file.onRead = (bytes) => progress.read(bytes, spec.shown);
     const before = this.learned?.identities[f];
     if (before !== undefined && before !== file.identity) {
       closeSync(file.fd);
@@ -199,6 +205,7 @@ export class EventFiles {
   private repeatedKeys(hashes: Set<number>): Set<number> {
     const skip = new Set<number>();
     if (hashes.size === 0) return skip;
+    this.options.progress?.pass('repeats', this.checkedBytes);
     const first = new Map<string, { content: string; where: string }>();
     const checker = new EventChecker(this.scenario);
     this.specs.forEach((spec, f) => {

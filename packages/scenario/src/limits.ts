@@ -28,12 +28,28 @@ export interface LoadOptions {
    * MAX_YAML_FILE_BYTES for YAML and MAX_STREAM_FILE_BYTES for NDJSON and CSV.
    */
   maxFileBytes?: number;
-  /**
-   * Told the size of each chunk of an event file as it is read, every run: with the files' sizes
-   * (EventFiles.bytes), a progress display's percent.
-   */
-  onRead?: (bytes: number) => void;
+  /** Told how the reading goes, for a progress display (which keeps the time: this never does). */
+  progress?: LoadProgress;
 }
+
+/**
+ * A run over the event files: `check`, the first, validates them; `repeats` reads them again for
+ * the events written twice, when the first found keys whose hashes repeat; `again`, any later run.
+ */
+export type LoadPass = 'check' | 'repeats' | 'again';
+
+/** What a load tells as it goes: with a pass's bytes, a progress display's percent and ETA. */
+export interface LoadProgress {
+  /** A pass over the event files begins; they hold `bytes` (EventFiles.bytes). */
+  pass(pass: LoadPass, bytes: number): void;
+  /** `bytes` more of the event file `file` (as messages show it) read. */
+  read(bytes: number, file: string): void;
+  /** `events` more events read and validated. */
+  events(events: number): void;
+}
+
+/** Events read between two counts told to LoadProgress.events. */
+export const PROGRESS_EVENTS = 1_024;
 
 export type EventFileFormat = 'yaml' | 'ndjson' | 'csv';
 

@@ -35,7 +35,7 @@ export interface OpenFile {
   maxBytes: number;
   /** What the limit is about, for the message: "an event file", "scenario.yaml". */
   what: string;
-  /** Told the size of each chunk read (LoadOptions.onRead). */
+  /** Told the size of each chunk read (LoadProgress.read). */
   onRead?: (bytes: number) => void;
 }
 

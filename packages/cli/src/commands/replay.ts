@@ -10,7 +10,7 @@ import {
   QUIET_OPTION,
   wholeNumber,
 } from '../args';
-import { Progress } from '../progress';
+import { progressOf } from '../progress';
 import { digestOf, importEvents, replay, storedEvents } from '../app';
 import { EXIT, UsageError } from '../errors';
 import { fact, OUTPUT_HELP, OUTPUT_OPTIONS, outputOption, printDocument } from '../output';
@@ -75,14 +75,13 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const out = outputOption(values);
   const by = byOption('replay', values.by, BY_TABLES);
   const selection = selectionOf(values, by);
-  const scenario = loadScenario(dir, loadOptions(values));
+  const progress = progressOf(values.quiet);
+  const scenario = loadScenario(dir, { ...loadOptions(values), progress: progress.loading() });
   const url = storeUrl(values.store, `sqlite:${join(dir, 'ledger.sqlite')}`);
   const store = await openStore(url);
   try {
-    const imported = await importEvents(store, scenario.events);
-    const progress = values.quiet
-      ? undefined
-      : new Progress('replaying', await storedEvents(store));
+    const imported = await importEvents(store, scenario.events, progress);
+    progress.phase('replaying', { events: await storedEvents(store) });
     const shown = by !== undefined && isProjectionTable(by) ? [by] : [];
     const {
       reports,

@@ -1,7 +1,8 @@
 import { loadScenario } from '@incident-ledger/scenario';
 import { renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parse } from '../args';
+import { LOAD_HELP, LOAD_OPTION, loadOptions, parse, QUIET_HELP, QUIET_OPTION } from '../args';
+import { progressOf } from '../progress';
 import { digestOf, importEvents } from '../app';
 import { EXIT } from '../errors';
 import { fact, OUTPUT_OPTIONS, outputOption, printDocument, type Fact } from '../output';
@@ -28,6 +29,8 @@ options:
                    2020-09-14T00:00:00+09:00. default: everything recorded
   --out <file>     where to write the page (default: report.html)
   --format <f>     text (default) or json: what was written (the file, its size, the digest)
+${LOAD_HELP}
+${QUIET_HELP}
   -h, --help       show this help
 
 exit codes: 0 written, 2 bad input (scenario, options, store), 3 internal error`;
@@ -38,17 +41,20 @@ export async function reportCommand(argv: string[]): Promise<number> {
     'as-of': { type: 'string' },
     out: { type: 'string' },
     ...OUTPUT_OPTIONS,
+    ...LOAD_OPTION,
+    ...QUIET_OPTION,
   });
   if (values.help) return (console.log(REPORT_HELP), EXIT.ok);
   const dir = onePositional('report', positionals);
   const asOf = asOfOption(values['as-of']);
   const out = outputOption(values, ['text', 'json']);
-  const scenario = loadScenario(dir);
+  const progress = progressOf(values.quiet);
+  const scenario = loadScenario(dir, { ...loadOptions(values), progress: progress.loading() });
   const url = storeUrl(values.store, `sqlite:${join(dir, 'ledger.sqlite')}`);
   const store = await openStore(url);
   try {
-    const imported = await importEvents(store, scenario.events);
-    const page = await incidentPage(store, scenario, asOf);
+    const imported = await importEvents(store, scenario.events, progress);
+    const page = await incidentPage(store, scenario, asOf, progress);
     const file = values.out ?? 'report.html';
     const zone = scenario.timeZone;
     printDocument(

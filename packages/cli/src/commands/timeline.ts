@@ -6,7 +6,7 @@ import {
 } from '@incident-ledger/core';
 import { loadScenario } from '@incident-ledger/scenario';
 import { LOAD_HELP, LOAD_OPTION, loadOptions, parse, QUIET_HELP, QUIET_OPTION } from '../args';
-import { digestOf, importEvents, storedEvents, verifyFigures } from '../app';
+import { digestOf, importEvents, verifyFigures } from '../app';
 import { EXIT } from '../errors';
 import {
   fact,
@@ -24,7 +24,7 @@ import { bankNames, figureText, mismatchLine } from '../render';
 import { openStore, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
 import { scenarioFact } from './facts';
 import { onePositional } from './replay';
-import { progressFor } from './verify';
+import { progressOf } from '../progress';
 
 export const TIMELINE_HELP = `usage: incident-ledger timeline <scenario-dir> [--store <url>] [--format text|json|csv] [--excel]
 
@@ -54,16 +54,16 @@ export async function timelineCommand(argv: string[]): Promise<number> {
   });
   if (values.help) return (console.log(TIMELINE_HELP), EXIT.ok);
   const out = outputOption(values);
-  const scenario = loadScenario(onePositional('timeline', positionals), loadOptions(values));
+  const progress = progressOf(values.quiet);
+  const scenario = loadScenario(onePositional('timeline', positionals), {
+    ...loadOptions(values),
+    progress: progress.loading(),
+  });
   const url = storeUrl(values.store, 'memory:');
   const store = await openStore(url);
   try {
-    await importEvents(store, scenario.events);
-    const { rows, reportAt } = await verifyFigures(
-      store,
-      scenario.timeZone,
-      progressFor(values.quiet, await storedEvents(store)),
-    );
+    await importEvents(store, scenario.events, progress);
+    const { rows, reportAt } = await verifyFigures(store, scenario.timeZone, progress);
     const ok = rows.every((r) => r.ok);
     printDocument(
       {

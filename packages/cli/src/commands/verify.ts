@@ -1,14 +1,7 @@
 import { loadScenario } from '@incident-ledger/scenario';
 import { LOAD_HELP, LOAD_OPTION, loadOptions, parse, QUIET_HELP, QUIET_OPTION } from '../args';
-import { Progress } from '../progress';
-import {
-  checkIntegrity,
-  checkInvariants,
-  digestOf,
-  importEvents,
-  storedEvents,
-  verifyFigures,
-} from '../app';
+import { progressOf } from '../progress';
+import { checkIntegrity, checkInvariants, digestOf, importEvents, verifyFigures } from '../app';
 import { EXIT, UsageError } from '../errors';
 import {
   fact,
@@ -87,16 +80,16 @@ export async function verifyCommand(argv: string[]): Promise<number> {
       );
     return verifyIntegrity(url, out);
   }
-  const scenario = loadScenario(onePositional('verify', positionals), loadOptions(values));
+  const progress = progressOf(values.quiet);
+  const scenario = loadScenario(onePositional('verify', positionals), {
+    ...loadOptions(values),
+    progress: progress.loading(),
+  });
   const url = storeUrl(values.store, 'memory:');
   const store = await openStore(url);
   try {
-    await importEvents(store, scenario.events);
-    const { rows } = await verifyFigures(
-      store,
-      scenario.timeZone,
-      progressFor(values.quiet, await storedEvents(store)),
-    );
+    await importEvents(store, scenario.events, progress);
+    const { rows } = await verifyFigures(store, scenario.timeZone, progress);
     const invariants = values['skip-invariants']
       ? undefined
       : await checkInvariants(store, scenario.timeZone, scenario.banks);
@@ -195,11 +188,3 @@ async function verifyIntegrity(url: string, out: Output): Promise<number> {
 }
 
 const checkpoints = (n: number) => `${n} checkpoint${n === 1 ? '' : 's'}`;
-
-/** A progress line per replay pass, unless --quiet. */
-export function progressFor(
-  quiet: boolean | undefined,
-  total: number,
-): ((label: string) => Progress) | undefined {
-  return quiet ? undefined : (label) => new Progress(label, total);
-}

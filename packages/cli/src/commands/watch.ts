@@ -13,7 +13,7 @@ import { parse, QUIET_HELP, QUIET_OPTION } from '../args';
 import { storedEvents } from '../app';
 import { EXIT, UsageError } from '../errors';
 import { documentText, documentValue, fact, outputOption, type Document } from '../output';
-import { Progress } from '../progress';
+import { progressOf } from '../progress';
 import { reportTables } from '../render';
 import { openStore, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
 import { loadWatchState, saveWatchState, type WatchState } from '../watch-state';
@@ -151,7 +151,7 @@ async function catchUp(
     );
   const resumed = saved && !('unusable' in saved) ? saved : undefined;
   const total = (await storedEvents(store)) - (resumed?.events ?? 0);
-  const progress = o.quiet ? undefined : new Progress('replaying', total);
+  const progress = progressOf(o.quiet).phase('replaying', { events: total });
   // Events, not columns, even where the store keeps them: the live events that follow are folded
   // into the same state, whose keys must be numbered one way.
   const fold = new Fold(projection, Number.POSITIVE_INFINITY, resumed);
@@ -159,9 +159,9 @@ async function catchUp(
   for await (const batch of store.readAll({ from: fold.position + 1 })) {
     fold.apply(batch);
     read += batch.length;
-    progress?.tick(batch.length);
+    progress.tick(batch.length);
   }
-  progress?.finish();
+  progress.finish();
   return {
     state: fold.state,
     position: fold.position,

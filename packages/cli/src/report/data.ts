@@ -1,7 +1,8 @@
 import { figureDef, type IncidentReport, type ReconciliationRow } from '@incident-ledger/core';
 import type { EventStore } from '@incident-ledger/eventstore';
 import type { Scenario } from '@incident-ledger/scenario';
-import { digestOf, replay, verifyFigures } from '../app';
+import { digestOf, replay, storedEvents, verifyFigures } from '../app';
+import type { Progress } from '../progress';
 import { isoInstant } from '../output';
 import { damageByPeriod } from '../periods';
 import { bankNames, reconciliationTable, type BankNames } from '../render';
@@ -18,12 +19,20 @@ export async function incidentPage(
   store: EventStore,
   scenario: Scenario,
   asOf: number,
+  progress?: Progress,
 ): Promise<IncidentPage> {
   const zone = scenario.timeZone;
   const names = bankNames(scenario.banks);
-  const { reports } = await replay(store, zone, [asOf], undefined, 'off');
+  const events = progress && (await storedEvents(store));
+  const { reports } = await replay(
+    store,
+    zone,
+    [asOf],
+    progress?.phase('replaying', { events }),
+    'off',
+  );
   const r = reports.get(asOf)!;
-  const { rows } = await verifyFigures(store, zone);
+  const { rows } = await verifyFigures(store, zone, progress);
   const known = await knownDamage(store, zone, asOf);
   const provenance: Provenance = {
     scenario: scenarioRef(scenario),
