@@ -199,17 +199,20 @@ describe('loadScenario', () => {
       figures:
         - ${figure}
 `;
-    it('accepts a figure with the qualifiers it needs', () => {
-      expect(
-        loadScenario(
-          write(MAIN, publication('{ name: bankStoppedCharges, bank: BANK-A, value: 1 }')),
-        ).events,
-      ).toHaveLength(4);
+    it.each([
+      '{ name: bankStoppedCharges, bank: BANK-A, value: 1 }',
+      '{ name: compensatedCases, bank: BANK-A, value: 1 }',
+      '{ name: damageYen, bank: BANK-A, value: 1 }',
+    ])('accepts a figure with the qualifiers it needs or takes: %s', (figure) => {
+      expect(loadScenario(write(MAIN, publication(figure))).events).toHaveLength(4);
     });
     it.each([
       ['{ name: bankStoppedCharges, value: 1 }', /is about one bank: give its code as bank:/],
       ['{ name: banksReporting, value: 1 }', /counts over a window: give its start as since:/],
-      ['{ name: cases, bank: BANK-A, value: 1 }', /figure cases is not about one bank/],
+      [
+        '{ name: banksWithDamage, bank: BANK-A, value: 1 }',
+        /figure banksWithDamage is not about one bank[\s\S]*takes it: cases, damageYen, /,
+      ],
       ['{ name: bankStoppedCharges, bank: BANK-Z, value: 1 }', /unknown bank code "BANK-Z"/],
       [
         '{ name: cases, since: "2020-09-15T00:00:00+09:00", value: 1 }',

@@ -8,6 +8,7 @@ import {
   incidentReport,
   KeyDictionary,
   sameData,
+  takesBank,
   type ColumnBatch,
   type FigureQuery,
   type IncidentReport,
@@ -56,7 +57,8 @@ export function figuresDisagree(run: SequenceRun): string | undefined {
       const sinces = def.since === 'none' || k === 0 ? [undefined] : [undefined, times[0]];
       for (const since of sinces) {
         if (def.requires?.includes('since') && since === undefined) continue;
-        for (const bank of def.requires?.includes('bank') ? banks : [undefined]) {
+        const required = def.requires?.includes('bank') ?? false;
+        for (const bank of [...(required ? [] : [undefined]), ...(takesBank(name) ? banks : [])]) {
           const q: FigureQuery = {
             ...(bank !== undefined && { bank }),
             ...(since !== undefined && { since }),

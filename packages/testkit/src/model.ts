@@ -101,12 +101,20 @@ export class FiguresModel {
         const at = counted.filter((c) => c.bankCode === bankCode);
         const damageYen = sum(damage.filter((e) => e.data.bankCode === bankCode).map(amount));
         const compensatedYen = sum(at.map((c) => c.compensatedYen));
+        // A case's own damage: every charge known on its account.
+        const own = at.map((c) => ({
+          paid: c.compensatedYen,
+          charged: sum(charges.filter((e) => accountOf(e.data) === c.account).map(amount)),
+        }));
         return {
           bankCode,
           cases: at.length,
           damageYen,
           compensatedYen,
           outstandingYen: damageYen - compensatedYen,
+          compensatedCases: own.filter((c) => c.paid > 0 && c.paid >= c.charged).length,
+          partlyCompensatedCases: own.filter((c) => c.paid > 0 && c.paid < c.charged).length,
+          largestCaseYen: Math.max(0, ...own.map((c) => c.charged)),
         };
       }),
       byDay: nonZero(byDate(damage)).map(([date, damageYen]) => ({ date, damageYen })),
@@ -130,10 +138,17 @@ export class FiguresModel {
   figure(name: string, q: { bank?: string; since?: number }, asOf: number): number {
     const value = (t: number): number => {
       const r = this.reportAsOf(t);
+      // With bank:, the figures of the bank table read that bank's row (none: 0).
+      const banks = r.byBank.filter((b) => q.bank === undefined || b.bankCode === q.bank);
       switch (name) {
         case 'cases':
-        case 'banksWithDamage':
         case 'damageYen':
+        case 'compensatedYen':
+        case 'outstandingYen':
+        case 'compensatedCases':
+        case 'partlyCompensatedCases':
+          return sum(banks.map((b) => b[name]));
+        case 'banksWithDamage':
         case 'casesChargedBeforeLinkingSuspended':
         case 'casesChargedAfterLinkingSuspended':
         case 'casesChargedAfterLinkingSuspendedViaEarlierLink':

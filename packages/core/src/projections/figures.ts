@@ -1,6 +1,6 @@
 import type { LedgerEvent, PublishedFigure } from '../events/types';
 import { formatYen, roundTo } from '../money/yen';
-import type { IncidentReport } from './incident';
+import type { BankRow, IncidentReport } from './incident';
 
 /** What a figure may be asked about beyond its as-of time. */
 export interface FigureQuery {
@@ -14,6 +14,8 @@ interface FigureDef {
   of: (r: IncidentReport, q: FigureQuery) => number;
   /** Qualifiers the figure cannot do without. */
   requires?: readonly ('bank' | 'since')[];
+  /** Qualifiers the figure may be given: `bank` narrows it to the cases of one bank. */
+  takes?: readonly 'bank'[];
   /**
    * How `since` is read: 'difference' (default) is the change between the report at `since` and
    * the one at as-of ("749 more"); 'window' means the figure itself looks at (since, as-of];
@@ -22,15 +24,52 @@ interface FigureDef {
   since?: 'difference' | 'window' | 'none';
 }
 
+/** The bank table's rows a figure is about: one bank's (none if it has no case), or all. */
+const rowsOf = (r: IncidentReport, q: FigureQuery): readonly BankRow[] =>
+  q.bank === undefined ? r.byBank : r.byBank.filter((b) => b.bankCode === q.bank);
+
+type BankCount = {
+  [K in keyof BankRow]: BankRow[K] extends number ? K : never;
+}[keyof BankRow];
+
+/** A figure summed over the bank table: the whole incident, or one bank with `bank:`. */
+function sumOf(key: BankCount): FigureDef['of'] {
+  return (r, q) => rowsOf(r, q).reduce((n, b) => n + b[key], 0);
+}
+
 /**
  * The figures a publisher may state, each computed from a replayed report.
  * A published figure is never an input to these: it is only the expectation they are checked
  * against.
  */
 export const FIGURES = {
-  cases: { label: 'unauthorized-use cases', unit: 'cases', of: (r) => r.cases },
+  cases: { label: 'unauthorized-use cases', unit: 'cases', of: sumOf('cases'), takes: ['bank'] },
   banksWithDamage: { label: 'banks with damage', unit: 'banks', of: (r) => r.banksWithDamage },
-  damageYen: { label: 'total damage', unit: 'yen', of: (r) => r.damageYen },
+  damageYen: { label: 'total damage', unit: 'yen', of: sumOf('damageYen'), takes: ['bank'] },
+  compensatedYen: {
+    label: 'compensation paid for counted cases',
+    unit: 'yen',
+    of: sumOf('compensatedYen'),
+    takes: ['bank'],
+  },
+  outstandingYen: {
+    label: 'damage less compensation',
+    unit: 'yen',
+    of: sumOf('outstandingYen'),
+    takes: ['bank'],
+  },
+  compensatedCases: {
+    label: 'cases compensated in full',
+    unit: 'cases',
+    of: sumOf('compensatedCases'),
+    takes: ['bank'],
+  },
+  partlyCompensatedCases: {
+    label: 'cases compensated in part',
+    unit: 'cases',
+    of: sumOf('partlyCompensatedCases'),
+    takes: ['bank'],
+  },
   casesChargedBeforeLinkingSuspended: {
     label: 'cases charged only before new linking was suspended',
     unit: 'cases',
@@ -88,6 +127,12 @@ export const FIGURE_NAMES = Object.keys(FIGURES) as FigureName[];
 
 export function figureDef(name: FigureName): FigureDef {
   return FIGURES[name];
+}
+
+/** Whether a figure may be about one bank (it takes `bank:`, or cannot do without it). */
+export function takesBank(name: FigureName): boolean {
+  const def = figureDef(name);
+  return (def.requires?.includes('bank') ?? false) || (def.takes?.includes('bank') ?? false);
 }
 
 /** A figure's value as people write it: yen with separators, months as YYYY-MM. */

@@ -6,7 +6,7 @@ import { reconcile } from '../figures';
 import { Fold } from '../projection';
 import { incidentProjection } from './projection';
 import { incidentDamage, incidentReport } from './report';
-import type { IncidentReport } from './types';
+import type { BankRow, IncidentReport } from './types';
 
 /**
  * Given events, then the report (testkit's projectionSpec): every spec also runs with each event
@@ -71,6 +71,9 @@ describe('incident projection', () => {
         damageYen: 80_000,
         compensatedYen: 0,
         outstandingYen: 80_000,
+        compensatedCases: 0,
+        partlyCompensatedCases: 0,
+        largestCaseYen: 80_000,
       },
     ]);
   });
@@ -574,11 +577,23 @@ describe('incident projection: controls, the linking stop, and where the money w
 });
 
 describe('reconcile', () => {
-  const report: IncidentReport = {
+  // The whole incident's figures sum the bank table: one bank holds them all here.
+  const bankRow = (cases: number, damageYen: number): BankRow => ({
+    bankCode: 'A',
+    cases,
+    damageYen,
+    compensatedYen: 0,
+    outstandingYen: damageYen,
+    compensatedCases: 0,
+    partlyCompensatedCases: 0,
+    largestCaseYen: 0,
+  });
+  const given: IncidentReport = {
     ...incidentReport(incidentProjection('Asia/Tokyo').init()),
     cases: 120,
     banksWithDamage: 11,
     damageYen: 25_427_000,
+    byBank: [bankRow(120, 25_427_000)],
   };
   const pub = (figures: EventDataMap['FiguresPublished']['figures']) =>
     [
@@ -593,20 +608,21 @@ describe('reconcile', () => {
   it('compares within the stated precision, rounded as the publisher rounded', () => {
     const [row] = reconcile(
       pub([{ name: 'damageYen', value: 25_420_000, precision: 10_000, rounding: 'floor' }]),
-      () => report,
+      () => given,
     );
     expect(row).toMatchObject({ ok: true, replayed: 25_427_000, replayedStated: 25_420_000 });
     const [rounded] = reconcile(
       pub([{ name: 'damageYen', value: 25_420_000, precision: 10_000, rounding: 'round' }]),
-      () => report,
+      () => given,
     );
     expect(rounded).toMatchObject({ ok: false, replayedStated: 25_430_000 });
   });
 
   it('reads since as a difference for counts, and as a window for reporting banks', () => {
     const at = (cases: number, reports: { bankCode: string; reportedAt: number }[]) => ({
-      ...report,
+      ...given,
       cases,
+      byBank: [bankRow(cases, 0)],
       reports,
     });
     const reports = new Map([
@@ -633,10 +649,90 @@ describe('reconcile', () => {
     ]);
   });
 
+  const paid = (at: string, caseId: string, amountYen: number) =>
+    ev('CompensationPaid', at, { caseId, amountYen, paidBy: 'bank' });
+  const exact = (name: string, value: number, more: { bank?: string; since?: number } = {}) => ({
+    name,
+    value,
+    precision: 1,
+    rounding: 'exact' as const,
+    ...more,
+  });
+  const compensated = [
+    charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 50_000),
+    charge('2020-09-01T11:00:00+09:00', 'BANK-A', 'a2', 40_000),
+    charge('2020-09-01T12:00:00+09:00', 'BANK-A', 'a3', 30_000),
+    charge('2020-09-01T13:00:00+09:00', 'BANK-B', 'b1', 70_000),
+    charge('2020-09-01T14:00:00+09:00', 'BANK-B', 'b2', 90_000),
+    report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+    report('2020-09-08T10:00:00+09:00', 'c2', 'BANK-A', 'a2', 'suspected'),
+    report('2020-09-08T10:00:00+09:00', 'c3', 'BANK-A', 'a3'),
+    report('2020-09-08T10:00:00+09:00', 'c4', 'BANK-B', 'b1'),
+    report('2020-09-08T10:00:00+09:00', 'c5', 'BANK-B', 'b2'),
+    reclassify('2020-09-09T10:00:00+09:00', 'c5', 'excluded-own-use'),
+    paid('2020-09-20T10:00:00+09:00', 'c1', 50_000), // all of its damage: in full
+    paid('2020-09-20T10:00:00+09:00', 'c2', 10_000), // in part
+    paid('2020-09-20T10:00:00+09:00', 'c4', 80_000), // more than its damage: in full
+    paid('2020-09-20T10:00:00+09:00', 'c5', 90_000), // its case does not count
+  ];
+
+  it('counts a case compensated in full when paid at least its damage, else in part', () => {
+    const r = when(compensated);
+    expect(r.byBank).toEqual([
+      {
+        bankCode: 'BANK-A',
+        cases: 3,
+        damageYen: 120_000,
+        compensatedYen: 60_000,
+        outstandingYen: 60_000,
+        compensatedCases: 1,
+        partlyCompensatedCases: 1,
+        largestCaseYen: 50_000,
+      },
+      {
+        bankCode: 'BANK-B',
+        cases: 1,
+        damageYen: 70_000,
+        compensatedYen: 80_000,
+        outstandingYen: -10_000,
+        compensatedCases: 1,
+        partlyCompensatedCases: 0,
+        largestCaseYen: 70_000,
+      },
+    ]);
+    // A later charge on a case paid in full leaves it paid in part.
+    const later = when([...compensated, charge('2020-09-21T10:00:00+09:00', 'BANK-A', 'a1', 1)]);
+    expect(later.byBank[0]).toMatchObject({ compensatedCases: 0, partlyCompensatedCases: 2 });
+  });
+
+  it('states cases, damage and compensation of one bank, or of the whole incident', () => {
+    const r = when(compensated);
+    const figures = [
+      exact('cases', 3, { bank: 'BANK-A' }),
+      exact('damageYen', 70_000, { bank: 'BANK-B' }),
+      exact('compensatedYen', 60_000, { bank: 'BANK-A' }),
+      exact('outstandingYen', 60_000, { bank: 'BANK-A' }),
+      exact('compensatedCases', 1, { bank: 'BANK-A' }),
+      exact('partlyCompensatedCases', 1, { bank: 'BANK-A' }),
+      exact('cases', 0, { bank: 'BANK-C' }), // no case: 0
+      exact('cases', 4),
+      exact('damageYen', 190_000),
+      exact('compensatedYen', 140_000),
+      exact('outstandingYen', 50_000),
+      exact('compensatedCases', 2),
+      exact('partlyCompensatedCases', 1),
+    ];
+    const rows = reconcile(pub(figures), () => r);
+    expect(rows.filter((row) => !row.ok)).toEqual([]);
+    expect(rows.map((row) => row.replayed)).toEqual(figures.map((f) => f.value));
+    const [wrong] = reconcile(pub([exact('compensatedCases', 2, { bank: 'BANK-A' })]), () => r);
+    expect(wrong).toMatchObject({ ok: false, bank: 'BANK-A', published: 2, replayed: 1 });
+  });
+
   it('an exact figure must match exactly', () => {
     const [row] = reconcile(
       pub([{ name: 'cases', value: 121, precision: 1, rounding: 'exact' }]),
-      () => report,
+      () => given,
     );
     expect(row).toMatchObject({ ok: false, published: 121, replayed: 120 });
   });

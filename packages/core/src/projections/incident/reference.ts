@@ -27,6 +27,9 @@ import {
  *   named by two counted cases counts its charges once), by the bank of the case and the calendar
  *   day (occurredAt, in the scenario's zone) of the charge.
  * - **Compensation** is tracked beside damage, never against it: the sum paid for counted cases.
+ *   A case's own damage is every charge on its account (two cases on one account have the same);
+ *   a case is **compensated** when it was paid something and at least its damage, **partly
+ *   compensated** when paid something but less.
  * - The **linking split**: a counted case is "after" when its account's last charge occurred at or
  *   after new linking was first suspended, and "via an earlier link" when its account was also
  *   first linked before that suspension.
@@ -211,7 +214,16 @@ export function referenceReport(s: ReferenceState): IncidentReport {
   const bankRow = (bankCode: string) => {
     let row = byBank.get(bankCode);
     if (row === undefined) {
-      row = { bankCode, cases: 0, damageYen: 0, compensatedYen: 0, outstandingYen: 0 };
+      row = {
+        bankCode,
+        cases: 0,
+        damageYen: 0,
+        compensatedYen: 0,
+        outstandingYen: 0,
+        compensatedCases: 0,
+        partlyCompensatedCases: 0,
+        largestCaseYen: 0,
+      };
       byBank.set(bankCode, row);
     }
     return row;
@@ -234,8 +246,13 @@ export function referenceReport(s: ReferenceState): IncidentReport {
   }
   for (const c of counted) {
     const row = bankRow(bankOf(c));
+    const paid = c.compensatedYen;
+    const caseYen = (accountOf(c)?.charges ?? []).reduce((n, ch) => n + ch.yen, 0);
     row.cases++;
-    row.compensatedYen += c.compensatedYen;
+    row.compensatedYen += paid;
+    if (paid > 0 && paid >= caseYen) row.compensatedCases++;
+    if (paid > 0 && paid < caseYen) row.partlyCompensatedCases++;
+    row.largestCaseYen = Math.max(row.largestCaseYen, caseYen);
   }
   for (const row of byBank.values()) row.outstandingYen = row.damageYen - row.compensatedYen;
 

@@ -92,17 +92,36 @@ function spentByCategory(s: IncidentState, counted: readonly number[]): Map<numb
   return spent;
 }
 
+type Compensation = Pick<
+  BankRow,
+  'compensatedYen' | 'compensatedCases' | 'partlyCompensatedCases' | 'largestCaseYen'
+>;
+const NO_COMPENSATION: Readonly<Compensation> = {
+  compensatedYen: 0,
+  compensatedCases: 0,
+  partlyCompensatedCases: 0,
+  largestCaseYen: 0,
+};
+
 /** The report of an incident state: plain data, sorted, ready to print or compare. */
 export function incidentReport(s: IncidentState): IncidentReport {
   const { cases: part, controls } = s;
   const cases = part.cases.cols;
   const accounts = part.accounts.cols;
   const counted = countedCases(part);
-  const compensatedByBank = new Map<number, number>();
+  // Compensation and each case's own damage, per bank key (reference.ts: compensation).
+  const paidByBank = new Map<number, Compensation>();
   let compensatedYen = 0;
   for (const c of counted) {
-    add(compensatedByBank, cases.bank[c]!, cases.compensatedYen[c]!);
-    compensatedYen += cases.compensatedYen[c]!;
+    const paid = cases.compensatedYen[c]!;
+    const caseYen = accounts.chargedYen[cases.account[c]!]!;
+    let bank = paidByBank.get(cases.bank[c]!);
+    if (bank === undefined) paidByBank.set(cases.bank[c]!, (bank = { ...NO_COMPENSATION }));
+    bank.compensatedYen += paid;
+    if (paid > 0 && paid >= caseYen) bank.compensatedCases++;
+    if (paid > 0 && paid < caseYen) bank.partlyCompensatedCases++;
+    if (caseYen > bank.largestCaseYen) bank.largestCaseYen = caseYen;
+    compensatedYen += paid;
   }
 
   const suspended = controls.linkingSuspendedAt;
@@ -122,13 +141,16 @@ export function incidentReport(s: IncidentState): IncidentReport {
   const damage = incidentDamage(part);
   const byBank: BankRow[] = damage.byBank
     .map(({ bank, cases, damageYen }) => {
-      const compensated = compensatedByBank.get(bank) ?? 0;
+      const paid = paidByBank.get(bank) ?? NO_COMPENSATION;
       return {
         bankCode: bankName(bank),
         cases,
         damageYen,
-        compensatedYen: compensated,
-        outstandingYen: damageYen - compensated,
+        compensatedYen: paid.compensatedYen,
+        outstandingYen: damageYen - paid.compensatedYen,
+        compensatedCases: paid.compensatedCases,
+        partlyCompensatedCases: paid.partlyCompensatedCases,
+        largestCaseYen: paid.largestCaseYen,
       };
     })
     .sort((x, y) => byText(x.bankCode, y.bankCode));

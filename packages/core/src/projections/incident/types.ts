@@ -5,6 +5,11 @@ export interface BankRow {
   damageYen: number;
   compensatedYen: number;
   outstandingYen: number;
+  /** Counted cases paid at least their damage (and something), and those paid less but not 0. */
+  compensatedCases: number;
+  partlyCompensatedCases: number;
+  /** The largest damage of one counted case: every charge on its account. */
+  largestCaseYen: number;
 }
 export interface DayRow {
   date: string;
