@@ -203,6 +203,8 @@ describe('loadScenario', () => {
       '{ name: bankStoppedCharges, bank: BANK-A, value: 1 }',
       '{ name: compensatedCases, bank: BANK-A, value: 1 }',
       '{ name: damageYen, bank: BANK-A, value: 1 }',
+      '{ name: cases, since: "2020-09-13T00:00:00+09:00", value: -2 }',
+      '{ name: damageYen, bank: BANK-A, since: "2020-09-13T00:00:00+09:00", value: -30000 }',
     ])('accepts a figure with the qualifiers it needs or takes: %s', (figure) => {
       expect(loadScenario(write(MAIN, publication(figure))).events).toHaveLength(4);
     });
@@ -219,6 +221,12 @@ describe('loadScenario', () => {
         /since: must be before the figure's as-of time/,
       ],
       ['{ name: casez, value: 1 }', /name: must be one of cases, /],
+      ['{ name: cases, value: -1 }', /value: must be 0 or more, got -1[\s\S]*give since:/],
+      [
+        '{ name: banksReporting, since: "2020-09-13T00:00:00+09:00", value: -1 }',
+        /value: must be 0 or more[\s\S]*banksReporting is not read as a change/,
+      ],
+      ['{ name: cases, value: 1.5 }', /value: must be a whole number, got 1\.5/],
       [
         '{ name: damageYen, value: 30000, precision: 10000 }',
         /precision 10000 is given without rounding[\s\S]*rounding: floor, round or ceil/,

@@ -729,6 +729,34 @@ describe('reconcile', () => {
     expect(wrong).toMatchObject({ ok: false, bank: 'BANK-A', published: 2, replayed: 1 });
   });
 
+  it('reads a change that went down as below 0', () => {
+    const t = (at: string) => parseInstant(at);
+    const events = [
+      ...compensated,
+      reclassify('2020-09-25T10:00:00+09:00', 'c3', 'excluded-separate-matter'),
+    ];
+    const reportAt = (asOf: number) => when(events, new Date(asOf).toISOString());
+    const since = t('2020-09-21T00:00:00+09:00');
+    const asOf = t('2020-09-26T00:00:00+09:00');
+    const change = (name: string, value: number, bank?: string) =>
+      exact(name, value, { since, ...(bank !== undefined && { bank }) });
+    const rows = reconcile(
+      pub([
+        { ...change('cases', -1), asOf },
+        { ...change('damageYen', -30_000, 'BANK-A'), asOf },
+        { ...change('cases', 0, 'BANK-B'), asOf },
+        { ...change('cases', 1), asOf },
+      ]),
+      reportAt,
+    );
+    expect(rows.map((r) => [r.published, r.replayed, r.ok])).toEqual([
+      [-1, -1, true],
+      [-30_000, -30_000, true],
+      [0, 0, true],
+      [1, -1, false],
+    ]);
+  });
+
   it('an exact figure must match exactly', () => {
     const [row] = reconcile(
       pub([{ name: 'cases', value: 121, precision: 1, rounding: 'exact' }]),
