@@ -8,6 +8,7 @@ import {
   nameUuid,
   parseInstant,
   takesBank,
+  takesStatus,
   validateEventData,
   type EventDataMap,
   type FigureName,
@@ -162,6 +163,12 @@ export class EventChecker {
           [...path, 'bank'],
           `figure ${f.name} is not about one bank`,
           `remove bank:, or use a figure that takes it: ${FIGURE_NAMES.filter(takesBank).join(', ')}`,
+        );
+      if (f.status !== undefined && !takesStatus(f.name as FigureName))
+        throw raw.error(
+          [...path, 'status'],
+          `figure ${f.name} is not about the cases of one status`,
+          `remove status:, or use a figure that takes it: ${FIGURE_NAMES.filter(takesStatus).join(', ')}`,
         );
       if (f.bank !== undefined && !this.scenario.bankCodes.has(f.bank))
         throw raw.error(

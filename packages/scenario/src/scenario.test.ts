@@ -204,6 +204,8 @@ describe('loadScenario', () => {
       '{ name: compensatedCases, bank: BANK-A, value: 1 }',
       '{ name: damageYen, bank: BANK-A, value: 1 }',
       '{ name: cases, since: "2020-09-13T00:00:00+09:00", value: -2 }',
+      '{ name: cases, status: suspected, value: 1 }',
+      '{ name: damageYen, bank: BANK-A, status: excluded-own-use, value: 0 }',
       '{ name: damageYen, bank: BANK-A, since: "2020-09-13T00:00:00+09:00", value: -30000 }',
     ])('accepts a figure with the qualifiers it needs or takes: %s', (figure) => {
       expect(loadScenario(write(MAIN, publication(figure))).events).toHaveLength(4);
@@ -227,6 +229,11 @@ describe('loadScenario', () => {
         /value: must be 0 or more[\s\S]*banksReporting is not read as a change/,
       ],
       ['{ name: cases, value: 1.5 }', /value: must be a whole number, got 1\.5/],
+      [
+        '{ name: compensatedYen, status: confirmed, value: 1 }',
+        /figure compensatedYen is not about the cases of one status[\s\S]*takes it: cases, damageYen/,
+      ],
+      ['{ name: cases, status: settled, value: 1 }', /status: must be one of suspected, confirmed/],
       [
         '{ name: damageYen, value: 30000, precision: 10000 }',
         /precision 10000 is given without rounding[\s\S]*rounding: floor, round or ceil/,

@@ -1,4 +1,5 @@
 import {
+  CASE_STATUSES,
   encodeEvents,
   evaluateFigure,
   figureDef,
@@ -9,6 +10,7 @@ import {
   KeyDictionary,
   sameData,
   takesBank,
+  takesStatus,
   type ColumnBatch,
   type FigureQuery,
   type IncidentReport,
@@ -58,16 +60,19 @@ export function figuresDisagree(run: SequenceRun): string | undefined {
       for (const since of sinces) {
         if (def.requires?.includes('since') && since === undefined) continue;
         const required = def.requires?.includes('bank') ?? false;
-        for (const bank of [...(required ? [] : [undefined]), ...(takesBank(name) ? banks : [])]) {
-          const q: FigureQuery = {
-            ...(bank !== undefined && { bank }),
-            ...(since !== undefined && { since }),
-          };
-          const replayed = evaluateFigure(name, q, reportAt, asOf);
-          const expected = model.figure(name, q, asOf);
-          if (replayed !== expected)
-            return `figure ${name}${bank ? ` of ${bank}` : ''}${since !== undefined ? ` since ${when(since)}` : ''} as of ${when(asOf)}: replayed ${replayed}, the model gives ${expected}`;
-        }
+        const statuses = [undefined, ...(takesStatus(name) ? CASE_STATUSES : [])];
+        for (const bank of [...(required ? [] : [undefined]), ...(takesBank(name) ? banks : [])])
+          for (const status of statuses) {
+            const q: FigureQuery = {
+              ...(bank !== undefined && { bank }),
+              ...(since !== undefined && { since }),
+              ...(status !== undefined && { status }),
+            };
+            const replayed = evaluateFigure(name, q, reportAt, asOf);
+            const expected = model.figure(name, q, asOf);
+            if (replayed !== expected)
+              return `figure ${name}${bank ? ` of ${bank}` : ''}${status ? ` ${status}` : ''}${since !== undefined ? ` since ${when(since)}` : ''} as of ${when(asOf)}: replayed ${replayed}, the model gives ${expected}`;
+          }
       }
     }
   }

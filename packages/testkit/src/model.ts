@@ -1,4 +1,9 @@
-import type { EventDataMap, IncidentReport, StoredEvent } from '@incident-ledger/core';
+import {
+  CASE_STATUSES,
+  type EventDataMap,
+  type IncidentReport,
+  type StoredEvent,
+} from '@incident-ledger/core';
 
 /**
  * An independent model of the incident's figures: what each one must be, as of any time, from a
@@ -117,6 +122,17 @@ export class FiguresModel {
           largestCaseYen: Math.max(0, ...own.map((c) => c.charged)),
         };
       }),
+      // Every reported case by bank and status, counted or not; charges once per account.
+      byBankStatus: [...new Set(cases.map((c) => c.bankCode))].sort(byText).flatMap((bankCode) =>
+        CASE_STATUSES.flatMap((status) => {
+          const at = cases.filter((c) => c.bankCode === bankCode && c.status === status);
+          const accounts = new Set(at.map((c) => c.account));
+          const charged = charges.filter((e) => accounts.has(accountOf(e.data)));
+          return at.length === 0
+            ? []
+            : [{ bankCode, status, cases: at.length, damageYen: sum(charged.map(amount)) }];
+        }),
+      ),
       byDay: nonZero(byDate(damage)).map(([date, damageYen]) => ({ date, damageYen })),
       byBankDay: banks.flatMap((bankCode) =>
         nonZero(byDate(damage.filter((e) => e.data.bankCode === bankCode))).map(
@@ -135,11 +151,21 @@ export class FiguresModel {
    * A figure as of `asOf`, by its name in a publication, about one bank or as a change since an
    * earlier time where asked: the model's own reading of each (scenarios/README.md).
    */
-  figure(name: string, q: { bank?: string; since?: number }, asOf: number): number {
+  figure(
+    name: string,
+    q: { bank?: string; since?: number; status?: string },
+    asOf: number,
+  ): number {
     const value = (t: number): number => {
       const r = this.reportAsOf(t);
       // With bank:, the figures of the bank table read that bank's row (none: 0).
       const banks = r.byBank.filter((b) => q.bank === undefined || b.bankCode === q.bank);
+      if (q.status !== undefined && (name === 'cases' || name === 'damageYen'))
+        return sum(
+          r.byBankStatus
+            .filter((b) => b.status === q.status && (q.bank === undefined || b.bankCode === q.bank))
+            .map((b) => b[name]),
+        );
       switch (name) {
         case 'cases':
         case 'damageYen':

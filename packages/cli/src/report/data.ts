@@ -84,6 +84,7 @@ function figuresOf(
     unit: figureDef(rows[i]!.figure).unit,
     bankCode: row.bankCode as string | null,
     bankName: row.bankName as string | null,
+    status: row.status as string | null,
     since: row.since === null ? null : iso(Number(row.since), zone),
     asOf: iso(Number(row.asOf), zone),
     published: Number(row.published),

@@ -78,6 +78,7 @@ const figure: Field = {
     asOf: opt({ kind: 'instant' }),
     since: opt({ kind: 'instant' }),
     bank: opt(id),
+    status: opt(enumOf(CASE_STATUSES)),
     note: opt(text),
   },
 };

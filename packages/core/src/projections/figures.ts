@@ -1,4 +1,4 @@
-import type { LedgerEvent, PublishedFigure } from '../events/types';
+import type { CaseStatus, LedgerEvent, PublishedFigure } from '../events/types';
 import { formatYen, roundTo } from '../money/yen';
 import type { BankRow, IncidentReport } from './incident';
 
@@ -6,6 +6,7 @@ import type { BankRow, IncidentReport } from './incident';
 export interface FigureQuery {
   bank?: string;
   since?: number;
+  status?: CaseStatus;
 }
 
 interface FigureDef {
@@ -14,8 +15,11 @@ interface FigureDef {
   of: (r: IncidentReport, q: FigureQuery) => number;
   /** Qualifiers the figure cannot do without. */
   requires?: readonly ('bank' | 'since')[];
-  /** Qualifiers the figure may be given: `bank` narrows it to the cases of one bank. */
-  takes?: readonly 'bank'[];
+  /**
+   * Qualifiers the figure may be given: `bank` narrows it to the cases of one bank, `status` to
+   * the reported cases with one status (counted or not).
+   */
+  takes?: readonly ('bank' | 'status')[];
   /**
    * How `since` is read: 'difference' (default) is the change between the report at `since` and
    * the one at as-of ("749 more"); 'window' means the figure itself looks at (since, as-of];
@@ -38,14 +42,38 @@ function sumOf(key: BankCount): FigureDef['of'] {
 }
 
 /**
+ * Cases or damage summed over the bank table, or with `status:` over the bank-status table (the
+ * reported cases with that status, counted or not); of one bank with `bank:`.
+ */
+function byStatusOr(key: 'cases' | 'damageYen'): FigureDef['of'] {
+  const counted = sumOf(key);
+  return (r, q) =>
+    q.status === undefined
+      ? counted(r, q)
+      : r.byBankStatus
+          .filter((b) => b.status === q.status && (q.bank === undefined || b.bankCode === q.bank))
+          .reduce((n, b) => n + b[key], 0);
+}
+
+/**
  * The figures a publisher may state, each computed from a replayed report.
  * A published figure is never an input to these: it is only the expectation they are checked
  * against.
  */
 export const FIGURES = {
-  cases: { label: 'unauthorized-use cases', unit: 'cases', of: sumOf('cases'), takes: ['bank'] },
+  cases: {
+    label: 'unauthorized-use cases',
+    unit: 'cases',
+    of: byStatusOr('cases'),
+    takes: ['bank', 'status'],
+  },
   banksWithDamage: { label: 'banks with damage', unit: 'banks', of: (r) => r.banksWithDamage },
-  damageYen: { label: 'total damage', unit: 'yen', of: sumOf('damageYen'), takes: ['bank'] },
+  damageYen: {
+    label: 'total damage',
+    unit: 'yen',
+    of: byStatusOr('damageYen'),
+    takes: ['bank', 'status'],
+  },
   compensatedYen: {
     label: 'compensation paid for counted cases',
     unit: 'yen',
@@ -135,6 +163,10 @@ export function takesBank(name: FigureName): boolean {
   return (def.requires?.includes('bank') ?? false) || (def.takes?.includes('bank') ?? false);
 }
 
+/** Whether a figure may be about the cases of one status (`status:`). */
+export const takesStatus = (name: FigureName): boolean =>
+  figureDef(name).takes?.includes('status') ?? false;
+
 /** A figure's value as people write it: yen with separators, months as YYYY-MM. */
 export function formatFigure(name: FigureName, value: number): string {
   if (figureDef(name).unit === 'month')
@@ -185,6 +217,7 @@ export interface ReconciliationRow {
   asOf: number;
   since?: number;
   bank?: string;
+  status?: CaseStatus;
   published: number;
   precision: number;
   rounding: PublishedFigure['rounding'];
@@ -210,6 +243,7 @@ export function reconcile(
       const q: FigureQuery = {
         ...(f.bank !== undefined && { bank: f.bank }),
         ...(f.since !== undefined && { since: f.since }),
+        ...(f.status !== undefined && { status: f.status }),
       };
       const replayed = evaluateFigure(figure, q, reportAt, asOf);
       const replayedStated = roundTo(replayed, f.precision, f.rounding);

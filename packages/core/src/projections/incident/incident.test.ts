@@ -1,5 +1,5 @@
 import { projectionSpec } from '@incident-ledger/testkit';
-import type { EventDataMap, EventType, StoredEvent } from '../../events/types';
+import type { CaseStatus, EventDataMap, EventType, StoredEvent } from '../../events/types';
 import { DayCalendar } from '../../time/calendar';
 import { parseInstant } from '../../time/instant';
 import { reconcile } from '../figures';
@@ -651,7 +651,11 @@ describe('reconcile', () => {
 
   const paid = (at: string, caseId: string, amountYen: number) =>
     ev('CompensationPaid', at, { caseId, amountYen, paidBy: 'bank' });
-  const exact = (name: string, value: number, more: { bank?: string; since?: number } = {}) => ({
+  const exact = (
+    name: string,
+    value: number,
+    more: { bank?: string; since?: number; status?: CaseStatus } = {},
+  ) => ({
     name,
     value,
     precision: 1,
@@ -729,6 +733,36 @@ describe('reconcile', () => {
     expect(wrong).toMatchObject({ ok: false, bank: 'BANK-A', published: 2, replayed: 1 });
   });
 
+  it('states cases and damage per status, counted or not, once per account', () => {
+    const r = when([
+      ...compensated,
+      // A second case on c1's account, still suspected: the account is in both statuses.
+      report('2020-09-08T11:00:00+09:00', 'c6', 'BANK-A', 'a1', 'suspected'),
+    ]);
+    expect(r.byBankStatus).toEqual([
+      { bankCode: 'BANK-A', status: 'suspected', cases: 2, damageYen: 90_000 },
+      { bankCode: 'BANK-A', status: 'confirmed', cases: 2, damageYen: 80_000 },
+      { bankCode: 'BANK-B', status: 'confirmed', cases: 1, damageYen: 70_000 },
+      { bankCode: 'BANK-B', status: 'excluded-own-use', cases: 1, damageYen: 90_000 },
+    ]);
+    const figures = [
+      exact('cases', 2, { status: 'suspected' }),
+      exact('cases', 3, { status: 'confirmed' }),
+      exact('damageYen', 150_000, { status: 'confirmed' }),
+      exact('damageYen', 90_000, { status: 'suspected', bank: 'BANK-A' }),
+      exact('cases', 1, { status: 'excluded-own-use' }),
+      exact('damageYen', 90_000, { status: 'excluded-own-use' }),
+      exact('cases', 0, { status: 'excluded-separate-matter' }),
+      exact('cases', 0, { status: 'suspected', bank: 'BANK-B' }),
+      exact('cases', 5),
+      exact('damageYen', 190_000),
+    ];
+    const rows = reconcile(pub(figures), () => r);
+    expect(rows.map((row) => row.replayed)).toEqual(figures.map((f) => f.value));
+    const [wrong] = reconcile(pub([exact('cases', 3, { status: 'suspected' })]), () => r);
+    expect(wrong).toMatchObject({ ok: false, status: 'suspected', published: 3, replayed: 2 });
+  });
+
   it('reads a change that went down as below 0', () => {
     const t = (at: string) => parseInstant(at);
     const events = [
@@ -746,6 +780,8 @@ describe('reconcile', () => {
         { ...change('damageYen', -30_000, 'BANK-A'), asOf },
         { ...change('cases', 0, 'BANK-B'), asOf },
         { ...change('cases', 1), asOf },
+        { ...exact('cases', -1, { since, status: 'confirmed' }), asOf },
+        { ...exact('cases', 1, { since, status: 'excluded-separate-matter' }), asOf },
       ]),
       reportAt,
     );
@@ -754,6 +790,8 @@ describe('reconcile', () => {
       [-30_000, -30_000, true],
       [0, 0, true],
       [1, -1, false],
+      [-1, -1, true],
+      [1, 1, true],
     ]);
   });
 

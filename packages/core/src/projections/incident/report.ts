@@ -1,3 +1,4 @@
+import { CASE_STATUSES } from '../../events/types';
 import { shareOf } from '../../money/yen';
 import { DayCalendar } from '../../time/calendar';
 import { forEachEntry } from '../lists';
@@ -5,7 +6,14 @@ import { add, statusOf, type CasesState } from './cases';
 import { countsStatus } from './codes';
 import type { ControlsState } from './controls';
 import type { SpendingState } from './spending';
-import { byReportTime, byText, type BankRow, type IncidentReport } from './types';
+import {
+  byBankThenStatus,
+  byReportTime,
+  byText,
+  type BankRow,
+  type BankStatusRow,
+  type IncidentReport,
+} from './types';
 
 /** The incident's state: one state per part (projection.ts). */
 export interface IncidentState {
@@ -50,6 +58,43 @@ export function countedCases(s: CasesState): number[] {
     if (countsStatus(statusOf(s.cases.cols, c))) counted.push(c);
   }
   return counted;
+}
+
+/**
+ * The reported cases per bank and status, counted or not, with their accounts' charges once per
+ * row (reference.ts: by status), unsorted.
+ */
+function byBankStatus(s: CasesState): BankStatusRow[] {
+  const cases = s.cases.cols;
+  const rows = new Map<number, BankStatusRow & { accounts: Set<number> }>();
+  for (let i = 0; i < s.reportOrder.size; i++) {
+    const c = s.reportOrder.cols.case[i]!;
+    const status = statusOf(cases, c); // reported: never none
+    const key = cases.bank[c]! * (CASE_STATUSES.length + 1) + status;
+    let row = rows.get(key);
+    if (row === undefined) {
+      const bankCode = s.bankNames[cases.bank[c]!]!;
+      row = {
+        bankCode,
+        status: CASE_STATUSES[status - 1]!,
+        cases: 0,
+        damageYen: 0,
+        accounts: new Set(),
+      };
+      rows.set(key, row);
+    }
+    row.cases++;
+    const a = cases.account[c]!;
+    if (row.accounts.has(a)) continue;
+    row.accounts.add(a);
+    row.damageYen += s.accounts.get('chargedYen', a); // a restored table may end before a
+  }
+  return [...rows.values()].map(({ bankCode, status, cases, damageYen }) => ({
+    bankCode,
+    status,
+    cases,
+    damageYen,
+  }));
 }
 
 /**
@@ -114,7 +159,7 @@ export function incidentReport(s: IncidentState): IncidentReport {
   let compensatedYen = 0;
   for (const c of counted) {
     const paid = cases.compensatedYen[c]!;
-    const caseYen = accounts.chargedYen[cases.account[c]!]!;
+    const caseYen = part.accounts.get('chargedYen', cases.account[c]!);
     let bank = paidByBank.get(cases.bank[c]!);
     if (bank === undefined) paidByBank.set(cases.bank[c]!, (bank = { ...NO_COMPENSATION }));
     bank.compensatedYen += paid;
@@ -188,6 +233,7 @@ export function incidentReport(s: IncidentState): IncidentReport {
       .map((c) => ({ bankCode: bankName(cases.bank[c]!), reportedAt: cases.reportedAt[c]! }))
       .sort(byReportTime),
     byBank,
+    byBankStatus: byBankStatus(part).sort(byBankThenStatus),
     byDay,
     byBankDay,
     byMerchant: [...spentByCategory(s, counted).entries()]
