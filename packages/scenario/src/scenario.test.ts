@@ -242,6 +242,10 @@ describe('loadScenario', () => {
         '{ name: oldestDamageMonth, since: "2020-09-01T00:00:00+09:00", value: 202008 }',
         /has no meaningful change over a window/,
       ],
+      [
+        '{ name: largestCaseYen, since: "2020-09-01T00:00:00+09:00", value: 0 }',
+        /figure largestCaseYen has no meaningful change over a window/,
+      ],
     ])('refuses %s', (figure, message) => {
       const e = problem(MAIN, publication(figure));
       expect(e.message).toMatch(message);

@@ -174,6 +174,8 @@ export class FiguresModel {
         case 'compensatedCases':
         case 'partlyCompensatedCases':
           return sum(banks.map((b) => b[name]));
+        case 'largestCaseYen':
+          return Math.max(0, ...banks.map((b) => b.largestCaseYen));
         case 'banksWithDamage':
         case 'casesChargedBeforeLinkingSuspended':
         case 'casesChargedAfterLinkingSuspended':
@@ -196,7 +198,7 @@ export class FiguresModel {
           throw new Error(`the figures model has no definition of figure ${name}`);
       }
     };
-    const noChange = name === 'oldestDamageMonth' || name === 'bankStoppedCharges';
+    const noChange = ['oldestDamageMonth', 'bankStoppedCharges', 'largestCaseYen'].includes(name);
     if (q.since === undefined || noChange || name === 'banksReporting') return value(asOf);
     return value(asOf) - value(q.since);
   }

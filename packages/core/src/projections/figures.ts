@@ -98,6 +98,13 @@ export const FIGURES = {
     of: sumOf('partlyCompensatedCases'),
     takes: ['bank'],
   },
+  largestCaseYen: {
+    label: 'largest damage of one case',
+    unit: 'yen',
+    of: (r, q) => rowsOf(r, q).reduce((n, b) => Math.max(n, b.largestCaseYen), 0),
+    takes: ['bank'],
+    since: 'none',
+  },
   casesChargedBeforeLinkingSuspended: {
     label: 'cases charged only before new linking was suspended',
     unit: 'cases',

@@ -725,12 +725,17 @@ describe('reconcile', () => {
       exact('outstandingYen', 50_000),
       exact('compensatedCases', 2),
       exact('partlyCompensatedCases', 1),
+      exact('largestCaseYen', 50_000, { bank: 'BANK-A' }),
+      exact('largestCaseYen', 70_000), // c5's 90,000 does not count
+      exact('largestCaseYen', 0, { bank: 'BANK-C' }),
     ];
     const rows = reconcile(pub(figures), () => r);
     expect(rows.filter((row) => !row.ok)).toEqual([]);
     expect(rows.map((row) => row.replayed)).toEqual(figures.map((f) => f.value));
     const [wrong] = reconcile(pub([exact('compensatedCases', 2, { bank: 'BANK-A' })]), () => r);
     expect(wrong).toMatchObject({ ok: false, bank: 'BANK-A', published: 2, replayed: 1 });
+    const [largest] = reconcile(pub([exact('largestCaseYen', 90_000)]), () => r);
+    expect(largest).toMatchObject({ ok: false, published: 90_000, replayed: 70_000 });
   });
 
   it('states cases and damage per status, counted or not, once per account', () => {
