@@ -46,7 +46,15 @@ export async function incidentPage(
       walletsLocked: r.walletsLocked,
       inquiries: r.inquiries,
     },
-    banks: r.byBank.map((b) => ({ ...b, bankName: names.get(b.bankCode) ?? null })),
+    // The page's bank table: the columns replay --by bank shows, not every field of the row.
+    banks: r.byBank.map((b) => ({
+      bankCode: b.bankCode,
+      bankName: names.get(b.bankCode) ?? null,
+      cases: b.cases,
+      damageYen: b.damageYen,
+      compensatedYen: b.compensatedYen,
+      outstandingYen: b.outstandingYen,
+    })),
     bankDays: r.byBankDay.map((d) => ({ ...d, bankName: names.get(d.bankCode) ?? null })),
     days: damageByPeriod(r.byDay, 'day', {}).map((p) => ({
       date: p.period,
