@@ -209,6 +209,7 @@ const qualifier = (r: ReconciliationRow, zone: string, names: BankNames) =>
     r.bank !== undefined
       ? `bank ${r.bank}${names.has(r.bank) ? ` (${names.get(r.bank)})` : ''}`
       : '',
+    r.status !== undefined ? `status ${r.status}` : '',
     r.since !== undefined ? `since ${formatInstant(r.since, zone)}` : '',
   ]
     .filter(Boolean)
@@ -245,6 +246,7 @@ export function reconciliationTable(
       { key: 'qualifier', header: 'of', only: 'text' },
       { key: 'bankCode', header: 'bank', only: 'data' },
       { key: 'bankName', header: 'bank name', only: 'data' },
+      { key: 'status', header: 'status', only: 'data' },
       { key: 'since', header: 'since', kind: 'instant', only: 'data' },
       { key: 'asOf', header: 'as of', kind: 'instant' },
       { key: 'published', header: 'published', show: fig('published') },
@@ -265,6 +267,7 @@ export function reconciliationTable(
         qualifier: qualifier(r, zone, names),
         bankCode: r.bank ?? null,
         bankName: r.bank === undefined ? null : nameOf(names, r.bank),
+        status: r.status ?? null,
         since: r.since ?? null,
         asOf: r.asOf,
         published: r.published,

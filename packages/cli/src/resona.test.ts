@@ -321,15 +321,17 @@ describe('scenarios/README.md, the format reference', () => {
         label: string;
         unit: string;
         requires?: readonly string[];
+        takes?: readonly string[];
         since?: string;
       };
-      return `| \`${n}\` | ${d.label} | ${d.unit} | ${(d.requires ?? []).join(', ') || '-'} | ${d.since ?? 'difference'} |`;
+      const list = (qs?: readonly string[]) => (qs ?? []).join(', ') || '-';
+      return `| \`${n}\` | ${d.label} | ${d.unit} | ${list(d.requires)} | ${list(d.takes)} | ${d.since ?? 'difference'} |`;
     });
     const text = reference();
     expectQuoted(
       [
-        '| figure | label | unit | needs | `since` reads as |',
-        '|---|---|---|---|---|',
+        '| figure | label | unit | needs | takes | `since` reads as |',
+        '|---|---|---|---|---|---|',
         ...rows,
       ].join('\n') + '\n',
       'the figures of figures.ts',

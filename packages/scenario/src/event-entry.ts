@@ -2,10 +2,13 @@ import {
   checkId,
   describe,
   EVENT_TYPES,
+  FIGURE_NAMES,
   figureDef,
   isEventType,
   nameUuid,
   parseInstant,
+  takesBank,
+  takesStatus,
   validateEventData,
   type EventDataMap,
   type FigureName,
@@ -155,11 +158,17 @@ export class EventChecker {
           `precision ${f.precision} is given without rounding`,
           'say how the publisher rounded: rounding: floor, round or ceil',
         );
-      if (f.bank !== undefined && !def.requires?.includes('bank'))
+      if (f.bank !== undefined && !takesBank(f.name as FigureName))
         throw raw.error(
           [...path, 'bank'],
           `figure ${f.name} is not about one bank`,
-          'remove bank:, or use a per-bank figure such as bankStoppedCharges',
+          `remove bank:, or use a figure that takes it: ${FIGURE_NAMES.filter(takesBank).join(', ')}`,
+        );
+      if (f.status !== undefined && !takesStatus(f.name as FigureName))
+        throw raw.error(
+          [...path, 'status'],
+          `figure ${f.name} is not about the cases of one status`,
+          `remove status:, or use a figure that takes it: ${FIGURE_NAMES.filter(takesStatus).join(', ')}`,
         );
       if (f.bank !== undefined && !this.scenario.bankCodes.has(f.bank))
         throw raw.error(

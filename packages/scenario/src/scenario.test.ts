@@ -199,23 +199,41 @@ describe('loadScenario', () => {
       figures:
         - ${figure}
 `;
-    it('accepts a figure with the qualifiers it needs', () => {
-      expect(
-        loadScenario(
-          write(MAIN, publication('{ name: bankStoppedCharges, bank: BANK-A, value: 1 }')),
-        ).events,
-      ).toHaveLength(4);
+    it.each([
+      '{ name: bankStoppedCharges, bank: BANK-A, value: 1 }',
+      '{ name: compensatedCases, bank: BANK-A, value: 1 }',
+      '{ name: damageYen, bank: BANK-A, value: 1 }',
+      '{ name: cases, since: "2020-09-13T00:00:00+09:00", value: -2 }',
+      '{ name: cases, status: suspected, value: 1 }',
+      '{ name: damageYen, bank: BANK-A, status: excluded-own-use, value: 0 }',
+      '{ name: damageYen, bank: BANK-A, since: "2020-09-13T00:00:00+09:00", value: -30000 }',
+    ])('accepts a figure with the qualifiers it needs or takes: %s', (figure) => {
+      expect(loadScenario(write(MAIN, publication(figure))).events).toHaveLength(4);
     });
     it.each([
       ['{ name: bankStoppedCharges, value: 1 }', /is about one bank: give its code as bank:/],
       ['{ name: banksReporting, value: 1 }', /counts over a window: give its start as since:/],
-      ['{ name: cases, bank: BANK-A, value: 1 }', /figure cases is not about one bank/],
+      [
+        '{ name: banksWithDamage, bank: BANK-A, value: 1 }',
+        /figure banksWithDamage is not about one bank[\s\S]*takes it: cases, damageYen, /,
+      ],
       ['{ name: bankStoppedCharges, bank: BANK-Z, value: 1 }', /unknown bank code "BANK-Z"/],
       [
         '{ name: cases, since: "2020-09-15T00:00:00+09:00", value: 1 }',
         /since: must be before the figure's as-of time/,
       ],
       ['{ name: casez, value: 1 }', /name: must be one of cases, /],
+      ['{ name: cases, value: -1 }', /value: must be 0 or more, got -1[\s\S]*give since:/],
+      [
+        '{ name: banksReporting, since: "2020-09-13T00:00:00+09:00", value: -1 }',
+        /value: must be 0 or more[\s\S]*banksReporting is not read as a change/,
+      ],
+      ['{ name: cases, value: 1.5 }', /value: must be a whole number, got 1\.5/],
+      [
+        '{ name: compensatedYen, status: confirmed, value: 1 }',
+        /figure compensatedYen is not about the cases of one status[\s\S]*takes it: cases, damageYen/,
+      ],
+      ['{ name: cases, status: settled, value: 1 }', /status: must be one of suspected, confirmed/],
       [
         '{ name: damageYen, value: 30000, precision: 10000 }',
         /precision 10000 is given without rounding[\s\S]*rounding: floor, round or ceil/,
@@ -223,6 +241,10 @@ describe('loadScenario', () => {
       [
         '{ name: oldestDamageMonth, since: "2020-09-01T00:00:00+09:00", value: 202008 }',
         /has no meaningful change over a window/,
+      ],
+      [
+        '{ name: largestCaseYen, since: "2020-09-01T00:00:00+09:00", value: 0 }',
+        /figure largestCaseYen has no meaningful change over a window/,
       ],
     ])('refuses %s', (figure, message) => {
       const e = problem(MAIN, publication(figure));

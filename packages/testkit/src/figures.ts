@@ -1,4 +1,5 @@
 import {
+  CASE_STATUSES,
   encodeEvents,
   evaluateFigure,
   figureDef,
@@ -8,6 +9,8 @@ import {
   incidentReport,
   KeyDictionary,
   sameData,
+  takesBank,
+  takesStatus,
   type ColumnBatch,
   type FigureQuery,
   type IncidentReport,
@@ -56,16 +59,20 @@ export function figuresDisagree(run: SequenceRun): string | undefined {
       const sinces = def.since === 'none' || k === 0 ? [undefined] : [undefined, times[0]];
       for (const since of sinces) {
         if (def.requires?.includes('since') && since === undefined) continue;
-        for (const bank of def.requires?.includes('bank') ? banks : [undefined]) {
-          const q: FigureQuery = {
-            ...(bank !== undefined && { bank }),
-            ...(since !== undefined && { since }),
-          };
-          const replayed = evaluateFigure(name, q, reportAt, asOf);
-          const expected = model.figure(name, q, asOf);
-          if (replayed !== expected)
-            return `figure ${name}${bank ? ` of ${bank}` : ''}${since !== undefined ? ` since ${when(since)}` : ''} as of ${when(asOf)}: replayed ${replayed}, the model gives ${expected}`;
-        }
+        const required = def.requires?.includes('bank') ?? false;
+        const statuses = [undefined, ...(takesStatus(name) ? CASE_STATUSES : [])];
+        for (const bank of [...(required ? [] : [undefined]), ...(takesBank(name) ? banks : [])])
+          for (const status of statuses) {
+            const q: FigureQuery = {
+              ...(bank !== undefined && { bank }),
+              ...(since !== undefined && { since }),
+              ...(status !== undefined && { status }),
+            };
+            const replayed = evaluateFigure(name, q, reportAt, asOf);
+            const expected = model.figure(name, q, asOf);
+            if (replayed !== expected)
+              return `figure ${name}${bank ? ` of ${bank}` : ''}${status ? ` ${status}` : ''}${since !== undefined ? ` since ${when(since)}` : ''} as of ${when(asOf)}: replayed ${replayed}, the model gives ${expected}`;
+          }
       }
     }
   }

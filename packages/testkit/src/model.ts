@@ -1,4 +1,9 @@
-import type { EventDataMap, IncidentReport, StoredEvent } from '@incident-ledger/core';
+import {
+  CASE_STATUSES,
+  type EventDataMap,
+  type IncidentReport,
+  type StoredEvent,
+} from '@incident-ledger/core';
 
 /**
  * An independent model of the incident's figures: what each one must be, as of any time, from a
@@ -101,14 +106,33 @@ export class FiguresModel {
         const at = counted.filter((c) => c.bankCode === bankCode);
         const damageYen = sum(damage.filter((e) => e.data.bankCode === bankCode).map(amount));
         const compensatedYen = sum(at.map((c) => c.compensatedYen));
+        // A case's own damage: every charge known on its account.
+        const own = at.map((c) => ({
+          paid: c.compensatedYen,
+          charged: sum(charges.filter((e) => accountOf(e.data) === c.account).map(amount)),
+        }));
         return {
           bankCode,
           cases: at.length,
           damageYen,
           compensatedYen,
           outstandingYen: damageYen - compensatedYen,
+          compensatedCases: own.filter((c) => c.paid > 0 && c.paid >= c.charged).length,
+          partlyCompensatedCases: own.filter((c) => c.paid > 0 && c.paid < c.charged).length,
+          largestCaseYen: Math.max(0, ...own.map((c) => c.charged)),
         };
       }),
+      // Every reported case by bank and status, counted or not; charges once per account.
+      byBankStatus: [...new Set(cases.map((c) => c.bankCode))].sort(byText).flatMap((bankCode) =>
+        CASE_STATUSES.flatMap((status) => {
+          const at = cases.filter((c) => c.bankCode === bankCode && c.status === status);
+          const accounts = new Set(at.map((c) => c.account));
+          const charged = charges.filter((e) => accounts.has(accountOf(e.data)));
+          return at.length === 0
+            ? []
+            : [{ bankCode, status, cases: at.length, damageYen: sum(charged.map(amount)) }];
+        }),
+      ),
       byDay: nonZero(byDate(damage)).map(([date, damageYen]) => ({ date, damageYen })),
       byBankDay: banks.flatMap((bankCode) =>
         nonZero(byDate(damage.filter((e) => e.data.bankCode === bankCode))).map(
@@ -127,13 +151,32 @@ export class FiguresModel {
    * A figure as of `asOf`, by its name in a publication, about one bank or as a change since an
    * earlier time where asked: the model's own reading of each (scenarios/README.md).
    */
-  figure(name: string, q: { bank?: string; since?: number }, asOf: number): number {
+  figure(
+    name: string,
+    q: { bank?: string; since?: number; status?: string },
+    asOf: number,
+  ): number {
     const value = (t: number): number => {
       const r = this.reportAsOf(t);
+      // With bank:, the figures of the bank table read that bank's row (none: 0).
+      const banks = r.byBank.filter((b) => q.bank === undefined || b.bankCode === q.bank);
+      if (q.status !== undefined && (name === 'cases' || name === 'damageYen'))
+        return sum(
+          r.byBankStatus
+            .filter((b) => b.status === q.status && (q.bank === undefined || b.bankCode === q.bank))
+            .map((b) => b[name]),
+        );
       switch (name) {
         case 'cases':
-        case 'banksWithDamage':
         case 'damageYen':
+        case 'compensatedYen':
+        case 'outstandingYen':
+        case 'compensatedCases':
+        case 'partlyCompensatedCases':
+          return sum(banks.map((b) => b[name]));
+        case 'largestCaseYen':
+          return Math.max(0, ...banks.map((b) => b.largestCaseYen));
+        case 'banksWithDamage':
         case 'casesChargedBeforeLinkingSuspended':
         case 'casesChargedAfterLinkingSuspended':
         case 'casesChargedAfterLinkingSuspendedViaEarlierLink':
@@ -155,7 +198,7 @@ export class FiguresModel {
           throw new Error(`the figures model has no definition of figure ${name}`);
       }
     };
-    const noChange = name === 'oldestDamageMonth' || name === 'bankStoppedCharges';
+    const noChange = ['oldestDamageMonth', 'bankStoppedCharges', 'largestCaseYen'].includes(name);
     if (q.since === undefined || noChange || name === 'banksReporting') return value(asOf);
     return value(asOf) - value(q.since);
   }

@@ -32,7 +32,7 @@ Shows how each published figure evolved: one row per publication (FiguresPublish
 order they were published, with each headline figure as "published / replayed" at that
 publication's as-of time ("- / n" where the publication did not state it: the replay says
 what the ledger knew then), and ok when every figure the publication states is reproduced.
-Figures stated for another time, a bank or a window are listed by verify; every figure that
+Figures stated for another time, a bank, a status or a window are listed by verify; every figure that
 failed is named below the table.
 
 options:
@@ -90,9 +90,15 @@ export async function timelineCommand(argv: string[]): Promise<number> {
   }
 }
 
-/** A publication's headline figures: stated at its own as-of time, for no bank and no window. */
+/**
+ * A publication's headline figures: stated at its own as-of time, for no bank, no status and no
+ * window.
+ */
 const isHeadline = (r: ReconciliationRow) =>
-  r.asOf === r.publicationAsOf && r.bank === undefined && r.since === undefined;
+  r.asOf === r.publicationAsOf &&
+  r.bank === undefined &&
+  r.status === undefined &&
+  r.since === undefined;
 
 function timelineTable(
   rows: readonly ReconciliationRow[],

@@ -55,7 +55,15 @@ export async function incidentPage(
       walletsLocked: r.walletsLocked,
       inquiries: r.inquiries,
     },
-    banks: r.byBank.map((b) => ({ ...b, bankName: names.get(b.bankCode) ?? null })),
+    // The page's bank table: the columns replay --by bank shows, not every field of the row.
+    banks: r.byBank.map((b) => ({
+      bankCode: b.bankCode,
+      bankName: names.get(b.bankCode) ?? null,
+      cases: b.cases,
+      damageYen: b.damageYen,
+      compensatedYen: b.compensatedYen,
+      outstandingYen: b.outstandingYen,
+    })),
     bankDays: r.byBankDay.map((d) => ({ ...d, bankName: names.get(d.bankCode) ?? null })),
     days: damageByPeriod(r.byDay, 'day', {}).map((p) => ({
       date: p.period,
@@ -93,6 +101,7 @@ function figuresOf(
     unit: figureDef(rows[i]!.figure).unit,
     bankCode: row.bankCode as string | null,
     bankName: row.bankName as string | null,
+    status: row.status as string | null,
     since: row.since === null ? null : iso(Number(row.since), zone),
     asOf: iso(Number(row.asOf), zone),
     published: Number(row.published),

@@ -62,6 +62,7 @@ export interface IncidentPage {
     unit: string;
     bankCode: string | null;
     bankName: string | null;
+    status: string | null;
     since: string | null;
     asOf: string;
     published: number;

@@ -83,7 +83,10 @@ export function drawIncident(kit: PageKit, d: IncidentPage): void {
     })),
   ];
   const published = d.figures
-    .filter((f) => f.figure === 'damageYen' && f.bankCode === null && f.since === null)
+    .filter(
+      (f) =>
+        f.figure === 'damageYen' && f.bankCode === null && f.status === null && f.since === null,
+    )
     .map((f) => ({ ...f, at: wall(f.asOf) }));
   section(
     'bitemporal',
@@ -195,6 +198,7 @@ export function drawIncident(kit: PageKit, d: IncidentPage): void {
       const key = [
         f.figure,
         f.bankCode ? `bank ${bankLabel(f.bankCode, f.bankName)}` : '',
+        f.status ? `status ${f.status}` : '',
         f.since ? `since ${f.since}` : '',
       ]
         .filter(Boolean)
@@ -274,6 +278,7 @@ export function drawIncident(kit: PageKit, d: IncidentPage): void {
           f.figure,
           [
             f.bankCode ? `bank ${bankLabel(f.bankCode, f.bankName)}` : '',
+            f.status ? `status ${f.status}` : '',
             f.since ? `since ${f.since}` : '',
           ]
             .filter(Boolean)

@@ -1,4 +1,4 @@
-import { FIGURE_NAMES } from '../projections/figures';
+import { figureDef, FIGURE_NAMES, type FigureName } from '../projections/figures';
 import { charsetHint, codePoints, idProblem, textProblem } from './charset';
 import { AUTH_FACTORS, CASE_STATUSES, ROUNDINGS, type EventDataMap, type EventType } from './types';
 
@@ -51,6 +51,7 @@ type Field =
   | { kind: 'text' }
   | { kind: 'yen' }
   | { kind: 'count' }
+  | { kind: 'whole' }
   | { kind: 'positive' }
   | { kind: 'instant' }
   | { kind: 'enum'; values: readonly string[] }
@@ -70,12 +71,14 @@ const figure: Field = {
   kind: 'object',
   fields: {
     name: enumOf(FIGURE_NAMES),
-    value: { kind: 'count' },
+    /** 0 or more, but for a change since an earlier time (figureSigns). */
+    value: { kind: 'whole' },
     precision: opt({ kind: 'positive' }),
     rounding: opt(enumOf(ROUNDINGS)),
     asOf: opt({ kind: 'instant' }),
     since: opt({ kind: 'instant' }),
     bank: opt(id),
+    status: opt(enumOf(CASE_STATUSES)),
     note: opt(text),
   },
 };
@@ -151,7 +154,26 @@ export function validateEventData<T extends EventType>(
         `a range ends at or after its start`,
       );
   }
+  if (type === 'FiguresPublished') figureSigns(data as EventDataMap['FiguresPublished'], path);
   return data as EventDataMap[T];
+}
+
+/**
+ * A figure is a count or a sum, 0 or more; only a change since an earlier time (a difference, as
+ * figures.ts reads `since`) may go down: a correction lowering a count.
+ */
+function figureSigns(data: EventDataMap['FiguresPublished'], path: (string | number)[]): void {
+  data.figures.forEach((f, i) => {
+    const change = f.since !== undefined && (figureDef(f.name as FigureName).since ?? 'difference');
+    if (f.value < 0 && change !== 'difference')
+      throw new ValidationError(
+        [...path, 'figures', i, 'value'],
+        `must be 0 or more, got ${f.value}`,
+        f.since === undefined
+          ? 'only a change since an earlier time (give since:) may be below 0'
+          : `figure ${f.name} is not read as a change since an earlier time`,
+      );
+  });
 }
 
 /** Pairs of instant fields that bound a range: the second must not precede the first. */
@@ -240,6 +262,11 @@ function checkField(
           path(),
           `must be a whole, non-negative number, got ${describe(v)}`,
         );
+      }
+      return v;
+    case 'whole':
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
+        throw new ValidationError(path(), `must be a whole number, got ${describe(v)}`);
       }
       return v;
     case 'positive':

@@ -1,11 +1,12 @@
-import type { LedgerEvent, PublishedFigure } from '../events/types';
+import type { CaseStatus, LedgerEvent, PublishedFigure } from '../events/types';
 import { formatYen, roundTo } from '../money/yen';
-import type { IncidentReport } from './incident';
+import type { BankRow, IncidentReport } from './incident';
 
 /** What a figure may be asked about beyond its as-of time. */
 export interface FigureQuery {
   bank?: string;
   since?: number;
+  status?: CaseStatus;
 }
 
 interface FigureDef {
@@ -15,11 +16,43 @@ interface FigureDef {
   /** Qualifiers the figure cannot do without. */
   requires?: readonly ('bank' | 'since')[];
   /**
+   * Qualifiers the figure may be given: `bank` narrows it to the cases of one bank, `status` to
+   * the reported cases with one status (counted or not).
+   */
+  takes?: readonly ('bank' | 'status')[];
+  /**
    * How `since` is read: 'difference' (default) is the change between the report at `since` and
    * the one at as-of ("749 more"); 'window' means the figure itself looks at (since, as-of];
    * 'none' means a change makes no sense for it (a month, a yes/no).
    */
   since?: 'difference' | 'window' | 'none';
+}
+
+/** The bank table's rows a figure is about: one bank's (none if it has no case), or all. */
+const rowsOf = (r: IncidentReport, q: FigureQuery): readonly BankRow[] =>
+  q.bank === undefined ? r.byBank : r.byBank.filter((b) => b.bankCode === q.bank);
+
+type BankCount = {
+  [K in keyof BankRow]: BankRow[K] extends number ? K : never;
+}[keyof BankRow];
+
+/** A figure summed over the bank table: the whole incident, or one bank with `bank:`. */
+function sumOf(key: BankCount): FigureDef['of'] {
+  return (r, q) => rowsOf(r, q).reduce((n, b) => n + b[key], 0);
+}
+
+/**
+ * Cases or damage summed over the bank table, or with `status:` over the bank-status table (the
+ * reported cases with that status, counted or not); of one bank with `bank:`.
+ */
+function byStatusOr(key: 'cases' | 'damageYen'): FigureDef['of'] {
+  const counted = sumOf(key);
+  return (r, q) =>
+    q.status === undefined
+      ? counted(r, q)
+      : r.byBankStatus
+          .filter((b) => b.status === q.status && (q.bank === undefined || b.bankCode === q.bank))
+          .reduce((n, b) => n + b[key], 0);
 }
 
 /**
@@ -28,9 +61,50 @@ interface FigureDef {
  * against.
  */
 export const FIGURES = {
-  cases: { label: 'unauthorized-use cases', unit: 'cases', of: (r) => r.cases },
+  cases: {
+    label: 'unauthorized-use cases',
+    unit: 'cases',
+    of: byStatusOr('cases'),
+    takes: ['bank', 'status'],
+  },
   banksWithDamage: { label: 'banks with damage', unit: 'banks', of: (r) => r.banksWithDamage },
-  damageYen: { label: 'total damage', unit: 'yen', of: (r) => r.damageYen },
+  damageYen: {
+    label: 'total damage',
+    unit: 'yen',
+    of: byStatusOr('damageYen'),
+    takes: ['bank', 'status'],
+  },
+  compensatedYen: {
+    label: 'compensation paid for counted cases',
+    unit: 'yen',
+    of: sumOf('compensatedYen'),
+    takes: ['bank'],
+  },
+  outstandingYen: {
+    label: 'damage less compensation',
+    unit: 'yen',
+    of: sumOf('outstandingYen'),
+    takes: ['bank'],
+  },
+  compensatedCases: {
+    label: 'cases compensated in full',
+    unit: 'cases',
+    of: sumOf('compensatedCases'),
+    takes: ['bank'],
+  },
+  partlyCompensatedCases: {
+    label: 'cases compensated in part',
+    unit: 'cases',
+    of: sumOf('partlyCompensatedCases'),
+    takes: ['bank'],
+  },
+  largestCaseYen: {
+    label: 'largest damage of one case',
+    unit: 'yen',
+    of: (r, q) => rowsOf(r, q).reduce((n, b) => Math.max(n, b.largestCaseYen), 0),
+    takes: ['bank'],
+    since: 'none',
+  },
   casesChargedBeforeLinkingSuspended: {
     label: 'cases charged only before new linking was suspended',
     unit: 'cases',
@@ -90,6 +164,16 @@ export function figureDef(name: FigureName): FigureDef {
   return FIGURES[name];
 }
 
+/** Whether a figure may be about one bank (it takes `bank:`, or cannot do without it). */
+export function takesBank(name: FigureName): boolean {
+  const def = figureDef(name);
+  return (def.requires?.includes('bank') ?? false) || (def.takes?.includes('bank') ?? false);
+}
+
+/** Whether a figure may be about the cases of one status (`status:`). */
+export const takesStatus = (name: FigureName): boolean =>
+  figureDef(name).takes?.includes('status') ?? false;
+
 /** A figure's value as people write it: yen with separators, months as YYYY-MM. */
 export function formatFigure(name: FigureName, value: number): string {
   if (figureDef(name).unit === 'month')
@@ -140,6 +224,7 @@ export interface ReconciliationRow {
   asOf: number;
   since?: number;
   bank?: string;
+  status?: CaseStatus;
   published: number;
   precision: number;
   rounding: PublishedFigure['rounding'];
@@ -165,6 +250,7 @@ export function reconcile(
       const q: FigureQuery = {
         ...(f.bank !== undefined && { bank: f.bank }),
         ...(f.since !== undefined && { since: f.since }),
+        ...(f.status !== undefined && { status: f.status }),
       };
       const replayed = evaluateFigure(figure, q, reportAt, asOf);
       const replayedStated = roundTo(replayed, f.precision, f.rounding);

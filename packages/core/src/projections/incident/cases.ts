@@ -15,6 +15,8 @@ import { countsStatus, STATUS, TYPE } from './codes';
  * and the hot path never hashes a string.
  */
 const accountSpec = {
+  /** Every charge on the account: the damage of each case naming it. */
+  chargedYen: { kind: 'f64', fill: 0 },
   firstChargeAt: { kind: 'f64', fill: Number.POSITIVE_INFINITY },
   lastChargeAt: { kind: 'f64', fill: Number.NEGATIVE_INFINITY },
   /** When a wallet was first linked to the account (occurredAt), if the ledger saw the link. */
@@ -100,7 +102,7 @@ export const CASES_PART = 'incident-cases';
 export function casesPart(zone: string): Projection<CasesState> {
   return columnarPart({
     name: CASES_PART,
-    version: 1,
+    version: 2,
     parameters: { zone },
     reads: ['type', 'occurredAt', 'bank', 'account', 'case', 'amount', 'status'],
     init: () => initCases(zone),
@@ -176,6 +178,7 @@ function charge(s: CasesState, a: number, bank: number, at: number, yen: number)
   const accounts = s.accounts.cols;
   const day = s.calendar.dayOf(at);
   accounts.dayHead[a] = accumulate(s.dayCharges, accounts.dayHead[a]!, day, yen);
+  accounts.chargedYen[a]! += yen;
   if (at < accounts.firstChargeAt[a]!) accounts.firstChargeAt[a] = at;
   if (at > accounts.lastChargeAt[a]!) accounts.lastChargeAt[a] = at;
   if (accounts.countedCases[a]! > 0) addDamage(s, bank, day, yen);

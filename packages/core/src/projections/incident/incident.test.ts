@@ -1,12 +1,12 @@
 import { projectionSpec } from '@incident-ledger/testkit';
-import type { EventDataMap, EventType, StoredEvent } from '../../events/types';
+import type { CaseStatus, EventDataMap, EventType, StoredEvent } from '../../events/types';
 import { DayCalendar } from '../../time/calendar';
 import { parseInstant } from '../../time/instant';
 import { reconcile } from '../figures';
 import { Fold } from '../projection';
 import { incidentProjection } from './projection';
 import { incidentDamage, incidentReport } from './report';
-import type { IncidentReport } from './types';
+import type { BankRow, IncidentReport } from './types';
 
 /**
  * Given events, then the report (testkit's projectionSpec): every spec also runs with each event
@@ -71,6 +71,9 @@ describe('incident projection', () => {
         damageYen: 80_000,
         compensatedYen: 0,
         outstandingYen: 80_000,
+        compensatedCases: 0,
+        partlyCompensatedCases: 0,
+        largestCaseYen: 80_000,
       },
     ]);
   });
@@ -574,11 +577,23 @@ describe('incident projection: controls, the linking stop, and where the money w
 });
 
 describe('reconcile', () => {
-  const report: IncidentReport = {
+  // The whole incident's figures sum the bank table: one bank holds them all here.
+  const bankRow = (cases: number, damageYen: number): BankRow => ({
+    bankCode: 'A',
+    cases,
+    damageYen,
+    compensatedYen: 0,
+    outstandingYen: damageYen,
+    compensatedCases: 0,
+    partlyCompensatedCases: 0,
+    largestCaseYen: 0,
+  });
+  const given: IncidentReport = {
     ...incidentReport(incidentProjection('Asia/Tokyo').init()),
     cases: 120,
     banksWithDamage: 11,
     damageYen: 25_427_000,
+    byBank: [bankRow(120, 25_427_000)],
   };
   const pub = (figures: EventDataMap['FiguresPublished']['figures']) =>
     [
@@ -593,20 +608,21 @@ describe('reconcile', () => {
   it('compares within the stated precision, rounded as the publisher rounded', () => {
     const [row] = reconcile(
       pub([{ name: 'damageYen', value: 25_420_000, precision: 10_000, rounding: 'floor' }]),
-      () => report,
+      () => given,
     );
     expect(row).toMatchObject({ ok: true, replayed: 25_427_000, replayedStated: 25_420_000 });
     const [rounded] = reconcile(
       pub([{ name: 'damageYen', value: 25_420_000, precision: 10_000, rounding: 'round' }]),
-      () => report,
+      () => given,
     );
     expect(rounded).toMatchObject({ ok: false, replayedStated: 25_430_000 });
   });
 
   it('reads since as a difference for counts, and as a window for reporting banks', () => {
     const at = (cases: number, reports: { bankCode: string; reportedAt: number }[]) => ({
-      ...report,
+      ...given,
       cases,
+      byBank: [bankRow(cases, 0)],
       reports,
     });
     const reports = new Map([
@@ -633,10 +649,161 @@ describe('reconcile', () => {
     ]);
   });
 
+  const paid = (at: string, caseId: string, amountYen: number) =>
+    ev('CompensationPaid', at, { caseId, amountYen, paidBy: 'bank' });
+  const exact = (
+    name: string,
+    value: number,
+    more: { bank?: string; since?: number; status?: CaseStatus } = {},
+  ) => ({
+    name,
+    value,
+    precision: 1,
+    rounding: 'exact' as const,
+    ...more,
+  });
+  const compensated = [
+    charge('2020-09-01T10:00:00+09:00', 'BANK-A', 'a1', 50_000),
+    charge('2020-09-01T11:00:00+09:00', 'BANK-A', 'a2', 40_000),
+    charge('2020-09-01T12:00:00+09:00', 'BANK-A', 'a3', 30_000),
+    charge('2020-09-01T13:00:00+09:00', 'BANK-B', 'b1', 70_000),
+    charge('2020-09-01T14:00:00+09:00', 'BANK-B', 'b2', 90_000),
+    report('2020-09-08T10:00:00+09:00', 'c1', 'BANK-A', 'a1'),
+    report('2020-09-08T10:00:00+09:00', 'c2', 'BANK-A', 'a2', 'suspected'),
+    report('2020-09-08T10:00:00+09:00', 'c3', 'BANK-A', 'a3'),
+    report('2020-09-08T10:00:00+09:00', 'c4', 'BANK-B', 'b1'),
+    report('2020-09-08T10:00:00+09:00', 'c5', 'BANK-B', 'b2'),
+    reclassify('2020-09-09T10:00:00+09:00', 'c5', 'excluded-own-use'),
+    paid('2020-09-20T10:00:00+09:00', 'c1', 50_000), // all of its damage: in full
+    paid('2020-09-20T10:00:00+09:00', 'c2', 10_000), // in part
+    paid('2020-09-20T10:00:00+09:00', 'c4', 80_000), // more than its damage: in full
+    paid('2020-09-20T10:00:00+09:00', 'c5', 90_000), // its case does not count
+  ];
+
+  it('counts a case compensated in full when paid at least its damage, else in part', () => {
+    const r = when(compensated);
+    expect(r.byBank).toEqual([
+      {
+        bankCode: 'BANK-A',
+        cases: 3,
+        damageYen: 120_000,
+        compensatedYen: 60_000,
+        outstandingYen: 60_000,
+        compensatedCases: 1,
+        partlyCompensatedCases: 1,
+        largestCaseYen: 50_000,
+      },
+      {
+        bankCode: 'BANK-B',
+        cases: 1,
+        damageYen: 70_000,
+        compensatedYen: 80_000,
+        outstandingYen: -10_000,
+        compensatedCases: 1,
+        partlyCompensatedCases: 0,
+        largestCaseYen: 70_000,
+      },
+    ]);
+    // A later charge on a case paid in full leaves it paid in part.
+    const later = when([...compensated, charge('2020-09-21T10:00:00+09:00', 'BANK-A', 'a1', 1)]);
+    expect(later.byBank[0]).toMatchObject({ compensatedCases: 0, partlyCompensatedCases: 2 });
+  });
+
+  it('states cases, damage and compensation of one bank, or of the whole incident', () => {
+    const r = when(compensated);
+    const figures = [
+      exact('cases', 3, { bank: 'BANK-A' }),
+      exact('damageYen', 70_000, { bank: 'BANK-B' }),
+      exact('compensatedYen', 60_000, { bank: 'BANK-A' }),
+      exact('outstandingYen', 60_000, { bank: 'BANK-A' }),
+      exact('compensatedCases', 1, { bank: 'BANK-A' }),
+      exact('partlyCompensatedCases', 1, { bank: 'BANK-A' }),
+      exact('cases', 0, { bank: 'BANK-C' }), // no case: 0
+      exact('cases', 4),
+      exact('damageYen', 190_000),
+      exact('compensatedYen', 140_000),
+      exact('outstandingYen', 50_000),
+      exact('compensatedCases', 2),
+      exact('partlyCompensatedCases', 1),
+      exact('largestCaseYen', 50_000, { bank: 'BANK-A' }),
+      exact('largestCaseYen', 70_000), // c5's 90,000 does not count
+      exact('largestCaseYen', 0, { bank: 'BANK-C' }),
+    ];
+    const rows = reconcile(pub(figures), () => r);
+    expect(rows.filter((row) => !row.ok)).toEqual([]);
+    expect(rows.map((row) => row.replayed)).toEqual(figures.map((f) => f.value));
+    const [wrong] = reconcile(pub([exact('compensatedCases', 2, { bank: 'BANK-A' })]), () => r);
+    expect(wrong).toMatchObject({ ok: false, bank: 'BANK-A', published: 2, replayed: 1 });
+    const [largest] = reconcile(pub([exact('largestCaseYen', 90_000)]), () => r);
+    expect(largest).toMatchObject({ ok: false, published: 90_000, replayed: 70_000 });
+  });
+
+  it('states cases and damage per status, counted or not, once per account', () => {
+    const r = when([
+      ...compensated,
+      // A second case on c1's account, still suspected: the account is in both statuses.
+      report('2020-09-08T11:00:00+09:00', 'c6', 'BANK-A', 'a1', 'suspected'),
+    ]);
+    expect(r.byBankStatus).toEqual([
+      { bankCode: 'BANK-A', status: 'suspected', cases: 2, damageYen: 90_000 },
+      { bankCode: 'BANK-A', status: 'confirmed', cases: 2, damageYen: 80_000 },
+      { bankCode: 'BANK-B', status: 'confirmed', cases: 1, damageYen: 70_000 },
+      { bankCode: 'BANK-B', status: 'excluded-own-use', cases: 1, damageYen: 90_000 },
+    ]);
+    const figures = [
+      exact('cases', 2, { status: 'suspected' }),
+      exact('cases', 3, { status: 'confirmed' }),
+      exact('damageYen', 150_000, { status: 'confirmed' }),
+      exact('damageYen', 90_000, { status: 'suspected', bank: 'BANK-A' }),
+      exact('cases', 1, { status: 'excluded-own-use' }),
+      exact('damageYen', 90_000, { status: 'excluded-own-use' }),
+      exact('cases', 0, { status: 'excluded-separate-matter' }),
+      exact('cases', 0, { status: 'suspected', bank: 'BANK-B' }),
+      exact('cases', 5),
+      exact('damageYen', 190_000),
+    ];
+    const rows = reconcile(pub(figures), () => r);
+    expect(rows.map((row) => row.replayed)).toEqual(figures.map((f) => f.value));
+    const [wrong] = reconcile(pub([exact('cases', 3, { status: 'suspected' })]), () => r);
+    expect(wrong).toMatchObject({ ok: false, status: 'suspected', published: 3, replayed: 2 });
+  });
+
+  it('reads a change that went down as below 0', () => {
+    const t = (at: string) => parseInstant(at);
+    const events = [
+      ...compensated,
+      reclassify('2020-09-25T10:00:00+09:00', 'c3', 'excluded-separate-matter'),
+    ];
+    const reportAt = (asOf: number) => when(events, new Date(asOf).toISOString());
+    const since = t('2020-09-21T00:00:00+09:00');
+    const asOf = t('2020-09-26T00:00:00+09:00');
+    const change = (name: string, value: number, bank?: string) =>
+      exact(name, value, { since, ...(bank !== undefined && { bank }) });
+    const rows = reconcile(
+      pub([
+        { ...change('cases', -1), asOf },
+        { ...change('damageYen', -30_000, 'BANK-A'), asOf },
+        { ...change('cases', 0, 'BANK-B'), asOf },
+        { ...change('cases', 1), asOf },
+        { ...exact('cases', -1, { since, status: 'confirmed' }), asOf },
+        { ...exact('cases', 1, { since, status: 'excluded-separate-matter' }), asOf },
+      ]),
+      reportAt,
+    );
+    expect(rows.map((r) => [r.published, r.replayed, r.ok])).toEqual([
+      [-1, -1, true],
+      [-30_000, -30_000, true],
+      [0, 0, true],
+      [1, -1, false],
+      [-1, -1, true],
+      [1, 1, true],
+    ]);
+  });
+
   it('an exact figure must match exactly', () => {
     const [row] = reconcile(
       pub([{ name: 'cases', value: 121, precision: 1, rounding: 'exact' }]),
-      () => report,
+      () => given,
     );
     expect(row).toMatchObject({ ok: false, published: 121, replayed: 120 });
   });

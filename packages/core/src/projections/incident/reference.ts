@@ -3,10 +3,12 @@ import { shareOf } from '../../money/yen';
 import { DayCalendar } from '../../time/calendar';
 import type { Projection } from '../projection';
 import {
+  byBankThenStatus,
   byReportTime,
   byText,
   SUBJECT,
   type BankRow,
+  type BankStatusRow,
   type ControlEntry,
   type IncidentReport,
 } from './types';
@@ -23,10 +25,15 @@ import {
  *   or reclassification of it, whatever order they were stored in; a reclassification recorded
  *   before the case is reported waits for the report.
  * - A case **counts** while it is reported and its status is one of COUNTED_STATUSES.
+ * - **By status**: the reported cases of each bank and status, counted or not, with the charges
+ *   on their accounts, once per account (an account named by cases of two statuses is in both).
  * - **Damage** is every charge on the account of a counted case, whenever it occurred (an account
  *   named by two counted cases counts its charges once), by the bank of the case and the calendar
  *   day (occurredAt, in the scenario's zone) of the charge.
  * - **Compensation** is tracked beside damage, never against it: the sum paid for counted cases.
+ *   A case's own damage is every charge on its account (two cases on one account have the same);
+ *   a case is **compensated** when it was paid something and at least its damage, **partly
+ *   compensated** when paid something but less.
  * - The **linking split**: a counted case is "after" when its account's last charge occurred at or
  *   after new linking was first suspended, and "via an earlier link" when its account was also
  *   first linked before that suspension.
@@ -211,7 +218,16 @@ export function referenceReport(s: ReferenceState): IncidentReport {
   const bankRow = (bankCode: string) => {
     let row = byBank.get(bankCode);
     if (row === undefined) {
-      row = { bankCode, cases: 0, damageYen: 0, compensatedYen: 0, outstandingYen: 0 };
+      row = {
+        bankCode,
+        cases: 0,
+        damageYen: 0,
+        compensatedYen: 0,
+        outstandingYen: 0,
+        compensatedCases: 0,
+        partlyCompensatedCases: 0,
+        largestCaseYen: 0,
+      };
       byBank.set(bankCode, row);
     }
     return row;
@@ -234,10 +250,34 @@ export function referenceReport(s: ReferenceState): IncidentReport {
   }
   for (const c of counted) {
     const row = bankRow(bankOf(c));
+    const paid = c.compensatedYen;
+    const caseYen = (accountOf(c)?.charges ?? []).reduce((n, ch) => n + ch.yen, 0);
     row.cases++;
-    row.compensatedYen += c.compensatedYen;
+    row.compensatedYen += paid;
+    if (paid > 0 && paid >= caseYen) row.compensatedCases++;
+    if (paid > 0 && paid < caseYen) row.partlyCompensatedCases++;
+    row.largestCaseYen = Math.max(row.largestCaseYen, caseYen);
   }
   for (const row of byBank.values()) row.outstandingYen = row.damageYen - row.compensatedYen;
+
+  // By bank and status: every reported case, its account's charges once per row.
+  const byBankStatus = new Map<string, BankStatusRow & { accounts: Set<string> }>();
+  for (const c of s.cases.values()) {
+    if (c.firstReport === undefined) continue;
+    const { bankCode, account } = c.firstReport.value;
+    const status = c.status!.value;
+    const key = `${bankCode}\u0000${status}`;
+    let row = byBankStatus.get(key);
+    if (row === undefined)
+      byBankStatus.set(
+        key,
+        (row = { bankCode, status, cases: 0, damageYen: 0, accounts: new Set() }),
+      );
+    row.cases++;
+    if (row.accounts.has(account)) continue;
+    row.accounts.add(account);
+    for (const charge of s.accounts.get(account)?.charges ?? []) row.damageYen += charge.yen;
+  }
 
   const suspended = s.linkingSuspendedAt;
   const chargedAfter = counted.filter((c) => {
@@ -268,6 +308,9 @@ export function referenceReport(s: ReferenceState): IncidentReport {
       .map((c) => ({ bankCode: bankOf(c), reportedAt: c.firstReport!.recordedAt }))
       .sort(byReportTime),
     byBank: [...byBank.values()].sort((x, y) => byText(x.bankCode, y.bankCode)),
+    byBankStatus: [...byBankStatus.values()]
+      .map(({ bankCode, status, cases, damageYen }) => ({ bankCode, status, cases, damageYen }))
+      .sort(byBankThenStatus),
     byDay: [...byDay]
       .filter(([, yen]) => yen !== 0)
       .sort(([x], [y]) => x - y)

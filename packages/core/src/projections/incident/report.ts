@@ -1,3 +1,4 @@
+import { CASE_STATUSES } from '../../events/types';
 import { shareOf } from '../../money/yen';
 import { DayCalendar } from '../../time/calendar';
 import { forEachEntry } from '../lists';
@@ -5,7 +6,14 @@ import { add, statusOf, type CasesState } from './cases';
 import { countsStatus } from './codes';
 import type { ControlsState } from './controls';
 import type { SpendingState } from './spending';
-import { byReportTime, byText, type BankRow, type IncidentReport } from './types';
+import {
+  byBankThenStatus,
+  byReportTime,
+  byText,
+  type BankRow,
+  type BankStatusRow,
+  type IncidentReport,
+} from './types';
 
 /** The incident's state: one state per part (projection.ts). */
 export interface IncidentState {
@@ -53,6 +61,43 @@ export function countedCases(s: CasesState): number[] {
 }
 
 /**
+ * The reported cases per bank and status, counted or not, with their accounts' charges once per
+ * row (reference.ts: by status), unsorted.
+ */
+function byBankStatus(s: CasesState): BankStatusRow[] {
+  const cases = s.cases.cols;
+  const rows = new Map<number, BankStatusRow & { accounts: Set<number> }>();
+  for (let i = 0; i < s.reportOrder.size; i++) {
+    const c = s.reportOrder.cols.case[i]!;
+    const status = statusOf(cases, c); // reported: never none
+    const key = cases.bank[c]! * (CASE_STATUSES.length + 1) + status;
+    let row = rows.get(key);
+    if (row === undefined) {
+      const bankCode = s.bankNames[cases.bank[c]!]!;
+      row = {
+        bankCode,
+        status: CASE_STATUSES[status - 1]!,
+        cases: 0,
+        damageYen: 0,
+        accounts: new Set(),
+      };
+      rows.set(key, row);
+    }
+    row.cases++;
+    const a = cases.account[c]!;
+    if (row.accounts.has(a)) continue;
+    row.accounts.add(a);
+    row.damageYen += s.accounts.get('chargedYen', a); // a restored table may end before a
+  }
+  return [...rows.values()].map(({ bankCode, status, cases, damageYen }) => ({
+    bankCode,
+    status,
+    cases,
+    damageYen,
+  }));
+}
+
+/**
  * The damage charged into each wallet, by wallet key: the yen the accounts of counted cases
  * charged into it, once per account.
  */
@@ -92,17 +137,36 @@ function spentByCategory(s: IncidentState, counted: readonly number[]): Map<numb
   return spent;
 }
 
+type Compensation = Pick<
+  BankRow,
+  'compensatedYen' | 'compensatedCases' | 'partlyCompensatedCases' | 'largestCaseYen'
+>;
+const NO_COMPENSATION: Readonly<Compensation> = {
+  compensatedYen: 0,
+  compensatedCases: 0,
+  partlyCompensatedCases: 0,
+  largestCaseYen: 0,
+};
+
 /** The report of an incident state: plain data, sorted, ready to print or compare. */
 export function incidentReport(s: IncidentState): IncidentReport {
   const { cases: part, controls } = s;
   const cases = part.cases.cols;
   const accounts = part.accounts.cols;
   const counted = countedCases(part);
-  const compensatedByBank = new Map<number, number>();
+  // Compensation and each case's own damage, per bank key (reference.ts: compensation).
+  const paidByBank = new Map<number, Compensation>();
   let compensatedYen = 0;
   for (const c of counted) {
-    add(compensatedByBank, cases.bank[c]!, cases.compensatedYen[c]!);
-    compensatedYen += cases.compensatedYen[c]!;
+    const paid = cases.compensatedYen[c]!;
+    const caseYen = part.accounts.get('chargedYen', cases.account[c]!);
+    let bank = paidByBank.get(cases.bank[c]!);
+    if (bank === undefined) paidByBank.set(cases.bank[c]!, (bank = { ...NO_COMPENSATION }));
+    bank.compensatedYen += paid;
+    if (paid > 0 && paid >= caseYen) bank.compensatedCases++;
+    if (paid > 0 && paid < caseYen) bank.partlyCompensatedCases++;
+    if (caseYen > bank.largestCaseYen) bank.largestCaseYen = caseYen;
+    compensatedYen += paid;
   }
 
   const suspended = controls.linkingSuspendedAt;
@@ -122,13 +186,16 @@ export function incidentReport(s: IncidentState): IncidentReport {
   const damage = incidentDamage(part);
   const byBank: BankRow[] = damage.byBank
     .map(({ bank, cases, damageYen }) => {
-      const compensated = compensatedByBank.get(bank) ?? 0;
+      const paid = paidByBank.get(bank) ?? NO_COMPENSATION;
       return {
         bankCode: bankName(bank),
         cases,
         damageYen,
-        compensatedYen: compensated,
-        outstandingYen: damageYen - compensated,
+        compensatedYen: paid.compensatedYen,
+        outstandingYen: damageYen - paid.compensatedYen,
+        compensatedCases: paid.compensatedCases,
+        partlyCompensatedCases: paid.partlyCompensatedCases,
+        largestCaseYen: paid.largestCaseYen,
       };
     })
     .sort((x, y) => byText(x.bankCode, y.bankCode));
@@ -166,6 +233,7 @@ export function incidentReport(s: IncidentState): IncidentReport {
       .map((c) => ({ bankCode: bankName(cases.bank[c]!), reportedAt: cases.reportedAt[c]! }))
       .sort(byReportTime),
     byBank,
+    byBankStatus: byBankStatus(part).sort(byBankThenStatus),
     byDay,
     byBankDay,
     byMerchant: [...spentByCategory(s, counted).entries()]

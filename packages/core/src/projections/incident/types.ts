@@ -1,3 +1,5 @@
+import { CASE_STATUSES, type CaseStatus } from '../../events/types';
+
 /** The incident report: plain data, sorted, ready to print or compare (reference.ts defines it). */
 export interface BankRow {
   bankCode: string;
@@ -5,6 +7,21 @@ export interface BankRow {
   damageYen: number;
   compensatedYen: number;
   outstandingYen: number;
+  /** Counted cases paid at least their damage (and something), and those paid less but not 0. */
+  compensatedCases: number;
+  partlyCompensatedCases: number;
+  /** The largest damage of one counted case: every charge on its account. */
+  largestCaseYen: number;
+}
+/**
+ * The reported cases of one bank with one status, counted or not, and their damage: every charge
+ * on their accounts, once per account.
+ */
+export interface BankStatusRow {
+  bankCode: string;
+  status: CaseStatus;
+  cases: number;
+  damageYen: number;
 }
 export interface DayRow {
   date: string;
@@ -46,6 +63,8 @@ export interface IncidentReport {
    */
   reports: { bankCode: string; reportedAt: number }[];
   byBank: BankRow[];
+  /** By bank, then status in the order of CASE_STATUSES; only pairs with a case. */
+  byBankStatus: BankStatusRow[];
   byDay: DayRow[];
   byBankDay: BankDayRow[];
   byMerchant: MerchantRow[];
@@ -63,6 +82,14 @@ export interface ControlEntry {
 export const SUBJECT = { allBanks: 'all banks', allWallets: 'all wallets' } as const;
 
 export const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The report's order of the bank-status table: by bank, then status as CASE_STATUSES lists. */
+export const byBankThenStatus = (
+  x: { bankCode: string; status: CaseStatus },
+  y: { bankCode: string; status: CaseStatus },
+) =>
+  byText(x.bankCode, y.bankCode) ||
+  CASE_STATUSES.indexOf(x.status) - CASE_STATUSES.indexOf(y.status);
 
 /** The report's order of the cases' report times: by time, then bank (a canonical order). */
 export const byReportTime = (
