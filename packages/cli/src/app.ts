@@ -15,6 +15,7 @@ import {
 } from '@incident-ledger/core';
 import type { Progress } from './progress';
 import {
+  assertIndexesAgree,
   ChainVerifier,
   checkColumns,
   MemoryEventStore,
@@ -23,8 +24,10 @@ import {
   UnreadableEvent,
   writesInOrder,
   type ChainBreak,
+  type AuditView,
   type ColumnCheck,
   type EventStore,
+  type IndexCheck,
   type ReplayOptions,
 } from '@incident-ledger/eventstore';
 import type { BankInfo } from '@incident-ledger/scenario';
@@ -36,11 +39,16 @@ export interface ImportResult {
   skipped: number;
 }
 
-/** Appends events as one atomic unit; events already stored (same id, same content) are skipped. */
+/**
+ * Appends events as one atomic unit; events already stored (same id, same content) are skipped.
+ * Refused (IndexDisagrees) when the store's index tables disagree with its events: they decide
+ * what is skipped, so a damaged event_ids would let stored events be appended again.
+ */
 export async function importEvents(
   store: EventStore,
   events: readonly LedgerEvent[],
 ): Promise<ImportResult> {
+  await assertIndexesAgree(store);
   const results = await store.appendMany(writesInOrder(events));
   return {
     appended: results.reduce((n, r) => n + r.appended, 0),
@@ -130,10 +138,23 @@ export interface IntegrityResult {
    * columns.
    */
   columns?: ColumnCheck;
+  /** The index tables compared with the events, when the chains hold and the store keeps them. */
+  indexes?: IndexCheck;
 }
 
-/** Recomputes every hash chain in global order and names the first altered event, if any. */
+/**
+ * Recomputes every hash chain in global order and names the first altered event, if any; then
+ * checks what the store derives from the events. All of it from one snapshot where the store
+ * gives one (audit), so that appends made meanwhile cannot pass for a break.
+ */
 export async function checkIntegrity(store: EventStore): Promise<IntegrityResult> {
+  return store.audit ? store.audit.snapshot(checkView) : checkView(store);
+}
+
+async function checkView(
+  store: Pick<EventStore, 'heads' | 'readAll' | 'columns' | 'checkpoints'> &
+    Partial<Pick<AuditView, 'indexes'>>,
+): Promise<IntegrityResult> {
   const verifier = new ChainVerifier();
   const heads = await store.heads();
   const digest = `sha256:${storeDigest(heads)}`;
@@ -154,8 +175,15 @@ export async function checkIntegrity(store: EventStore): Promise<IntegrityResult
   }
   const firstBreak = verifier.finish(heads);
   if (firstBreak) return { checked: verifier.checked, streams: heads.length, digest, firstBreak };
+  const indexes = await store.indexes?.();
   const columns = store.columns ? await checkColumns(store) : undefined;
-  return { checked: verifier.checked, streams: heads.length, digest, ...(columns && { columns }) };
+  return {
+    checked: verifier.checked,
+    streams: heads.length,
+    digest,
+    ...(indexes && { indexes }),
+    ...(columns && { columns }),
+  };
 }
 
 /** How many events a store holds, from its stream heads: the total for a progress line. */

@@ -42,7 +42,9 @@ import {
   type StreamHead,
   type StreamState,
   type StreamWrite,
+  type StoreAudit,
 } from '@incident-ledger/eventstore';
+import { sqliteAudit } from './audit';
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { endianness } from 'node:os';
@@ -169,6 +171,7 @@ export class SqliteEventStore implements EventStore {
   private readonly lookups = new Map<string, Database.Statement>();
   readonly columns: ColumnReader;
   readonly checkpoints: CheckpointStore;
+  readonly audit: StoreAudit;
 
   private constructor(
     readonly file: string,
@@ -188,6 +191,12 @@ export class SqliteEventStore implements EventStore {
       loadCheckpoint: async (key) => this.loadCheckpoint(key),
       saveCheckpoint: async (checkpoint) => this.saveCheckpoint(checkpoint),
     };
+    this.audit = sqliteAudit(this.db, {
+      heads: () => this.heads(),
+      readAll: (o) => this.readAll(o),
+      columns: this.columns,
+      checkpoints: this.checkpoints,
+    });
   }
 
   /** Opens (creating if needed) the store in `file`; the folder must exist. */

@@ -156,17 +156,33 @@ async function verifyIntegrity(url: string, out: Output): Promise<number> {
       return EXIT.failed;
     }
     console.log('intact    every hash chain verifies');
+    let code: number = EXIT.ok;
+    const x = r.indexes;
+    if (x?.firstBreak) {
+      const b = x.firstBreak;
+      console.log(
+        `ALTERED   ${b.table} at ${b.key}: stored ${b.stored}, the events say ${b.expected}; restore the store from a copy (the index is derived from events, this store's history cannot be trusted)`,
+      );
+      code = EXIT.failed;
+    } else if (x) {
+      const { eventIds, streams, previous, blocks } = x.checked;
+      console.log(
+        `indexes   match the events: ${eventIds} event ids, ${streams} stream heads, ${previous} stream links, ${blocks} blocks`,
+      );
+    }
     const c = r.columns;
-    if (c === undefined) return EXIT.ok;
-    if (c.firstBreak) {
+    if (c?.firstBreak) {
       const b = c.firstBreak;
       console.log(
         `ALTERED   replay columns at position ${b.position}: ${b.column} is ${b.stored}, the event says ${b.expected}`,
       );
-      return EXIT.failed;
+      code = EXIT.failed;
+    } else if (c) {
+      console.log(
+        `columns   ${c.checked} rows of replay columns match the events they derive from`,
+      );
     }
-    console.log(`columns   ${c.checked} rows of replay columns match the events they derive from`);
-    return EXIT.ok;
+    return code;
   } finally {
     await store.close();
   }
