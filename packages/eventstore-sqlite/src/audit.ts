@@ -17,7 +17,7 @@ export function sqliteIndexSql(db: Database.Database): IndexSql {
     idKey: (c) =>
       `CASE WHEN ${c} GLOB '${UUID_GLOB}' THEN unhex(replace(${c}, '-', '')) ELSE ${c} END`,
     bytewise: (c) => c,
-    param: (n) => `?${n}`,
+    param: () => '?',
     first: async (sql, params = []) =>
       db.prepare<unknown[], Record<string, unknown>>(sql).get(...params),
   };

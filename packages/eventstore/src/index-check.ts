@@ -31,7 +31,7 @@ export interface IndexSql {
   idKey(column: string): string;
   /** `column` compared by bytes (the two stream_id columns of PostgreSQL differ in collation). */
   bytewise(column: string): string;
-  /** The n-th bound parameter (1-based). */
+  /** The n-th bound parameter (1-based; SQLite binds `?` in order). */
   param(n: number): string;
   /** The first row of a query, or undefined. Integers may come back as strings (bigint). */
   first(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown> | undefined>;
@@ -207,7 +207,7 @@ async function blockBreak(sql: IndexSql): Promise<IndexBreak | undefined> {
   if (Number(ends.blocks) === Number(ends.events)) return undefined;
   return {
     table: 'blocks',
-    key: 'the last block',
+    key: `last_position ${Number(ends.blocks)} (the last block)`,
     stored: `last_position ${Number(ends.blocks)}`,
     expected: `last_position ${Number(ends.events)} (the last event's position)`,
   };
