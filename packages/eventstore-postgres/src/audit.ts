@@ -1,4 +1,4 @@
-import type { IndexSql } from '@incident-ledger/eventstore';
+import { UUID_LIKE, type IndexSql } from '@incident-ledger/eventstore';
 import type { PoolClient } from 'pg';
 
 const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
@@ -7,11 +7,11 @@ const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 export function postgresIndexSql(client: PoolClient, tables: IndexSql['tables']): IndexSql {
   return {
     tables,
-    // postgres.ts idKey: a lowercase UUID as its bytes, else UTF-8, a 0 byte added to 16 bytes.
-    idKey: (c) =>
-      `(CASE WHEN ${c} ~ '${UUID_PATTERN}' THEN decode(replace(${c}, '-', ''), 'hex')
-             WHEN octet_length(${c}) = 16 THEN convert_to(${c}, 'UTF8') || '\\x00'::bytea
-             ELSE convert_to(${c}, 'UTF8') END)`,
+    // postgres.ts idKey: a lowercase UUID as its 16 bytes, else UTF-8, a 0 byte added to 16 bytes.
+    idMatches: (id, e) =>
+      `CASE WHEN octet_length(${id}) = 16 THEN ${e} LIKE '${UUID_LIKE}' AND replace(${e}, '-', '') = encode(${id}, 'hex')
+            ELSE ${id} = convert_to(${e}, 'UTF8') || CASE WHEN octet_length(${e}) = 16 THEN '\\x00'::bytea ELSE ''::bytea END
+                 AND ${e} !~ '${UUID_PATTERN}' END`,
     // streams.stream_id is COLLATE "C", events.stream_id the database's: equality needs one.
     bytewise: (c) => `${c} COLLATE "C"`,
     param: (n) => `$${n}`,

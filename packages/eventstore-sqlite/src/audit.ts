@@ -1,5 +1,6 @@
 import {
   checkIndexes,
+  UUID_LIKE,
   type AuditView,
   type IndexSql,
   type StoreAudit,
@@ -7,15 +8,17 @@ import {
 import type Database from 'better-sqlite3';
 
 const HEX = '[0-9a-f]';
-/** A lowercase UUID, which event_ids keeps as its 16 bytes (sqlite.ts idKey); GLOB is bytewise. */
+/** A lowercase UUID (GLOB is bytewise). */
 const UUID_GLOB = [8, 4, 4, 4, 12].map((n) => HEX.repeat(n)).join('-');
 
 /** The SQLite store's index tables, in its SQL dialect. */
 export function sqliteIndexSql(db: Database.Database): IndexSql {
   return {
     tables: { events: 'events', streams: 'streams', eventIds: 'event_ids', blocks: 'blocks' },
-    idKey: (c) =>
-      `CASE WHEN ${c} GLOB '${UUID_GLOB}' THEN unhex(replace(${c}, '-', '')) ELSE ${c} END`,
+    // sqlite.ts idKey: a lowercase UUID as its 16 bytes, any other id as its text.
+    idMatches: (id, e) =>
+      `CASE WHEN typeof(${id}) = 'blob' THEN length(${id}) = 16 AND ${e} LIKE '${UUID_LIKE}' AND replace(${e}, '-', '') = lower(hex(${id}))
+            ELSE ${id} = ${e} AND ${e} NOT GLOB '${UUID_GLOB}' END`,
     bytewise: (c) => c,
     param: () => '?',
     first: async (sql, params = []) =>
