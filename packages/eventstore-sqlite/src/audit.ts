@@ -1,7 +1,7 @@
 import {
   checkIndexes,
   UUID_LIKE,
-  type AuditView,
+  type EventStore,
   type IndexSql,
   type StoreAudit,
 } from '@incident-ledger/eventstore';
@@ -29,15 +29,24 @@ export function sqliteIndexSql(db: Database.Database): IndexSql {
 /**
  * One read transaction per verification: with WAL, every read in it sees the snapshot taken at its
  * first read. A savepoint, so that it also nests in a transaction the caller already holds (then
- * that one's snapshot is the one read). `view` reads through this same connection.
+ * that one's snapshot is the one read). The store reads through this same connection.
  */
-export function sqliteAudit(db: Database.Database, view: Omit<AuditView, 'indexes'>): StoreAudit {
+export function sqliteAudit(
+  db: Database.Database,
+  store: Pick<EventStore, 'heads' | 'readAll' | 'columns' | 'checkpoints'>,
+): StoreAudit {
   const indexSql = sqliteIndexSql(db);
   return {
     snapshot: async (fn) => {
       db.exec('SAVEPOINT audit');
       try {
-        return await fn({ ...view, indexes: () => checkIndexes(indexSql) });
+        return await fn({
+          heads: () => store.heads(),
+          readAll: (options) => store.readAll(options),
+          columns: store.columns,
+          checkpoints: store.checkpoints,
+          indexes: () => checkIndexes(indexSql),
+        });
       } finally {
         // Reads only: nothing to keep or undo; releasing the outermost savepoint ends the transaction.
         db.exec('RELEASE audit');

@@ -191,12 +191,7 @@ export class SqliteEventStore implements EventStore {
       loadCheckpoint: async (key) => this.loadCheckpoint(key),
       saveCheckpoint: async (checkpoint) => this.saveCheckpoint(checkpoint),
     };
-    this.audit = sqliteAudit(this.db, {
-      heads: () => this.heads(),
-      readAll: (o) => this.readAll(o),
-      columns: this.columns,
-      checkpoints: this.checkpoints,
-    });
+    this.audit = sqliteAudit(this.db, this);
   }
 
   /** Opens (creating if needed) the store in `file`; the folder must exist. */
