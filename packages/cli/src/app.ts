@@ -15,6 +15,7 @@ import {
 } from '@incident-ledger/core';
 import type { Progress } from './progress';
 import {
+  assertIndexesAgree,
   ChainVerifier,
   checkColumns,
   MemoryEventStore,
@@ -25,8 +26,10 @@ import {
   writesInOrder,
   type ChainBreak,
   type CheckpointProof,
+  type AuditView,
   type ColumnCheck,
   type EventStore,
+  type IndexCheck,
   type ReplayOptions,
 } from '@incident-ledger/eventstore';
 import type { BankInfo } from '@incident-ledger/scenario';
@@ -41,12 +44,15 @@ export interface ImportResult {
 /**
  * Appends events as one atomic unit; events already stored (same id, same content) are skipped.
  * One appendMany, which no store can report on as it goes: the progress line shows the phase only.
+ * Refused (IndexDisagrees) when the store's index tables disagree with its events: they decide
+ * what is skipped, so a damaged event_ids would let stored events be appended again.
  */
 export async function importEvents(
   store: EventStore,
   events: readonly LedgerEvent[],
   progress?: Progress,
 ): Promise<ImportResult> {
+  await assertIndexesAgree(store);
   progress?.phase(`importing ${events.length.toLocaleString('en-US')} events, all or nothing`);
   const results = await store.appendMany(writesInOrder(events));
   progress?.finish();
@@ -142,13 +148,24 @@ export interface IntegrityResult {
    * a checksum a forger recomputes.
    */
   checkpoints?: CheckpointProof;
+  /** The index tables compared with the events, when the chains hold and the store keeps them. */
+  indexes?: IndexCheck;
 }
 
 /**
  * Recomputes every hash chain in global order and names the first altered event, if any; then
- * checks what replays read besides the events: the columns, and the checkpoints.
+ * checks what replays read besides the events (the columns, the checkpoints) and what the store
+ * derives from them (the index tables). All of it from one snapshot where the store gives one
+ * (audit), so that appends made meanwhile cannot pass for a break.
  */
 export async function checkIntegrity(store: EventStore): Promise<IntegrityResult> {
+  return store.audit ? store.audit.snapshot(checkView) : checkView(store);
+}
+
+async function checkView(
+  store: Pick<EventStore, 'heads' | 'readAll' | 'columns' | 'checkpoints'> &
+    Partial<Pick<AuditView, 'indexes'>>,
+): Promise<IntegrityResult> {
   const verifier = new ChainVerifier();
   const heads = await store.heads();
   const digest = `sha256:${storeDigest(heads)}`;
@@ -169,6 +186,7 @@ export async function checkIntegrity(store: EventStore): Promise<IntegrityResult
   }
   const firstBreak = verifier.finish(heads);
   if (firstBreak) return { checked: verifier.checked, streams: heads.length, digest, firstBreak };
+  const indexes = await store.indexes?.();
   const columns = store.columns ? await checkColumns(store) : undefined;
   // Proved from the columns (the replay's own input) only once they are shown to match the events.
   const checkpoints =
@@ -179,6 +197,7 @@ export async function checkIntegrity(store: EventStore): Promise<IntegrityResult
     checked: verifier.checked,
     streams: heads.length,
     digest,
+    ...(indexes && { indexes }),
     ...(columns && { columns }),
     ...(checkpoints && { checkpoints }),
   };

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import {
   EventIdConflict,
+  IndexDisagrees,
   StoreUnavailable,
   WrongExpectedVersion,
 } from '@incident-ledger/eventstore';
@@ -122,6 +123,10 @@ function report(e: unknown, command: string): number {
       `${e.message}.\nStored history is never overwritten: the scenario's events differ from those already in the store. Replay into a fresh store (--store memory: or a new sqlite file) to see the changed scenario.`,
     );
     console.error('Nothing was appended to the store.');
+  } else if (e instanceof IndexDisagrees) {
+    say(e.message);
+    console.error('Nothing was appended to the store.');
+    return EXIT.failed;
   } else if (e instanceof StoreUnavailable || e instanceof WrongExpectedVersion) {
     say(e.message);
   } else {

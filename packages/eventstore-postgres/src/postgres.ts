@@ -15,6 +15,7 @@ import {
 import {
   ALL_NEW,
   BLOCK_EVENTS,
+  checkIndexes,
   BLOCKS_PER_READ,
   catchUpThenLive,
   decodeBlock,
@@ -40,6 +41,8 @@ import {
   type StreamHead,
   type StreamState,
   type StreamWrite,
+  type StoreAudit,
+  type AuditView,
 } from '@incident-ledger/eventstore';
 import { createHash } from 'node:crypto';
 import { endianness, userInfo } from 'node:os';
@@ -52,6 +55,7 @@ import {
   type QueryResultRow,
 } from 'pg';
 import { Observable, share, Subject } from 'rxjs';
+import { inSnapshot, postgresIndexSql } from './audit';
 import { copyIn, copyOut, int8At, type CopyWriter } from './copy';
 
 /**
@@ -160,6 +164,9 @@ export class PostgresEventStore implements EventStore {
    */
   private dictionary: { keys: KeyDictionary; top: number } | undefined;
   readonly columns: ColumnReader;
+  readonly audit: StoreAudit = { snapshot: (fn) => this.snapshot(fn) };
+  /** The one client every read goes through, in a snapshot's view (snapshot). */
+  private pinned: PoolClient | undefined;
 
   private constructor(
     private readonly url: string,
@@ -499,7 +506,7 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
 
   /** Keys rows after the first `sizes.size(d)` keys of each domain, in order. */
   private async keyRows(
-    client: PoolClient | Pool,
+    client: PoolClient,
     sizes: { size(domain: number): number },
   ): Promise<KeyRow[]> {
     const { rows } = await client.query<KeyRow>(
@@ -664,7 +671,7 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
    */
   private async *readColumns(options: ReadAllOptions = {}): AsyncIterable<ColumnBatch> {
     const names = new StoredKeyNames();
-    for (const row of await this.keyRows(this.pool, names)) names.add(row);
+    for (const row of await this.withClient((c) => this.keyRows(c, names))) names.add(row);
     // Every batch tells the store's key counts at the start of the read: a fold sizes its keyed
     // tables once.
     const known = KEY_DOMAINS.map((_, d) => names.size(d));
@@ -694,7 +701,7 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
       });
       // Keys another writer stored after the read began: learn them before these blocks are named.
       if (batches.some((b) => b.keyCounts.some((n, d) => n > names.size(d)))) {
-        for (const row of await this.keyRows(this.pool, names)) names.add(row);
+        for (const row of await this.withClient((c) => this.keyRows(c, names))) names.add(row);
       }
       await this.attachRare(batches);
       for (const batch of batches) yield withKnownKeyCounts(batch, known);
@@ -808,6 +815,7 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
   }
 
   private async withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    if (this.pinned) return work(this.pinned);
     const client = await this.connect();
     try {
       const result = await work(client);
@@ -817,6 +825,25 @@ ALTER TABLE ${streams} ALTER COLUMN last_position DROP DEFAULT, SET (fillfactor 
       client.release(e as Error);
       throw e;
     }
+  }
+
+  /**
+   * One REPEATABLE READ transaction on one client; the view is this store with every read pinned
+   * to that client (a prototype-chained copy: the store itself keeps reading through the pool).
+   */
+  private async snapshot<T>(fn: (view: AuditView) => Promise<T>): Promise<T> {
+    return this.withClient((client) =>
+      inSnapshot(client, () => {
+        const view = Object.create(this) as PostgresEventStore;
+        view.pinned = client;
+        return fn({
+          heads: () => view.heads(),
+          readAll: (o) => view.readAll(o),
+          columns: { keySpace: KEY_SPACE, readColumns: (o) => view.readColumns(o) },
+          indexes: () => checkIndexes(postgresIndexSql(client, this.t)),
+        });
+      }),
+    );
   }
 
   /** A transaction holding the schema's write lock to its end (docs/postgres.md). */

@@ -43,7 +43,9 @@ import {
   type StreamHead,
   type StreamState,
   type StreamWrite,
+  type StoreAudit,
 } from '@incident-ledger/eventstore';
+import { sqliteAudit } from './audit';
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { endianness } from 'node:os';
@@ -170,6 +172,7 @@ export class SqliteEventStore implements EventStore {
   private readonly lookups = new Map<string, Database.Statement>();
   readonly columns: ColumnReader;
   readonly checkpoints: CheckpointStore;
+  readonly audit: StoreAudit;
 
   private constructor(
     readonly file: string,
@@ -190,6 +193,7 @@ export class SqliteEventStore implements EventStore {
       listCheckpoints: async () => this.stmts.checkpoints.all(),
       saveCheckpoint: async (checkpoint) => this.saveCheckpoint(checkpoint),
     };
+    this.audit = sqliteAudit(this.db, this);
   }
 
   /** Opens (creating if needed) the store in `file`; the folder must exist. */

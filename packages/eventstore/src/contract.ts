@@ -225,6 +225,23 @@ export function describeEventStoreContract(
         await store.append('h-2', [sampleEvent(4)]);
         expect(storeDigest(await store.heads())).not.toEqual(before);
       });
+
+      it('an intact store agrees with its index tables, whatever shape its event ids take', async () => {
+        if (store.audit === undefined) return; // keeps no index tables beside its events
+        // UUIDs are kept as bytes; text ids (one of 16 bytes, an upper-case UUID) as text.
+        const ids = ['sixteen-bytes-id', 'E7A3C0DE-0000-4000-8000-000000000001', 'text-1', 'ü-id'];
+        await store.append('x-1', [
+          sampleEvent(1),
+          ...ids.slice(0, 2).map((eventId) => sampleEvent(2, { eventId })),
+        ]);
+        await store.append(
+          'x-2',
+          ids.slice(2).map((eventId) => sampleEvent(3, { eventId })),
+        );
+        await store.append('x-1', [sampleEvent(4)]);
+        const check = await store.audit.snapshot((view) => view.indexes());
+        expect(check).toEqual({ checked: { eventIds: 6, streams: 2, previous: 6, blocks: 3 } });
+      });
     });
 
     describe('subscribe', () => {

@@ -36,7 +36,9 @@ const NUMBER_COLUMNS = ['type', 'occurredAt', 'recordedAt', 'amount', 'status'] 
  * the columns alone (a block, a key's text) would change replayed figures without breaking a chain.
  * A store without columns has nothing to check.
  */
-export async function checkColumns(store: EventStore): Promise<ColumnCheck> {
+export async function checkColumns(
+  store: Pick<EventStore, 'readAll' | 'columns' | 'checkpoints'>,
+): Promise<ColumnCheck> {
   if (store.columns === undefined) return { checked: 0 };
   // Numbered by first appearance in global order, as the store numbers its own keys.
   const keys = new KeyDictionary();

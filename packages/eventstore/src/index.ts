@@ -8,3 +8,4 @@ export * from './replay';
 export * from './blocks';
 export * from './derived';
 export * from './uuid-bytes';
+export * from './index-check';

@@ -14,6 +14,7 @@ import { catchUpThenLive } from './subscription';
 
 /**
  * The in-memory store: for tests, what-if runs and `--store memory:`. Same rules as every store.
+ * No `audit`: it keeps no index tables beside its events, so there is nothing to disagree with them.
  */
 export class MemoryEventStore implements EventStore {
   private readonly all: StoredEvent[] = [];

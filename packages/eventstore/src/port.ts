@@ -1,5 +1,6 @@
 import type { ColumnBatch, LedgerEvent, StoredEvent } from '@incident-ledger/core';
 import type { Observable } from 'rxjs';
+import type { IndexCheck } from './index-check';
 
 /**
  * The event store port. Adapters (memory, SQLite, PostgreSQL, KurrentDB) implement it and pass
@@ -60,6 +61,24 @@ export interface EventStore {
   readonly columns?: ColumnReader;
   /** Optional: saved projection state, for stores that can vouch for the history it covers. */
   readonly checkpoints?: CheckpointStore;
+  /** Optional: one-snapshot reads and the index check, for stores that keep index tables. */
+  readonly audit?: StoreAudit;
+}
+
+/**
+ * Reads of one verification: `snapshot` runs `fn` with a view whose every read (heads, events,
+ * columns, index tables) sees the same committed state, whatever other writers append meanwhile.
+ */
+export interface StoreAudit {
+  snapshot<T>(fn: (view: AuditView) => Promise<T>): Promise<T>;
+}
+
+export interface AuditView extends Pick<
+  EventStore,
+  'heads' | 'readAll' | 'columns' | 'checkpoints'
+> {
+  /** The index tables compared with the events (index-check.ts). */
+  indexes(): Promise<IndexCheck>;
 }
 
 /**

@@ -11,6 +11,7 @@ export function printIntegrityData(url: string, r: IntegrityResult, out: Output)
     ...r,
     firstBreak: r.firstBreak ?? null,
     columns: r.columns ?? null,
+    indexes: r.indexes ?? null,
     checkpoints: r.checkpoints ?? null,
   };
   const ok = !hasBreak(value);

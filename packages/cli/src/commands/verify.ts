@@ -153,35 +153,49 @@ async function verifyIntegrity(url: string, out: Output): Promise<number> {
       return EXIT.failed;
     }
     console.log('intact    every hash chain verifies');
+    let code: number = EXIT.ok;
+    const x = r.indexes;
+    if (x?.firstBreak) {
+      const b = x.firstBreak;
+      console.log(
+        `ALTERED   ${b.table} at ${b.key}: stored ${b.stored}, the events say ${b.expected}; restore the store from a copy (the index is derived from events, this store's history cannot be trusted)`,
+      );
+      code = EXIT.failed;
+    } else if (x) {
+      const { eventIds, streams, previous, blocks } = x.checked;
+      console.log(
+        `indexes   match the events: ${eventIds} event ids, ${streams} stream heads, ${previous} stream links, ${blocks} blocks`,
+      );
+    }
     const c = r.columns;
     if (c?.firstBreak) {
       const b = c.firstBreak;
       console.log(
         `ALTERED   replay columns at position ${b.position}: ${b.column} is ${b.stored}, the event says ${b.expected}`,
       );
-      return EXIT.failed;
-    }
-    if (c)
+      code = EXIT.failed;
+    } else if (c) {
       console.log(
         `columns   ${c.checked} rows of replay columns match the events they derive from`,
       );
+    }
     const k = r.checkpoints;
-    if (k === undefined) return EXIT.ok;
-    if (k.firstBreak) {
+    if (k?.firstBreak) {
       const b = k.firstBreak;
       console.log(
         `ALTERED   checkpoint of ${b.projection} at position ${b.position}, ${b.section}: ${b.problem}\n          key ${b.key}`,
       );
-      return EXIT.failed;
-    }
-    console.log(
-      `proven    ${checkpoints(k.checked)}: folding the events each covers gives its bytes again`,
-    );
-    if (k.stale > 0)
+      code = EXIT.failed;
+    } else if (k) {
       console.log(
-        `stale     ${checkpoints(k.stale)} under keys no current part makes: never resumed from, not proven`,
+        `proven    ${checkpoints(k.checked)}: folding the events each covers gives its bytes again`,
       );
-    return EXIT.ok;
+      if (k.stale > 0)
+        console.log(
+          `stale     ${checkpoints(k.stale)} under keys no current part makes: never resumed from, not proven`,
+        );
+    }
+    return code;
   } finally {
     await store.close();
   }

@@ -52,7 +52,7 @@ interface Proof {
  * saved in their numbering; each fold is compared and dropped at its position.
  */
 export async function proveCheckpoints(
-  store: EventStore,
+  store: Pick<EventStore, 'readAll' | 'columns' | 'checkpoints'>,
   registry: ProjectionRegistry,
 ): Promise<CheckpointProof> {
   const checkpoints = store.checkpoints;
