@@ -238,12 +238,12 @@ export class CopyWriter {
   }
 
   /**
-   * The bytes written since the last take, handed over: the socket sends them as they are, without
-   * a copy, so the writer goes on in a fresh buffer.
+   * The bytes written since the last take, handed over: the socket may still hold them (they are
+   * sent without a copy), so the writer goes on in a fresh buffer.
    */
   take(): Buffer {
     const out = this.buf.subarray(0, this.at);
-    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.buf = Buffer.allocUnsafe(CHUNK_BYTES * 2);
     this.at = 0;
     return out;
   }
