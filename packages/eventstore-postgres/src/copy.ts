@@ -1,12 +1,12 @@
 import { once } from 'node:events';
-import pg, { type ClientBase } from 'pg';
+import type { ClientBase } from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 
 /**
- * COPY in PostgreSQL's binary format, both ways. In: rows sent while they are still being produced,
- * so
+ * COPY in PostgreSQL's binary format, both ways, through pg-copy-streams (pg has no COPY API of its
+ * own; the streams are Submittables, so they go through the client's queue, errors and
+ * ready-for-query like any other statement). In: rows sent while they are still being produced, so
  * that the server stores one chunk while this process encodes the next. Out: rows as bytes.
- * pg has no COPY API of its own; a Query that handles the copy messages goes through pg's own query
- * machinery (errors, ready-for-query, the client's queue) like any other statement.
  */
 
 /**
@@ -15,6 +15,7 @@ import pg, { type ClientBase } from 'pg';
  */
 const CHUNK_BYTES = 1 << 19;
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const HEADER_BYTES = SIGNATURE.length + 8;
 const TWO_32 = 2 ** 32;
 
 /**
@@ -24,79 +25,53 @@ const TWO_32 = 2 ** 32;
  */
 type Producer = (out: CopyWriter, flush: () => Promise<void>) => Promise<void>;
 
-interface Connection {
-  sendCopyFromChunk(chunk: Buffer): void;
-  endCopyFrom(): void;
-  sendCopyFail(message: string): void;
-  stream: NodeJS.WritableStream & { writableNeedDrain?: boolean };
-}
-type QueryClass = new (
-  text: string,
-  values: undefined,
-  done: (e: Error | null) => void,
-) => {
-  handleCopyInResponse(connection: Connection): void;
-  handleCopyData(msg: { chunk: Buffer }, connection: Connection): void;
-  handleError(e: Error, connection: Connection): void;
-};
-const Query = (pg as unknown as { Query: QueryClass }).Query;
-
 /**
  * Runs a binary COPY FROM STDIN whose rows `produce` writes. A producer's own error is the one
- * thrown.
+ * thrown (the COPY is cancelled first); else the server's, if it rejected the data.
  */
-export function copyIn(client: ClientBase, sql: string, produce: Producer): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let failure: { error: unknown } | undefined;
-    let serverError = false;
-    class CopyIn extends Query {
-      override handleCopyInResponse(connection: Connection): void {
-        const out = new CopyWriter();
-        const flush = async () => {
-          // The server gave up (its error ends the query): stop producing, it would drop the data
-          // anyway.
-          if (serverError) throw new CopyAbandoned();
-          if (out.length === 0) return;
-          connection.sendCopyFromChunk(out.take());
-          // Let the socket drain (and the server work) before encoding more: bounded memory,
-          // overlapped work.
-          if (connection.stream.writableNeedDrain) await once(connection.stream, 'drain');
-          else await new Promise(setImmediate);
-        };
-        const produced = async () => {
-          await produce(out, flush);
-          out.end();
-          await flush();
-        };
-        produced().then(
-          () => connection.endCopyFrom(),
-          (e: unknown) => {
-            if (e instanceof CopyAbandoned) return;
-            failure = { error: e };
-            connection.sendCopyFail(e instanceof Error ? e.message : String(e));
-          },
-        );
-      }
-      override handleError(e: Error, connection: Connection): void {
-        serverError = true;
-        super.handleError(e, connection);
-      }
-    }
-    void client.query(
-      new CopyIn(sql, undefined, (e) =>
-        failure ? reject(failure.error) : e ? reject(e) : resolve(),
-      ) as never,
-    );
+export async function copyIn(client: ClientBase, sql: string, produce: Producer): Promise<void> {
+  const stream = client.query(copyFrom(sql));
+  // The server's error ends the COPY: nothing more may be written (the stream lets go of the
+  // connection).
+  let serverError: { error: unknown } | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('error', (e) => {
+      serverError ??= { error: e };
+      reject(e);
+    });
+    // After the server's ready-for-query: the rows are in, the connection free for the next statement.
+    stream.on('finish', resolve);
   });
+  done.catch(() => undefined);
+  const out = new CopyWriter();
+  const flush = async () => {
+    if (serverError) throw serverError.error;
+    if (out.length === 0) return;
+    // Wait for the socket to take the chunk (and the server to work) before encoding more: bounded
+    // memory, overlapped work. 'drain' rejects on the server's error.
+    if (!stream.write(out.take())) await once(stream, 'drain');
+  };
+  try {
+    await produce(out, flush);
+    out.end();
+    await flush();
+  } catch (e) {
+    if (serverError) throw serverError.error;
+    // CopyFail: the server drops the rows and answers with an error, awaited so that the
+    // connection is idle again before the caller rolls back.
+    stream.destroy(e instanceof Error ? e : new Error(String(e)));
+    await done.catch(() => undefined);
+    throw e;
+  }
+  stream.end();
+  await done;
 }
-
-class CopyAbandoned extends Error {}
 
 /**
  * Runs a `COPY ... TO STDOUT (FORMAT binary)` and hands each row's fields to `row`, as views valid
- * only during
- * the call. Bytes arrive as they are (no hex text, no UTF-8 decoding): how the replay reads its
- * blocks.
+ * only during the call. Bytes arrive as they are (no hex text, no UTF-8 decoding): how the replay
+ * reads its blocks. If `row` throws, the rest of the output is read and dropped (the connection
+ * stays usable) and its error is the one thrown.
  */
 export function copyOut(
   client: ClientBase,
@@ -104,44 +79,95 @@ export function copyOut(
   row: (fields: (Buffer | null)[]) => void,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    let failure: unknown;
-    let header = true;
-    class CopyOut extends Query {
-      override handleCopyData(msg: { chunk: Buffer }): void {
-        if (failure !== undefined) return;
-        try {
-          let at = 0;
-          const data = msg.chunk;
-          if (header) {
-            if (!data.subarray(0, SIGNATURE.length).equals(SIGNATURE))
-              throw new Error('COPY output is not in binary format');
-            at = SIGNATURE.length + 8 + data.readInt32BE(SIGNATURE.length + 4);
-            header = false;
-          }
-          // The server sends each row in one message.
-          while (at < data.length) {
-            const n = data.readInt16BE(at);
-            at += 2;
-            if (n === -1) break;
-            const fields = new Array<Buffer | null>(n);
-            for (let f = 0; f < n; f++) {
-              const length = data.readInt32BE(at);
-              at += 4;
-              fields[f] = length < 0 ? null : data.subarray(at, (at += length));
-            }
-            row(fields);
-          }
-        } catch (e) {
-          failure = e;
-        }
+    const rows = new CopyRows(row);
+    let failure: { error: unknown } | undefined;
+    const stream = client.query(copyTo(sql));
+    stream.on('data', (chunk: Buffer) => {
+      if (failure) return;
+      try {
+        rows.push(chunk);
+      } catch (e) {
+        failure = { error: e };
+      }
+    });
+    stream.on('error', reject);
+    stream.on('end', () => {
+      try {
+        if (!failure) rows.end();
+      } catch (e) {
+        failure = { error: e };
+      }
+      if (failure) reject(failure.error);
+      else resolve();
+    });
+  });
+}
+
+/**
+ * Rows of binary COPY output, from chunks that split rows anywhere (pg-copy-streams passes bytes
+ * on, not messages). A partial row waits until the bytes it needs have come: joined once, not once
+ * per chunk.
+ */
+class CopyRows {
+  private parts: Buffer[] = [];
+  private have = 0;
+  private need = HEADER_BYTES;
+  private header = true;
+  private ended = false;
+
+  constructor(private readonly row: (fields: (Buffer | null)[]) => void) {}
+
+  push(chunk: Buffer): void {
+    if (this.ended) throw new Error('COPY output goes on after its trailer');
+    this.parts.push(chunk);
+    this.have += chunk.length;
+    if (this.have < this.need) return;
+    const data = this.parts.length === 1 ? chunk : Buffer.concat(this.parts, this.have);
+    let at = 0;
+    let need = 0;
+    if (this.header) {
+      if (!data.subarray(0, SIGNATURE.length).equals(SIGNATURE))
+        throw new Error('COPY output is not in binary format');
+      need = HEADER_BYTES + data.readInt32BE(SIGNATURE.length + 4);
+      if (data.length >= need) {
+        at = need;
+        this.header = false;
       }
     }
-    void client.query(
-      new CopyOut(sql, undefined, (e) =>
-        failure !== undefined ? reject(failure) : e ? reject(e) : resolve(),
-      ) as never,
-    );
-  });
+    while (!this.header && !this.ended) {
+      need = at + 2;
+      if (data.length < need) break;
+      const n = data.readInt16BE(at);
+      if (n === -1) {
+        at = need;
+        this.ended = true;
+        break;
+      }
+      const fields = new Array<Buffer | null>(n);
+      let p = need;
+      for (let f = 0; f < n; f++) {
+        need = p + 4;
+        if (data.length < need) break;
+        const length = data.readInt32BE(p);
+        need += Math.max(length, 0);
+        if (data.length < need) break;
+        fields[f] = length < 0 ? null : data.subarray(p + 4, need);
+        p = need;
+      }
+      if (p < need) break;
+      this.row(fields);
+      at = p;
+    }
+    const rest = data.subarray(at);
+    this.parts = rest.length > 0 ? [rest] : [];
+    this.have = rest.length;
+    this.need = need - at;
+  }
+
+  /** The output is over: it must have ended with the trailer. */
+  end(): void {
+    if (!this.ended || this.have > 0) throw new Error('COPY output ended mid-row');
+  }
 }
 
 /** A bigint field of binary COPY output. */
@@ -212,11 +238,12 @@ export class CopyWriter {
   }
 
   /**
-   * The bytes written since the last take; valid until the next write (pg copies them when it
-   * sends).
+   * The bytes written since the last take, handed over: the socket may still hold them (they are
+   * sent without a copy), so the writer goes on in a fresh buffer.
    */
   take(): Buffer {
     const out = this.buf.subarray(0, this.at);
+    this.buf = Buffer.allocUnsafe(CHUNK_BYTES * 2);
     this.at = 0;
     return out;
   }

@@ -8,6 +8,7 @@ import {
   WrongExpectedVersion,
   type EventStore,
   type NewEvent,
+  type StreamWrite,
 } from '@incident-ledger/eventstore';
 import {
   collect,
@@ -15,7 +16,7 @@ import {
   sampleEvent,
 } from '@incident-ledger/eventstore/contract';
 import { randomBytes } from 'node:crypto';
-import { Client, escapeIdentifier, Pool } from 'pg';
+import { Client, escapeIdentifier, escapeLiteral, Pool } from 'pg';
 import { PostgresEventStore, withDefaultUser } from './postgres';
 
 const url = process.env.INCIDENT_LEDGER_PG_URL;
@@ -136,6 +137,51 @@ function describePostgres(url: string): void {
         const heads = await store.heads();
         expect(heads).toEqual(await memory.heads());
         expect(storeDigest(heads)).toBe(storeDigest(await memory.heads()));
+        await memory.close();
+      }));
+
+    it('rolls back an append whose COPY fails mid-stream, on the server or in this process', () =>
+      withStore(async (store, schema) => {
+        const memory = new MemoryEventStore();
+        const kept = [sampleEvent(1), sampleEvent(2)];
+        await store.append('kept', kept);
+        await memory.append('kept', kept);
+        // Ten streams of 4,000 events, planned a few thousand at a time as the COPY goes: by event
+        // 30,000 (stream 7), chunks of the append are stored and more are coming.
+        const writes: StreamWrite[] = Array.from({ length: 10 }, (_, s) => ({
+          streamId: `big-${s}`,
+          events: Array.from({ length: 4_000 }, (_, i) => sampleEvent(100 + 4_000 * s + i)),
+          expectedRevision: 'no-stream',
+        }));
+        const poison = writes[7]!.events[2_000]!;
+        const table = `${escapeIdentifier(schema)}.events`;
+        await admin.query(
+          `ALTER TABLE ${table} ADD CONSTRAINT poison CHECK (event_id <> ${escapeLiteral(poison.eventId)})`,
+        );
+        await expect(store.appendMany(writes)).rejects.toMatchObject({
+          code: '23514',
+          constraint: 'poison',
+        });
+        await admin.query(`ALTER TABLE ${table} DROP CONSTRAINT poison`);
+        // Data no JSON can hold: its hash fails while the COPY runs, and the store cancels it.
+        const unencodable = writes.map((w, s) => ({
+          ...w,
+          events: w.events.map((e) =>
+            e === poison && s === 7
+              ? { ...e, data: { amountYen: 1n } as unknown as NewEvent['data'] }
+              : e,
+          ),
+        }));
+        await expect(store.appendMany(unencodable)).rejects.toThrow(/BigInt/);
+        expect((await collect(store.readAll())).map((e) => e.eventId)).toEqual(
+          kept.map((e) => e.eventId),
+        );
+        expect(await store.heads()).toEqual(await memory.heads());
+        // Nothing of the failed appends lingers (ids, heads, keys): the same append then goes in.
+        await store.appendMany(writes);
+        await memory.appendMany(writes);
+        expect(storeDigest(await store.heads())).toBe(storeDigest(await memory.heads()));
+        expect(await collect(store.readAll())).toEqual(await collect(memory.readAll()));
         await memory.close();
       }));
 
