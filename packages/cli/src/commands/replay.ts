@@ -91,12 +91,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
       tables: shown,
       onNotice: (notice) => console.error(`note      ${notice}`),
     });
-    const tables = reportTables(
-      reports.get(asOf)!,
-      scenario.timeZone,
-      bankNames(scenario.banks),
-      selection,
-    );
+    const names = bankNames(scenario.banks);
+    const tables = reportTables(reports.get(asOf)!, scenario.timeZone, names, selection);
     printDocument(
       {
         command: 'replay',
@@ -118,7 +114,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
         },
         tables:
           shown.length > 0
-            ? [viewTable(shownTables.get(asOf)![0]!)]
+            ? [viewTable(shownTables.get(asOf)![0]!, names)]
             : chosenTables(tables, by as ReportTable | undefined, out.format),
         choose: BY_TABLES.join(', '),
       },

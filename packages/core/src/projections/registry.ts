@@ -1,4 +1,5 @@
 import { canonicalJson } from '../determinism/canonical';
+import { caseTable, caseTableProjection } from './case-table';
 import { incidentProjection } from './incident';
 import { merchantDayProjection, merchantDayTable } from './merchant-day';
 import type { Projection } from './projection';
@@ -12,12 +13,13 @@ export interface ProjectionParameters {
 
 /**
  * A table a projection shows (`replay --by <name>`): plain rows, each column with the kind of
- * value it holds, so that text, CSV and JSON all come from it.
+ * value it holds, so that text, CSV and JSON all come from it (an instant is epoch ms: the output
+ * prints it in the scenario's zone, as every table does).
  */
 export interface ViewTable {
   name: string;
   title: string;
-  columns: { key: string; header: string; kind: 'text' | 'count' | 'yen' }[];
+  columns: { key: string; header: string; kind: 'text' | 'count' | 'yen' | 'instant' }[];
   rows: Record<string, string | number | null>[];
 }
 
@@ -146,5 +148,12 @@ export const PROJECTIONS = new ProjectionRegistry([
     parameters: ['zone'],
     make: ({ zone }) => merchantDayProjection(zone),
     tables: { 'merchant-day': merchantDayTable },
+  },
+  {
+    name: 'case',
+    summary: 'each reported case: bank, status, charges, reports, damage and compensation',
+    parameters: ['zone'],
+    make: ({ zone }) => caseTableProjection(zone),
+    tables: { case: caseTable },
   },
 ]);
