@@ -222,7 +222,9 @@ describe('loadScenario', () => {
         '{ name: cases, since: "2020-09-15T00:00:00+09:00", value: 1 }',
         /since: must be before the figure's as-of time/,
       ],
-      ['{ name: casez, value: 1 }', /name: must be one of cases, /],
+      ['{ name: casez, value: 1 }', /name: must be one of cases, .*\(did you mean "cases"\?\)/],
+      ['{ name: damgeYen, value: 1 }', /\(did you mean "damageYen"\?\)/],
+      ['{ name: fraudTotal, value: 1 }', /got "fraudTotal"$/m],
       ['{ name: cases, value: -1 }', /value: must be 0 or more, got -1[\s\S]*give since:/],
       [
         '{ name: banksReporting, since: "2020-09-13T00:00:00+09:00", value: -1 }',

@@ -1,4 +1,4 @@
-import { describe, parseInstant, ValidationError } from '@incident-ledger/core';
+import { describe, parseInstant, ValidationError, didYouMean } from '@incident-ledger/core';
 import { loadScenario } from '@incident-ledger/scenario';
 import { join } from 'node:path';
 import {
@@ -25,7 +25,6 @@ import {
   type ReportTable,
 } from '../render';
 import { openStore, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
-import { didYouMean } from '../suggest';
 import { asOfFact, importFact, scenarioFact } from './facts';
 import { BY_TABLES, isProjectionTable, viewTable } from '../views';
 
