@@ -38,7 +38,7 @@ describe('incident-ledger replay --by case', () => {
     expect(reclassified.length).toBeLessThan(rows.length);
   });
 
-  it('names the bank in text and CSV, and refuses --top', async () => {
+  it('names the bank in text and CSV, and is named by a misspelling', async () => {
     const text = await replay('resona-2019', '--by', 'case');
     expect(text.stdout).toMatch(
       /R02 +RESONA +りそな銀行 +confirmed +2019-07-09T08:15:00\+09:00 .* 2019-07-22T15:00:00\+09:00 +2019-07-29T10:00:00\+09:00 +50,000 +0 +50,000/,
@@ -48,11 +48,31 @@ describe('incident-ledger replay --by case', () => {
       'caseId,bankCode,bankName,status,firstChargeAt,lastChargeAt,reportedAt,reclassifiedAt,damageYen,compensatedYen,outstandingYen',
     );
     expect(csv.stdout).toMatch(/^R01,RESONA,りそな銀行,confirmed,2019-06-11T09:30:00\+09:00,/m);
-    const top = await replay('resona-2019', '--by', 'case', '--top', '2');
-    expect(top.code).toBe(2);
-    expect(top.stderr).toMatch(/--top ranks rows by amount: use it with --by bank/);
-    const wrong = await replay('resona-2019', '--by', 'cases');
+    const wrong = await replay('resona-2019', '--by', 'merchant-day', '--top', '2');
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toMatch(/did you mean "case"\?/);
+    expect(wrong.stderr).toMatch(/--top ranks rows by amount: use it with --by .*, case$/m);
+    const misspelt = await replay('resona-2019', '--by', 'cases');
+    expect(misspelt.code).toBe(2);
+    expect(misspelt.stderr).toMatch(/did you mean "case"\?/);
+  });
+
+  it('--top N: the N cases with the most damage, largest first, ties in case order', async () => {
+    const all = await replay('example-bank-figures', '--by', 'case', '--format', 'json');
+    const top = await replay(
+      'example-bank-figures',
+      '--by',
+      'case',
+      '--top',
+      '3',
+      '--format',
+      'json',
+    );
+    expect([all.code, top.code]).toEqual([0, 0]);
+    const rows = JSON.parse(all.stdout).case as CaseJson[];
+    const ranked = [...rows].sort((a, b) => b.damageYen - a.damageYen).slice(0, 3);
+    expect(JSON.parse(top.stdout).case).toEqual(ranked);
+    expect(JSON.parse(top.stdout).select.top).toBe(3);
+    const text = await replay('example-bank-figures', '--by', 'case', '--top', '3');
+    expect(text.stdout).toMatch(/, the 3 largest by damage \(yen\)$/m);
   });
 });

@@ -38,6 +38,8 @@ export interface RegisteredProjection<S = any> {
   readonly tables?: Readonly<
     Record<string, (state: S, parameters: ProjectionParameters) => ViewTable>
   >;
+  /** Per table, the yen column `replay --top N` ranks its rows by; a table not here is not ranked. */
+  readonly rankedBy?: Readonly<Record<string, string>>;
 }
 
 /** Parameters that make a part which depends on none of them. */
@@ -61,6 +63,9 @@ export class ProjectionRegistry {
         for (const p of Object.keys(part.parameters ?? {}))
           if (!(entry.parameters as readonly string[]).includes(p))
             throw new Error(`${entry.name}: its part ${part.name} depends on ${p}, not declared`);
+      for (const table of Object.keys(entry.rankedBy ?? {}))
+        if (entry.tables?.[table] === undefined)
+          throw new Error(`${entry.name}: ranks a table ${table} it does not show`);
       this.byName.set(entry.name, entry);
       for (const table of Object.keys(entry.tables ?? {})) {
         const other = this.byTable.get(table);
@@ -89,15 +94,21 @@ export class ProjectionRegistry {
     return [...this.byTable.keys()];
   }
 
-  /** The projection that shows a table, and how it shows it from its state. */
+  /** The tables whose rows `--top N` ranks, in registration order. */
+  get rankedTables(): string[] {
+    return this.tables.filter((t) => this.byTable.get(t)!.rankedBy?.[t] !== undefined);
+  }
+
+  /** The projection that shows a table, how it shows it from its state, and what ranks its rows. */
   table(name: string): {
     entry: RegisteredProjection;
     show: (state: unknown, parameters: ProjectionParameters) => ViewTable;
+    rankedBy: string | undefined;
   } {
     const entry = this.byTable.get(name);
     if (entry === undefined)
       throw new Error(`no projection shows a table ${name}; tables: ${this.tables.join(', ')}`);
-    return { entry, show: entry.tables![name]! };
+    return { entry, show: entry.tables![name]!, rankedBy: entry.rankedBy?.[name] };
   }
 
   /**
@@ -155,5 +166,6 @@ export const PROJECTIONS = new ProjectionRegistry([
     parameters: ['zone'],
     make: ({ zone }) => caseTableProjection(zone),
     tables: { case: caseTable },
+    rankedBy: { case: 'damageYen' },
   },
 ]);
