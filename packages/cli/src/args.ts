@@ -1,4 +1,4 @@
-import { describe } from '@incident-ledger/core';
+import { describe, didYouMean } from '@incident-ledger/core';
 import {
   formatSize,
   MAX_STREAM_FILE_BYTES,
@@ -7,7 +7,6 @@ import {
 } from '@incident-ledger/scenario';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors';
-import { didYouMean } from './suggest';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { didYouMean } from '@incident-ledger/core';
 import {
   EventIdConflict,
   IndexDisagrees,
@@ -15,7 +16,6 @@ import { watchCommand } from './commands/watch';
 import { reportCommand } from './commands/report';
 import { EXIT, UsageError } from './errors';
 import { STORE_ENV } from './stores';
-import { didYouMean } from './suggest';
 import { VERSION } from './version';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {

@@ -1,6 +1,7 @@
 export * from './events/types';
 export * from './events/schema';
 export * from './events/charset';
+export * from './text/suggest';
 export * from './time/instant';
 export * from './time/calendar';
 export * from './money/yen';

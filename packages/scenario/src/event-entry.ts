@@ -110,7 +110,7 @@ export class EventChecker {
     const auto = autoKey?.(streamId); // for every event: keyed ones count in their stream too
     const key = e.key === undefined ? auto! : validated(raw, () => checkId(e.key, ['key']));
     if (type === 'FiguresPublished')
-      this.checkPublication(raw, data as EventDataMap['FiguresPublished'], key);
+      this.checkPublication(raw, data as EventDataMap['FiguresPublished'], key, occurredAt, e);
     const event: LedgerEvent = {
       eventId: nameUuid(`${this.scenario.id}/${key}`),
       streamId,
@@ -126,7 +126,22 @@ export class EventChecker {
    * What the schema cannot say alone: sources and banks are declared, each figure has the
    * qualifiers it needs, and a publication id names one publication.
    */
-  private checkPublication(raw: RawEvent, data: EventDataMap['FiguresPublished'], key: string) {
+  private checkPublication(
+    raw: RawEvent,
+    data: EventDataMap['FiguresPublished'],
+    key: string,
+    publishedAt: number,
+    e: Record<string, unknown>,
+  ) {
+    // A publication states what its publisher knew when it was published (occurredAt): figures
+    // as of a later time would be checked against events it could not have known.
+    const later = (path: (string | number)[]) =>
+      raw.error(
+        path,
+        `is after the publication's own time (occurredAt ${describe(e.occurredAt)}): a publication cannot state figures as of a later time`,
+        'set asOf at or before occurredAt, or occurredAt to when the figures were published',
+      );
+    if (data.asOf > publishedAt) throw later(['data', 'asOf']);
     if (!this.scenario.sourceIds.has(data.source))
       throw raw.error(
         ['data', 'source'],
@@ -176,6 +191,7 @@ export class EventChecker {
           `unknown bank code ${describe(f.bank)}`,
           'declare it under banks in scenario.yaml',
         );
+      if (f.asOf !== undefined && f.asOf > publishedAt) throw later([...path, 'asOf']);
       const asOf = f.asOf ?? data.asOf;
       if (f.since !== undefined && f.since >= asOf)
         throw raw.error([...path, 'since'], "must be before the figure's as-of time");

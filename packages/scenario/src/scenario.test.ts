@@ -222,7 +222,9 @@ describe('loadScenario', () => {
         '{ name: cases, since: "2020-09-15T00:00:00+09:00", value: 1 }',
         /since: must be before the figure's as-of time/,
       ],
-      ['{ name: casez, value: 1 }', /name: must be one of cases, /],
+      ['{ name: casez, value: 1 }', /name: must be one of cases, .*\(did you mean "cases"\?\)/],
+      ['{ name: damgeYen, value: 1 }', /\(did you mean "damageYen"\?\)/],
+      ['{ name: fraudTotal, value: 1 }', /got "fraudTotal"$/m],
       ['{ name: cases, value: -1 }', /value: must be 0 or more, got -1[\s\S]*give since:/],
       [
         '{ name: banksReporting, since: "2020-09-13T00:00:00+09:00", value: -1 }',
@@ -246,10 +248,28 @@ describe('loadScenario', () => {
         '{ name: largestCaseYen, since: "2020-09-01T00:00:00+09:00", value: 0 }',
         /figure largestCaseYen has no meaningful change over a window/,
       ],
+      [
+        '{ name: cases, asOf: "2020-09-14T10:00:01+09:00", value: 1 }',
+        /figures\[0\]\.asOf: is after the publication's own time \(occurredAt "2020-09-14T10:00:00\+09:00"\)[\s\S]*set asOf at or before occurredAt/,
+      ],
     ])('refuses %s', (figure, message) => {
       const e = problem(MAIN, publication(figure));
       expect(e.message).toMatch(message);
       expect(e.line).toBe(26);
+    });
+
+    it('refuses a publication as of a time after it was published, and takes one as of then', () => {
+      const at = (asOf: string) =>
+        publication('{ name: cases, value: 1 }').replace(
+          'asOf: "2020-09-14T00:00:00+09:00"',
+          `asOf: "${asOf}"`,
+        );
+      const e = problem(MAIN, at('2020-09-14T10:00:01+09:00'));
+      expect(e.message).toMatch(
+        /data\.asOf: is after the publication's own time \(occurredAt "2020-09-14T10:00:00\+09:00"\)/,
+      );
+      expect(e.line).toBe(24); // the line of its asOf
+      expect(loadScenario(write(MAIN, at('2020-09-14T10:00:00+09:00'))).events).toHaveLength(4);
     });
   });
 });

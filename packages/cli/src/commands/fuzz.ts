@@ -1,4 +1,4 @@
-import { describe, formatInstant } from '@incident-ledger/core';
+import { describe, formatInstant, didYouMean } from '@incident-ledger/core';
 import { SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
 import { writeScenario } from '@incident-ledger/scenario';
 import {
@@ -26,7 +26,6 @@ import {
   printDocument,
   type Table,
 } from '../output';
-import { didYouMean } from '../suggest';
 
 export const FUZZ_HELP = `usage: incident-ledger fuzz [--runs N] [--seed S] [--property NAME]... [--sqlite] [--out DIR] [--path P]
          [--format text|json|csv]

@@ -1,4 +1,4 @@
-import { describe, parseInstant, ValidationError } from '@incident-ledger/core';
+import { describe, parseInstant, ValidationError, didYouMean } from '@incident-ledger/core';
 import { loadScenario } from '@incident-ledger/scenario';
 import { join } from 'node:path';
 import {
@@ -18,16 +18,14 @@ import { dateOption, type Selection } from '../periods';
 import {
   bankNames,
   DATED_TABLES,
-  RANKED_TABLES,
   chosenTables,
   REPORT_TABLES,
   reportTables,
   type ReportTable,
 } from '../render';
 import { openStore, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
-import { didYouMean } from '../suggest';
 import { asOfFact, importFact, scenarioFact } from './facts';
-import { BY_TABLES, isProjectionTable, viewTable } from '../views';
+import { BY_TABLES, isProjectionTable, RANKED_BY_TABLES, viewTable } from '../views';
 
 export const REPLAY_HELP = `usage: incident-ledger replay <scenario-dir> [--store <url>] [--as-of <time>] [--by <table>]
          [--from <date>] [--to <date>] [--top N] [--format text|json|csv] [--excel]
@@ -47,7 +45,7 @@ options:
   --from <date>    keep the rows of occurred days from this date (YYYY-MM-DD, in the
                    scenario's zone): day, week, month and bank-day
   --to <date>      ... up to and including this date
-  --top N          the N rows with the largest amounts, largest first: ${RANKED_TABLES.join(', ')}
+  --top N          the N rows with the largest amounts, largest first: ${RANKED_BY_TABLES.join(', ')}
 ${OUTPUT_HELP}
                    (csv needs --by)
 ${LOAD_HELP}
@@ -91,12 +89,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
       tables: shown,
       onNotice: (notice) => console.error(`note      ${notice}`),
     });
-    const tables = reportTables(
-      reports.get(asOf)!,
-      scenario.timeZone,
-      bankNames(scenario.banks),
-      selection,
-    );
+    const names = bankNames(scenario.banks);
+    const tables = reportTables(reports.get(asOf)!, scenario.timeZone, names, selection);
     printDocument(
       {
         command: 'replay',
@@ -118,7 +112,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
         },
         tables:
           shown.length > 0
-            ? [viewTable(shownTables.get(asOf)![0]!)]
+            ? [viewTable(shownTables.get(asOf)![0]!, names, selection.top)]
             : chosenTables(tables, by as ReportTable | undefined, out.format),
         choose: BY_TABLES.join(', '),
       },
@@ -149,9 +143,9 @@ function selectionOf(
       'replay',
     );
   const top = values.top === undefined ? undefined : wholeNumber('--top', values.top, 1);
-  if (top !== undefined && by !== undefined && !(RANKED_TABLES as readonly string[]).includes(by))
+  if (top !== undefined && by !== undefined && !RANKED_BY_TABLES.includes(by))
     throw new UsageError(
-      `--top ranks rows by amount: use it with --by ${RANKED_TABLES.join(', ')}`,
+      `--top ranks rows by amount: use it with --by ${RANKED_BY_TABLES.join(', ')}`,
       'replay',
     );
   return {

@@ -1,5 +1,5 @@
+import { didYouMean } from '@incident-ledger/core';
 import { UsageError } from '../errors';
-import { didYouMean } from '../suggest';
 
 export const FORMATS = ['text', 'json', 'csv'] as const;
 export type Format = (typeof FORMATS)[number];

@@ -98,6 +98,7 @@ describe('docs/output.md, the JSON contract', () => {
       'bank-day',
       'merchant',
       'merchant-day',
+      'case',
       'controls',
     ].map((by) => [['replay', EXAMPLE, '--store', 'memory:', '--by', by]]),
     [['replay', DOCOMO, '--store', 'memory:', '--by', 'day', '--from', '2020-09-01', '--top', '3']],

@@ -1,4 +1,5 @@
 import { figureDef, FIGURE_NAMES, type FigureName } from '../projections/figures';
+import { didYouMean } from '../text/suggest';
 import { charsetHint, codePoints, idProblem, textProblem } from './charset';
 import { AUTH_FACTORS, CASE_STATUSES, ROUNDINGS, type EventDataMap, type EventType } from './types';
 
@@ -283,7 +284,7 @@ function checkField(
       if (typeof v !== 'string' || !f.values.includes(v)) {
         throw new ValidationError(
           path(),
-          `must be one of ${f.values.join(', ')}; got ${describe(v)}`,
+          `must be one of ${f.values.join(', ')}; got ${describe(v)}${typeof v === 'string' ? didYouMean(v, f.values) : ''}`,
         );
       }
       return v;

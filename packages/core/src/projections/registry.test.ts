@@ -44,5 +44,14 @@ describe('the projection registry', () => {
     expect(() => new ProjectionRegistry([{ ...entry('a'), parameters: [] }])).toThrow(
       /a: its part incident-cases depends on zone, not declared/,
     );
+    expect(
+      () => new ProjectionRegistry([{ ...entry('a', { t: table }), rankedBy: { u: 'yen' } }]),
+    ).toThrow(/a: ranks a table u it does not show/);
+  });
+
+  it('knows which tables --top ranks, and by which column', () => {
+    expect(PROJECTIONS.rankedTables).toEqual(['case']);
+    expect(PROJECTIONS.table('case').rankedBy).toBe('damageYen');
+    expect(PROJECTIONS.table('merchant-day').rankedBy).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import { canonicalJson } from '../determinism/canonical';
+import { caseTable, caseTableProjection } from './case-table';
 import { incidentProjection } from './incident';
 import { merchantDayProjection, merchantDayTable } from './merchant-day';
 import type { Projection } from './projection';
@@ -12,12 +13,13 @@ export interface ProjectionParameters {
 
 /**
  * A table a projection shows (`replay --by <name>`): plain rows, each column with the kind of
- * value it holds, so that text, CSV and JSON all come from it.
+ * value it holds, so that text, CSV and JSON all come from it (an instant is epoch ms: the output
+ * prints it in the scenario's zone, as every table does).
  */
 export interface ViewTable {
   name: string;
   title: string;
-  columns: { key: string; header: string; kind: 'text' | 'count' | 'yen' }[];
+  columns: { key: string; header: string; kind: 'text' | 'count' | 'yen' | 'instant' }[];
   rows: Record<string, string | number | null>[];
 }
 
@@ -36,6 +38,8 @@ export interface RegisteredProjection<S = any> {
   readonly tables?: Readonly<
     Record<string, (state: S, parameters: ProjectionParameters) => ViewTable>
   >;
+  /** Per table, the yen column `replay --top N` ranks its rows by; a table not here is not ranked. */
+  readonly rankedBy?: Readonly<Record<string, string>>;
 }
 
 /** Parameters that make a part which depends on none of them. */
@@ -59,6 +63,9 @@ export class ProjectionRegistry {
         for (const p of Object.keys(part.parameters ?? {}))
           if (!(entry.parameters as readonly string[]).includes(p))
             throw new Error(`${entry.name}: its part ${part.name} depends on ${p}, not declared`);
+      for (const table of Object.keys(entry.rankedBy ?? {}))
+        if (entry.tables?.[table] === undefined)
+          throw new Error(`${entry.name}: ranks a table ${table} it does not show`);
       this.byName.set(entry.name, entry);
       for (const table of Object.keys(entry.tables ?? {})) {
         const other = this.byTable.get(table);
@@ -87,15 +94,21 @@ export class ProjectionRegistry {
     return [...this.byTable.keys()];
   }
 
-  /** The projection that shows a table, and how it shows it from its state. */
+  /** The tables whose rows `--top N` ranks, in registration order. */
+  get rankedTables(): string[] {
+    return this.tables.filter((t) => this.byTable.get(t)!.rankedBy?.[t] !== undefined);
+  }
+
+  /** The projection that shows a table, how it shows it from its state, and what ranks its rows. */
   table(name: string): {
     entry: RegisteredProjection;
     show: (state: unknown, parameters: ProjectionParameters) => ViewTable;
+    rankedBy: string | undefined;
   } {
     const entry = this.byTable.get(name);
     if (entry === undefined)
       throw new Error(`no projection shows a table ${name}; tables: ${this.tables.join(', ')}`);
-    return { entry, show: entry.tables![name]! };
+    return { entry, show: entry.tables![name]!, rankedBy: entry.rankedBy?.[name] };
   }
 
   /**
@@ -146,5 +159,13 @@ export const PROJECTIONS = new ProjectionRegistry([
     parameters: ['zone'],
     make: ({ zone }) => merchantDayProjection(zone),
     tables: { 'merchant-day': merchantDayTable },
+  },
+  {
+    name: 'case',
+    summary: 'each reported case: bank, status, charges, reports, damage and compensation',
+    parameters: ['zone'],
+    make: ({ zone }) => caseTableProjection(zone),
+    tables: { case: caseTable },
+    rankedBy: { case: 'damageYen' },
   },
 ]);

@@ -4,7 +4,8 @@ import { encodeEvents, KeyDictionary, type ColumnBatch } from '../../events/colu
 import type { EventDataMap, EventType, StoredEvent } from '../../events/types';
 import { Fold, type Projection } from '../projection';
 import { incidentProjection } from './projection';
-import { referenceIncidentProjection, referenceReport } from './reference';
+import { caseRows, caseTableProjection } from '../case-table';
+import { referenceCaseRows, referenceIncidentProjection, referenceReport } from './reference';
 import { incidentReport, type IncidentState } from './report';
 
 /**
@@ -112,40 +113,54 @@ const history = fc.record({
   asOfPick: fc.nat(),
 });
 
+/** As of one of the history's recordedAt times, before all, or after all. */
+const asOfOf = (events: StoredEvent[], pick: number) => {
+  const times = [...new Set(events.map((e) => e.recordedAt))];
+  return [Number.POSITIVE_INFINITY, T0 - 1, ...times][pick % (times.length + 2)]!;
+};
+
+/**
+ * The states a projection folds every way in: from columns, in batches cut at random, one
+ * delivered twice, resumed from a saved state half way; and event by event (Projection.evolve).
+ */
+function foldedEveryWay<S>(
+  projection: Projection<S>,
+  events: StoredEvent[],
+  asOf: number,
+  cuts: number[],
+  redelivered: number,
+): S[] {
+  const bounds = [...new Set([0, ...cuts.filter((c) => c < events.length), events.length])].sort(
+    (a, b) => a - b,
+  );
+  const keys = new KeyDictionary();
+  const batches: ColumnBatch[] = bounds
+    .slice(1)
+    .map((end, k) => encodeEvents(events.slice(bounds[k]!, end), keys, 'test'));
+  let fold = new Fold(projection, asOf);
+  batches.forEach((batch, k) => {
+    fold.applyColumns(batch);
+    if (k === redelivered) fold.applyColumns(batch);
+    if (k === Math.floor(batches.length / 2)) {
+      const codec = projection.codec!;
+      const state = codec.decode(codec.encode(fold.state));
+      fold = new Fold(projection, asOf, { state, position: fold.position });
+    }
+  });
+  const byEvent = new Fold(projection, asOf);
+  for (const e of events) byEvent.apply([e]);
+  return [fold.state, byEvent.state];
+}
+
 /** Whether the incident made by `make` gives the reference's report, every way in. */
 function agreesWithReference(make: (zone: string) => Projection<IncidentState>) {
   return fc.property(history, ({ zone, events, cuts, redelivered, asOfPick }) => {
-    const times = [...new Set(events.map((e) => e.recordedAt))];
-    const asOf = [Number.POSITIVE_INFINITY, T0 - 1, ...times][asOfPick % (times.length + 2)]!;
+    const asOf = asOfOf(events, asOfPick);
     const expected = referenceReport(
       new Fold(referenceIncidentProjection(zone), asOf).apply(events).state,
     );
-    const projection = make(zone);
-
-    // Columns, in batches cut at random, one delivered twice, resumed from a saved state half way.
-    const bounds = [...new Set([0, ...cuts.filter((c) => c < events.length), events.length])].sort(
-      (a, b) => a - b,
-    );
-    const keys = new KeyDictionary();
-    const batches: ColumnBatch[] = bounds
-      .slice(1)
-      .map((end, k) => encodeEvents(events.slice(bounds[k]!, end), keys, 'test'));
-    let fold = new Fold(projection, asOf);
-    batches.forEach((batch, k) => {
-      fold.applyColumns(batch);
-      if (k === redelivered) fold.applyColumns(batch);
-      if (k === Math.floor(batches.length / 2)) {
-        const codec = projection.codec!;
-        const state = codec.decode(codec.encode(fold.state));
-        fold = new Fold(projection, asOf, { state, position: fold.position });
-      }
-    });
-    expect(incidentReport(fold.state)).toEqual(expected);
-
-    // Event by event (Projection.evolve).
-    const byEvent = new Fold(projection, asOf);
-    for (const e of events) byEvent.apply([e]);
-    expect(incidentReport(byEvent.state)).toEqual(expected);
+    for (const state of foldedEveryWay(make(zone), events, asOf, cuts, redelivered))
+      expect(incidentReport(state)).toEqual(expected);
   });
 }
 
@@ -174,5 +189,42 @@ describe('the columnar incident fold', () => {
     expect(charges.filter((e) => yen(e) > 0 && yen(e) < 20_000).length).toBeGreaterThan(100);
     expect(charges.filter((e) => yen(e) >= 20_000).length).toBeGreaterThan(100);
     expect(drawn.filter((e) => e.type === 'CaseReclassified').length).toBeGreaterThan(100);
+  });
+});
+
+describe('the case table', () => {
+  it(`has the reference's rows on ${RUNS} random histories, every way in`, () => {
+    fc.assert(
+      fc.property(history, ({ zone, events, cuts, redelivered, asOfPick }) => {
+        const asOf = asOfOf(events, asOfPick);
+        const expected = referenceCaseRows(
+          new Fold(referenceIncidentProjection(zone), asOf).apply(events).state,
+        );
+        for (const state of foldedEveryWay(
+          caseTableProjection(zone),
+          events,
+          asOf,
+          cuts,
+          redelivered,
+        ))
+          expect(caseRows(state)).toEqual(expected);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it('is compared on histories with excluded, reclassified and compensated cases', () => {
+    const rows = fc
+      .sample(history, { seed: SEED, numRuns: RUNS })
+      .flatMap(({ zone, events }) =>
+        referenceCaseRows(new Fold(referenceIncidentProjection(zone)).apply(events).state),
+      );
+    expect(rows.filter((r) => r.status.startsWith('excluded')).length).toBeGreaterThan(50);
+    expect(rows.filter((r) => r.reclassifiedAt !== null).length).toBeGreaterThan(50);
+    expect(
+      rows.filter((r) => r.reclassifiedAt !== null && r.reclassifiedAt < r.reportedAt).length,
+    ).toBeGreaterThan(10);
+    expect(rows.filter((r) => r.compensatedYen > 0).length).toBeGreaterThan(50);
+    expect(rows.filter((r) => r.firstChargeAt === null).length).toBeGreaterThan(10);
   });
 });

@@ -9,6 +9,7 @@ import {
   SUBJECT,
   type BankRow,
   type BankStatusRow,
+  type CaseRow,
   type ControlEntry,
   type IncidentReport,
 } from './types';
@@ -72,6 +73,8 @@ interface Account {
 interface Case {
   firstReport?: Written<{ bankCode: string; account: string }>;
   status?: Written<CaseStatus>;
+  /** Its latest reclassification (recordedAt), if any. */
+  reclassifiedAt?: number;
   compensatedYen: number;
 }
 
@@ -148,7 +151,9 @@ function evolveReference(s: ReferenceState, e: StoredEvent): void {
     }
     case 'CaseReclassified': {
       const d = e.data as Data<'CaseReclassified'>;
-      writeStatus(caseOf(s, d.caseId), writtenBy(e, d.status));
+      const c = caseOf(s, d.caseId);
+      writeStatus(c, writtenBy(e, d.status));
+      c.reclassifiedAt = Math.max(c.reclassifiedAt ?? -Infinity, e.recordedAt);
       return;
     }
     case 'CompensationPaid': {
@@ -330,6 +335,36 @@ export function referenceReport(s: ReferenceState): IncidentReport {
       .map((c) => ({ at: c.at, control: c.type, subject: c.subject }))
       .sort((x, y) => x.at - y.at),
   };
+}
+
+/**
+ * The case table (`replay --by case`): every reported case, counted or not, by case id, with the
+ * bank and status as above; the first and last charge on its account (occurredAt, null without
+ * charges); its first report and latest reclassification (recordedAt, null without one, whether
+ * recorded before or after the report); its own damage (every charge on its account, as
+ * compensated cases are judged), the compensation paid for it, and the difference.
+ */
+export function referenceCaseRows(s: ReferenceState): CaseRow[] {
+  return [...s.cases]
+    .filter(([, c]) => c.firstReport !== undefined)
+    .sort(([x], [y]) => byText(x, y))
+    .map(([caseId, c]) => {
+      const charges = s.accounts.get(c.firstReport!.value.account)?.charges ?? [];
+      const times = charges.map((ch) => ch.occurredAt);
+      const damageYen = charges.reduce((n, ch) => n + ch.yen, 0);
+      return {
+        caseId,
+        bankCode: c.firstReport!.value.bankCode,
+        status: c.status!.value,
+        firstChargeAt: times.length === 0 ? null : Math.min(...times),
+        lastChargeAt: times.length === 0 ? null : Math.max(...times),
+        reportedAt: c.firstReport!.recordedAt,
+        reclassifiedAt: c.reclassifiedAt ?? null,
+        damageYen,
+        compensatedYen: c.compensatedYen,
+        outstandingYen: damageYen - c.compensatedYen,
+      };
+    });
 }
 
 /** Merchant attribution: each wallet's spending, up to the damage charged into it. */

@@ -32,6 +32,21 @@ export interface BankDayRow {
   date: string;
   damageYen: number;
 }
+/** One reported case, counted or not (reference.ts, referenceCaseRows, says what each means). */
+export interface CaseRow {
+  caseId: string;
+  bankCode: string;
+  status: CaseStatus;
+  /** The first and last charge on its account (occurredAt); null when it has none. */
+  firstChargeAt: number | null;
+  lastChargeAt: number | null;
+  /** Its first report, and its latest reclassification if any (recordedAt). */
+  reportedAt: number;
+  reclassifiedAt: number | null;
+  damageYen: number;
+  compensatedYen: number;
+  outstandingYen: number;
+}
 export interface MerchantRow {
   merchantCategory: string;
   spentYen: number;
