@@ -13,6 +13,7 @@ import {
   type StoredEvent,
   type ViewTable,
 } from '@incident-ledger/core';
+import { ImportCutShort } from './errors';
 import type { Progress } from './progress';
 import {
   ChainVerifier,
@@ -60,14 +61,21 @@ export async function importEvents(
   const held = isHeld(events);
   progress?.phase('importing', held ? { events: events.length } : { bytes: events.bytes });
   const result = { appended: 0, skipped: 0 };
-  for await (const batch of held ? [events] : events.batches()) {
-    for (const r of await store.appendMany(writesInOrder(batch))) {
-      result.appended += r.appended;
-      result.skipped += r.skipped;
+  try {
+    for await (const batch of held ? [events] : events.batches()) {
+      for (const r of await store.appendMany(writesInOrder(batch))) {
+        result.appended += r.appended;
+        result.skipped += r.skipped;
+      }
+      progress?.tick(batch.length);
     }
-    progress?.tick(batch.length);
+  } catch (e) {
+    // A later batch's error (an event id stored with other content, a file changed since it was
+    // validated) comes after earlier batches were appended: the message must not say nothing was.
+    throw result.appended > 0 ? new ImportCutShort(e, result.appended) : e;
+  } finally {
+    progress?.finish();
   }
-  progress?.finish();
   return result;
 }
 

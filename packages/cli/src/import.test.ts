@@ -4,6 +4,7 @@
  * batch by batch, each batch atomic, memory holding a batch. Checked by what is read and appended,
  * never by RSS: an NDJSON scenario of a few batches stands for one of millions of rows.
  */
+import type { LedgerEvent } from '@incident-ledger/core';
 import { MemoryEventStore, type EventStore } from '@incident-ledger/eventstore';
 import { SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
 import {
@@ -17,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeLargeScenario } from '../../../scripts/make-large-scenario';
 import { checkIntegrity, digestOf, importEvents, storedEvents } from './app';
+import { ImportCutShort } from './errors';
 import { runCli } from './run-cli.testing';
 
 /** Four batches, the last one partial. */
@@ -24,6 +26,8 @@ const EVENTS = 3 * EVENT_BATCH_SIZE + 5_000;
 
 let tmp: string;
 let dir: string;
+/** The scenario's events in append order, held (loadScenario). */
+let events: LedgerEvent[];
 /** The digest of the events held in memory and appended at once, as the import did before. */
 let wholeDigest: string;
 
@@ -32,7 +36,8 @@ beforeAll(async () => {
   dir = join(tmp, 'scenario');
   writeLargeScenario(dir, { events: EVENTS, seed: 15, format: 'ndjson' });
   const memory = new MemoryEventStore();
-  await importEvents(memory, loadScenario(dir).events);
+  events = loadScenario(dir).events;
+  await importEvents(memory, events);
   wholeDigest = await digestOf(memory);
 }, 60_000);
 
@@ -110,7 +115,12 @@ describe('importing a scenario batch by batch', () => {
       const { spy } = spied(store, (call) => {
         if (call === 3) throw new Error('the process died here');
       });
-      await expect(importEvents(spy, files)).rejects.toThrow('the process died here');
+      const died = importEvents(spy, files);
+      await expect(died).rejects.toBeInstanceOf(ImportCutShort);
+      await expect(died).rejects.toMatchObject({
+        appended: 2 * EVENT_BATCH_SIZE,
+        cause: new Error('the process died here'),
+      });
       expect(await storedEvents(store)).toBe(2 * EVENT_BATCH_SIZE);
       const cut = await checkIntegrity(store);
       expect(cut.firstBreak).toBeUndefined();
@@ -123,6 +133,29 @@ describe('importing a scenario batch by batch', () => {
       expect((await checkIntegrity(store)).firstBreak).toBeUndefined();
     } finally {
       await store.close();
+    }
+  }, 120_000);
+
+  it('says how many events a failed import appended before a later batch failed', async () => {
+    // A case's one event, in the last batch, stored already with other content: a conflict there.
+    const k = events.findIndex((e, i) => i >= 3 * EVENT_BATCH_SIZE && e.type === 'CaseReported');
+    const file = join(tmp, 'conflict.sqlite');
+    const store = SqliteEventStore.open(file);
+    await importEvents(store, [{ ...events[k]!, recordedAt: events[k]!.recordedAt + 1 }]);
+    await store.close();
+    const r = await runCli('replay', dir, '--store', `sqlite:${file}`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/already stored with different content/);
+    expect(r.stderr).toContain(
+      `${3 * EVENT_BATCH_SIZE} events were appended to the store before this, in whole batches`,
+    );
+    expect(r.stderr).not.toContain('Nothing was appended');
+    const after = SqliteEventStore.open(file);
+    try {
+      expect(await storedEvents(after)).toBe(3 * EVENT_BATCH_SIZE + 1);
+      expect((await checkIntegrity(after)).firstBreak).toBeUndefined();
+    } finally {
+      await after.close();
     }
   }, 120_000);
 });
