@@ -13,6 +13,7 @@ import {
   type StoredEvent,
   type ViewTable,
 } from '@incident-ledger/core';
+import { ImportCutShort } from './errors';
 import type { Progress } from './progress';
 import {
   assertIndexesAgree,
@@ -42,25 +43,50 @@ export interface ImportResult {
 }
 
 /**
- * Appends events as one atomic unit; events already stored (same id, same content) are skipped.
- * One appendMany, which no store can report on as it goes: the progress line shows the phase only.
- * Refused (IndexDisagrees) when the store's index tables disagree with its events: they decide
- * what is skipped, so a damaged event_ids would let stored events be appended again.
+ * Events to import: held in memory (one batch), or a streamed scenario's event files, read batch by
+ * batch (EventFiles), which the caller has validated already (EventFiles.validate).
+ */
+export type ImportSource =
+  | readonly LedgerEvent[]
+  | { readonly bytes: number; batches(): AsyncIterable<readonly LedgerEvent[]> };
+
+/**
+ * Appends the events batch by batch, each batch one atomic appendMany; events already stored (same
+ * id, same content) are skipped. Memory holds one batch. An import cut short (a crash) leaves whole
+ * batches in order, a store that verifies, and running it again completes it to the same digest.
+ * The progress line counts events as they are appended, in percent of the files read.
+ * Refused (IndexDisagrees) before the first batch when the store's index tables disagree with its
+ * events: they decide what is skipped, so a damaged event_ids would let stored events be appended
+ * again.
  */
 export async function importEvents(
   store: EventStore,
-  events: readonly LedgerEvent[],
+  events: ImportSource,
   progress?: Progress,
 ): Promise<ImportResult> {
   await assertIndexesAgree(store);
-  progress?.phase(`importing ${events.length.toLocaleString('en-US')} events, all or nothing`);
-  const results = await store.appendMany(writesInOrder(events));
-  progress?.finish();
-  return {
-    appended: results.reduce((n, r) => n + r.appended, 0),
-    skipped: results.reduce((n, r) => n + r.skipped, 0),
-  };
+  const held = isHeld(events);
+  progress?.phase('importing', held ? { events: events.length } : { bytes: events.bytes });
+  const result = { appended: 0, skipped: 0 };
+  try {
+    for await (const batch of held ? [events] : events.batches()) {
+      for (const r of await store.appendMany(writesInOrder(batch))) {
+        result.appended += r.appended;
+        result.skipped += r.skipped;
+      }
+      progress?.tick(batch.length);
+    }
+  } catch (e) {
+    // A later batch's error (an event id stored with other content, a file changed since it was
+    // validated) comes after earlier batches were appended: the message must not say nothing was.
+    throw result.appended > 0 ? new ImportCutShort(e, result.appended) : e;
+  } finally {
+    progress?.finish();
+  }
+  return result;
 }
+
+const isHeld = (events: ImportSource): events is readonly LedgerEvent[] => Array.isArray(events);
 
 /**
  * One pass over the store feeds every fold: reports at several as-of cutoffs cost one read.

@@ -19,3 +19,17 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/**
+ * An import that failed after whole batches of it were appended (importEvents): `cause` says why,
+ * and the store holds those batches, in order, verifiable; running the import again skips them.
+ */
+export class ImportCutShort extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly appended: number,
+  ) {
+    super(`import cut short after ${appended} events were appended`);
+    this.name = 'ImportCutShort';
+  }
+}

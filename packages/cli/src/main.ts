@@ -14,7 +14,7 @@ import { simulateCommand } from './commands/simulate';
 import { whatIfCommand } from './commands/what-if';
 import { watchCommand } from './commands/watch';
 import { reportCommand } from './commands/report';
-import { EXIT, UsageError } from './errors';
+import { EXIT, ImportCutShort, UsageError } from './errors';
 import { STORE_ENV } from './stores';
 import { VERSION } from './version';
 
@@ -108,8 +108,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function report(e: unknown, command: string): number {
+function report(e: unknown, command: string, partly = false): number {
   const say = (msg: string) => console.error(`incident-ledger ${command}: ${msg}`);
+  if (e instanceof ImportCutShort) {
+    const code = report(e.cause, command, true);
+    console.error(
+      `${e.appended} events were appended to the store before this, in whole batches, in order: the store verifies (verify --integrity), and running the import again skips them.`,
+    );
+    return code;
+  }
+  const stored = () => partly || console.error('Nothing was appended to the store.');
   if (e instanceof UsageError) {
     say(e.message);
     console.error(
@@ -117,15 +125,15 @@ function report(e: unknown, command: string): number {
     );
   } else if (e instanceof ScenarioError) {
     say(`invalid scenario\n${e.message}`);
-    console.error('Nothing was appended to the store.');
+    stored();
   } else if (e instanceof EventIdConflict) {
     say(
       `${e.message}.\nStored history is never overwritten: the scenario's events differ from those already in the store. Replay into a fresh store (--store memory: or a new sqlite file) to see the changed scenario.`,
     );
-    console.error('Nothing was appended to the store.');
+    stored();
   } else if (e instanceof IndexDisagrees) {
     say(e.message);
-    console.error('Nothing was appended to the store.');
+    stored();
     return EXIT.failed;
   } else if (e instanceof StoreUnavailable || e instanceof WrongExpectedVersion) {
     say(e.message);

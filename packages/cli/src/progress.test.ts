@@ -60,10 +60,10 @@ describe('Progress', () => {
     ]);
   });
 
-  it('shows a phase that counts nothing as it goes by its name alone, without a rate', () => {
+  it('shows a phase that has counted nothing yet by its name alone, without a rate', () => {
     const s = sink(true);
-    new Progress(s, true, () => 0).phase('importing 5 events, all or nothing');
-    expect(s.writes).toEqual(['\r\x1b[2Kimporting 5 events, all or nothing']);
+    new Progress(s, true, () => 0).phase('reading publications');
+    expect(s.writes).toEqual(['\r\x1b[2Kreading publications']);
   });
 
   it('says nothing when not on a terminal, or when told to be quiet', () => {
@@ -125,8 +125,11 @@ describe('the progress line of a command', () => {
     expect(percents.at(-1)).toBe(100);
     expect(new Set(percents).size).toBeGreaterThanOrEqual(4);
     expect(percents).toEqual([...percents].sort((a, b) => a - b));
-    expect(lines.find((l) => l.includes('importing'))).toMatch(
-      /^importing [\d,]+ events, all or nothing$/,
+    // Importing: the events appended batch by batch and their rate, in percent of the files read.
+    const importing = lines.filter((l) => l.includes('importing'));
+    expect(importing[0]).toMatch(/^\[\.{20}\]   0%  importing  0\.0 \/ \d+\.\d MiB$/);
+    expect(importing.at(-1)).toMatch(
+      /^\[#{20}\] 100%  importing 1,246 events  (\d+\.\d) \/ \1 MiB  ETA 0s  \d/, // a rate, cut at 80
     );
     expect(lines.at(-1)).toMatch(/100%  replaying ([\d,]+) \/ \1 .* events\/s/);
     expect(writes.at(-1)).toBe('\r\x1b[2K'); // the line is cleared before the report prints

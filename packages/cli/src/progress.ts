@@ -20,11 +20,13 @@ export interface PhaseTotals {
   bytes?: number;
 }
 
-/** The phase each pass of the scenario loader is shown as. */
-const LOAD_PHASES: Record<LoadPass, string> = {
+/**
+ * The phase each pass of the scenario loader is shown as. A later pass (`again`) is the import's,
+ * which shows it (importEvents): its bytes read are that phase's, its events the ones appended.
+ */
+const LOAD_PHASES: Record<Exclude<LoadPass, 'again'>, string> = {
   check: 'loading',
   repeats: 'loading (events written twice)',
-  again: 'loading again',
 };
 
 const MiB = 1024 * 1024;
@@ -70,10 +72,14 @@ export class Progress {
 
   /** The scenario loader's passes as phases, its bytes and events as this line's. */
   loading(): LoadProgress {
+    let importing = false;
     return {
-      pass: (pass, bytes) => void this.phase(LOAD_PHASES[pass], { bytes }),
+      pass: (pass, bytes) => {
+        importing = pass === 'again';
+        if (pass !== 'again') this.phase(LOAD_PHASES[pass], { bytes });
+      },
       read: (bytes) => this.read(bytes),
-      events: (events) => this.tick(events),
+      events: (events) => void (importing || this.tick(events)),
     };
   }
 
@@ -114,7 +120,7 @@ export class Progress {
       );
       if (f > 0 && this.done > 0) parts.push(`ETA ${formatDuration((seconds * (1 - f)) / f)}`);
     }
-    // A phase that counts nothing as it goes (one transaction) shows its name, without a rate.
+    // No rate before the phase has counted anything.
     if (this.done > 0) parts.push(`${count(Math.round(this.done / seconds))} events/s`);
     // A terminal of unknown width (0 under `script`) is taken as 80 columns.
     const line = parts.join('  ').slice(0, Math.max((this.sink.columns || 80) - 1, 20));

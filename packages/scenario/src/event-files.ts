@@ -84,6 +84,15 @@ export class EventFiles {
     return (this.learned?.skip.size ?? 0) > 0;
   }
 
+  /**
+   * Reads every event once, appending nothing: the first ScenarioError (file, line, field) is
+   * thrown before a store is touched. Also the first complete run, which learns the repeats.
+   */
+  async validate(): Promise<void> {
+    const batches = this.batches();
+    while (!(await batches.next()).done); // each batch dropped once read: memory stays one batch
+  }
+
   /** The events in append order, in batches of at most `size`. */
   async *batches(size = EVENT_BATCH_SIZE): AsyncGenerator<LedgerEvent[]> {
     let batch: LedgerEvent[] = [];

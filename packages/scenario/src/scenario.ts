@@ -63,9 +63,8 @@ const FORMATS: Record<string, EventFileFormat> = { '.ndjson': 'ndjson', '.csv': 
 
 /**
  * Loads a scenario folder: scenario.yaml plus the event files it lists, every event in memory.
- * Everything is validated before anything is returned, so an import is all or nothing; the first
- * problem is thrown as a ScenarioError naming the file, line and field. For scenarios too large to
- * hold, openScenario.
+ * Everything is validated before anything is returned; the first problem is thrown as a
+ * ScenarioError naming the file, line and field. For scenarios too large to hold, openScenario.
  */
 export function loadScenario(dir: string, options: LoadOptions = {}): Scenario {
   const { eventFiles, ...info } = openScenario(dir, options);

@@ -1,5 +1,5 @@
-import { describe, parseInstant, ValidationError, didYouMean } from '@incident-ledger/core';
-import { loadScenario } from '@incident-ledger/scenario';
+import { describe, didYouMean, parseInstant, ValidationError } from '@incident-ledger/core';
+import { openScenario } from '@incident-ledger/scenario';
 import { join } from 'node:path';
 import {
   LOAD_HELP,
@@ -30,9 +30,10 @@ import { BY_TABLES, isProjectionTable, RANKED_BY_TABLES, viewTable } from '../vi
 export const REPLAY_HELP = `usage: incident-ledger replay <scenario-dir> [--store <url>] [--as-of <time>] [--by <table>]
          [--from <date>] [--to <date>] [--top N] [--format text|json|csv] [--excel]
 
-Appends the scenario's events to the store (events already stored are skipped, so replaying
-twice never duplicates; the import is all or nothing), then replays the store and prints the
-summary, damage per bank and damage per calendar day, with the store digest.
+Validates every event file, then appends the scenario's events to the store batch by batch
+(events already stored are skipped, so replaying twice never duplicates: a bad event appends
+nothing, and an import cut short is completed by running it again), then replays the store and
+prints the summary, damage per bank and damage per calendar day, with the store digest.
 
 options:
   --store <url>    ${STORE_URL_HELP}
@@ -74,11 +75,12 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const by = byOption('replay', values.by, BY_TABLES);
   const selection = selectionOf(values, by);
   const progress = progressOf(values.quiet);
-  const scenario = loadScenario(dir, { ...loadOptions(values), progress: progress.loading() });
+  const scenario = openScenario(dir, { ...loadOptions(values), progress: progress.loading() });
+  await scenario.eventFiles.validate(); // before the store is opened: a bad event appends nothing
   const url = storeUrl(values.store, `sqlite:${join(dir, 'ledger.sqlite')}`);
   const store = await openStore(url);
   try {
-    const imported = await importEvents(store, scenario.events, progress);
+    const imported = await importEvents(store, scenario.eventFiles, progress);
     progress.phase('replaying', { events: await storedEvents(store) });
     const shown = by !== undefined && isProjectionTable(by) ? [by] : [];
     const {
@@ -98,7 +100,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
         facts: [
           scenarioFact(scenario),
           fact('store', url),
-          importFact(scenario.events.length, imported),
+          importFact(imported),
           fact('replayed', { events }, `${events} events`),
           asOfFact(asOf, scenario.timeZone),
           fact('digest', await digestOf(store)),

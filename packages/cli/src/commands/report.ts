@@ -1,4 +1,4 @@
-import { loadScenario } from '@incident-ledger/scenario';
+import { openScenario } from '@incident-ledger/scenario';
 import { renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { LOAD_HELP, LOAD_OPTION, loadOptions, parse, QUIET_HELP, QUIET_OPTION } from '../args';
@@ -49,11 +49,12 @@ export async function reportCommand(argv: string[]): Promise<number> {
   const asOf = asOfOption(values['as-of']);
   const out = outputOption(values, ['text', 'json']);
   const progress = progressOf(values.quiet);
-  const scenario = loadScenario(dir, { ...loadOptions(values), progress: progress.loading() });
+  const scenario = openScenario(dir, { ...loadOptions(values), progress: progress.loading() });
+  await scenario.eventFiles.validate(); // before the store is opened: a bad event appends nothing
   const url = storeUrl(values.store, `sqlite:${join(dir, 'ledger.sqlite')}`);
   const store = await openStore(url);
   try {
-    const imported = await importEvents(store, scenario.events, progress);
+    const imported = await importEvents(store, scenario.eventFiles, progress);
     const page = await incidentPage(store, scenario, asOf, progress);
     const file = values.out ?? 'report.html';
     const zone = scenario.timeZone;
@@ -64,7 +65,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
         facts: [
           scenarioFact(scenario),
           fact('store', url),
-          importFact(scenario.events.length, imported),
+          importFact(imported),
           asOfFact(asOf, zone),
           fact('digest', await digestOf(store)),
           writePage(file, page),

@@ -81,7 +81,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
             `${simulation.file}, seed ${seed}: ${plan.victims} victims, ${ledger.commands} commands`,
           ),
           fact('store', url),
-          importFact(ledger.events.length, imported),
+          importFact(imported),
           refusedFact(ledger),
           moneyFact(ledger),
           fact('digest', await digestOf(store)),

@@ -4,7 +4,7 @@ import {
   type IncidentReport,
   type ReconciliationRow,
 } from '@incident-ledger/core';
-import { loadScenario } from '@incident-ledger/scenario';
+import { openScenario } from '@incident-ledger/scenario';
 import { LOAD_HELP, LOAD_OPTION, loadOptions, parse, QUIET_HELP, QUIET_OPTION } from '../args';
 import { digestOf, importEvents, verifyFigures } from '../app';
 import { EXIT } from '../errors';
@@ -55,14 +55,15 @@ export async function timelineCommand(argv: string[]): Promise<number> {
   if (values.help) return (console.log(TIMELINE_HELP), EXIT.ok);
   const out = outputOption(values);
   const progress = progressOf(values.quiet);
-  const scenario = loadScenario(onePositional('timeline', positionals), {
+  const scenario = openScenario(onePositional('timeline', positionals), {
     ...loadOptions(values),
     progress: progress.loading(),
   });
+  await scenario.eventFiles.validate(); // before the store is opened: a bad event appends nothing
   const url = storeUrl(values.store, 'memory:');
   const store = await openStore(url);
   try {
-    await importEvents(store, scenario.events, progress);
+    await importEvents(store, scenario.eventFiles, progress);
     const { rows, reportAt } = await verifyFigures(store, scenario.timeZone, progress);
     const ok = rows.every((r) => r.ok);
     printDocument(

@@ -1,4 +1,4 @@
-import { loadScenario } from '@incident-ledger/scenario';
+import { openScenario } from '@incident-ledger/scenario';
 import { LOAD_HELP, LOAD_OPTION, loadOptions, parse, QUIET_HELP, QUIET_OPTION } from '../args';
 import { progressOf } from '../progress';
 import { checkIntegrity, checkInvariants, digestOf, importEvents, verifyFigures } from '../app';
@@ -81,14 +81,15 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     return verifyIntegrity(url, out);
   }
   const progress = progressOf(values.quiet);
-  const scenario = loadScenario(onePositional('verify', positionals), {
+  const scenario = openScenario(onePositional('verify', positionals), {
     ...loadOptions(values),
     progress: progress.loading(),
   });
+  await scenario.eventFiles.validate(); // before the store is opened: a bad event appends nothing
   const url = storeUrl(values.store, 'memory:');
   const store = await openStore(url);
   try {
-    await importEvents(store, scenario.events, progress);
+    await importEvents(store, scenario.eventFiles, progress);
     const { rows } = await verifyFigures(store, scenario.timeZone, progress);
     const invariants = values['skip-invariants']
       ? undefined

@@ -1,6 +1,6 @@
 import { figureDef, type IncidentReport, type ReconciliationRow } from '@incident-ledger/core';
 import type { EventStore } from '@incident-ledger/eventstore';
-import type { Scenario } from '@incident-ledger/scenario';
+import type { Scenario, ScenarioInfo } from '@incident-ledger/scenario';
 import { digestOf, replay, storedEvents, verifyFigures } from '../app';
 import type { Progress } from '../progress';
 import { isoInstant } from '../output';
@@ -12,12 +12,12 @@ import type { IncidentPage, Provenance, WhatIfPage } from './model';
 
 const iso = (ms: number, zone: string) => isoInstant(ms, zone)!;
 
-const scenarioRef = (s: Scenario) => ({ id: s.id, title: s.title, timeZone: s.timeZone });
+const scenarioRef = (s: ScenarioInfo) => ({ id: s.id, title: s.title, timeZone: s.timeZone });
 
 /** Everything the incident report shows, replayed from the store as of `asOf` (recordedAt). */
 export async function incidentPage(
   store: EventStore,
-  scenario: Scenario,
+  scenario: ScenarioInfo,
   asOf: number,
   progress?: Progress,
 ): Promise<IncidentPage> {
