@@ -52,6 +52,7 @@ import {
   type QueryResultRow,
 } from 'pg';
 import { Observable, share, Subject } from 'rxjs';
+import { ClosingClient } from './closing-client';
 import { copyIn, copyOut, int8At, type CopyWriter } from './copy';
 
 /**
@@ -170,6 +171,7 @@ export class PostgresEventStore implements EventStore {
     this.pool = new Pool({
       connectionString: this.connectionString,
       connectionTimeoutMillis: connectTimeoutMs,
+      Client: ClosingClient,
     });
     // An idle client whose server went away emits 'error' on the pool; unhandled, that would crash
     // the process.
