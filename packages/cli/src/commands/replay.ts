@@ -77,7 +77,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const selection = selectionOf(values, by);
   const scenario = loadScenario(dir, loadOptions(values));
   const url = storeUrl(values.store, `sqlite:${join(dir, 'ledger.sqlite')}`);
-  const store = await openStore(url);
+  const store = await openStore(url, 'create');
   try {
     const imported = await importEvents(store, scenario.events);
     const progress = values.quiet

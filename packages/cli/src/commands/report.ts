@@ -44,8 +44,10 @@ export async function reportCommand(argv: string[]): Promise<number> {
   const asOf = asOfOption(values['as-of']);
   const out = outputOption(values, ['text', 'json']);
   const scenario = loadScenario(dir);
-  const url = storeUrl(values.store, `sqlite:${join(dir, 'ledger.sqlite')}`);
-  const store = await openStore(url);
+  const own = `sqlite:${join(dir, 'ledger.sqlite')}`;
+  const url = storeUrl(values.store, own);
+  // The scenario's own store is made as replay makes it; a store named by the user must exist.
+  const store = await openStore(url, url === own ? 'create' : 'write');
   try {
     const imported = await importEvents(store, scenario.events);
     const page = await incidentPage(store, scenario, asOf);

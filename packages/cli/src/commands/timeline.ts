@@ -56,7 +56,7 @@ export async function timelineCommand(argv: string[]): Promise<number> {
   const out = outputOption(values);
   const scenario = loadScenario(onePositional('timeline', positionals), loadOptions(values));
   const url = storeUrl(values.store, 'memory:');
-  const store = await openStore(url);
+  const store = await openStore(url, 'write');
   try {
     await importEvents(store, scenario.events);
     const { rows, reportAt } = await verifyFigures(

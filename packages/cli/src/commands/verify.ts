@@ -85,7 +85,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   }
   const scenario = loadScenario(onePositional('verify', positionals), loadOptions(values));
   const url = storeUrl(values.store, 'memory:');
-  const store = await openStore(url);
+  const store = await openStore(url, 'write');
   try {
     await importEvents(store, scenario.events);
     const { rows } = await verifyFigures(
@@ -141,7 +141,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
 }
 
 async function verifyIntegrity(url: string, out: Output): Promise<number> {
-  const store = await openStore(url);
+  const store = await openStore(url, 'read');
   try {
     const r = await checkIntegrity(store);
     if (out.format !== 'text') return printIntegrityData(url, r, out);

@@ -64,7 +64,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
   if (!isValidZone(zone))
     throw new UsageError(`--zone must be an IANA zone such as Asia/Tokyo, got "${zone}"`, 'watch');
   const json = outputOption(values, WATCH_FORMATS).format === 'json';
-  const store = await openStore(url);
+  const store = await openStore(url, 'read');
   try {
     await watch(store, {
       zone,
