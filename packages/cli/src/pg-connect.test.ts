@@ -55,6 +55,11 @@ pg('a PostgreSQL store that cannot be connected to', () => {
       /asks for a password and none was given/,
     ],
     [
+      'an empty password',
+      () => `postgres://${role}:@127.0.0.1:${port}/postgres`,
+      /asks for a password and none was given/,
+    ],
+    [
       'a wrong password',
       () => `postgres://${role}:wrong@127.0.0.1:${port}/postgres`,
       /password authentication failed/,

@@ -26,7 +26,7 @@ export class ClosingClient extends Client {
 
 /** pg's words for a missing password name its SCRAM internals, not what the user must do. */
 function readable(e: Error): Error {
-  return /client password must be a string/.test(e.message)
+  return /client password must be a (non-empty )?string/.test(e.message)
     ? new Error(
         'the server asks for a password and none was given: put it in the URL (postgres://user:PASSWORD@host/db) or in PGPASSWORD',
       )
