@@ -39,6 +39,7 @@ summary, damage per bank and damage per calendar day, with the store digest.
 options:
   --store <url>    ${STORE_URL_HELP}
                    default: $${STORE_ENV}, else sqlite:<scenario-dir>/ledger.sqlite
+                   Created if missing; another application's file is refused, unchanged.
   --as-of <time>   report what the ledger knew at this time (a recordedAt cutoff), e.g.
                    2020-09-14T00:00:00+09:00; the zone or offset is required.
                    default: everything recorded

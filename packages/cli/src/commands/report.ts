@@ -24,6 +24,7 @@ and in the footer the scenario id, store digest, as-of time and tool version (do
 options:
   --store <url>    ${STORE_URL_HELP}
                    default: $${STORE_ENV}, else sqlite:<scenario-dir>/ledger.sqlite
+                   (created if missing); a store named must exist: replay creates one
   --as-of <time>   the page as the ledger knew it at this time (a recordedAt cutoff), e.g.
                    2020-09-14T00:00:00+09:00. default: everything recorded
   --out <file>     where to write the page (default: report.html)

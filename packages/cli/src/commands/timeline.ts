@@ -38,6 +38,7 @@ failed is named below the table.
 options:
   --store <url>   ${STORE_URL_HELP}
                   default: $${STORE_ENV}, else memory: (a fresh replay of the scenario files)
+                  A store named must exist: replay creates one.
 ${OUTPUT_HELP}
 ${LOAD_HELP}
 ${QUIET_HELP}

@@ -47,6 +47,7 @@ options:
   --store <url>   ${STORE_URL_HELP}
                   default: $${STORE_ENV}, else memory: (a fresh replay of the scenario
                   files); --integrity needs one of the two
+                  A store named must exist: replay creates one.
   --integrity     check the store's hash chains instead of published figures
 ${OUTPUT_HELP}
   --skip-invariants  check the figures only (the invariant checks hold the whole history in

@@ -27,6 +27,7 @@ change them. Runs until interrupted (Ctrl-C, SIGTERM), then exits 0.
 options:
   --store <url>    ${STORE_URL_HELP}
                    default: $${STORE_ENV}; one of the two is required
+                   It must exist (replay creates one); watch only reads it.
   --zone <zone>    IANA time zone of the calendar days (oldest damage date). default: UTC
   --format <f>     text (default): the figures as tables, with the position they are at;
                    json: one line per change, a document of docs/output.md (watch)
