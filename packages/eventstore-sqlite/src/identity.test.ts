@@ -149,4 +149,15 @@ describe('a store made before the application id', () => {
     expect(sha256(file)).toBe(before);
     expect(existsSync(file)).toBe(true);
   });
+
+  it('of schema 1 is refused by a read-only opening, which cannot migrate it, unchanged', () => {
+    const file = join(dir, 'v1.sqlite');
+    const db = new Database(file);
+    db.exec('CREATE TABLE events (position INTEGER PRIMARY KEY); CREATE TABLE streams (id TEXT)');
+    db.pragma('user_version = 1');
+    db.close();
+    const before = sha256(file);
+    expect(openError(file, 'read').message).toMatch(/schema version 1 is brought up to date/);
+    expect(sha256(file)).toBe(before);
+  });
 });

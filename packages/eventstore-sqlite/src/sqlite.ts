@@ -236,7 +236,7 @@ export class SqliteEventStore implements EventStore {
     if (readonly)
       throw new StoreUnavailable(
         `sqlite:${this.file}`,
-        `schema version ${version()} must be brought up to date (${SCHEMA_VERSION}) by an opening that may write`,
+        `schema version ${version()} is brought up to date (to ${SCHEMA_VERSION}) only by an opening that may write: import into it once (replay)`,
       );
     this.db
       .transaction(() => {
