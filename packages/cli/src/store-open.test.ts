@@ -1,8 +1,10 @@
+import { withDefaultUser } from '@incident-ledger/eventstore-postgres';
 import { Database } from '@incident-ledger/eventstore-sqlite';
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Client } from 'pg';
 import { runCli } from './run-cli.testing';
 
 /**
@@ -131,4 +133,47 @@ it('a store made before the application id opens, and is stamped by the next imp
   expect(pragma(file, 'application_id')).toBe(0);
   expect((await runCli('timeline', EXAMPLE, '--store', `sqlite:${file}`, '-q')).code).toBe(0);
   expect(pragma(file, 'application_id')).toBe(APPLICATION_ID);
+});
+
+const PG_URL = process.env.INCIDENT_LEDGER_PG_URL;
+const pg = PG_URL ? describe : process.env.CI === 'true' ? describe : describe.skip;
+pg('a PostgreSQL database without a store', () => {
+  const database = `ledger_open_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const url = (PG_URL ?? '').replace(/\/\/\/[^?]*/, `///${database}`);
+  let admin: Client;
+  beforeAll(async () => {
+    if (!PG_URL) throw new Error('INCIDENT_LEDGER_PG_URL must be set under CI');
+    admin = new Client({ connectionString: withDefaultUser(PG_URL) });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${database}"`);
+  });
+  afterAll(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('reading and writing commands exit 2 and create nothing; replay creates the store', async () => {
+    for (const argv of notCreating(url)) {
+      const { code, stderr } = await runCli(...argv);
+      expect({ argv, code }).toEqual({ argv, code: 2 });
+      expect(stderr).toContain(`no store in schema "incident_ledger"`);
+      expect(stderr).toContain(
+        `create the store with: incident-ledger replay <scenario-dir> --store ${url}`,
+      );
+    }
+    const schemas = async () => {
+      const db = new Client({ connectionString: withDefaultUser(url) });
+      await db.connect();
+      try {
+        const r = await db.query("SELECT 1 FROM pg_namespace WHERE nspname = 'incident_ledger'");
+        return r.rowCount;
+      } finally {
+        await db.end();
+      }
+    };
+    expect(await schemas()).toBe(0);
+    expect((await runCli('replay', EXAMPLE, '--store', url, '-q')).code).toBe(0);
+    expect(await schemas()).toBe(1);
+    expect((await runCli('verify', '--integrity', '--store', url)).code).toBe(0);
+  });
 });
