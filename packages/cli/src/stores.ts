@@ -1,5 +1,10 @@
 import { describe } from '@incident-ledger/core';
-import { MemoryEventStore, type EventStore } from '@incident-ledger/eventstore';
+import {
+  MemoryEventStore,
+  StoreMissing,
+  type EventStore,
+  type StoreAccess,
+} from '@incident-ledger/eventstore';
 import { SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
 import { resolve } from 'node:path';
 import { UsageError } from './errors';
@@ -24,8 +29,22 @@ export function storeUrl(option: string | undefined, fallback?: string): string 
  * Opens a store from a URL: the one place the CLI learns which adapters exist.
  * Server stores fail with StoreUnavailable within 10 seconds when they cannot be reached.
  * Their drivers load only when asked for: the KurrentDB client alone takes ~0.2 s to load.
+ * Only the importing commands (replay, simulate) open with `access` 'create': for the others a
+ * missing store is a mistake (a misspelled path), refused with how to create it.
  */
-export async function openStore(url: string): Promise<EventStore> {
+export async function openStore(url: string, access: StoreAccess): Promise<EventStore> {
+  try {
+    return await openAdapter(url, access);
+  } catch (e) {
+    if (!(e instanceof StoreMissing)) throw e;
+    throw new StoreMissing(
+      e.url,
+      `${e.reason}; create the store with: incident-ledger replay <scenario-dir> --store ${url}`,
+    );
+  }
+}
+
+async function openAdapter(url: string, access: StoreAccess): Promise<EventStore> {
   const scheme = /^([a-z0-9+]+):/i.exec(url)?.[1]?.toLowerCase();
   switch (scheme) {
     case 'memory':
@@ -35,12 +54,13 @@ export async function openStore(url: string): Promise<EventStore> {
       const file = url.slice('sqlite:'.length);
       if (file === '')
         throw new UsageError('--store sqlite: needs a file, e.g. --store sqlite:ledger.sqlite');
-      return SqliteEventStore.open(resolve(file));
+      return SqliteEventStore.open(resolve(file), { access });
     }
     case 'postgres':
     case 'postgresql':
       return (await import('@incident-ledger/eventstore-postgres')).PostgresEventStore.open(url, {
         connectTimeoutMs: 8_000,
+        access,
       }); // leaves headroom inside the promised 10 s
   }
   // Every scheme the official client accepts, with or without cluster discovery.

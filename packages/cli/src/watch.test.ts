@@ -131,7 +131,7 @@ async function scenarioOfChanges(url: string) {
   const { after, points } = await expectations();
   expect(points.length).toBeGreaterThan(2 * CHANGES_LIVE + 1);
   const state = join(tmp, `watch-${randomBytes(4).toString('hex')}.json`);
-  const writer: EventStore = await openStore(url);
+  const writer: EventStore = await openStore(url, 'create');
   const seen: Line[] = [];
   let appended = 0;
   const appendUpTo = async (n: number) => {

@@ -24,6 +24,7 @@ import {
   eventContent,
   planWrites,
   sliceBatch,
+  StoreMissing,
   StoreUnavailable,
   uuidInto,
   WrongExpectedVersion,
@@ -40,6 +41,7 @@ import {
   type ReadAllOptions,
   type StreamHead,
   type StreamState,
+  type StoreAccess,
   type StreamWrite,
   type StoreAudit,
   type AuditView,
@@ -56,6 +58,7 @@ import {
 } from 'pg';
 import { Observable, share, Subject } from 'rxjs';
 import { inSnapshot, postgresIndexSql } from './audit';
+import { ClosingClient } from './closing-client';
 import { copyIn, copyOut, int8At, type CopyWriter } from './copy';
 
 /**
@@ -84,6 +87,8 @@ export interface PostgresOptions {
   schema?: string;
   /** How long to wait for a connection before failing with StoreUnavailable. */
   connectTimeoutMs?: number;
+  /** Only 'create' (the default) makes the schema and its tables when they are missing. */
+  access?: StoreAccess;
 }
 
 export const DEFAULT_SCHEMA = 'incident_ledger';
@@ -177,6 +182,7 @@ export class PostgresEventStore implements EventStore {
     this.pool = new Pool({
       connectionString: this.connectionString,
       connectionTimeoutMillis: connectTimeoutMs,
+      Client: ClosingClient,
     });
     // An idle client whose server went away emits 'error' on the pool; unhandled, that would crash
     // the process.
@@ -220,7 +226,7 @@ export class PostgresEventStore implements EventStore {
       options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     );
     try {
-      await store.migrate();
+      await store.migrate(options.access ?? 'create');
       return store;
     } catch (e) {
       await store.pool.end();
@@ -232,19 +238,20 @@ export class PostgresEventStore implements EventStore {
    * Creates the schema, or brings a schema-1 store up to date, under the write lock (racing openers
    * agree).
    */
-  private async migrate(): Promise<void> {
+  private async migrate(access: StoreAccess): Promise<void> {
     await this.locked(async (client) => {
       const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [
         this.schema,
       ]);
-      // Only when missing: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege even when the
-      // schema exists.
-      if (schemaExists.rowCount === 0)
-        await client.query(`CREATE SCHEMA ${escapeIdentifier(this.schema)}`);
       const meta = await client.query<{ present: boolean }>(
         'SELECT to_regclass($1) IS NOT NULL AS present',
         [this.t.meta],
       );
+      if (!meta.rows[0]?.present) await this.mayCreate(client, access, schemaExists.rowCount !== 0);
+      // Only when missing: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege even when the
+      // schema exists.
+      if (schemaExists.rowCount === 0)
+        await client.query(`CREATE SCHEMA ${escapeIdentifier(this.schema)}`);
       let version = 0;
       if (meta.rows[0]?.present) {
         const row = await client.query<{ value: string }>(
@@ -267,6 +274,27 @@ export class PostgresEventStore implements EventStore {
         `UPDATE ${this.t.meta} SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version'`,
       );
     });
+  }
+
+  /**
+   * A schema without the meta table holds no store: only an opening that may create one goes on,
+   * and only in an empty schema, never among another application's tables.
+   */
+  private async mayCreate(client: PoolClient, access: StoreAccess, schemaExists: boolean) {
+    if (access !== 'create')
+      throw new StoreMissing(
+        redact(this.url),
+        `no store in schema "${this.schema}" of this database (no ${this.t.meta} table)`,
+      );
+    if (!schemaExists) return;
+    const tables = await client.query<{ relname: string }>(
+      `SELECT relname FROM pg_class WHERE relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1) AND relkind IN ('r', 'p', 'v', 'm') LIMIT 5`,
+      [this.schema],
+    );
+    if (tables.rowCount !== 0)
+      throw this.unavailable(
+        `schema "${this.schema}" holds tables of another application (${tables.rows.map((t) => t.relname).join(', ')}), not an incident-ledger store; it was left unchanged`,
+      );
   }
 
   private metaTable(): string {

@@ -47,6 +47,50 @@ describe('PostgresEventStore when the server cannot be reached', () => {
     });
   });
 
+  describe('against a server that asks for a password the URL does not give', () => {
+    // It starts SCRAM-SHA-256 and then waits, as PostgreSQL waits up to its
+    // authentication_timeout: pg fails on its side (no password) and must hang up itself.
+    const authentication = (code: number, data: string) => {
+      const m = Buffer.concat([Buffer.from('R'), Buffer.alloc(8), Buffer.from(data)]);
+      m.writeInt32BE(m.length - 1, 1);
+      m.writeInt32BE(code, 5);
+      return m;
+    };
+    let server: Server;
+    let port = 0;
+    let closed: Promise<void>;
+    let client: Socket | undefined;
+    const saved = process.env.PGPASSWORD;
+    beforeEach(async () => {
+      delete process.env.PGPASSWORD;
+      const replies = [
+        authentication(10, 'SCRAM-SHA-256\0\0'), // AuthenticationSASL
+        authentication(11, 'r=nonce,s=c2FsdA==,i=4096'), // AuthenticationSASLContinue
+      ];
+      server = createServer((socket) => {
+        client = socket;
+        closed = new Promise((resolve) => socket.on('close', resolve));
+        socket.on('data', () => socket.write(replies.shift() ?? Buffer.alloc(0)));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      port = (server.address() as { port: number }).port;
+    });
+    afterEach(async () => {
+      if (saved !== undefined) process.env.PGPASSWORD = saved;
+      client?.destroy(); // still open if the test failed
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    it('fails naming the missing password, and closes the connection', async () => {
+      const err = await PostgresEventStore.open(`postgres://ledger@127.0.0.1:${port}/x`, {
+        connectTimeoutMs: 60_000,
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StoreUnavailable);
+      expect((err as Error).message).toMatch(/asks for a password and none was given/);
+      await closed; // bounded by jest's per-test timeout only
+    }, 20_000);
+  });
+
   it('redacts passwords in URLs and query strings', () => {
     expect(redact('postgres://u:p%40ss@h:5432/db')).toBe('postgres://u:***@h:5432/db');
     expect(redact('postgresql:///db?host=/run&password=x&user=u')).toBe(

@@ -29,6 +29,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from './sqlite';
+import { APPLICATION_ID } from './identity';
 
 const ZONE = 'Asia/Tokyo';
 let dir: string;
@@ -437,6 +438,7 @@ describe('schema 1 files', () => {
 
   it('refuses a file from a newer program, naming both versions', () => {
     const db = new Database(join(dir, 'new.sqlite'));
+    db.pragma(`application_id = ${APPLICATION_ID}`);
     db.pragma('user_version = 3');
     db.close();
     expect(() => SqliteEventStore.open(join(dir, 'new.sqlite'))).toThrow(

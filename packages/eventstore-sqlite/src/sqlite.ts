@@ -26,6 +26,7 @@ import {
   ALL_NEW,
   StoreUnavailable,
   UnreadableEvent,
+  type StoreAccess,
   uuidInto,
   writeKeys,
   writeStreamIds,
@@ -51,6 +52,7 @@ import { existsSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { dirname } from 'node:path';
 import { interval, merge, Subject, type Observable } from 'rxjs';
+import { inspectStoreFile, stampApplicationId, type StoreFile } from './identity';
 
 /**
  * 1: events and stream heads. 2: adds the replay columns (blocks, keys), the event-id table, stream
@@ -155,6 +157,8 @@ const KEY_SPACE = 'sqlite-keys';
 export interface SqliteOptions {
   /** Poll interval for subscriptions to see appends made by other processes. */
   pollMs?: number;
+  /** 'create' (the default) makes the store when there is none; see inspectStoreFile. */
+  access?: StoreAccess;
 }
 
 export class SqliteEventStore implements EventStore {
@@ -177,15 +181,17 @@ export class SqliteEventStore implements EventStore {
   private constructor(
     readonly file: string,
     private readonly options: SqliteOptions,
+    found: StoreFile,
   ) {
-    this.db = new Database(file, { timeout: 10_000 });
-    this.db.pragma('journal_mode = WAL');
+    const readonly = options.access === 'read';
+    this.db = new Database(file, { timeout: 10_000, readonly, fileMustExist: found !== 'none' });
+    if (!readonly) this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     // Statement journals in memory: every multi-row INSERT into event_ids journals the pages it
     // changes, a temp file each otherwise.
     this.db.pragma('temp_store = MEMORY');
     this.defaultCacheSize = this.db.pragma('cache_size', { simple: true }) as number;
-    this.migrate();
+    this.migrate(readonly);
     this.columns = { keySpace: KEY_SPACE, readColumns: (options) => this.readColumns(options) };
     this.checkpoints = {
       historyAt: async (position) => this.stmts.historyAt.get(position),
@@ -196,7 +202,10 @@ export class SqliteEventStore implements EventStore {
     this.audit = sqliteAudit(this.db, this);
   }
 
-  /** Opens (creating if needed) the store in `file`; the folder must exist. */
+  /**
+   * Opens the store in `file`, creating it if needed and `options.access` allows (the folder must
+   * exist). A file that is not a store is refused before anything is written to it.
+   */
   static open(file: string, options: SqliteOptions = {}): SqliteEventStore {
     if (file !== ':memory:' && !existsSync(dirname(file))) {
       throw new StoreUnavailable(`sqlite:${file}`, `folder ${dirname(file)} does not exist`);
@@ -207,7 +216,11 @@ export class SqliteEventStore implements EventStore {
         'the replay columns are little-endian; this machine is big-endian',
       );
     try {
-      return new SqliteEventStore(file, options);
+      return new SqliteEventStore(
+        file,
+        options,
+        inspectStoreFile(file, options.access ?? 'create'),
+      );
     } catch (e) {
       if (e instanceof StoreUnavailable) throw e;
       throw new StoreUnavailable(`sqlite:${file}`, (e as Error).message);
@@ -218,12 +231,19 @@ export class SqliteEventStore implements EventStore {
    * Creates the schema, or brings a schema-1 file up to date (once, under the write lock, so racing
    * openers agree).
    */
-  private migrate(): void {
+  private migrate(readonly: boolean): void {
     const version = () => this.db.pragma('user_version', { simple: true }) as number;
     if (version() === SCHEMA_VERSION) {
       this.stmts = statements(this.db);
+      // A store made before the application id gets it at its first opening that may write.
+      if (!readonly) stampApplicationId(this.db);
       return;
     }
+    if (readonly)
+      throw new StoreUnavailable(
+        `sqlite:${this.file}`,
+        `schema version ${version()} is brought up to date (to ${SCHEMA_VERSION}) only by an opening that may write: import into it once (replay)`,
+      );
     this.db
       .transaction(() => {
         const found = version();
@@ -240,6 +260,7 @@ export class SqliteEventStore implements EventStore {
         this.stmts = statements(this.db);
         if (found === 1) this.deriveFromV1();
         this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        stampApplicationId(this.db);
       })
       .immediate();
   }

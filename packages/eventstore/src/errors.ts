@@ -44,6 +44,24 @@ export class StoreUnavailable extends Error {
   }
 }
 
+/**
+ * No store at that address yet: a missing or empty file, a database without the store's tables.
+ * Only an opening that may create one (StoreAccess 'create') goes on; the others stop here, so a
+ * misspelled path is not taken for an empty store.
+ */
+export class StoreMissing extends StoreUnavailable {
+  constructor(url: string, reason: string) {
+    super(url, reason);
+    this.name = 'StoreMissing';
+  }
+}
+
+/**
+ * What an opening may do: 'create' the store when there is none (the importing commands), 'write'
+ * to one that exists, or only 'read' it (nothing written, not even the journal mode).
+ */
+export type StoreAccess = 'create' | 'write' | 'read';
+
 /** A stored event that cannot even be decoded: its row was altered outside the store. */
 export class UnreadableEvent extends Error {
   constructor(

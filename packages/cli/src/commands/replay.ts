@@ -38,6 +38,7 @@ prints the summary, damage per bank and damage per calendar day, with the store 
 options:
   --store <url>    ${STORE_URL_HELP}
                    default: $${STORE_ENV}, else sqlite:<scenario-dir>/ledger.sqlite
+                   Created if missing; another application's file is refused, unchanged.
   --as-of <time>   report what the ledger knew at this time (a recordedAt cutoff), e.g.
                    2020-09-14T00:00:00+09:00; the zone or offset is required.
                    default: everything recorded
@@ -78,7 +79,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const scenario = openScenario(dir, { ...loadOptions(values), progress: progress.loading() });
   await scenario.eventFiles.validate(); // before the store is opened: a bad event appends nothing
   const url = storeUrl(values.store, `sqlite:${join(dir, 'ledger.sqlite')}`);
-  const store = await openStore(url);
+  const store = await openStore(url, 'create');
   try {
     const imported = await importEvents(store, scenario.eventFiles, progress);
     progress.phase('replaying', { events: await storedEvents(store) });

@@ -25,6 +25,7 @@ and in the footer the scenario id, store digest, as-of time and tool version (do
 options:
   --store <url>    ${STORE_URL_HELP}
                    default: $${STORE_ENV}, else sqlite:<scenario-dir>/ledger.sqlite
+                   (created if missing); a store named must exist: replay creates one
   --as-of <time>   the page as the ledger knew it at this time (a recordedAt cutoff), e.g.
                    2020-09-14T00:00:00+09:00. default: everything recorded
   --out <file>     where to write the page (default: report.html)
@@ -51,8 +52,10 @@ export async function reportCommand(argv: string[]): Promise<number> {
   const progress = progressOf(values.quiet);
   const scenario = openScenario(dir, { ...loadOptions(values), progress: progress.loading() });
   await scenario.eventFiles.validate(); // before the store is opened: a bad event appends nothing
-  const url = storeUrl(values.store, `sqlite:${join(dir, 'ledger.sqlite')}`);
-  const store = await openStore(url);
+  const own = `sqlite:${join(dir, 'ledger.sqlite')}`;
+  const url = storeUrl(values.store, own);
+  // The scenario's own store is made as replay makes it; a store named by the user must exist.
+  const store = await openStore(url, url === own ? 'create' : 'write');
   try {
     const imported = await importEvents(store, scenario.eventFiles, progress);
     const page = await incidentPage(store, scenario, asOf, progress);

@@ -60,7 +60,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   });
 
   const url = storeUrl(values.store, 'memory:');
-  const store = await openStore(url);
+  const store = await openStore(url, 'create');
   try {
     const imported = await importEvents(store, ledger.events);
     const { reports } = await replay(store, scenario.timeZone, [Number.POSITIVE_INFINITY]);

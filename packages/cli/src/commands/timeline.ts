@@ -38,6 +38,7 @@ failed is named below the table.
 options:
   --store <url>   ${STORE_URL_HELP}
                   default: $${STORE_ENV}, else memory: (a fresh replay of the scenario files)
+                  A store named must exist: replay creates one.
 ${OUTPUT_HELP}
 ${LOAD_HELP}
 ${QUIET_HELP}
@@ -61,7 +62,7 @@ export async function timelineCommand(argv: string[]): Promise<number> {
   });
   await scenario.eventFiles.validate(); // before the store is opened: a bad event appends nothing
   const url = storeUrl(values.store, 'memory:');
-  const store = await openStore(url);
+  const store = await openStore(url, 'write');
   try {
     await importEvents(store, scenario.eventFiles, progress);
     const { rows, reportAt } = await verifyFigures(store, scenario.timeZone, progress);

@@ -43,6 +43,7 @@ options:
   --store <url>   ${STORE_URL_HELP}
                   default: $${STORE_ENV}, else memory: (a fresh replay of the scenario
                   files); --integrity needs one of the two
+                  A store named must exist: replay creates one.
   --integrity     check the store's hash chains instead of published figures
 ${OUTPUT_HELP}
   --skip-invariants  check the figures only (the invariant checks hold the whole history in
@@ -87,7 +88,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   });
   await scenario.eventFiles.validate(); // before the store is opened: a bad event appends nothing
   const url = storeUrl(values.store, 'memory:');
-  const store = await openStore(url);
+  const store = await openStore(url, 'write');
   try {
     await importEvents(store, scenario.eventFiles, progress);
     const { rows } = await verifyFigures(store, scenario.timeZone, progress);
@@ -139,7 +140,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
 }
 
 async function verifyIntegrity(url: string, out: Output): Promise<number> {
-  const store = await openStore(url);
+  const store = await openStore(url, 'read');
   try {
     const r = await checkIntegrity(store);
     if (out.format !== 'text') return printIntegrityData(url, r, out);

@@ -27,6 +27,7 @@ change them. Runs until interrupted (Ctrl-C, SIGTERM), then exits 0.
 options:
   --store <url>    ${STORE_URL_HELP}
                    default: $${STORE_ENV}; one of the two is required
+                   It must exist (replay creates one); watch only reads it.
   --zone <zone>    IANA time zone of the calendar days (oldest damage date). default: UTC
   --format <f>     text (default): the figures as tables, with the position they are at;
                    json: one line per change, a document of docs/output.md (watch)
@@ -64,7 +65,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
   if (!isValidZone(zone))
     throw new UsageError(`--zone must be an IANA zone such as Asia/Tokyo, got "${zone}"`, 'watch');
   const json = outputOption(values, WATCH_FORMATS).format === 'json';
-  const store = await openStore(url);
+  const store = await openStore(url, 'read');
   try {
     await watch(store, {
       zone,
