@@ -15,7 +15,7 @@ const UUID_GLOB = [8, 4, 4, 4, 12].map((n) => HEX.repeat(n)).join('-');
 export function sqliteIndexSql(db: Database.Database): IndexSql {
   return {
     tables: { events: 'events', streams: 'streams', eventIds: 'event_ids', blocks: 'blocks' },
-    // sqlite.ts idKey: a lowercase UUID as its 16 bytes, any other id as its text.
+    // append.ts idKey: a lowercase UUID as its 16 bytes, any other id as its text.
     idMatches: (id, e) =>
       `CASE WHEN typeof(${id}) = 'blob' THEN length(${id}) = 16 AND ${e} LIKE '${UUID_LIKE}' AND replace(${e}, '-', '') = lower(hex(${id}))
             ELSE ${id} = ${e} AND ${e} NOT GLOB '${UUID_GLOB}' END`,
