@@ -7,7 +7,7 @@ const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 export function postgresIndexSql(client: PoolClient, tables: IndexSql['tables']): IndexSql {
   return {
     tables,
-    // postgres.ts idKey: a lowercase UUID as its 16 bytes, else UTF-8, a 0 byte added to 16 bytes.
+    // id-keys.ts idKey: a lowercase UUID as its 16 bytes, else UTF-8, a 0 byte added to 16 bytes.
     idMatches: (id, e) =>
       `CASE WHEN octet_length(${id}) = 16 THEN ${e} LIKE '${UUID_LIKE}' AND replace(${e}, '-', '') = encode(${id}, 'hex')
             ELSE ${id} = convert_to(${e}, 'UTF8') || CASE WHEN octet_length(${e}) = 16 THEN '\\x00'::bytea ELSE ''::bytea END
