@@ -40,11 +40,17 @@ export interface PublishedFigure {
 
 export interface EventDataMap {
   WalletOpened: { walletId: string; openedBy: 'holder' | 'third-party' };
+  /**
+   * `operatorCode` names the payment service (a declared operator) on the link, charge, rejection,
+   * case and policy events; a scenario with at most one operator may omit it everywhere, and an
+   * omitted field leaves the event's content, and so its hash, as it was before operators.
+   */
   BankAccountLinked: {
     walletId: string;
     bankCode: string;
     accountId: string;
     factors: AuthFactor[];
+    operatorCode?: string;
   };
   BankLinkRejected: {
     walletId: string;
@@ -52,14 +58,22 @@ export interface EventDataMap {
     accountId: string;
     factors: AuthFactor[];
     reason: string;
+    operatorCode?: string;
   };
-  ChargeExecuted: { walletId: string; bankCode: string; accountId: string; amountYen: number };
+  ChargeExecuted: {
+    walletId: string;
+    bankCode: string;
+    accountId: string;
+    amountYen: number;
+    operatorCode?: string;
+  };
   ChargeRejected: {
     walletId: string;
     bankCode: string;
     accountId: string;
     amountYen: number;
     reason: string;
+    operatorCode?: string;
   };
   PurchaseMade: { walletId: string; amountYen: number; merchantCategory: string };
   WalletLocked: { walletId: string; reason: string };
@@ -72,7 +86,7 @@ export interface EventDataMap {
   NewLinkingSuspended: { reason: string };
   NewLinkingResumed: { reason: string };
   /** The factors a bank requires to link an account (weak: number, PIN, name, birth date). */
-  BankLinkPolicySet: { bankCode: string; requiredFactors: AuthFactor[] };
+  BankLinkPolicySet: { bankCode: string; requiredFactors: AuthFactor[]; operatorCode?: string };
   BankChargesStopped: { bankCode: string };
   BankChargesResumed: { bankCode: string };
   /**
@@ -86,6 +100,7 @@ export interface EventDataMap {
     bankCode: string;
     accountId: string;
     status: 'suspected' | 'confirmed';
+    operatorCode?: string;
   };
   CaseReclassified: { caseId: string; status: CaseStatus; reason: string };
   /** Compensation never reduces damage: it is tracked beside it. */
