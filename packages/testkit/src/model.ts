@@ -55,6 +55,7 @@ export class FiguresModel {
       const last = statusWrites.filter((e) => e.data.caseId === caseId).reduce(later);
       return {
         bankCode: first.data.bankCode,
+        operatorCode: first.data.operatorCode,
         account: accountOf(first.data),
         reportedAt: first.recordedAt,
         status: last.data.status,
@@ -66,16 +67,30 @@ export class FiguresModel {
     const damage = charges.filter((e) => damagedAccounts.has(accountOf(e.data)));
     const banks = [...new Set(counted.map((c) => c.bankCode))].sort(byText);
 
-    const suspensions = of('NewLinkingSuspended').map((e) => e.occurredAt);
-    const suspendedAt = suspensions.length > 0 ? Math.min(...suspensions) : undefined;
-    const chargedAfter = counted.filter(
-      (c) =>
-        suspendedAt !== undefined &&
-        charges.some((e) => accountOf(e.data) === c.account && e.occurredAt >= suspendedAt),
-    );
-    const linkedBefore = (account: string) =>
+    const suspensions = of('NewLinkingSuspended');
+    const firstOf = (times: number[]) => (times.length > 0 ? Math.min(...times) : undefined);
+    const suspendedAt = firstOf(suspensions.map((e) => e.occurredAt));
+    // A case splits at the first suspension naming its bank, its operator, both or neither.
+    const suspendedFor = (c: { bankCode: string; operatorCode?: string }) =>
+      firstOf(
+        suspensions
+          .filter(
+            ({ data: d }) =>
+              (d.bankCode === undefined || d.bankCode === c.bankCode) &&
+              (d.operatorCode === undefined || d.operatorCode === c.operatorCode),
+          )
+          .map((e) => e.occurredAt),
+      );
+    const chargedAfter = counted.filter((c) => {
+      const at = suspendedFor(c);
+      return (
+        at !== undefined &&
+        charges.some((e) => accountOf(e.data) === c.account && e.occurredAt >= at)
+      );
+    });
+    const linkedBefore = (c: (typeof counted)[number]) =>
       of('BankAccountLinked').some(
-        (e) => accountOf(e.data) === account && e.occurredAt < suspendedAt!,
+        (e) => accountOf(e.data) === c.account && e.occurredAt < suspendedFor(c)!,
       );
 
     const byDate = (list: StoredEvent[]) => groupSum(list, (e) => this.dateOf(e.occurredAt));
@@ -87,16 +102,16 @@ export class FiguresModel {
       compensatedYen: sum(counted.map((c) => c.compensatedYen)),
       casesChargedBeforeLinkingSuspended: counted.length - chargedAfter.length,
       casesChargedAfterLinkingSuspended: chargedAfter.length,
-      casesChargedAfterLinkingSuspendedViaEarlierLink: chargedAfter.filter((c) =>
-        linkedBefore(c.account),
-      ).length,
+      casesChargedAfterLinkingSuspendedViaEarlierLink: chargedAfter.filter(linkedBefore).length,
       linkingSuspendedAt: suspendedAt,
       oldestDamageDate:
         damage.length === 0 ? undefined : this.dateOf(Math.min(...damage.map((e) => e.occurredAt))),
-      banksStoppedCharges: this.banksStopped([
-        ...of('BankChargesStopped'),
-        ...of('BankChargesResumed'),
-      ]),
+      // A stop through one operator is not the bank's stop.
+      banksStoppedCharges: this.banksStopped(
+        [...of('BankChargesStopped'), ...of('BankChargesResumed')].filter(
+          (e) => e.data.operatorCode === undefined,
+        ),
+      ),
       walletsLocked: new Set(of('WalletLocked').map((e) => e.data.walletId)).size,
       inquiries: sum(of('InquiriesReceived').map((e) => e.data.count)),
       reports: counted
@@ -275,9 +290,11 @@ const CONTROLS = new Set<string>([
 ]);
 
 function subjectOf(e: StoredEvent): string {
-  if (e.type === 'NewLinkingSuspended' || e.type === 'NewLinkingResumed') return 'all banks';
   if (e.type === 'EkycRequired' || e.type === 'CompensationStarted') return 'all wallets';
-  return (e.data as { bankCode: string }).bankCode;
+  const { bankCode, operatorCode } = e.data as { bankCode?: string; operatorCode?: string };
+  if (bankCode !== undefined && operatorCode !== undefined)
+    return `${bankCode} via ${operatorCode}`;
+  return bankCode ?? operatorCode ?? 'all banks';
 }
 
 const amount = (e: StoredEvent) => (e.data as { amountYen: number }).amountYen;

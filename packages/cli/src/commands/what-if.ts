@@ -53,6 +53,9 @@ and the run says exactly what each one changed.
 changes (at least one):
   --suspend-linking-at <time>    new linking is suspended at this time instead, e.g.
                                  2020-09-03T00:00:00+09:00 (the zone or offset is required)
+  --suspend-linking <operator>@<time>
+                                 that operator's new linking is suspended at this time instead
+                                 of its own suspensions (repeatable)
   --strong-auth <bank>           the bank requires an OTP or eKYC besides account number, PIN,
                                  name and birth date, from the start (repeatable)
   --stop-charges <bank>@<time>   the bank stops charges at this time instead (repeatable)
@@ -72,6 +75,7 @@ recorded. exit codes: 0 done, 2 bad input (scenario, options), 3 internal error`
 export async function whatIfCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('what-if', argv, {
     'suspend-linking-at': { type: 'string' },
+    'suspend-linking': { type: 'string', multiple: true },
     'strong-auth': { type: 'string', multiple: true },
     'stop-charges': { type: 'string', multiple: true },
     'lock-after': { type: 'string' },
@@ -235,6 +239,7 @@ async function baselineAgainstRecorded(scenario: Scenario, baselineYen: number):
 function changesOf(
   values: {
     'suspend-linking-at'?: string;
+    'suspend-linking'?: string[];
     'strong-auth'?: string[];
     'stop-charges'?: string[];
     'lock-after'?: string;
@@ -242,6 +247,7 @@ function changesOf(
   scenario: Scenario,
 ): ControlChanges {
   const banks = new Set(scenario.banks.map((b) => b.code));
+  const operators = new Set(scenario.operators.map((o) => o.code));
   const bank = (option: string, code: string) => {
     if (!banks.has(code))
       throw new UsageError(
@@ -254,21 +260,24 @@ function changesOf(
     ...(values['suspend-linking-at'] !== undefined && {
       suspendLinkingAt: instant('--suspend-linking-at', values['suspend-linking-at']),
     }),
+    ...(values['suspend-linking'] !== undefined && {
+      suspendOperatorLinking: values['suspend-linking'].map((text) => {
+        const { code, at } = codeAt('--suspend-linking', '<operator>@<time>', text);
+        if (!operators.has(code))
+          throw new UsageError(
+            `--suspend-linking: unknown operator ${describe(code)}; the scenario declares ${[...operators].join(', ') || 'none'}`,
+            'what-if',
+          );
+        return { operatorCode: code, at };
+      }),
+    }),
     ...(values['strong-auth'] !== undefined && {
       strongAuth: values['strong-auth'].map((b) => bank('--strong-auth', b)),
     }),
     ...(values['stop-charges'] !== undefined && {
       stopCharges: values['stop-charges'].map((text) => {
-        const at = text.indexOf('@');
-        if (at < 0)
-          throw new UsageError(
-            `--stop-charges takes <bank>@<time>, e.g. BANK-A@2020-09-01T00:00:00+09:00; got ${describe(text)}`,
-            'what-if',
-          );
-        return {
-          bankCode: bank('--stop-charges', text.slice(0, at)),
-          at: instant('--stop-charges', text.slice(at + 1)),
-        };
+        const { code, at } = codeAt('--stop-charges', '<bank>@<time>', text);
+        return { bankCode: bank('--stop-charges', code), at };
       }),
     }),
     ...(values['lock-after'] !== undefined && {
@@ -277,11 +286,22 @@ function changesOf(
   };
   if (Object.keys(changes).length === 0) {
     throw new UsageError(
-      'no change given: use --suspend-linking-at, --strong-auth, --stop-charges or --lock-after',
+      'no change given: use --suspend-linking-at, --suspend-linking, --strong-auth, --stop-charges or --lock-after',
       'what-if',
     );
   }
   return changes;
+}
+
+/** `<code>@<time>`, as --stop-charges and --suspend-linking take it. */
+function codeAt(option: string, form: string, text: string): { code: string; at: number } {
+  const at = text.indexOf('@');
+  if (at < 0)
+    throw new UsageError(
+      `${option} takes ${form}, e.g. ${form.startsWith('<bank>') ? 'BANK-A' : 'paypay'}@2020-09-01T00:00:00+09:00; got ${describe(text)}`,
+      'what-if',
+    );
+  return { code: text.slice(0, at), at: instant(option, text.slice(at + 1)) };
 }
 
 function instant(option: string, text: string): number {

@@ -83,12 +83,17 @@ export interface EventDataMap {
     merchantCategory: string;
     reason: string;
   };
-  NewLinkingSuspended: { reason: string };
-  NewLinkingResumed: { reason: string };
+  /**
+   * New links stopped (resumed) for one bank, one operator, the pair, or all links when neither is
+   * named; each scope on its own.
+   */
+  NewLinkingSuspended: { reason: string; bankCode?: string; operatorCode?: string };
+  NewLinkingResumed: { reason: string; bankCode?: string; operatorCode?: string };
   /** The factors a bank requires to link an account (weak: number, PIN, name, birth date). */
   BankLinkPolicySet: { bankCode: string; requiredFactors: AuthFactor[]; operatorCode?: string };
-  BankChargesStopped: { bankCode: string };
-  BankChargesResumed: { bankCode: string };
+  /** A bank's charges stopped (resumed): through every operator, or through the one named. */
+  BankChargesStopped: { bankCode: string; operatorCode?: string };
+  BankChargesResumed: { bankCode: string; operatorCode?: string };
   /**
    * Operator-wide: wallets must complete eKYC before new charges; balances already charged stay
    * usable.

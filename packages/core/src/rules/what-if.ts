@@ -9,7 +9,10 @@ import type { Reaction } from './run';
  * recorded one, it does not add a second), so a run changes exactly what it says it changes.
  */
 export interface ControlChanges {
+  /** All new linking suspended at this time, instead of the suspensions naming no bank or operator. */
   suspendLinkingAt?: number;
+  /** One operator's new linking suspended at a time, instead of the suspensions naming it alone. */
+  suspendOperatorLinking?: readonly { operatorCode: string; at: number }[];
   /** Banks that require an OTP or eKYC besides number, PIN, name and birth date, from the start. */
   strongAuth?: readonly string[];
   stopCharges?: readonly { bankCode: string; at: number }[];
@@ -36,13 +39,24 @@ export function changeControls(
   const described: string[] = [];
   const reactions: Reaction[] = [];
 
-  if (changes.suspendLinkingAt !== undefined) {
-    const t = changes.suspendLinkingAt;
-    const was = out.filter((c) => c.type === 'SuspendLinking').map((c) => c.at);
-    out = out.filter((c) => c.type !== 'SuspendLinking');
-    out.push({ type: 'SuspendLinking', key: 'what-if/suspend-linking', at: t, reason: 'what-if' });
-    described.push(`new linking suspended at ${at(t)} (${instead(was)})`);
-  }
+  const suspend = (t: number, operatorCode: string | undefined) => {
+    const same = (c: Command) =>
+      c.type === 'SuspendLinking' && c.bankCode === undefined && c.operatorCode === operatorCode;
+    const was = out.filter(same).map((c) => c.at);
+    out = out.filter((c) => !same(c));
+    out.push({
+      type: 'SuspendLinking',
+      key: `what-if/suspend-linking${operatorCode === undefined ? '' : `/${operatorCode}`}`,
+      at: t,
+      reason: 'what-if',
+      ...(operatorCode !== undefined && { operatorCode }),
+    });
+    const through = operatorCode === undefined ? '' : ` through ${operatorCode}`;
+    described.push(`new linking${through} suspended at ${at(t)} (${instead(was)})`);
+  };
+  if (changes.suspendLinkingAt !== undefined) suspend(changes.suspendLinkingAt, undefined);
+  for (const { operatorCode, at: t } of changes.suspendOperatorLinking ?? [])
+    suspend(t, operatorCode);
   const start = commands.reduce((t, c) => Math.min(t, c.at), Number.POSITIVE_INFINITY);
   for (const bankCode of changes.strongAuth ?? []) {
     const isPolicy = (c: Command): c is SetLinkPolicy =>

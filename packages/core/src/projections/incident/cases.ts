@@ -35,8 +35,10 @@ const caseSpec = {
   status: { kind: 'u8', fill: STATUS.none },
   statusAt: { kind: 'f64', fill: Number.NEGATIVE_INFINITY },
   statusPosition: { kind: 'f64', fill: 0 },
-  /** Of the first report by (recordedAt, position): the case's bank and account. */
+  /** Of the first report by (recordedAt, position): the case's bank, operator and account. */
   bank: { kind: 'i32', fill: NONE },
+  /** Key of the operator its report names (the category column: events/columns.ts); NONE: none. */
+  operator: { kind: 'i32', fill: NONE },
   account: { kind: 'i32', fill: NONE },
   /**
    * When the case was first reported (recordedAt): what "known on 09-08" counts. Infinite until
@@ -102,9 +104,9 @@ export const CASES_PART = 'incident-cases';
 export function casesPart(zone: string): Projection<CasesState> {
   return columnarPart({
     name: CASES_PART,
-    version: 2,
+    version: 3,
     parameters: { zone },
-    reads: ['type', 'occurredAt', 'bank', 'account', 'case', 'amount', 'status'],
+    reads: ['type', 'occurredAt', 'bank', 'category', 'account', 'case', 'amount', 'status'],
     init: () => initCases(zone),
     keyed: { accounts: 'account', cases: 'case', banks: 'bank' },
     lists: ['dayCharges', 'reportOrder'],
@@ -219,6 +221,7 @@ function writeStatus(s: CasesState, b: ColumnBatch, i: number, account: number):
       s.reportOrder.cols.case[row] = c;
     }
     cases.bank[c] = b.bank[i]!;
+    cases.operator[c] = b.category[i]!;
     cases.account[c] = account;
     cases.reportedAt[c] = at;
     cases.reportPosition[c] = position;

@@ -1,5 +1,6 @@
 import type { CaseStatus, EventDataMap, StoredEvent } from '../../events/types';
 import { shareOf } from '../../money/yen';
+import { applies, scopeOf, scopeSubject, type Scope } from '../../rules/scope';
 import { DayCalendar } from '../../time/calendar';
 import type { Projection } from '../projection';
 import {
@@ -36,13 +37,16 @@ import {
  *   a case is **compensated** when it was paid something and at least its damage, **partly
  *   compensated** when paid something but less.
  * - The **linking split**: a counted case is "after" when its account's last charge occurred at or
- *   after new linking was first suspended, and "via an earlier link" when its account was also
- *   first linked before that suspension.
+ *   after the first suspension of new linking that applies to the case's link (one naming its
+ *   bank, its operator, both, or neither), and "via an earlier link" when its account was also
+ *   first linked before that suspension. With one suspension of all linking (docomo) that is
+ *   simply the suspension. `linkingSuspendedAt` is the first suspension of any scope.
  * - **Merchant attribution** (where the damage went): a wallet's spending is taken to be paid
  *   first from the damage charged into it, and only up to that damage, shared among its merchant
  *   categories in proportion to their spending, rounded down to whole yen.
- * - A bank has **stopped charges** when its latest charge control (by recordedAt, then position)
- *   is a stop. Controls are listed by when they took effect (occurredAt).
+ * - A bank has **stopped charges** when its latest charge control naming no operator (by
+ *   recordedAt, then position) is a stop; a stop through one operator is listed under controls
+ *   only. Controls are listed by when they took effect (occurredAt).
  */
 export const COUNTED_STATUSES: ReadonlySet<CaseStatus> = new Set<CaseStatus>([
   'suspected',
@@ -71,7 +75,7 @@ interface Account {
   linkedAt: number;
 }
 interface Case {
-  firstReport?: Written<{ bankCode: string; account: string }>;
+  firstReport?: Written<{ bankCode: string; account: string; operatorCode?: string }>;
   status?: Written<CaseStatus>;
   /** Its latest reclassification (recordedAt), if any. */
   reclassifiedAt?: number;
@@ -89,6 +93,8 @@ export interface ReferenceState {
   lockedWallets: Set<string>;
   /** When new linking was first suspended (occurredAt); a resumption does not move it. */
   linkingSuspendedAt: number | undefined;
+  /** Every suspension of new linking: when (occurredAt), and what it names. */
+  suspensions: (Scope & { at: number })[];
   inquiries: number;
   /** In the order folded. */
   controls: ControlEntry[];
@@ -107,6 +113,7 @@ export function referenceIncidentProjection(zone: string): Projection<ReferenceS
       chargesStopped: new Map(),
       lockedWallets: new Set(),
       linkingSuspendedAt: undefined,
+      suspensions: [],
       inquiries: 0,
       controls: [],
     }),
@@ -144,7 +151,11 @@ function evolveReference(s: ReferenceState, e: StoredEvent): void {
     case 'CaseReported': {
       const d = e.data as Data<'CaseReported'>;
       const c = caseOf(s, d.caseId);
-      const report = writtenBy(e, { bankCode: d.bankCode, account: accountKey(d) });
+      const report = writtenBy(e, {
+        bankCode: d.bankCode,
+        account: accountKey(d),
+        operatorCode: d.operatorCode,
+      });
       if (c.firstReport === undefined || isLater(c.firstReport, report)) c.firstReport = report;
       writeStatus(c, writtenBy(e, d.status));
       return;
@@ -167,19 +178,23 @@ function evolveReference(s: ReferenceState, e: StoredEvent): void {
     case 'WalletLocked':
       s.lockedWallets.add((e.data as Data<'WalletLocked'>).walletId);
       return;
-    case 'NewLinkingSuspended':
+    case 'NewLinkingSuspended': {
+      const d = e.data as Data<'NewLinkingSuspended'>;
       s.linkingSuspendedAt = Math.min(s.linkingSuspendedAt ?? Infinity, e.occurredAt);
-      return control(SUBJECT.allBanks);
+      s.suspensions.push({ at: e.occurredAt, ...scopeOf(d) });
+      return control(scopeSubject(d, SUBJECT.allBanks));
+    }
     case 'NewLinkingResumed':
-      return control(SUBJECT.allBanks);
+      return control(scopeSubject(e.data as Data<'NewLinkingResumed'>, SUBJECT.allBanks));
     case 'BankLinkPolicySet':
-      return control((e.data as Data<'BankLinkPolicySet'>).bankCode);
+      return control(scopeSubject(e.data as Data<'BankLinkPolicySet'>, SUBJECT.allBanks));
     case 'BankChargesStopped':
     case 'BankChargesResumed': {
-      const { bankCode } = e.data as Data<'BankChargesStopped'>;
+      const d = e.data as Data<'BankChargesStopped'>;
       const stop = writtenBy(e, e.type === 'BankChargesStopped');
-      if (isLater(stop, s.chargesStopped.get(bankCode))) s.chargesStopped.set(bankCode, stop);
-      return control(bankCode);
+      if (d.operatorCode === undefined && isLater(stop, s.chargesStopped.get(d.bankCode)))
+        s.chargesStopped.set(d.bankCode, stop);
+      return control(scopeSubject(d, SUBJECT.allBanks));
     }
     case 'EkycRequired':
     case 'CompensationStarted':
@@ -284,12 +299,18 @@ export function referenceReport(s: ReferenceState): IncidentReport {
     for (const charge of s.accounts.get(account)?.charges ?? []) row.damageYen += charge.yen;
   }
 
-  const suspended = s.linkingSuspendedAt;
+  // The first suspension that applies to a case's link: its bank and operator.
+  const suspendedFor = (c: Case) => {
+    const { bankCode, operatorCode } = c.firstReport!.value;
+    const times = s.suspensions.filter((x) => applies(x, bankCode, operatorCode)).map((x) => x.at);
+    return times.length === 0 ? undefined : Math.min(...times);
+  };
   const chargedAfter = counted.filter((c) => {
     const charges = accountOf(c)?.charges ?? [];
+    const suspended = suspendedFor(c);
     return suspended !== undefined && charges.some((ch) => ch.occurredAt >= suspended);
   });
-  const viaEarlierLink = chargedAfter.filter((c) => accountOf(c)!.linkedAt < suspended!);
+  const viaEarlierLink = chargedAfter.filter((c) => accountOf(c)!.linkedAt < suspendedFor(c)!);
 
   const isoDay = (day: number) => DayCalendar.isoDate(day);
   return {
@@ -301,7 +322,7 @@ export function referenceReport(s: ReferenceState): IncidentReport {
     casesChargedBeforeLinkingSuspended: counted.length - chargedAfter.length,
     casesChargedAfterLinkingSuspended: chargedAfter.length,
     casesChargedAfterLinkingSuspendedViaEarlierLink: viaEarlierLink.length,
-    linkingSuspendedAt: suspended,
+    linkingSuspendedAt: s.linkingSuspendedAt,
     oldestDamageDate: oldest === Infinity ? undefined : isoDay(s.calendar.dayOf(oldest)),
     banksStoppedCharges: [...s.chargesStopped]
       .filter(([, stop]) => stop.value)

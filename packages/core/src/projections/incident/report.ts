@@ -4,7 +4,7 @@ import { DayCalendar } from '../../time/calendar';
 import { forEachEntry } from '../lists';
 import { add, statusOf, type CasesState } from './cases';
 import { countsStatus } from './codes';
-import type { ControlsState } from './controls';
+import type { ControlsState, Suspension } from './controls';
 import type { SpendingState } from './spending';
 import {
   byBankThenStatus,
@@ -148,6 +148,18 @@ const NO_COMPENSATION: Readonly<Compensation> = {
   largestCaseYen: 0,
 };
 
+/**
+ * When new linking was first suspended for a link at bank key `bank` through operator key
+ * `operator` (reference.ts: the linking split); Infinity if never.
+ */
+function suspendedFor(suspensions: readonly Suspension[], bank: number, operator: number): number {
+  let at = Number.POSITIVE_INFINITY;
+  for (const x of suspensions)
+    if ((x.bank < 0 || x.bank === bank) && (x.operator < 0 || x.operator === operator) && x.at < at)
+      at = x.at;
+  return at;
+}
+
 /** The report of an incident state: plain data, sorted, ready to print or compare. */
 export function incidentReport(s: IncidentState): IncidentReport {
   const { cases: part, controls } = s;
@@ -169,13 +181,13 @@ export function incidentReport(s: IncidentState): IncidentReport {
     compensatedYen += paid;
   }
 
-  const suspended = controls.linkingSuspendedAt;
   let after = 0;
   let afterViaEarlierLink = 0;
   let oldest = Number.POSITIVE_INFINITY;
   for (const c of counted) {
     const a = cases.account[c]!;
-    if (suspended !== undefined && accounts.lastChargeAt[a]! >= suspended) {
+    const suspended = suspendedFor(controls.suspensions, cases.bank[c]!, cases.operator[c]!);
+    if (accounts.lastChargeAt[a]! >= suspended) {
       after++;
       if (accounts.linkedAt[a]! < suspended) afterViaEarlierLink++;
     }
@@ -222,7 +234,7 @@ export function incidentReport(s: IncidentState): IncidentReport {
     casesChargedBeforeLinkingSuspended: part.countedCases - after,
     casesChargedAfterLinkingSuspended: after,
     casesChargedAfterLinkingSuspendedViaEarlierLink: afterViaEarlierLink,
-    linkingSuspendedAt: suspended,
+    linkingSuspendedAt: controls.linkingSuspendedAt,
     oldestDamageDate: Number.isFinite(oldest)
       ? DayCalendar.isoDate(part.calendar.dayOf(oldest))
       : undefined,
