@@ -14,7 +14,8 @@ import { damageByPeriod, inRange, topRows, type Period, type Selection } from '.
 
 /** A bank's declared name by code (scenario.yaml); a bank without one has none. */
 export type BankNames = ReadonlyMap<string, string>;
-export const bankNames = (banks: readonly BankInfo[]): BankNames =>
+/** Names by code of the banks (or operators) scenario.yaml names; a code without one is absent. */
+export const bankNames = (banks: readonly Pick<BankInfo, 'code' | 'name'>[]): BankNames =>
   new Map(banks.flatMap((b) => (b.name === undefined ? [] : [[b.code, b.name] as const])));
 const nameOf = (names: BankNames, code: string) => names.get(code) ?? null;
 
@@ -209,6 +210,7 @@ const qualifier = (r: ReconciliationRow, zone: string, names: BankNames) =>
     r.bank !== undefined
       ? `bank ${r.bank}${names.has(r.bank) ? ` (${names.get(r.bank)})` : ''}`
       : '',
+    r.operator !== undefined ? `operator ${r.operator}` : '',
     r.status !== undefined ? `status ${r.status}` : '',
     r.since !== undefined ? `since ${formatInstant(r.since, zone)}` : '',
   ]
@@ -246,6 +248,7 @@ export function reconciliationTable(
       { key: 'qualifier', header: 'of', only: 'text' },
       { key: 'bankCode', header: 'bank', only: 'data' },
       { key: 'bankName', header: 'bank name', only: 'data' },
+      { key: 'operatorCode', header: 'operator', only: 'data' },
       { key: 'status', header: 'status', only: 'data' },
       { key: 'since', header: 'since', kind: 'instant', only: 'data' },
       { key: 'asOf', header: 'as of', kind: 'instant' },
@@ -267,6 +270,7 @@ export function reconciliationTable(
         qualifier: qualifier(r, zone, names),
         bankCode: r.bank ?? null,
         bankName: r.bank === undefined ? null : nameOf(names, r.bank),
+        operatorCode: r.operator ?? null,
         status: r.status ?? null,
         since: r.since ?? null,
         asOf: r.asOf,

@@ -8,6 +8,7 @@ import {
   nameUuid,
   parseInstant,
   takesBank,
+  takesOperator,
   takesStatus,
   validateEventData,
   didYouMean,
@@ -214,6 +215,24 @@ export class EventChecker {
           [...path, 'bank'],
           `figure ${f.name} is not about one bank`,
           `remove bank:, or use a figure that takes it: ${FIGURE_NAMES.filter(takesBank).join(', ')}`,
+        );
+      if (f.operator !== undefined && !takesOperator(f.name as FigureName))
+        throw raw.error(
+          [...path, 'operator'],
+          `figure ${f.name} is not about one operator`,
+          `remove operator:, or use a figure that takes it: ${FIGURE_NAMES.filter(takesOperator).join(', ')}`,
+        );
+      if (f.operator !== undefined && f.status !== undefined)
+        throw raw.error(
+          [...path, 'operator'],
+          'a figure is about one operator or about the cases of one status, not both',
+          'state the two figures apart',
+        );
+      if (f.operator !== undefined && !this.scenario.operatorCodes.has(f.operator))
+        throw raw.error(
+          [...path, 'operator'],
+          `unknown operator code ${describe(f.operator)}${didYouMean(f.operator, [...this.scenario.operatorCodes])}`,
+          'declare it under operators in scenario.yaml',
         );
       if (f.status !== undefined && !takesStatus(f.name as FigureName))
         throw raw.error(

@@ -93,6 +93,24 @@ export class FiguresModel {
         (e) => accountOf(e.data) === c.account && e.occurredAt < suspendedFor(c)!,
       );
 
+    // A row of cases and their damage; a case's own damage is every charge known on its account.
+    const rowOf = (bankCode: string, at: typeof counted, damageYen: number) => {
+      const compensatedYen = sum(at.map((c) => c.compensatedYen));
+      const own = at.map((c) => ({
+        paid: c.compensatedYen,
+        charged: sum(charges.filter((e) => accountOf(e.data) === c.account).map(amount)),
+      }));
+      return {
+        bankCode,
+        cases: at.length,
+        damageYen,
+        compensatedYen,
+        outstandingYen: damageYen - compensatedYen,
+        compensatedCases: own.filter((c) => c.paid > 0 && c.paid >= c.charged).length,
+        partlyCompensatedCases: own.filter((c) => c.paid > 0 && c.paid < c.charged).length,
+        largestCaseYen: Math.max(0, ...own.map((c) => c.charged)),
+      };
+    };
     const byDate = (list: StoredEvent[]) => groupSum(list, (e) => this.dateOf(e.occurredAt));
     return {
       cases: counted.length,
@@ -107,6 +125,10 @@ export class FiguresModel {
       oldestDamageDate:
         damage.length === 0 ? undefined : this.dateOf(Math.min(...damage.map((e) => e.occurredAt))),
       // A stop through one operator is not the bank's stop.
+      operatorsStoppedLinking: this.operatorsStopped([
+        ...of('NewLinkingSuspended'),
+        ...of('NewLinkingResumed'),
+      ]),
       banksStoppedCharges: this.banksStopped(
         [...of('BankChargesStopped'), ...of('BankChargesResumed')].filter(
           (e) => e.data.operatorCode === undefined,
@@ -117,25 +139,33 @@ export class FiguresModel {
       reports: counted
         .map((c) => ({ bankCode: c.bankCode, reportedAt: c.reportedAt }))
         .sort((x, y) => x.reportedAt - y.reportedAt || byText(x.bankCode, y.bankCode)),
-      byBank: banks.map((bankCode) => {
-        const at = counted.filter((c) => c.bankCode === bankCode);
-        const damageYen = sum(damage.filter((e) => e.data.bankCode === bankCode).map(amount));
-        const compensatedYen = sum(at.map((c) => c.compensatedYen));
-        // A case's own damage: every charge known on its account.
-        const own = at.map((c) => ({
-          paid: c.compensatedYen,
-          charged: sum(charges.filter((e) => accountOf(e.data) === c.account).map(amount)),
-        }));
-        return {
+      byBank: banks.map((bankCode) =>
+        rowOf(
           bankCode,
-          cases: at.length,
-          damageYen,
-          compensatedYen,
-          outstandingYen: damageYen - compensatedYen,
-          compensatedCases: own.filter((c) => c.paid > 0 && c.paid >= c.charged).length,
-          partlyCompensatedCases: own.filter((c) => c.paid > 0 && c.paid < c.charged).length,
-          largestCaseYen: Math.max(0, ...own.map((c) => c.charged)),
-        };
+          counted.filter((c) => c.bankCode === bankCode),
+          sum(damage.filter((e) => e.data.bankCode === bankCode).map(amount)),
+        ),
+      ),
+      // Per bank and operator: cases by their report's operator, damage by each charge's.
+      byBankOperator: banks.flatMap((bankCode) => {
+        const named = (op: string | undefined): op is string => op !== undefined;
+        const operators = new Set([
+          ...counted.filter((c) => c.bankCode === bankCode).map((c) => c.operatorCode),
+          ...damage.filter((e) => e.data.bankCode === bankCode).map((e) => e.data.operatorCode),
+        ]);
+        return [...operators]
+          .filter(named)
+          .sort(byText)
+          .map((operatorCode) => {
+            const at = counted.filter(
+              (c) => c.bankCode === bankCode && c.operatorCode === operatorCode,
+            );
+            const through = damage.filter(
+              (e) => e.data.bankCode === bankCode && e.data.operatorCode === operatorCode,
+            );
+            return { operatorCode, ...rowOf(bankCode, at, sum(through.map(amount))) };
+          })
+          .filter((r) => r.cases > 0 || r.damageYen > 0);
       }),
       // Every reported case by bank and status, counted or not; charges once per account.
       byBankStatus: [...new Set(cases.map((c) => c.bankCode))].sort(byText).flatMap((bankCode) =>
@@ -168,13 +198,20 @@ export class FiguresModel {
    */
   figure(
     name: string,
-    q: { bank?: string; since?: number; status?: string },
+    q: { bank?: string; operator?: string; since?: number; status?: string },
     asOf: number,
   ): number {
     const value = (t: number): number => {
       const r = this.reportAsOf(t);
-      // With bank:, the figures of the bank table read that bank's row (none: 0).
-      const banks = r.byBank.filter((b) => q.bank === undefined || b.bankCode === q.bank);
+      // With bank:, the figures of the bank table read that bank's row (none: 0); with operator:,
+      // the bank-operator table's rows of that operator.
+      const rows = q.operator === undefined ? r.byBank : r.byBankOperator;
+      const banks = rows.filter(
+        (b) =>
+          (q.bank === undefined || b.bankCode === q.bank) &&
+          (q.operator === undefined ||
+            (b as { operatorCode?: string }).operatorCode === q.operator),
+      );
       if (q.status !== undefined && (name === 'cases' || name === 'damageYen'))
         return sum(
           r.byBankStatus
@@ -198,6 +235,14 @@ export class FiguresModel {
         case 'inquiries':
         case 'walletsLocked':
           return r[name];
+        case 'operatorsWithDamage':
+          return new Set(
+            r.byBankOperator
+              .filter((b) => q.bank === undefined || b.bankCode === q.bank)
+              .map((b) => b.operatorCode),
+          ).size;
+        case 'operatorsStoppedLinking':
+          return r.operatorsStoppedLinking.length;
         case 'banksStoppedCharges':
           return r.banksStoppedCharges.length;
         case 'bankStoppedCharges':
@@ -222,6 +267,20 @@ export class FiguresModel {
     let date = this.dates.get(t);
     if (date === undefined) this.dates.set(t, (date = this.day.format(new Date(t))));
     return date;
+  }
+
+  /** Operators named by a linking control that is the last written of its scope and suspends. */
+  private operatorsStopped(controls: readonly StoredEvent[]): string[] {
+    const scope = (e: StoredEvent) => {
+      const d = e.data as { bankCode?: string; operatorCode?: string };
+      return `${d.bankCode ?? ''}/${d.operatorCode}`;
+    };
+    const named = controls.filter((e) => (e.data as { operatorCode?: string }).operatorCode);
+    const stopped = [...new Set(named.map(scope))]
+      .map((k) => named.filter((e) => scope(e) === k).reduce(later))
+      .filter((e) => e.type === 'NewLinkingSuspended')
+      .map((e) => (e.data as { operatorCode: string }).operatorCode);
+    return [...new Set(stopped)].sort(byText);
   }
 
   /** Banks whose charge control written last (recordedAt, then position) is a stop. */

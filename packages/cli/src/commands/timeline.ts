@@ -91,12 +91,13 @@ export async function timelineCommand(argv: string[]): Promise<number> {
 }
 
 /**
- * A publication's headline figures: stated at its own as-of time, for no bank, no status and no
- * window.
+ * A publication's headline figures: stated at its own as-of time, for no bank, no operator, no
+ * status and no window.
  */
 const isHeadline = (r: ReconciliationRow) =>
   r.asOf === r.publicationAsOf &&
   r.bank === undefined &&
+  r.operator === undefined &&
   r.status === undefined &&
   r.since === undefined;
 

@@ -79,6 +79,7 @@ const figure: Field = {
     asOf: opt({ kind: 'instant' }),
     since: opt({ kind: 'instant' }),
     bank: opt(id),
+    operator: opt(id),
     status: opt(enumOf(CASE_STATUSES)),
     note: opt(text),
   },

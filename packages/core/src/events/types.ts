@@ -33,6 +33,8 @@ export interface PublishedFigure {
   since?: number;
   /** For a figure about one bank ("十六銀行 had stopped charges"): its code. */
   bank?: string;
+  /** For a figure about one operator ("PayPay: 17 cases"): its code. */
+  operator?: string;
   /** For a figure about the cases of one status ("confirmed: 80 cases"). */
   status?: CaseStatus;
   note?: string;

@@ -9,6 +9,14 @@ import { TYPE } from './codes';
 import { scopeSubject } from '../../rules/scope';
 import { SUBJECT, type ControlEntry } from './types';
 
+/** The latest linking control of a scope naming an operator. */
+interface OperatorLinking {
+  at: number;
+  position: number;
+  operatorCode: string;
+  suspended: boolean;
+}
+
 /** A suspension of new linking, its bank and operator as keys (NONE: any). */
 export interface Suspension {
   at: number;
@@ -47,6 +55,11 @@ export interface ControlsState extends ColumnarState {
    * (NONE: any). A case splits at the first that applies to its link (report.ts).
    */
   suspensions: Suspension[];
+  /**
+   * The latest linking control of each scope naming an operator (by recordedAt, position), by
+   * `bank key:operator key`: whether its operator has stopped linking there.
+   */
+  operatorLinking: Map<string, OperatorLinking>;
   inquiries: number;
   /** In the order folded. */
   controls: ControlEntry[];
@@ -61,6 +74,7 @@ const initControls = (): ControlsState => ({
   walletsLocked: 0,
   linkingSuspendedAt: undefined,
   suspensions: [],
+  operatorLinking: new Map(),
   inquiries: 0,
   controls: [],
 });
@@ -70,7 +84,7 @@ export const CONTROLS_PART = 'incident-controls';
 /** The controls part: controls and when they took effect, locked wallets, inquiries. */
 export const controlsPart: Projection<ControlsState> = columnarPart({
   name: CONTROLS_PART,
-  version: 2,
+  version: 3,
   reads: ['type', 'occurredAt', 'wallet', 'bank', 'category', 'amount'],
   init: initControls,
   keyed: { banks: 'bank', wallets: 'wallet' },
@@ -80,6 +94,8 @@ export const controlsPart: Projection<ControlsState> = columnarPart({
     walletsLocked: s.walletsLocked,
     linkingSuspendedAt: s.linkingSuspendedAt ?? null,
     suspensions: s.suspensions,
+    // Sorted by key: the same bytes whatever order the controls were folded in.
+    operatorLinking: [...s.operatorLinking].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
     inquiries: s.inquiries,
     controls: s.controls,
   }),
@@ -88,6 +104,7 @@ export const controlsPart: Projection<ControlsState> = columnarPart({
     s.walletsLocked = doc.walletsLocked;
     s.linkingSuspendedAt = doc.linkingSuspendedAt ?? undefined;
     s.suspensions = doc.suspensions;
+    s.operatorLinking = new Map(doc.operatorLinking);
     s.inquiries = doc.inquiries;
     s.controls = doc.controls;
   },
@@ -105,9 +122,11 @@ function foldControls(s: ControlsState, b: ColumnBatch, from: number, to: number
         if (s.linkingSuspendedAt === undefined || occurredAt[i]! < s.linkingSuspendedAt)
           s.linkingSuspendedAt = occurredAt[i]!;
         s.suspensions.push({ at: occurredAt[i]!, bank: b.bank[i]!, operator: b.category[i]! });
+        operatorLinking(s, b, i, true);
         control(s, b, i, subject(s, b, i));
         break;
       case TYPE.linkingResumed:
+        operatorLinking(s, b, i, false);
         control(s, b, i, subject(s, b, i));
         break;
       case TYPE.linkPolicySet:
@@ -163,6 +182,23 @@ function chargeControl(
 
 function bankName(s: ControlsState, b: ColumnBatch, bank: number): string {
   return (s.bankNames[bank] ??= b.names.name('bank', bank));
+}
+
+/** Row i suspends or resumes linking: when it names an operator, the latest of its scope decides. */
+function operatorLinking(s: ControlsState, b: ColumnBatch, i: number, suspended: boolean): void {
+  const operator = b.category[i]!;
+  if (operator < 0) return;
+  const key = `${b.bank[i]!}:${operator}`;
+  const last = s.operatorLinking.get(key);
+  const at = b.recordedAt[i]!;
+  const position = b.position[i]!;
+  if (last !== undefined && !before(last.at, last.position, at, position)) return;
+  s.operatorLinking.set(key, {
+    at,
+    position,
+    operatorCode: b.names.name('category', operator),
+    suspended,
+  });
 }
 
 /** What row i's control names, as reference.ts words it (scopeSubject). */

@@ -5,7 +5,8 @@ import type { EventDataMap, EventType, StoredEvent } from '../../events/types';
 import { Fold, type Projection } from '../projection';
 import { incidentProjection } from './projection';
 import { caseRows, caseTableProjection } from '../case-table';
-import { referenceCaseRows, referenceIncidentProjection, referenceReport } from './reference';
+import { referenceIncidentProjection } from './reference';
+import { referenceCaseRows, referenceReport } from './reference-report';
 import { incidentReport, type IncidentState } from './report';
 
 /**

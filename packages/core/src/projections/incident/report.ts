@@ -7,9 +7,11 @@ import { countsStatus } from './codes';
 import type { ControlsState, Suspension } from './controls';
 import type { SpendingState } from './spending';
 import {
+  byBankThenOperator,
   byBankThenStatus,
   byReportTime,
   byText,
+  type BankOperatorRow,
   type BankRow,
   type BankStatusRow,
   type IncidentReport,
@@ -149,6 +151,45 @@ const NO_COMPENSATION: Readonly<Compensation> = {
 };
 
 /**
+ * The counted cases per bank and operator (their report's), with compensation and their own
+ * damage, and the damage charged through each operator (reference.ts: by operator), sorted.
+ */
+function bankOperatorRows(part: CasesState, counted: readonly number[]): BankOperatorRow[] {
+  const cases = part.cases.cols;
+  const rows = new Map<string, BankOperatorRow>();
+  const row = (bank: number, operator: number) => {
+    const key = `${bank}:${operator}`;
+    let r = rows.get(key);
+    if (r === undefined) {
+      const names = {
+        bankCode: part.bankNames[bank]!,
+        operatorCode: part.operatorNames[operator]!,
+      };
+      rows.set(
+        key,
+        (r = { ...names, cases: 0, damageYen: 0, outstandingYen: 0, ...NO_COMPENSATION }),
+      );
+    }
+    return r;
+  };
+  for (const c of counted) {
+    if (cases.operator[c]! < 0) continue;
+    const r = row(cases.bank[c]!, cases.operator[c]!);
+    const paid = cases.compensatedYen[c]!;
+    const caseYen = part.accounts.get('chargedYen', cases.account[c]!);
+    r.cases++;
+    r.compensatedYen += paid;
+    if (paid > 0 && paid >= caseYen) r.compensatedCases++;
+    if (paid > 0 && paid < caseYen) r.partlyCompensatedCases++;
+    if (caseYen > r.largestCaseYen) r.largestCaseYen = caseYen;
+  }
+  for (const [bank, operators] of part.bankOperatorDamage)
+    for (const [operator, yen] of operators) if (yen !== 0) row(bank, operator).damageYen += yen;
+  for (const r of rows.values()) r.outstandingYen = r.damageYen - r.compensatedYen;
+  return [...rows.values()].sort(byBankThenOperator);
+}
+
+/**
  * When new linking was first suspended for a link at bank key `bank` through operator key
  * `operator` (reference.ts: the linking split); Infinity if never.
  */
@@ -222,6 +263,7 @@ export function incidentReport(s: IncidentState): IncidentReport {
       date: DayCalendar.isoDate(day),
       damageYen,
     }));
+  const byBankOperator = bankOperatorRows(part, counted);
   const stopped: string[] = [];
   for (let b = 0; b < controls.banks.size; b++)
     if (controls.banks.cols.chargesStopped[b] === 1) stopped.push(controls.bankNames[b]!);
@@ -239,6 +281,13 @@ export function incidentReport(s: IncidentState): IncidentReport {
       ? DayCalendar.isoDate(part.calendar.dayOf(oldest))
       : undefined,
     banksStoppedCharges: stopped.sort(byText),
+    operatorsStoppedLinking: [
+      ...new Set(
+        [...controls.operatorLinking.values()]
+          .filter((x) => x.suspended)
+          .map((x) => x.operatorCode),
+      ),
+    ].sort(byText),
     walletsLocked: controls.walletsLocked,
     inquiries: controls.inquiries,
     reports: counted
@@ -246,6 +295,7 @@ export function incidentReport(s: IncidentState): IncidentReport {
       .sort(byReportTime),
     byBank,
     byBankStatus: byBankStatus(part).sort(byBankThenStatus),
+    byBankOperator,
     byDay,
     byBankDay,
     byMerchant: [...spentByCategory(s, counted).entries()]
