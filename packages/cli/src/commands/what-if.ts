@@ -36,7 +36,7 @@ import { writePage } from './report';
 import { byOption, onePositional } from './replay';
 import { simulationOf } from './simulate';
 
-const WHAT_IF_TABLES = ['changes', 'damage', 'refused'] as const;
+const WHAT_IF_TABLES = ['changes', 'damage', 'operator', 'refused'] as const;
 type WhatIfTable = (typeof WHAT_IF_TABLES)[number];
 
 export const WHAT_IF_HELP = `usage: incident-ledger what-if <scenario-dir> [changes] [--seed N] [--by <table>] [--format text|json|csv]
@@ -62,7 +62,8 @@ changes (at least one):
   --lock-after <n>               the operator locks a wallet on its n-th executed charge
 options:
   --seed N         the attacks generated with this seed instead of the recorded ones
-  --by <table>     print one table: ${WHAT_IF_TABLES.join(', ')} (default: all three)
+  --by <table>     print one table: ${WHAT_IF_TABLES.join(', ')} (default: all, operator
+                   only when scenario.yaml declares operators)
 ${OUTPUT_HELP}
                    (csv needs --by)
   --report <file>  also write the comparison as a self-contained HTML page: damage avoided per
@@ -105,9 +106,10 @@ export async function whatIfCommand(argv: string[]): Promise<number> {
     await reportOf(baseline.events, scenario.timeZone),
     await reportOf(counterfactual.events, scenario.timeZone),
   ];
-  const { byBank, total } = damageAvoided(before.report, after.report);
+  const { byBank, byOperator, total } = damageAvoided(before.report, after.report);
 
   const names = bankNames(scenario.banks);
+  const operatorNames = bankNames(scenario.operators);
   const facts = [scenarioFact(scenario), attacks.fact];
   if (values.seed === undefined)
     facts.push(await baselineAgainstRecorded(scenario, before.report.damageYen));
@@ -142,6 +144,22 @@ export async function whatIfCommand(argv: string[]): Promise<number> {
         counterfactualYen: total.counterfactualYen,
         avoidedYen: total.avoidedYen,
       },
+    },
+    operator: {
+      name: 'operator',
+      title:
+        'Damage by operator (payment service; yen charged through it): baseline, counterfactual, avoided',
+      columns: [
+        { key: 'operatorCode', header: 'operator' },
+        { key: 'operatorName', header: 'name' },
+        { key: 'baselineYen', header: 'baseline', kind: 'yen' },
+        { key: 'counterfactualYen', header: 'counterfactual', kind: 'yen' },
+        { key: 'avoidedYen', header: 'avoided', kind: 'yen' },
+      ],
+      rows: byOperator.map((r) => ({
+        ...r,
+        operatorName: operatorNames.get(r.operatorCode) ?? null,
+      })),
     },
     refused: {
       name: 'refused',
@@ -180,7 +198,11 @@ export async function whatIfCommand(argv: string[]): Promise<number> {
       command: 'what-if',
       zone: scenario.timeZone,
       facts,
-      tables: by ? [tables[by]] : Object.values(tables),
+      tables: by
+        ? [tables[by]]
+        : Object.values(tables).filter(
+            (t) => t.name !== 'operator' || scenario.operators.length > 0,
+          ),
       choose: WHAT_IF_TABLES.join(', '),
     },
     out,

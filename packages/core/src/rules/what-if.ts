@@ -129,11 +129,30 @@ export interface DamageRow {
   avoidedYen: number;
 }
 
-/** Damage per bank with and without the changes, and the total: banks with damage in either run. */
+export interface OperatorDamageRow {
+  operatorCode: string;
+  baselineYen: number;
+  counterfactualYen: number;
+  avoidedYen: number;
+}
+
+/**
+ * Damage per bank and per operator (charged through it, over every bank) with and without the
+ * changes, and the total: banks and operators with damage in either run.
+ */
 export function damageAvoided(
   baseline: IncidentReport,
   counterfactual: IncidentReport,
-): { byBank: DamageRow[]; total: DamageRow } {
+): { byBank: DamageRow[]; byOperator: OperatorDamageRow[]; total: DamageRow } {
+  const operators = [
+    ...new Set(
+      [...baseline.byBankOperator, ...counterfactual.byBankOperator].map((r) => r.operatorCode),
+    ),
+  ].sort();
+  const through = (r: IncidentReport, operatorCode: string) =>
+    r.byBankOperator
+      .filter((b) => b.operatorCode === operatorCode)
+      .reduce((n, b) => n + b.damageYen, 0);
   const banks = [
     ...new Set([...baseline.byBank, ...counterfactual.byBank].map((b) => b.bankCode)),
   ].sort();
@@ -147,6 +166,18 @@ export function damageAvoided(
   });
   return {
     byBank: banks.map((b) => row(b, damage(baseline, b), damage(counterfactual, b))),
+    byOperator: operators.map((operatorCode) => {
+      const [baselineYen, counterfactualYen] = [
+        through(baseline, operatorCode),
+        through(counterfactual, operatorCode),
+      ];
+      return {
+        operatorCode,
+        baselineYen,
+        counterfactualYen,
+        avoidedYen: baselineYen - counterfactualYen,
+      };
+    }),
     total: row('total', baseline.damageYen, counterfactual.damageYen),
   };
 }
