@@ -1,5 +1,5 @@
 import { decider, type Rejection } from '@incident-ledger/core';
-import { commandsOf } from './arbitraries';
+import { commandsOf } from './commands-of';
 import { incidentDroppingChargesUnder } from './mutants';
 import { checkProperty, DEFAULT_RUNS, LEDGER_PROPERTIES } from './properties';
 

@@ -34,6 +34,8 @@ export interface IncidentDamage {
   byBank: { bank: number; cases: number; damageYen: number }[];
   byDay: { day: number; damageYen: number }[];
   byBankDay: { bank: number; day: number; damageYen: number }[];
+  /** Charged through each operator, per bank: at most the bank's damage (charges may name none). */
+  byBankOperator: { bank: number; operator: number; damageYen: number }[];
 }
 
 export function incidentDamage(s: CasesState): IncidentDamage {
@@ -49,7 +51,11 @@ export function incidentDamage(s: CasesState): IncidentDamage {
   for (const [bank, days] of s.bankDayDamage)
     for (const [day, damageYen] of days)
       if (damageYen !== 0) byBankDay.push({ bank, day, damageYen });
-  return { damageYen: s.damageYen, byBank, byDay, byBankDay };
+  const byBankOperator: IncidentDamage['byBankOperator'] = [];
+  for (const [bank, operators] of s.bankOperatorDamage)
+    for (const [operator, damageYen] of operators)
+      if (damageYen !== 0) byBankOperator.push({ bank, operator, damageYen });
+  return { damageYen: s.damageYen, byBank, byDay, byBankDay, byBankOperator };
 }
 
 /** The counted cases, in the order their first report was folded. */
