@@ -205,12 +205,14 @@ export function figureText(name: FigureName, value: number): string {
   return figureDef(name).unit === 'yen' ? yenText(value) : formatFigure(name, value);
 }
 
-const qualifier = (r: ReconciliationRow, zone: string, names: BankNames) =>
+/** A code with its name from scenario.yaml, when it has one: `paypay (PayPay)`. */
+const named = (code: string, names: BankNames) =>
+  `${code}${names.has(code) ? ` (${names.get(code)})` : ''}`;
+
+const qualifier = (r: ReconciliationRow, zone: string, names: BankNames, operators: BankNames) =>
   [
-    r.bank !== undefined
-      ? `bank ${r.bank}${names.has(r.bank) ? ` (${names.get(r.bank)})` : ''}`
-      : '',
-    r.operator !== undefined ? `operator ${r.operator}` : '',
+    r.bank !== undefined ? `bank ${named(r.bank, names)}` : '',
+    r.operator !== undefined ? `operator ${named(r.operator, operators)}` : '',
     r.status !== undefined ? `status ${r.status}` : '',
     r.since !== undefined ? `since ${formatInstant(r.since, zone)}` : '',
   ]
@@ -236,6 +238,7 @@ export function reconciliationTable(
   rows: readonly ReconciliationRow[],
   zone: string,
   names: BankNames,
+  operators: BankNames,
 ): Table {
   const fig = (key: 'published' | 'replayed') => (row: Row) =>
     figureText(row.figure as FigureName, Number(row[key]));
@@ -267,7 +270,7 @@ export function reconciliationTable(
       return {
         publicationId: r.publicationId,
         figure: r.figure,
-        qualifier: qualifier(r, zone, names),
+        qualifier: qualifier(r, zone, names, operators),
         bankCode: r.bank ?? null,
         bankName: r.bank === undefined ? null : nameOf(names, r.bank),
         operatorCode: r.operator ?? null,
@@ -289,8 +292,13 @@ export function reconciliationTable(
 }
 
 /** A failed figure in one line: which, as of when, published, replayed, and what was accepted. */
-export function mismatchLine(r: ReconciliationRow, zone: string, names: BankNames): string {
-  const q = qualifier(r, zone, names);
+export function mismatchLine(
+  r: ReconciliationRow,
+  zone: string,
+  names: BankNames,
+  operators: BankNames,
+): string {
+  const q = qualifier(r, zone, names, operators);
   const [from, to] = accepted(r);
   const text = (v: number) => figureText(r.figure, v);
   return (

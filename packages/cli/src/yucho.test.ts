@@ -16,6 +16,9 @@ describe('yucho-2020: several operators, one bank', () => {
     const figures = JSON.parse(r.stdout).figures as { operatorCode: string | null; ok: boolean }[];
     expect(figures.every((f) => f.ok)).toBe(true);
     expect([...new Set(figures.flatMap((f) => f.operatorCode ?? []))].sort()).toEqual(SIX);
+    // The text names each service beside its code, as it names banks.
+    const text = await runCli('verify', YUCHO);
+    expect(text.stdout).toMatch(/cases\s+operator docomo-koza \(ドコモ口座\)\s/);
   });
 
   it('replay --by operator lists the six named services with their names, and the seventh', async () => {

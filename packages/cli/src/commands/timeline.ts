@@ -80,9 +80,12 @@ export async function timelineCommand(argv: string[]): Promise<number> {
       out,
     );
     const names = bankNames(scenario.banks);
+    const operatorNames = bankNames(scenario.operators);
     printVerdict(
       out,
-      rows.filter((r) => !r.ok).map((r) => mismatchLine(r, scenario.timeZone, names)),
+      rows
+        .filter((r) => !r.ok)
+        .map((r) => mismatchLine(r, scenario.timeZone, names, operatorNames)),
     );
     return ok ? EXIT.ok : EXIT.failed;
   } finally {
