@@ -80,6 +80,8 @@ describe('operators: the sequences span several, and controls of every scope', (
     expect(operatorsWithDamage.size).toBe(4);
     expect(refusedThroughOperator).toBeGreaterThan(5);
     expect([...scopes].sort()).toEqual([
+      'BankChargesStopped:false:false',
+      'BankChargesStopped:false:true',
       'BankChargesStopped:true:false',
       'BankChargesStopped:true:true',
       'NewLinkingSuspended:false:false',

@@ -172,8 +172,13 @@ const commandBody: fc.Arbitrary<CommandBody> = fc.oneof(
   },
   {
     weight: 5,
-    arbitrary: scoped({ type: fc.constant('StopCharges' as const), bankCode: bank, operatorCode }),
+    arbitrary: scoped({ type: fc.constant('StopCharges' as const), bankCode: bank, operatorCode }, [
+      'bankCode',
+      'operatorCode',
+    ]),
   },
+  // Every charge stopped: scoped() seldom leaves out both keys at once.
+  { weight: 1, arbitrary: fc.constant({ type: 'StopCharges' as const }) },
   {
     weight: 2,
     arbitrary: scoped({

@@ -124,14 +124,14 @@ export class FiguresModel {
       linkingSuspendedAt: suspendedAt,
       oldestDamageDate:
         damage.length === 0 ? undefined : this.dateOf(Math.min(...damage.map((e) => e.occurredAt))),
-      // A stop through one operator is not the bank's stop.
+      // A stop through one operator, or of every bank, is not a bank's stop.
       operatorsStoppedLinking: this.operatorsStopped([
         ...of('NewLinkingSuspended'),
         ...of('NewLinkingResumed'),
       ]),
       banksStoppedCharges: this.banksStopped(
         [...of('BankChargesStopped'), ...of('BankChargesResumed')].filter(
-          (e) => e.data.operatorCode === undefined,
+          (e) => e.data.bankCode !== undefined && e.data.operatorCode === undefined,
         ),
       ),
       walletsLocked: new Set(of('WalletLocked').map((e) => e.data.walletId)).size,

@@ -118,8 +118,8 @@ export const EVENT_SCHEMAS: { [T in EventType]: Shape } = {
   NewLinkingSuspended: { reason: text, bankCode: opt(id), operatorCode: opt(id) },
   NewLinkingResumed: { reason: text, bankCode: opt(id), operatorCode: opt(id) },
   BankLinkPolicySet: { bankCode: id, requiredFactors: factors, operatorCode: opt(id) },
-  BankChargesStopped: { bankCode: id, operatorCode: opt(id) },
-  BankChargesResumed: { bankCode: id, operatorCode: opt(id) },
+  BankChargesStopped: { bankCode: opt(id), operatorCode: opt(id) },
+  BankChargesResumed: { bankCode: opt(id), operatorCode: opt(id) },
   EkycRequired: { reason: text },
   EkycCompleted: { walletId: id },
   CaseReported: {

@@ -93,9 +93,12 @@ export interface EventDataMap {
   NewLinkingResumed: { reason: string; bankCode?: string; operatorCode?: string };
   /** The factors a bank requires to link an account (weak: number, PIN, name, birth date). */
   BankLinkPolicySet: { bankCode: string; requiredFactors: AuthFactor[]; operatorCode?: string };
-  /** A bank's charges stopped (resumed): through every operator, or through the one named. */
-  BankChargesStopped: { bankCode: string; operatorCode?: string };
-  BankChargesResumed: { bankCode: string; operatorCode?: string };
+  /**
+   * Charges stopped (resumed) from one bank through every operator, through one operator from
+   * every bank, for the pair, or all charges when neither is named; each scope on its own.
+   */
+  BankChargesStopped: { bankCode?: string; operatorCode?: string };
+  BankChargesResumed: { bankCode?: string; operatorCode?: string };
   /**
    * Operator-wide: wallets must complete eKYC before new charges; balances already charged stay
    * usable.

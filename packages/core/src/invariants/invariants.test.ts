@@ -150,7 +150,7 @@ describe('the invariants over a history', () => {
       rulesHold.check(
         new Replays(history(opened, link('paypay', 1), pairStopped, charge('paypay'))),
       ),
-    ).toMatch(/^charge from BANK-A through paypay, which had stopped charges/);
+    ).toMatch(/^charge from BANK-A through paypay while charges were stopped for it/);
   });
 
   it('damage sums hold at every as-of time, also when events were recorded out of order', () => {

@@ -9,8 +9,8 @@ import { inWorldOrder, where, type Invariant } from './history';
  */
 export class RulesModel {
   private readonly links = new Set<string>();
-  /** Charge stops in force: of a bank (`bank\0`) or of a bank through one operator. */
-  private readonly stopped = new Set<string>();
+  /** Charge stops in force, each with what it names. */
+  private readonly stops: { bankCode?: string; operatorCode?: string }[] = [];
   private readonly lockedWallets = new Set<string>();
   private readonly verifiedWallets = new Set<string>();
   /** By bank, or by `bank\0operator` for a policy of one operator. */
@@ -37,10 +37,8 @@ export class RulesModel {
   private forbidden(e: LedgerEvent): string | undefined {
     if (e.type === 'ChargeExecuted') {
       const d = e.data as EventDataMap['ChargeExecuted'];
-      if (this.stopped.has(`${d.bankCode}\u0000`))
-        return `charge from ${d.bankCode}, which had stopped charges`;
-      if (d.operatorCode !== undefined && this.stopped.has(`${d.bankCode}\u0000${d.operatorCode}`))
-        return `charge from ${d.bankCode} through ${d.operatorCode}, which had stopped charges`;
+      if (this.stops.some((s) => names(s, d)))
+        return `charge from ${d.bankCode}${d.operatorCode === undefined ? '' : ` through ${d.operatorCode}`} while charges were stopped for it`;
       if (!this.links.has(link(d)))
         return `charge from account ${d.accountId} at ${d.bankCode}, not linked to wallet ${d.walletId}`;
       if (this.lockedWallets.has(d.walletId)) return `charge into locked wallet ${d.walletId}`;
@@ -48,13 +46,7 @@ export class RulesModel {
         return `charge into wallet ${d.walletId}, which needed eKYC first`;
     } else if (e.type === 'BankAccountLinked') {
       const d = e.data as EventDataMap['BankAccountLinked'];
-      const named = (code: string | undefined, of: string | undefined) =>
-        code === undefined || code === of;
-      if (
-        this.suspensions.some(
-          (s) => named(s.bankCode, d.bankCode) && named(s.operatorCode, d.operatorCode),
-        )
-      )
+      if (this.suspensions.some((s) => names(s, d)))
         return `link of wallet ${d.walletId} to ${d.bankCode}${d.operatorCode === undefined ? '' : ` through ${d.operatorCode}`} while new linking was suspended for it`;
       const required =
         (d.operatorCode === undefined
@@ -84,11 +76,14 @@ export class RulesModel {
         this.links.add(link(d as EventDataMap['BankAccountLinked']));
         return;
       case 'BankChargesStopped':
-        this.stopped.add(`${d.bankCode}\u0000${d.operatorCode ?? ''}`);
+        if (!this.stops.some(same))
+          this.stops.push({ bankCode: d.bankCode, operatorCode: d.operatorCode });
         return;
-      case 'BankChargesResumed':
-        this.stopped.delete(`${d.bankCode}\u0000${d.operatorCode ?? ''}`);
+      case 'BankChargesResumed': {
+        const i = this.stops.findIndex(same);
+        if (i >= 0) this.stops.splice(i, 1);
         return;
+      }
       case 'WalletLocked':
         this.lockedWallets.add(d.walletId!);
         return;
@@ -117,13 +112,21 @@ export class RulesModel {
   }
 }
 
+/** Whether a control naming `s` (a bank, an operator, both or neither) names a link or charge. */
+const names = (
+  s: { bankCode?: string; operatorCode?: string },
+  d: { bankCode: string; operatorCode?: string },
+) =>
+  (s.bankCode === undefined || s.bankCode === d.bankCode) &&
+  (s.operatorCode === undefined || s.operatorCode === d.operatorCode);
+
 const link = (d: { walletId: string; bankCode: string; accountId: string }) =>
   `${d.walletId}\u0000${d.bankCode}\u0000${d.accountId}`;
 
 export const rulesHold: Invariant = {
   name: 'rules',
   statement:
-    'no charge from a stopped bank (or bank and operator), an unlinked account, a locked wallet or one that needs eKYC; no link while a suspension naming its bank, operator or both (or neither) is in force, or without the factors its bank (and operator) requires; no purchase from a locked wallet',
+    'no charge while a stop naming its bank, operator or both (or neither) is in force, none from an unlinked account, a locked wallet or one that needs eKYC; no link while a suspension naming its bank, operator or both (or neither) is in force, or without the factors its bank (and operator) requires; no purchase from a locked wallet',
   check({ history: h }) {
     const model = new RulesModel(h.policies);
     for (const e of inWorldOrder(h.events)) {

@@ -68,8 +68,8 @@ const ATTEMPTED: { [T in EventType]?: (d: EventDataMap[T]) => CommandBody } = {
     requiredFactors: d.requiredFactors,
     ...operator(d),
   }),
-  BankChargesStopped: (d) => ({ type: 'StopCharges', bankCode: d.bankCode, ...operator(d) }),
-  BankChargesResumed: (d) => ({ type: 'ResumeCharges', bankCode: d.bankCode, ...operator(d) }),
+  BankChargesStopped: (d) => ({ type: 'StopCharges', ...scopeOf(d) }),
+  BankChargesResumed: (d) => ({ type: 'ResumeCharges', ...scopeOf(d) }),
   EkycRequired: (d) => ({ type: 'RequireEkyc', reason: d.reason }),
   EkycCompleted: (d) => ({ type: 'CompleteEkyc', walletId: d.walletId }),
   CaseReported: (d) => ({

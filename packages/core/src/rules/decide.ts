@@ -239,8 +239,8 @@ const HANDLERS: Handlers = {
     guards: [],
     accept: (c) => ({
       type: 'BankChargesStopped',
-      streamId: streams.bank(c.bankCode),
-      data: withOperator({ bankCode: c.bankCode }, c.operatorCode),
+      streamId: c.bankCode === undefined ? streams.operator : streams.bank(c.bankCode),
+      data: scopeOf(c),
     }),
   },
   ResumeCharges: {
@@ -248,8 +248,8 @@ const HANDLERS: Handlers = {
     guards: [],
     accept: (c) => ({
       type: 'BankChargesResumed',
-      streamId: streams.bank(c.bankCode),
-      data: withOperator({ bankCode: c.bankCode }, c.operatorCode),
+      streamId: c.bankCode === undefined ? streams.operator : streams.bank(c.bankCode),
+      data: scopeOf(c),
     }),
   },
   RequireEkyc: {

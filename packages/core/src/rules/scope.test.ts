@@ -108,6 +108,23 @@ describe('rules: controls per bank, operator and pair', () => {
       .thenRejects('bank-charges-stopped', chargeRefused('yucho', 'kyash'));
   });
 
+  it("an operator's charge stop refuses its charges from every bank, and resumes on its own", () => {
+    const stopped = given(opened, linked('yucho', 'paypay'), linked('yucho', 'kyash'), {
+      type: 'BankChargesStopped',
+      data: { operatorCode: 'paypay' },
+    });
+    stopped
+      .when(charge('yucho', 'paypay'))
+      .thenRejects('bank-charges-stopped', chargeRefused('yucho', 'paypay'));
+    stopped.when(charge('yucho', 'kyash')).then({
+      type: 'ChargeExecuted',
+      data: { ...at('yucho', 'kyash'), amountYen: 30_000 },
+    });
+    given(opened, linked('yucho', 'paypay'))
+      .when({ type: 'StopCharges', operatorCode: 'paypay' })
+      .then({ type: 'BankChargesStopped', data: { operatorCode: 'paypay' } });
+  });
+
   it("a pair's policy overrides the bank's for that operator only", () => {
     const strong: AuthFactor[] = [...AUTH_POLICIES.strong];
     const policies = given(

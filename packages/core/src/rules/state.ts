@@ -28,8 +28,8 @@ export interface LedgerState {
    * bank's, else AUTH_POLICIES.weak.
    */
   linkPolicies: Map<string, readonly AuthFactor[]>;
-  /** Charge stops by scopeKey: of a bank (every operator), or of a bank and operator. */
-  chargesStopped: Set<string>;
+  /** Charge stops in force, by scopeKey: each scope is stopped and resumed on its own. */
+  chargesStopped: Map<string, Scope>;
   /** Linking suspensions in force, by scopeKey: each scope is suspended and resumed on its own. */
   linkingSuspended: Map<string, Scope>;
   ekycRequired: boolean;
@@ -52,7 +52,7 @@ export const ledgerRules: Projection<LedgerState> = {
   init: () => ({
     wallets: new Map(),
     linkPolicies: new Map(),
-    chargesStopped: new Set(),
+    chargesStopped: new Map(),
     linkingSuspended: new Map(),
     ekycRequired: false,
     chargedByAccount: new Map(),
@@ -111,7 +111,7 @@ export function evolveLedger(s: LedgerState, e: LedgerEvent): void {
     }
     case 'BankChargesStopped': {
       const d = (e as LedgerEvent<'BankChargesStopped'>).data;
-      s.chargesStopped.add(scopeKey(d.bankCode, d.operatorCode));
+      s.chargesStopped.set(scopeKey(d.bankCode, d.operatorCode), scopeOf(d));
       return;
     }
     case 'BankChargesResumed': {
@@ -164,17 +164,16 @@ export function linkingSuspendedFor(
   return false;
 }
 
-/** Whether charges from `bankCode` through `operatorCode` are stopped: by the bank, or the pair. */
+/** Whether a charge stop in force applies to charges from `bankCode` through `operatorCode`. */
 export function chargesStoppedFor(
   s: LedgerState,
   bankCode: string,
   operatorCode: string | undefined,
 ): boolean {
   if (s.chargesStopped.size === 0) return false;
-  return (
-    s.chargesStopped.has(scopeKey(bankCode)) ||
-    (operatorCode !== undefined && s.chargesStopped.has(scopeKey(bankCode, operatorCode)))
-  );
+  for (const scope of s.chargesStopped.values())
+    if (applies(scope, bankCode, operatorCode)) return true;
+  return false;
 }
 
 /** The factors a link at `bankCode` through `operatorCode` needs: the pair's, the bank's, or weak. */

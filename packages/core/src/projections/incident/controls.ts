@@ -84,7 +84,7 @@ export const CONTROLS_PART = 'incident-controls';
 /** The controls part: controls and when they took effect, locked wallets, inquiries. */
 export const controlsPart: Projection<ControlsState> = columnarPart({
   name: CONTROLS_PART,
-  version: 3,
+  version: 4,
   reads: ['type', 'occurredAt', 'wallet', 'bank', 'category', 'amount'],
   init: initControls,
   keyed: { banks: 'bank', wallets: 'wallet' },
@@ -135,9 +135,9 @@ function foldControls(s: ControlsState, b: ColumnBatch, from: number, to: number
       case TYPE.chargesStopped:
       case TYPE.chargesResumed: {
         const bank = b.bank[i]!;
-        if (bank < 0) break;
-        // A stop through one operator is a control, not the bank's stop (reference.ts).
-        if (b.category[i]! < 0)
+        // A stop through one operator, or of every bank, is a control, not a bank's stop
+        // (reference.ts).
+        if (bank >= 0 && b.category[i]! < 0)
           chargeControl(s.banks.cols, bank, b, i, type[i] === TYPE.chargesStopped);
         control(s, b, i, subject(s, b, i));
         break;

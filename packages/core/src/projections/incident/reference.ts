@@ -39,9 +39,9 @@ import { SUBJECT, type ControlEntry } from './types';
  *   counted cases, once per account, so a bank's damage may be charged through several services.
  * - An operator has **stopped linking** while a suspension naming it (alone or with a bank) is the
  *   latest linking control of its scope (by recordedAt, then position).
- * - A bank has **stopped charges** when its latest charge control naming no operator (by
- *   recordedAt, then position) is a stop; a stop through one operator is listed under controls
- *   only. Controls are listed by when they took effect (occurredAt).
+ * - A bank has **stopped charges** when its latest charge control naming it and no operator (by
+ *   recordedAt, then position) is a stop; a stop through one operator, or of every bank, is
+ *   listed under controls only. Controls are listed by when they took effect (occurredAt).
  */
 export const COUNTED_STATUSES: ReadonlySet<CaseStatus> = new Set<CaseStatus>([
   'suspected',
@@ -195,8 +195,11 @@ function evolveReference(s: ReferenceState, e: StoredEvent): void {
     case 'BankChargesResumed': {
       const d = e.data as Data<'BankChargesStopped'>;
       const stop = writtenBy(e, e.type === 'BankChargesStopped');
-      if (d.operatorCode === undefined && isLater(stop, s.chargesStopped.get(d.bankCode)))
-        s.chargesStopped.set(d.bankCode, stop);
+      // A bank's stop names the bank alone: one through an operator, or of every bank, is listed
+      // under controls only.
+      const bank = d.operatorCode === undefined ? d.bankCode : undefined;
+      if (bank !== undefined && isLater(stop, s.chargesStopped.get(bank)))
+        s.chargesStopped.set(bank, stop);
       return control(scopeSubject(d, SUBJECT.allBanks));
     }
     case 'EkycRequired':
