@@ -210,7 +210,7 @@ describe('incident-ledger fuzz', () => {
     const verify = await run('verify', dir);
     expect(verify.code).toBe(1);
     expect(verify.stdout).toMatch(
-      /INVARIANT rules broken: charge from .+, which had stopped charges \(ChargeExecuted at position \d+/,
+      /INVARIANT rules broken: charge from .+ while charges were stopped for it \(ChargeExecuted at position \d+/,
     );
     const replay = await run('replay', dir, '--store', 'memory:');
     expect(replay.code).toBe(0);

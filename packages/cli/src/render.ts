@@ -14,7 +14,8 @@ import { damageByPeriod, inRange, topRows, type Period, type Selection } from '.
 
 /** A bank's declared name by code (scenario.yaml); a bank without one has none. */
 export type BankNames = ReadonlyMap<string, string>;
-export const bankNames = (banks: readonly BankInfo[]): BankNames =>
+/** Names by code of the banks (or operators) scenario.yaml names; a code without one is absent. */
+export const bankNames = (banks: readonly Pick<BankInfo, 'code' | 'name'>[]): BankNames =>
   new Map(banks.flatMap((b) => (b.name === undefined ? [] : [[b.code, b.name] as const])));
 const nameOf = (names: BankNames, code: string) => names.get(code) ?? null;
 
@@ -204,11 +205,14 @@ export function figureText(name: FigureName, value: number): string {
   return figureDef(name).unit === 'yen' ? yenText(value) : formatFigure(name, value);
 }
 
-const qualifier = (r: ReconciliationRow, zone: string, names: BankNames) =>
+/** A code with its name from scenario.yaml, when it has one: `paypay (PayPay)`. */
+const named = (code: string, names: BankNames) =>
+  `${code}${names.has(code) ? ` (${names.get(code)})` : ''}`;
+
+const qualifier = (r: ReconciliationRow, zone: string, names: BankNames, operators: BankNames) =>
   [
-    r.bank !== undefined
-      ? `bank ${r.bank}${names.has(r.bank) ? ` (${names.get(r.bank)})` : ''}`
-      : '',
+    r.bank !== undefined ? `bank ${named(r.bank, names)}` : '',
+    r.operator !== undefined ? `operator ${named(r.operator, operators)}` : '',
     r.status !== undefined ? `status ${r.status}` : '',
     r.since !== undefined ? `since ${formatInstant(r.since, zone)}` : '',
   ]
@@ -234,6 +238,7 @@ export function reconciliationTable(
   rows: readonly ReconciliationRow[],
   zone: string,
   names: BankNames,
+  operators: BankNames,
 ): Table {
   const fig = (key: 'published' | 'replayed') => (row: Row) =>
     figureText(row.figure as FigureName, Number(row[key]));
@@ -246,6 +251,7 @@ export function reconciliationTable(
       { key: 'qualifier', header: 'of', only: 'text' },
       { key: 'bankCode', header: 'bank', only: 'data' },
       { key: 'bankName', header: 'bank name', only: 'data' },
+      { key: 'operatorCode', header: 'operator', only: 'data' },
       { key: 'status', header: 'status', only: 'data' },
       { key: 'since', header: 'since', kind: 'instant', only: 'data' },
       { key: 'asOf', header: 'as of', kind: 'instant' },
@@ -264,9 +270,10 @@ export function reconciliationTable(
       return {
         publicationId: r.publicationId,
         figure: r.figure,
-        qualifier: qualifier(r, zone, names),
+        qualifier: qualifier(r, zone, names, operators),
         bankCode: r.bank ?? null,
         bankName: r.bank === undefined ? null : nameOf(names, r.bank),
+        operatorCode: r.operator ?? null,
         status: r.status ?? null,
         since: r.since ?? null,
         asOf: r.asOf,
@@ -285,8 +292,13 @@ export function reconciliationTable(
 }
 
 /** A failed figure in one line: which, as of when, published, replayed, and what was accepted. */
-export function mismatchLine(r: ReconciliationRow, zone: string, names: BankNames): string {
-  const q = qualifier(r, zone, names);
+export function mismatchLine(
+  r: ReconciliationRow,
+  zone: string,
+  names: BankNames,
+  operators: BankNames,
+): string {
+  const q = qualifier(r, zone, names, operators);
   const [from, to] = accepted(r);
   const text = (v: number) => figureText(r.figure, v);
   return (

@@ -12,13 +12,22 @@ export const RANKED_BY_TABLES: readonly string[] = [...RANKED_TABLES, ...PROJECT
 /** Whether a table comes from a registered projection rather than the incident report. */
 export const isProjectionTable = (name: string) => PROJECTIONS.tables.includes(name);
 
+/** The columns a code column is followed by, with the name scenario.yaml gives the code. */
+const NAMED: Record<string, string> = { bankCode: 'bankName', operatorCode: 'operatorName' };
+
 /**
- * A projection's table (core's ViewTable) as the output contract prints it. Core knows banks by
- * code only: a bank code column is followed by the bank's name from scenario.yaml (or null), as
- * in every table about banks.
+ * A projection's table (core's ViewTable) as the output contract prints it. Core knows banks and
+ * operators by code only: a bank or operator code column is followed by its name from
+ * scenario.yaml (or null), as in every table about banks.
  */
-export function viewTable(t: ViewTable, names: BankNames, top?: number): Table {
-  const named = t.columns.some((c) => c.key === 'bankCode');
+export function viewTable(
+  t: ViewTable,
+  names: { bank: BankNames; operator: BankNames },
+  top?: number,
+): Table {
+  const named = t.columns.some((c) => NAMED[c.key] !== undefined);
+  const nameOf = (key: string, code: string) =>
+    (key === 'bankCode' ? names.bank : names.operator).get(code) ?? null;
   const rankedBy = PROJECTIONS.table(t.name).rankedBy;
   const rows = rankedBy === undefined ? t.rows : topRows(t.rows, (r) => Number(r[rankedBy]), top);
   return {
@@ -29,14 +38,14 @@ export function viewTable(t: ViewTable, names: BankNames, top?: number): Table {
         : `${t.title}, the ${top} largest by ${t.columns.find((c) => c.key === rankedBy)!.header}`,
     columns: t.columns.flatMap((c) => [
       { key: c.key, header: c.header, kind: c.kind },
-      ...(c.key === 'bankCode' ? [{ key: 'bankName', header: 'name' }] : []),
+      ...(NAMED[c.key] !== undefined ? [{ key: NAMED[c.key]!, header: 'name' }] : []),
     ]),
     rows: named
       ? rows.map((r) =>
           Object.fromEntries(
             Object.entries(r).flatMap(([k, v]) => [
               [k, v],
-              ...(k === 'bankCode' ? [['bankName', names.get(String(v)) ?? null]] : []),
+              ...(NAMED[k] !== undefined ? [[NAMED[k]!, nameOf(k, String(v))]] : []),
             ]),
           ),
         )

@@ -13,6 +13,7 @@ export * from './determinism/ids';
 export * from './determinism/rng';
 export * from './projections/wallets';
 export * from './rules/commands';
+export * from './rules/scope';
 export * from './rules/state';
 export * from './rules/decide';
 export * from './rules/run';

@@ -8,9 +8,12 @@ import {
   nameUuid,
   parseInstant,
   takesBank,
+  takesOperator,
   takesStatus,
   validateEventData,
+  didYouMean,
   type EventDataMap,
+  type EventType,
   type FigureName,
   type LedgerEvent,
 } from '@incident-ledger/core';
@@ -28,12 +31,25 @@ export interface RawEvent extends Locator {
 export interface ScenarioDeclarations {
   id: string;
   bankCodes: ReadonlySet<string>;
+  /** Declared operators; with two or more, every event of OPERATOR_EVENTS must name one. */
+  operatorCodes: ReadonlySet<string>;
   sourceIds: ReadonlySet<string>;
 }
 
 export const EVENT_KEYS = ['key', 'type', 'stream', 'occurredAt', 'recordedAt', 'data'];
 /** Event data fields that name a bank: each must be declared under `banks`. */
 const BANK_FIELDS = ['bankCode'];
+/**
+ * Events that happen through one payment service: with several operators declared, which one is
+ * part of what happened; with one (or none), it goes without saying.
+ */
+const OPERATOR_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
+  'BankAccountLinked',
+  'BankLinkRejected',
+  'ChargeExecuted',
+  'ChargeRejected',
+  'CaseReported',
+]);
 /** Every sum a report makes of these fields stays exact while their total does. */
 const SUMMED_FIELDS = [
   ['amountYen', "the scenario's amounts", 'yen'],
@@ -90,6 +106,7 @@ export class EventChecker {
           'declare it under banks in scenario.yaml',
         );
     }
+    this.checkOperator(raw, type, fields.operatorCode);
     SUMMED_FIELDS.forEach(([field, what, unit], i) => {
       const v = fields[field];
       if (typeof v !== 'number') return;
@@ -120,6 +137,26 @@ export class EventChecker {
       data,
     };
     return { event, key };
+  }
+
+  /** An operator code names a declared operator, and is given where several could be meant. */
+  private checkOperator(raw: RawEvent, type: EventType, code: unknown): void {
+    const declared = this.scenario.operatorCodes;
+    if (code === undefined) {
+      if (declared.size > 1 && OPERATOR_EVENTS.has(type))
+        throw raw.error(
+          ['data', 'operatorCode'],
+          `is required: the scenario declares ${declared.size} operators`,
+          `name the payment service this ${type} went through: one of ${[...declared].join(', ')}`,
+        );
+      return;
+    }
+    if (typeof code === 'string' && !declared.has(code))
+      throw raw.error(
+        ['data', 'operatorCode'],
+        `unknown operator code ${describe(code)}${didYouMean(code, [...declared])}`,
+        'declare it under operators in scenario.yaml',
+      );
   }
 
   /**
@@ -178,6 +215,24 @@ export class EventChecker {
           [...path, 'bank'],
           `figure ${f.name} is not about one bank`,
           `remove bank:, or use a figure that takes it: ${FIGURE_NAMES.filter(takesBank).join(', ')}`,
+        );
+      if (f.operator !== undefined && !takesOperator(f.name as FigureName))
+        throw raw.error(
+          [...path, 'operator'],
+          `figure ${f.name} is not about one operator`,
+          `remove operator:, or use a figure that takes it: ${FIGURE_NAMES.filter(takesOperator).join(', ')}`,
+        );
+      if (f.operator !== undefined && f.status !== undefined)
+        throw raw.error(
+          [...path, 'operator'],
+          'a figure is about one operator or about the cases of one status, not both',
+          'state the two figures apart',
+        );
+      if (f.operator !== undefined && !this.scenario.operatorCodes.has(f.operator))
+        throw raw.error(
+          [...path, 'operator'],
+          `unknown operator code ${describe(f.operator)}${didYouMean(f.operator, [...this.scenario.operatorCodes])}`,
+          'declare it under operators in scenario.yaml',
         );
       if (f.status !== undefined && !takesStatus(f.name as FigureName))
         throw raw.error(

@@ -215,7 +215,7 @@ describe('loadScenario', () => {
       ['{ name: banksReporting, value: 1 }', /counts over a window: give its start as since:/],
       [
         '{ name: banksWithDamage, bank: BANK-A, value: 1 }',
-        /figure banksWithDamage is not about one bank[\s\S]*takes it: cases, damageYen, /,
+        /figure banksWithDamage is not about one bank[\s\S]*takes it: cases, operatorsWithDamage, damageYen, /,
       ],
       ['{ name: bankStoppedCharges, bank: BANK-Z, value: 1 }', /unknown bank code "BANK-Z"/],
       [

@@ -22,6 +22,16 @@ export interface BankInfo {
   note?: string;
 }
 
+/** A payment service (wallet operator) through which accounts were linked and charged. */
+export interface OperatorInfo {
+  code: string;
+  /** Only when a source names the operator in that role. */
+  name?: string;
+  /** The declared sources that name it. */
+  sources: string[];
+  note?: string;
+}
+
 export interface SourceInfo {
   id: string;
   title: string;
@@ -37,6 +47,8 @@ export interface ScenarioInfo {
   timeZone: string;
   description?: string;
   banks: BankInfo[];
+  /** Empty when the scenario declares none: one implicit operator. */
+  operators: OperatorInfo[];
   sources: SourceInfo[];
 }
 
@@ -54,8 +66,18 @@ export interface StreamedScenario extends ScenarioInfo {
   readonly eventFiles: EventFiles;
 }
 
-const SCENARIO_KEYS = ['id', 'title', 'description', 'timeZone', 'banks', 'sources', 'eventFiles'];
+const SCENARIO_KEYS = [
+  'id',
+  'title',
+  'description',
+  'timeZone',
+  'banks',
+  'operators',
+  'sources',
+  'eventFiles',
+];
 const BANK_KEYS = ['code', 'name', 'auth', 'note'];
+const OPERATOR_KEYS = ['code', 'name', 'sources', 'note'];
 const SOURCE_KEYS = ['id', 'title', 'published', 'note'];
 const EVENT_FILE_ENTRY_KEYS = ['path', 'type'];
 /** Event file formats by extension; any other is YAML. */
@@ -143,6 +165,32 @@ export function openScenario(dir: string, options: LoadOptions = {}): StreamedSc
     sourceIds.add(s.id);
   });
 
+  const operators = asList(main, ['operators'], raw.operators).map((o, i) => {
+    const m = asMapping(main, ['operators', i], o, OPERATOR_KEYS);
+    const sources = asList(main, ['operators', i, 'sources'], m.sources).map((id, j) => {
+      const at = ['operators', i, 'sources', j];
+      const source = validated(main, () => checkId(id, at));
+      if (!sourceIds.has(source))
+        throw main.error(at, `unknown source ${describe(source)}`, 'declare it under sources');
+      return source;
+    });
+    return {
+      code: requireId(main, m, ['operators', i, 'code']),
+      ...(m.name !== undefined && { name: requireText(main, m, ['operators', i, 'name']) }),
+      sources,
+      ...(m.note !== undefined && { note: requireText(main, m, ['operators', i, 'note']) }),
+    } as OperatorInfo;
+  });
+  const operatorCodes = new Set<string>();
+  operators.forEach((o, i) => {
+    if (operatorCodes.has(o.code))
+      throw main.error(
+        ['operators', i, 'code'],
+        `operator code ${describe(o.code)} is declared twice`,
+      );
+    operatorCodes.add(o.code);
+  });
+
   const specs = asList(main, ['eventFiles'], raw.eventFiles).map((f, i) =>
     eventFile(main, f, i, (path) => shown(join(dir, path))),
   );
@@ -160,9 +208,15 @@ export function openScenario(dir: string, options: LoadOptions = {}): StreamedSc
     timeZone,
     ...(raw.description !== undefined && { description: requireText(main, raw, ['description']) }),
     banks,
+    operators,
     sources,
   };
-  const eventFiles = new EventFiles(dir, specs, { id, bankCodes, sourceIds }, options);
+  const eventFiles = new EventFiles(
+    dir,
+    specs,
+    { id, bankCodes, operatorCodes, sourceIds },
+    options,
+  );
   eventFiles.check();
   return { ...info, eventFiles };
 }

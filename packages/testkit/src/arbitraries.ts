@@ -3,7 +3,6 @@ import {
   AUTH_POLICIES,
   CASE_STATUSES,
   type AuthFactor,
-  type Command,
   type CommandBody,
 } from '@incident-ledger/core';
 import fc from 'fast-check';
@@ -11,7 +10,8 @@ import fc from 'fast-check';
 /**
  * Attack sequences: commands against the ledger, with realistic values (the 2020 pattern: open a
  * wallet, link a victim's account with number, PIN, name and birth date, charge, spend) and
- * hostile ones (unknown wallets and banks, look-alike and non-ASCII ids, zero and enormous
+ * hostile ones (unknown wallets and banks, several operators or none, controls of a bank, an
+ * operator or the pair, look-alike and non-ASCII ids, zero and enormous
  * amounts, wrong or duplicated factors, controls at any moment, many commands at one instant,
  * zones with odd offsets and daylight saving). Ids come from small pools so commands collide.
  */
@@ -29,6 +29,8 @@ export interface Step {
 
 const WALLETS = ['W1', 'W2', 'W3', 'w1', '口座-1', '🦊'] as const;
 const BANKS = ['BANK-A', 'BANK-B', 'BANK-S', '十六銀行'] as const;
+/** Payment services; 'x' is also a merchant category (the two share a column's dictionary). */
+const OPERATORS = ['docomo-koza', 'paypay', 'メルペイ', 'x'] as const;
 const ACCOUNTS = ['ACC-1', 'ACC-2', '0001'];
 const CASES = ['C1', 'C2', 'C3'];
 const MERCHANTS = ['convenience-store:cigarettes', 'mass-retailer:appliances', 'x'];
@@ -58,6 +60,19 @@ const bank = fc.constantFrom(...BANKS);
 const accountId = fc.constantFrom(...ACCOUNTS);
 const caseId = fc.constantFrom(...CASES);
 const reason = fc.constantFrom('suspected unauthorized use', '');
+const operatorCode = fc.constantFrom(...OPERATORS);
+
+/**
+ * A record whose `operatorCode` (and, where `optional` says, `bankCode`) is often left out: a
+ * sequence mixes one-operator commands, which name none, with commands through several operators.
+ */
+function scoped<T>(
+  fields: { [K in keyof T]: fc.Arbitrary<T[K]> },
+  optional: readonly string[] = ['operatorCode'],
+): fc.Arbitrary<T> {
+  const required = Object.keys(fields).filter((k) => !optional.includes(k)) as (keyof T)[];
+  return fc.record(fields, { requiredKeys: required }) as unknown as fc.Arbitrary<T>;
+}
 
 /**
  * Yen: mostly whole thousands, half of them under 50,000 (the 2020 charges, on both sides of any
@@ -91,12 +106,13 @@ const policy: fc.Arbitrary<AuthFactor[]> = fc.oneof(
 const commandBody: fc.Arbitrary<CommandBody> = fc.oneof(
   {
     weight: 16,
-    arbitrary: fc.record({
+    arbitrary: scoped({
       type: fc.constant('Charge' as const),
       walletId: wallet,
       bankCode: bank,
       accountId,
       amountYen: amount,
+      operatorCode,
     }),
   },
   {
@@ -110,12 +126,13 @@ const commandBody: fc.Arbitrary<CommandBody> = fc.oneof(
   },
   {
     weight: 12,
-    arbitrary: fc.record({
+    arbitrary: scoped({
       type: fc.constant('LinkBankAccount' as const),
       walletId: wallet,
       bankCode: bank,
       accountId,
       factors,
+      operatorCode,
     }),
   },
   {
@@ -130,23 +147,45 @@ const commandBody: fc.Arbitrary<CommandBody> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({ type: fc.constant('LockWallet' as const), walletId: wallet, reason }),
   },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant('SuspendLinking' as const), reason }) },
-  { weight: 3, arbitrary: fc.record({ type: fc.constant('ResumeLinking' as const), reason }) },
+  {
+    weight: 2,
+    arbitrary: scoped(
+      { type: fc.constant('SuspendLinking' as const), reason, bankCode: bank, operatorCode },
+      ['bankCode', 'operatorCode'],
+    ),
+  },
+  {
+    weight: 3,
+    arbitrary: scoped(
+      { type: fc.constant('ResumeLinking' as const), reason, bankCode: bank, operatorCode },
+      ['bankCode', 'operatorCode'],
+    ),
+  },
   {
     weight: 4,
-    arbitrary: fc.record({
+    arbitrary: scoped({
       type: fc.constant('SetLinkPolicy' as const),
       bankCode: bank,
       requiredFactors: policy,
+      operatorCode,
     }),
   },
   {
     weight: 5,
-    arbitrary: fc.record({ type: fc.constant('StopCharges' as const), bankCode: bank }),
+    arbitrary: scoped({ type: fc.constant('StopCharges' as const), bankCode: bank, operatorCode }, [
+      'bankCode',
+      'operatorCode',
+    ]),
   },
+  // Every charge stopped: scoped() seldom leaves out both keys at once.
+  { weight: 1, arbitrary: fc.constant({ type: 'StopCharges' as const }) },
   {
     weight: 2,
-    arbitrary: fc.record({ type: fc.constant('ResumeCharges' as const), bankCode: bank }),
+    arbitrary: scoped({
+      type: fc.constant('ResumeCharges' as const),
+      bankCode: bank,
+      operatorCode,
+    }),
   },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('RequireEkyc' as const), reason }) },
   {
@@ -155,12 +194,13 @@ const commandBody: fc.Arbitrary<CommandBody> = fc.oneof(
   },
   {
     weight: 4,
-    arbitrary: fc.record({
+    arbitrary: scoped({
       type: fc.constant('ReportCase' as const),
       caseId,
       bankCode: bank,
       accountId,
       status: fc.constantFrom('suspected' as const, 'confirmed' as const),
+      operatorCode,
     }),
   },
   {
@@ -226,6 +266,8 @@ const attackBurst: fc.Arbitrary<Step[]> = fc
     bankCode: bank,
     accountId,
     factors,
+    /** The service the whole attack goes through; none half the time (one operator). */
+    operator: fc.option(operatorCode, { freq: 2 }),
     charges: fc.array(amount, { minLength: 1, maxLength: 4 }),
     interruption,
     spendYen: amount,
@@ -245,6 +287,7 @@ const attackBurst: fc.Arbitrary<Step[]> = fc
       bankCode,
       accountId,
       factors,
+      operator,
       charges,
       interruption,
       spendYen,
@@ -252,10 +295,13 @@ const attackBurst: fc.Arbitrary<Step[]> = fc
       report,
       gaps,
     }) => {
+      // Through the attack's operator, when it has one: its commands name it, and so do the
+      // controls brought in against it (a stop of the pair, a suspension of the operator).
+      const through = operator === null ? {} : { operatorCode: operator };
       const control = ((): CommandBody[] => {
         switch (interruption) {
           case 'StopCharges':
-            return [{ type: 'StopCharges', bankCode }];
+            return [{ type: 'StopCharges', bankCode, ...through }];
           case 'LockWallet':
             return [{ type: 'LockWallet', walletId, reason: 'suspected unauthorized use' }];
           case 'RequireEkyc':
@@ -263,7 +309,7 @@ const attackBurst: fc.Arbitrary<Step[]> = fc
           case 'CompleteEkyc':
             return [{ type: 'CompleteEkyc', walletId }];
           case 'SuspendLinking':
-            return [{ type: 'SuspendLinking', reason: 'unauthorized linking' }];
+            return [{ type: 'SuspendLinking', reason: 'unauthorized linking', ...through }];
           case null:
             return [];
         }
@@ -274,17 +320,18 @@ const attackBurst: fc.Arbitrary<Step[]> = fc
         bankCode,
         accountId,
         amountYen,
+        ...through,
       });
       const commands: CommandBody[] = [
         { type: 'OpenWallet', walletId, openedBy: 'third-party' },
-        { type: 'LinkBankAccount', walletId, bankCode, accountId, factors },
+        { type: 'LinkBankAccount', walletId, bankCode, accountId, factors, ...through },
         charge(charges[0]!),
         ...control,
         ...charges.slice(1).map(charge),
         { type: 'Purchase', walletId, amountYen: spendYen, merchantCategory },
         ...(report === null
           ? []
-          : [{ type: 'ReportCase' as const, bankCode, accountId, ...report }]),
+          : [{ type: 'ReportCase' as const, bankCode, accountId, ...report, ...through }]),
       ];
       return commands.map((command, i) => ({ afterMinutes: gaps[i] ?? 0, command }));
     },
@@ -340,29 +387,4 @@ export function sampleSequences(
   options?: Parameters<typeof attackSequence>[0],
 ): AttackSequence[] {
   return fc.sample(attackSequence(options), { numRuns: count, seed });
-}
-
-/** The sequence's commands with their times and keys: key n/Type for the n-th step. */
-export function commandsOf(seq: AttackSequence): Command[] {
-  let at = seq.start;
-  return seq.steps.map((s, i) => {
-    at += s.afterMinutes * MINUTE;
-    // Copied member by member: a spread of commands of many shapes costs about twice as much.
-    const command = {} as Record<string, unknown>;
-    for (const k in s.command) command[k] = s.command[k as keyof CommandBody];
-    command.key = commandKey(s.command.type, i);
-    command.at = at;
-    return command as unknown as Command;
-  });
-}
-
-/**
- * Key n/Type, one string per step and type for the whole process: every sequence has the same few
- * hundred, and a key made afresh is hashed again where the ledger looks its event id up.
- */
-const COMMAND_KEYS = new Map<string, string[]>();
-function commandKey(type: string, i: number): string {
-  let keys = COMMAND_KEYS.get(type);
-  if (keys === undefined) COMMAND_KEYS.set(type, (keys = []));
-  return (keys[i] ??= `${i + 1}/${type}`);
 }

@@ -1,5 +1,5 @@
 import { decider, type Rejection } from '@incident-ledger/core';
-import { commandsOf } from './arbitraries';
+import { commandsOf } from './commands-of';
 import { incidentDroppingChargesUnder } from './mutants';
 import { checkProperty, DEFAULT_RUNS, LEDGER_PROPERTIES } from './properties';
 
@@ -13,7 +13,7 @@ const property = (name: string) => LEDGER_PROPERTIES.find((p) => p.name === name
 const FIGURES_RUNS = 300;
 
 describe.each([
-  ['bank-charges-stopped', 'rules', /charge from .+, which had stopped charges/],
+  ['bank-charges-stopped', 'rules', /charge from .+ while charges were stopped for it/],
   ['insufficient-balance', 'conservation', /wallet .+ holds -\d+ yen/],
   ['linking-suspended', 'rules', /link of wallet .+ while new linking was suspended/],
 ] as const)('without the rule %s', (rule, guardedBy, violation) => {

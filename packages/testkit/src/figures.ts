@@ -1,4 +1,5 @@
 import {
+  type CaseStatus,
   CASE_STATUSES,
   encodeEvents,
   evaluateFigure,
@@ -10,6 +11,7 @@ import {
   KeyDictionary,
   sameData,
   takesBank,
+  takesOperator,
   takesStatus,
   type ColumnBatch,
   type FigureQuery,
@@ -52,6 +54,10 @@ export function figuresDisagree(run: SequenceRun): string | undefined {
     ...new Set(events.flatMap((e) => (e.data as { bankCode?: string }).bankCode ?? [])),
     'NO-SUCH-BANK',
   ];
+  const operators = [
+    ...new Set(events.flatMap((e) => (e.data as { operatorCode?: string }).operatorCode ?? [])),
+    'NO-SUCH-OPERATOR',
+  ];
   for (const name of FIGURE_NAMES) {
     const def = figureDef(name);
     for (const [k, asOf] of times.entries()) {
@@ -60,18 +66,24 @@ export function figuresDisagree(run: SequenceRun): string | undefined {
       for (const since of sinces) {
         if (def.requires?.includes('since') && since === undefined) continue;
         const required = def.requires?.includes('bank') ?? false;
-        const statuses = [undefined, ...(takesStatus(name) ? CASE_STATUSES : [])];
+        // Each status, or each operator (a figure is not about both).
+        const narrowed: { status?: CaseStatus; operator?: string }[] = [
+          {},
+          ...(takesStatus(name) ? CASE_STATUSES.map((status) => ({ status })) : []),
+          ...(takesOperator(name) ? operators.map((operator) => ({ operator })) : []),
+        ];
         for (const bank of [...(required ? [] : [undefined]), ...(takesBank(name) ? banks : [])])
-          for (const status of statuses) {
+          for (const { status, operator } of narrowed) {
             const q: FigureQuery = {
               ...(bank !== undefined && { bank }),
+              ...(operator !== undefined && { operator }),
               ...(since !== undefined && { since }),
               ...(status !== undefined && { status }),
             };
             const replayed = evaluateFigure(name, q, reportAt, asOf);
             const expected = model.figure(name, q, asOf);
             if (replayed !== expected)
-              return `figure ${name}${bank ? ` of ${bank}` : ''}${status ? ` ${status}` : ''}${since !== undefined ? ` since ${when(since)}` : ''} as of ${when(asOf)}: replayed ${replayed}, the model gives ${expected}`;
+              return `figure ${name}${bank ? ` of ${bank}` : ''}${operator ? ` through ${operator}` : ''}${status ? ` ${status}` : ''}${since !== undefined ? ` since ${when(since)}` : ''} as of ${when(asOf)}: replayed ${replayed}, the model gives ${expected}`;
           }
       }
     }

@@ -1,4 +1,5 @@
 export * from './arbitraries';
+export * from './commands-of';
 export * from './model';
 export * from './figures';
 export * from './run';

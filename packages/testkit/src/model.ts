@@ -55,6 +55,7 @@ export class FiguresModel {
       const last = statusWrites.filter((e) => e.data.caseId === caseId).reduce(later);
       return {
         bankCode: first.data.bankCode,
+        operatorCode: first.data.operatorCode,
         account: accountOf(first.data),
         reportedAt: first.recordedAt,
         status: last.data.status,
@@ -66,18 +67,50 @@ export class FiguresModel {
     const damage = charges.filter((e) => damagedAccounts.has(accountOf(e.data)));
     const banks = [...new Set(counted.map((c) => c.bankCode))].sort(byText);
 
-    const suspensions = of('NewLinkingSuspended').map((e) => e.occurredAt);
-    const suspendedAt = suspensions.length > 0 ? Math.min(...suspensions) : undefined;
-    const chargedAfter = counted.filter(
-      (c) =>
-        suspendedAt !== undefined &&
-        charges.some((e) => accountOf(e.data) === c.account && e.occurredAt >= suspendedAt),
-    );
-    const linkedBefore = (account: string) =>
+    const suspensions = of('NewLinkingSuspended');
+    const firstOf = (times: number[]) => (times.length > 0 ? Math.min(...times) : undefined);
+    const suspendedAt = firstOf(suspensions.map((e) => e.occurredAt));
+    // A case splits at the first suspension naming its bank, its operator, both or neither.
+    const suspendedFor = (c: { bankCode: string; operatorCode?: string }) =>
+      firstOf(
+        suspensions
+          .filter(
+            ({ data: d }) =>
+              (d.bankCode === undefined || d.bankCode === c.bankCode) &&
+              (d.operatorCode === undefined || d.operatorCode === c.operatorCode),
+          )
+          .map((e) => e.occurredAt),
+      );
+    const chargedAfter = counted.filter((c) => {
+      const at = suspendedFor(c);
+      return (
+        at !== undefined &&
+        charges.some((e) => accountOf(e.data) === c.account && e.occurredAt >= at)
+      );
+    });
+    const linkedBefore = (c: (typeof counted)[number]) =>
       of('BankAccountLinked').some(
-        (e) => accountOf(e.data) === account && e.occurredAt < suspendedAt!,
+        (e) => accountOf(e.data) === c.account && e.occurredAt < suspendedFor(c)!,
       );
 
+    // A row of cases and their damage; a case's own damage is every charge known on its account.
+    const rowOf = (bankCode: string, at: typeof counted, damageYen: number) => {
+      const compensatedYen = sum(at.map((c) => c.compensatedYen));
+      const own = at.map((c) => ({
+        paid: c.compensatedYen,
+        charged: sum(charges.filter((e) => accountOf(e.data) === c.account).map(amount)),
+      }));
+      return {
+        bankCode,
+        cases: at.length,
+        damageYen,
+        compensatedYen,
+        outstandingYen: damageYen - compensatedYen,
+        compensatedCases: own.filter((c) => c.paid > 0 && c.paid >= c.charged).length,
+        partlyCompensatedCases: own.filter((c) => c.paid > 0 && c.paid < c.charged).length,
+        largestCaseYen: Math.max(0, ...own.map((c) => c.charged)),
+      };
+    };
     const byDate = (list: StoredEvent[]) => groupSum(list, (e) => this.dateOf(e.occurredAt));
     return {
       cases: counted.length,
@@ -87,40 +120,52 @@ export class FiguresModel {
       compensatedYen: sum(counted.map((c) => c.compensatedYen)),
       casesChargedBeforeLinkingSuspended: counted.length - chargedAfter.length,
       casesChargedAfterLinkingSuspended: chargedAfter.length,
-      casesChargedAfterLinkingSuspendedViaEarlierLink: chargedAfter.filter((c) =>
-        linkedBefore(c.account),
-      ).length,
+      casesChargedAfterLinkingSuspendedViaEarlierLink: chargedAfter.filter(linkedBefore).length,
       linkingSuspendedAt: suspendedAt,
       oldestDamageDate:
         damage.length === 0 ? undefined : this.dateOf(Math.min(...damage.map((e) => e.occurredAt))),
-      banksStoppedCharges: this.banksStopped([
-        ...of('BankChargesStopped'),
-        ...of('BankChargesResumed'),
+      // A stop through one operator, or of every bank, is not a bank's stop.
+      operatorsStoppedLinking: this.operatorsStopped([
+        ...of('NewLinkingSuspended'),
+        ...of('NewLinkingResumed'),
       ]),
+      banksStoppedCharges: this.banksStopped(
+        [...of('BankChargesStopped'), ...of('BankChargesResumed')].filter(
+          (e) => e.data.bankCode !== undefined && e.data.operatorCode === undefined,
+        ),
+      ),
       walletsLocked: new Set(of('WalletLocked').map((e) => e.data.walletId)).size,
       inquiries: sum(of('InquiriesReceived').map((e) => e.data.count)),
       reports: counted
         .map((c) => ({ bankCode: c.bankCode, reportedAt: c.reportedAt }))
         .sort((x, y) => x.reportedAt - y.reportedAt || byText(x.bankCode, y.bankCode)),
-      byBank: banks.map((bankCode) => {
-        const at = counted.filter((c) => c.bankCode === bankCode);
-        const damageYen = sum(damage.filter((e) => e.data.bankCode === bankCode).map(amount));
-        const compensatedYen = sum(at.map((c) => c.compensatedYen));
-        // A case's own damage: every charge known on its account.
-        const own = at.map((c) => ({
-          paid: c.compensatedYen,
-          charged: sum(charges.filter((e) => accountOf(e.data) === c.account).map(amount)),
-        }));
-        return {
+      byBank: banks.map((bankCode) =>
+        rowOf(
           bankCode,
-          cases: at.length,
-          damageYen,
-          compensatedYen,
-          outstandingYen: damageYen - compensatedYen,
-          compensatedCases: own.filter((c) => c.paid > 0 && c.paid >= c.charged).length,
-          partlyCompensatedCases: own.filter((c) => c.paid > 0 && c.paid < c.charged).length,
-          largestCaseYen: Math.max(0, ...own.map((c) => c.charged)),
-        };
+          counted.filter((c) => c.bankCode === bankCode),
+          sum(damage.filter((e) => e.data.bankCode === bankCode).map(amount)),
+        ),
+      ),
+      // Per bank and operator: cases by their report's operator, damage by each charge's.
+      byBankOperator: banks.flatMap((bankCode) => {
+        const named = (op: string | undefined): op is string => op !== undefined;
+        const operators = new Set([
+          ...counted.filter((c) => c.bankCode === bankCode).map((c) => c.operatorCode),
+          ...damage.filter((e) => e.data.bankCode === bankCode).map((e) => e.data.operatorCode),
+        ]);
+        return [...operators]
+          .filter(named)
+          .sort(byText)
+          .map((operatorCode) => {
+            const at = counted.filter(
+              (c) => c.bankCode === bankCode && c.operatorCode === operatorCode,
+            );
+            const through = damage.filter(
+              (e) => e.data.bankCode === bankCode && e.data.operatorCode === operatorCode,
+            );
+            return { operatorCode, ...rowOf(bankCode, at, sum(through.map(amount))) };
+          })
+          .filter((r) => r.cases > 0 || r.damageYen > 0);
       }),
       // Every reported case by bank and status, counted or not; charges once per account.
       byBankStatus: [...new Set(cases.map((c) => c.bankCode))].sort(byText).flatMap((bankCode) =>
@@ -153,13 +198,20 @@ export class FiguresModel {
    */
   figure(
     name: string,
-    q: { bank?: string; since?: number; status?: string },
+    q: { bank?: string; operator?: string; since?: number; status?: string },
     asOf: number,
   ): number {
     const value = (t: number): number => {
       const r = this.reportAsOf(t);
-      // With bank:, the figures of the bank table read that bank's row (none: 0).
-      const banks = r.byBank.filter((b) => q.bank === undefined || b.bankCode === q.bank);
+      // With bank:, the figures of the bank table read that bank's row (none: 0); with operator:,
+      // the bank-operator table's rows of that operator.
+      const rows = q.operator === undefined ? r.byBank : r.byBankOperator;
+      const banks = rows.filter(
+        (b) =>
+          (q.bank === undefined || b.bankCode === q.bank) &&
+          (q.operator === undefined ||
+            (b as { operatorCode?: string }).operatorCode === q.operator),
+      );
       if (q.status !== undefined && (name === 'cases' || name === 'damageYen'))
         return sum(
           r.byBankStatus
@@ -183,6 +235,14 @@ export class FiguresModel {
         case 'inquiries':
         case 'walletsLocked':
           return r[name];
+        case 'operatorsWithDamage':
+          return new Set(
+            r.byBankOperator
+              .filter((b) => q.bank === undefined || b.bankCode === q.bank)
+              .map((b) => b.operatorCode),
+          ).size;
+        case 'operatorsStoppedLinking':
+          return r.operatorsStoppedLinking.length;
         case 'banksStoppedCharges':
           return r.banksStoppedCharges.length;
         case 'bankStoppedCharges':
@@ -207,6 +267,20 @@ export class FiguresModel {
     let date = this.dates.get(t);
     if (date === undefined) this.dates.set(t, (date = this.day.format(new Date(t))));
     return date;
+  }
+
+  /** Operators named by a linking control that is the last written of its scope and suspends. */
+  private operatorsStopped(controls: readonly StoredEvent[]): string[] {
+    const scope = (e: StoredEvent) => {
+      const d = e.data as { bankCode?: string; operatorCode?: string };
+      return `${d.bankCode ?? ''}/${d.operatorCode}`;
+    };
+    const named = controls.filter((e) => (e.data as { operatorCode?: string }).operatorCode);
+    const stopped = [...new Set(named.map(scope))]
+      .map((k) => named.filter((e) => scope(e) === k).reduce(later))
+      .filter((e) => e.type === 'NewLinkingSuspended')
+      .map((e) => (e.data as { operatorCode: string }).operatorCode);
+    return [...new Set(stopped)].sort(byText);
   }
 
   /** Banks whose charge control written last (recordedAt, then position) is a stop. */
@@ -275,9 +349,11 @@ const CONTROLS = new Set<string>([
 ]);
 
 function subjectOf(e: StoredEvent): string {
-  if (e.type === 'NewLinkingSuspended' || e.type === 'NewLinkingResumed') return 'all banks';
   if (e.type === 'EkycRequired' || e.type === 'CompensationStarted') return 'all wallets';
-  return (e.data as { bankCode: string }).bankCode;
+  const { bankCode, operatorCode } = e.data as { bankCode?: string; operatorCode?: string };
+  if (bankCode !== undefined && operatorCode !== undefined)
+    return `${bankCode} via ${operatorCode}`;
+  return bankCode ?? operatorCode ?? 'all banks';
 }
 
 const amount = (e: StoredEvent) => (e.data as { amountYen: number }).amountYen;

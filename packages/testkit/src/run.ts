@@ -19,7 +19,8 @@ import {
   writesInOrder,
   type EventStore,
 } from '@incident-ledger/eventstore';
-import { commandsOf, type AttackSequence } from './arbitraries';
+import type { AttackSequence } from './arbitraries';
+import { commandsOf } from './commands-of';
 
 /** A store a sequence runs against: opened fresh for each run, then closed and removed. */
 export interface StoreUnderTest {

@@ -115,7 +115,13 @@ export async function replayCommand(argv: string[]): Promise<number> {
         },
         tables:
           shown.length > 0
-            ? [viewTable(shownTables.get(asOf)![0]!, names, selection.top)]
+            ? [
+                viewTable(
+                  shownTables.get(asOf)![0]!,
+                  { bank: names, operator: bankNames(scenario.operators) },
+                  selection.top,
+                ),
+              ]
             : chosenTables(tables, by as ReportTable | undefined, out.format),
         choose: BY_TABLES.join(', '),
       },

@@ -82,9 +82,12 @@ export async function timelineCommand(argv: string[]): Promise<number> {
       out,
     );
     const names = bankNames(scenario.banks);
+    const operatorNames = bankNames(scenario.operators);
     printVerdict(
       out,
-      rows.filter((r) => !r.ok).map((r) => mismatchLine(r, scenario.timeZone, names)),
+      rows
+        .filter((r) => !r.ok)
+        .map((r) => mismatchLine(r, scenario.timeZone, names, operatorNames)),
     );
     return ok ? EXIT.ok : EXIT.failed;
   } finally {
@@ -93,12 +96,13 @@ export async function timelineCommand(argv: string[]): Promise<number> {
 }
 
 /**
- * A publication's headline figures: stated at its own as-of time, for no bank, no status and no
- * window.
+ * A publication's headline figures: stated at its own as-of time, for no bank, no operator, no
+ * status and no window.
  */
 const isHeadline = (r: ReconciliationRow) =>
   r.asOf === r.publicationAsOf &&
   r.bank === undefined &&
+  r.operator === undefined &&
   r.status === undefined &&
   r.since === undefined;
 

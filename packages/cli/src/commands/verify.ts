@@ -99,6 +99,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     const broken = (invariants ?? []).filter((c) => c.violation !== undefined);
     const ok = failed.length === 0 && rows.length > 0 && broken.length === 0;
     const names = bankNames(scenario.banks);
+    const operatorNames = bankNames(scenario.operators);
     printDocument(
       {
         command: 'verify',
@@ -119,12 +120,12 @@ export async function verifyCommand(argv: string[]): Promise<number> {
               violation: violation ?? null,
             })) ?? null,
         },
-        tables: [reconciliationTable(rows, scenario.timeZone, names)],
+        tables: [reconciliationTable(rows, scenario.timeZone, names, operatorNames)],
       },
       out,
     );
     printVerdict(out, [
-      ...failed.map((r) => mismatchLine(r, scenario.timeZone, names)),
+      ...failed.map((r) => mismatchLine(r, scenario.timeZone, names, operatorNames)),
       rows.length === 0
         ? 'no published figures to verify: add FiguresPublished events to the scenario'
         : `${rows.length - failed.length} of ${rows.length} published figures reproduced`,

@@ -36,7 +36,7 @@ import { writePage } from './report';
 import { byOption, onePositional } from './replay';
 import { simulationOf } from './simulate';
 
-const WHAT_IF_TABLES = ['changes', 'damage', 'refused'] as const;
+const WHAT_IF_TABLES = ['changes', 'damage', 'operator', 'refused'] as const;
 type WhatIfTable = (typeof WHAT_IF_TABLES)[number];
 
 export const WHAT_IF_HELP = `usage: incident-ledger what-if <scenario-dir> [changes] [--seed N] [--by <table>] [--format text|json|csv]
@@ -53,13 +53,17 @@ and the run says exactly what each one changed.
 changes (at least one):
   --suspend-linking-at <time>    new linking is suspended at this time instead, e.g.
                                  2020-09-03T00:00:00+09:00 (the zone or offset is required)
+  --suspend-linking <operator>@<time>
+                                 that operator's new linking is suspended at this time instead
+                                 of its own suspensions (repeatable)
   --strong-auth <bank>           the bank requires an OTP or eKYC besides account number, PIN,
                                  name and birth date, from the start (repeatable)
   --stop-charges <bank>@<time>   the bank stops charges at this time instead (repeatable)
   --lock-after <n>               the operator locks a wallet on its n-th executed charge
 options:
   --seed N         the attacks generated with this seed instead of the recorded ones
-  --by <table>     print one table: ${WHAT_IF_TABLES.join(', ')} (default: all three)
+  --by <table>     print one table: ${WHAT_IF_TABLES.join(', ')} (default: all, operator
+                   only when scenario.yaml declares operators)
 ${OUTPUT_HELP}
                    (csv needs --by)
   --report <file>  also write the comparison as a self-contained HTML page: damage avoided per
@@ -72,6 +76,7 @@ recorded. exit codes: 0 done, 2 bad input (scenario, options), 3 internal error`
 export async function whatIfCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('what-if', argv, {
     'suspend-linking-at': { type: 'string' },
+    'suspend-linking': { type: 'string', multiple: true },
     'strong-auth': { type: 'string', multiple: true },
     'stop-charges': { type: 'string', multiple: true },
     'lock-after': { type: 'string' },
@@ -101,9 +106,10 @@ export async function whatIfCommand(argv: string[]): Promise<number> {
     await reportOf(baseline.events, scenario.timeZone),
     await reportOf(counterfactual.events, scenario.timeZone),
   ];
-  const { byBank, total } = damageAvoided(before.report, after.report);
+  const { byBank, byOperator, total } = damageAvoided(before.report, after.report);
 
   const names = bankNames(scenario.banks);
+  const operatorNames = bankNames(scenario.operators);
   const facts = [scenarioFact(scenario), attacks.fact];
   if (values.seed === undefined)
     facts.push(await baselineAgainstRecorded(scenario, before.report.damageYen));
@@ -138,6 +144,22 @@ export async function whatIfCommand(argv: string[]): Promise<number> {
         counterfactualYen: total.counterfactualYen,
         avoidedYen: total.avoidedYen,
       },
+    },
+    operator: {
+      name: 'operator',
+      title:
+        'Damage by operator (payment service; yen charged through it): baseline, counterfactual, avoided',
+      columns: [
+        { key: 'operatorCode', header: 'operator' },
+        { key: 'operatorName', header: 'name' },
+        { key: 'baselineYen', header: 'baseline', kind: 'yen' },
+        { key: 'counterfactualYen', header: 'counterfactual', kind: 'yen' },
+        { key: 'avoidedYen', header: 'avoided', kind: 'yen' },
+      ],
+      rows: byOperator.map((r) => ({
+        ...r,
+        operatorName: operatorNames.get(r.operatorCode) ?? null,
+      })),
     },
     refused: {
       name: 'refused',
@@ -176,7 +198,11 @@ export async function whatIfCommand(argv: string[]): Promise<number> {
       command: 'what-if',
       zone: scenario.timeZone,
       facts,
-      tables: by ? [tables[by]] : Object.values(tables),
+      tables: by
+        ? [tables[by]]
+        : Object.values(tables).filter(
+            (t) => t.name !== 'operator' || scenario.operators.length > 0,
+          ),
       choose: WHAT_IF_TABLES.join(', '),
     },
     out,
@@ -235,6 +261,7 @@ async function baselineAgainstRecorded(scenario: Scenario, baselineYen: number):
 function changesOf(
   values: {
     'suspend-linking-at'?: string;
+    'suspend-linking'?: string[];
     'strong-auth'?: string[];
     'stop-charges'?: string[];
     'lock-after'?: string;
@@ -242,6 +269,7 @@ function changesOf(
   scenario: Scenario,
 ): ControlChanges {
   const banks = new Set(scenario.banks.map((b) => b.code));
+  const operators = new Set(scenario.operators.map((o) => o.code));
   const bank = (option: string, code: string) => {
     if (!banks.has(code))
       throw new UsageError(
@@ -254,21 +282,24 @@ function changesOf(
     ...(values['suspend-linking-at'] !== undefined && {
       suspendLinkingAt: instant('--suspend-linking-at', values['suspend-linking-at']),
     }),
+    ...(values['suspend-linking'] !== undefined && {
+      suspendOperatorLinking: values['suspend-linking'].map((text) => {
+        const { code, at } = codeAt('--suspend-linking', '<operator>@<time>', text);
+        if (!operators.has(code))
+          throw new UsageError(
+            `--suspend-linking: unknown operator ${describe(code)}; the scenario declares ${[...operators].join(', ') || 'none'}`,
+            'what-if',
+          );
+        return { operatorCode: code, at };
+      }),
+    }),
     ...(values['strong-auth'] !== undefined && {
       strongAuth: values['strong-auth'].map((b) => bank('--strong-auth', b)),
     }),
     ...(values['stop-charges'] !== undefined && {
       stopCharges: values['stop-charges'].map((text) => {
-        const at = text.indexOf('@');
-        if (at < 0)
-          throw new UsageError(
-            `--stop-charges takes <bank>@<time>, e.g. BANK-A@2020-09-01T00:00:00+09:00; got ${describe(text)}`,
-            'what-if',
-          );
-        return {
-          bankCode: bank('--stop-charges', text.slice(0, at)),
-          at: instant('--stop-charges', text.slice(at + 1)),
-        };
+        const { code, at } = codeAt('--stop-charges', '<bank>@<time>', text);
+        return { bankCode: bank('--stop-charges', code), at };
       }),
     }),
     ...(values['lock-after'] !== undefined && {
@@ -277,11 +308,22 @@ function changesOf(
   };
   if (Object.keys(changes).length === 0) {
     throw new UsageError(
-      'no change given: use --suspend-linking-at, --strong-auth, --stop-charges or --lock-after',
+      'no change given: use --suspend-linking-at, --suspend-linking, --strong-auth, --stop-charges or --lock-after',
       'what-if',
     );
   }
   return changes;
+}
+
+/** `<code>@<time>`, as --stop-charges and --suspend-linking take it. */
+function codeAt(option: string, form: string, text: string): { code: string; at: number } {
+  const at = text.indexOf('@');
+  if (at < 0)
+    throw new UsageError(
+      `${option} takes ${form}, e.g. ${form.startsWith('<bank>') ? 'BANK-A' : 'paypay'}@2020-09-01T00:00:00+09:00; got ${describe(text)}`,
+      'what-if',
+    );
+  return { code: text.slice(0, at), at: instant(option, text.slice(at + 1)) };
 }
 
 function instant(option: string, text: string): number {

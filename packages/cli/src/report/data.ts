@@ -77,6 +77,7 @@ export async function incidentPage(
       rows.filter((x) => x.publishedAt <= asOf),
       zone,
       names,
+      bankNames(scenario.operators),
     ),
     controls: r.controls.map((c) => ({
       at: iso(c.at, zone),
@@ -92,8 +93,9 @@ function figuresOf(
   rows: readonly ReconciliationRow[],
   zone: string,
   names: BankNames,
+  operators: BankNames,
 ): IncidentPage['figures'] {
-  const t = reconciliationTable(rows, zone, names);
+  const t = reconciliationTable(rows, zone, names, operators);
   return t.rows.map((row, i) => ({
     publicationId: String(row.publicationId),
     figure: String(row.figure),

@@ -111,6 +111,10 @@ export interface ColumnBatch {
   readonly bank: Int32Array;
   readonly account: Int32Array;
   readonly case: Int32Array;
+  /**
+   * A purchase's merchant category; on other events the operator they name (operatorCode), keyed
+   * in the same dictionary: each fold reads it for the types it knows.
+   */
   readonly category: Int32Array;
   readonly amount: Float64Array;
   readonly status: Uint8Array;
@@ -236,7 +240,9 @@ export function encodeRow(
       ? keys.id(DOMAIN.account, accountKeyText(bank, accountId))
       : -1;
   b.case[row] = key(keys, DOMAIN.case, str(d.caseId));
-  b.category[row] = key(keys, DOMAIN.category, str(d.merchantCategory));
+  // A purchase's merchant category, or the operator a link, charge, case or control names: no
+  // event has both, and a column of its own would change every store's block format.
+  b.category[row] = key(keys, DOMAIN.category, str(d.merchantCategory) ?? str(d.operatorCode));
   b.amount[row] =
     typeof d.amountYen === 'number' ? d.amountYen : typeof d.count === 'number' ? d.count : 0; // amountYen, or an inquiry count
   b.status[row] = statusCode(d.status);

@@ -33,6 +33,8 @@ export interface PublishedFigure {
   since?: number;
   /** For a figure about one bank ("十六銀行 had stopped charges"): its code. */
   bank?: string;
+  /** For a figure about one operator ("PayPay: 17 cases"): its code. */
+  operator?: string;
   /** For a figure about the cases of one status ("confirmed: 80 cases"). */
   status?: CaseStatus;
   note?: string;
@@ -40,11 +42,17 @@ export interface PublishedFigure {
 
 export interface EventDataMap {
   WalletOpened: { walletId: string; openedBy: 'holder' | 'third-party' };
+  /**
+   * `operatorCode` names the payment service (a declared operator) on the link, charge, rejection,
+   * case and policy events; a scenario with at most one operator may omit it everywhere, and an
+   * omitted field leaves the event's content, and so its hash, as it was before operators.
+   */
   BankAccountLinked: {
     walletId: string;
     bankCode: string;
     accountId: string;
     factors: AuthFactor[];
+    operatorCode?: string;
   };
   BankLinkRejected: {
     walletId: string;
@@ -52,14 +60,22 @@ export interface EventDataMap {
     accountId: string;
     factors: AuthFactor[];
     reason: string;
+    operatorCode?: string;
   };
-  ChargeExecuted: { walletId: string; bankCode: string; accountId: string; amountYen: number };
+  ChargeExecuted: {
+    walletId: string;
+    bankCode: string;
+    accountId: string;
+    amountYen: number;
+    operatorCode?: string;
+  };
   ChargeRejected: {
     walletId: string;
     bankCode: string;
     accountId: string;
     amountYen: number;
     reason: string;
+    operatorCode?: string;
   };
   PurchaseMade: { walletId: string; amountYen: number; merchantCategory: string };
   WalletLocked: { walletId: string; reason: string };
@@ -69,12 +85,20 @@ export interface EventDataMap {
     merchantCategory: string;
     reason: string;
   };
-  NewLinkingSuspended: { reason: string };
-  NewLinkingResumed: { reason: string };
+  /**
+   * New links stopped (resumed) for one bank, one operator, the pair, or all links when neither is
+   * named; each scope on its own.
+   */
+  NewLinkingSuspended: { reason: string; bankCode?: string; operatorCode?: string };
+  NewLinkingResumed: { reason: string; bankCode?: string; operatorCode?: string };
   /** The factors a bank requires to link an account (weak: number, PIN, name, birth date). */
-  BankLinkPolicySet: { bankCode: string; requiredFactors: AuthFactor[] };
-  BankChargesStopped: { bankCode: string };
-  BankChargesResumed: { bankCode: string };
+  BankLinkPolicySet: { bankCode: string; requiredFactors: AuthFactor[]; operatorCode?: string };
+  /**
+   * Charges stopped (resumed) from one bank through every operator, through one operator from
+   * every bank, for the pair, or all charges when neither is named; each scope on its own.
+   */
+  BankChargesStopped: { bankCode?: string; operatorCode?: string };
+  BankChargesResumed: { bankCode?: string; operatorCode?: string };
   /**
    * Operator-wide: wallets must complete eKYC before new charges; balances already charged stay
    * usable.
@@ -86,6 +110,7 @@ export interface EventDataMap {
     bankCode: string;
     accountId: string;
     status: 'suspected' | 'confirmed';
+    operatorCode?: string;
   };
   CaseReclassified: { caseId: string; status: CaseStatus; reason: string };
   /** Compensation never reduces damage: it is tracked beside it. */

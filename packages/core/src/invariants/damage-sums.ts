@@ -8,7 +8,7 @@ import { KEY_SPACE } from './replays';
 export const damageSums: Invariant = {
   name: 'damage-sums',
   statement:
-    'damage per bank summed = total = damage per day summed (and per bank and day), at every as-of time',
+    'damage per bank summed = total = damage per day summed (and per bank and day), and no bank has more charged through its operators than its damage, at every as-of time',
   check(r) {
     const { zone, events } = r.history;
     const incident = r.compared.findIndex((c) => c.atEachAsOf !== undefined);
@@ -37,7 +37,23 @@ export function sumsDisagree(r: IncidentDamage): string | undefined {
   const byBank = sum(r.byBank);
   const byDay = sum(r.byDay);
   const byBankDay = sum(r.byBankDay);
-  if (byBank === r.damageYen && byDay === r.damageYen && byBankDay === r.damageYen)
-    return undefined;
-  return `total damage ${r.damageYen} yen, but per bank it sums to ${byBank}, per day to ${byDay}, per bank and day to ${byBankDay}`;
+  if (byBank !== r.damageYen || byDay !== r.damageYen || byBankDay !== r.damageYen)
+    return `total damage ${r.damageYen} yen, but per bank it sums to ${byBank}, per day to ${byDay}, per bank and day to ${byBankDay}`;
+  return r.byBankOperator.length === 0 ? undefined : operatorsExceed(r);
+}
+
+/** A bank whose damage through its operators, summed, is more than its damage. */
+function operatorsExceed(r: IncidentDamage): string | undefined {
+  const through = new Map<number, number>();
+  for (const row of r.byBankOperator)
+    through.set(row.bank, (through.get(row.bank) ?? 0) + row.damageYen);
+  for (const { bank, damageYen } of r.byBank) {
+    const yen = through.get(bank) ?? 0;
+    through.delete(bank);
+    if (yen > damageYen)
+      return `bank key ${bank} has ${damageYen} yen of damage, but ${yen} yen charged through its operators`;
+  }
+  for (const [bank, yen] of through)
+    return `bank key ${bank} has no damage, but ${yen} yen charged through its operators`;
+  return undefined;
 }

@@ -115,6 +115,44 @@ describe('the invariants over a history', () => {
     );
   });
 
+  it('rules: a control applies to the links and charges of its bank, its operator, or the pair', () => {
+    const through = (operatorCode: string) => ({ ...account, operatorCode });
+    const link = (operatorCode: string, at: number): [EventType, unknown, number] => [
+      'BankAccountLinked',
+      { ...through(operatorCode), factors: [...AUTH_POLICIES.weak] },
+      at,
+    ];
+    const kyashSuspended: [EventType, unknown, number] = [
+      'NewLinkingSuspended',
+      { reason: 'r', operatorCode: 'kyash' },
+      0,
+    ];
+    expect(
+      rulesHold.check(new Replays(history(opened, kyashSuspended, link('paypay', 1)))),
+    ).toBeUndefined();
+    expect(rulesHold.check(new Replays(history(opened, kyashSuspended, link('kyash', 1))))).toMatch(
+      /^link of wallet W1 to BANK-A through kyash while new linking was suspended for it/,
+    );
+    const pairStopped: [EventType, unknown, number] = [
+      'BankChargesStopped',
+      { bankCode: 'BANK-A', operatorCode: 'paypay' },
+      2,
+    ];
+    const charge = (operatorCode: string): [EventType, unknown, number] => [
+      'ChargeExecuted',
+      { ...through(operatorCode), amountYen: 1_000 },
+      3,
+    ];
+    expect(
+      rulesHold.check(new Replays(history(opened, link('kyash', 1), pairStopped, charge('kyash')))),
+    ).toBeUndefined();
+    expect(
+      rulesHold.check(
+        new Replays(history(opened, link('paypay', 1), pairStopped, charge('paypay'))),
+      ),
+    ).toMatch(/^charge from BANK-A through paypay while charges were stopped for it/);
+  });
+
   it('damage sums hold at every as-of time, also when events were recorded out of order', () => {
     const late = history(opened, linked, reported, charged(7_000, 60, 100), charged(5_000, 51, 70));
     expect(damageSums.check(new Replays(late))).toBeUndefined();

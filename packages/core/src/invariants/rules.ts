@@ -9,11 +9,14 @@ import { inWorldOrder, where, type Invariant } from './history';
  */
 export class RulesModel {
   private readonly links = new Set<string>();
-  private readonly stoppedBanks = new Set<string>();
+  /** Charge stops in force, each with what it names. */
+  private readonly stops: { bankCode?: string; operatorCode?: string }[] = [];
   private readonly lockedWallets = new Set<string>();
   private readonly verifiedWallets = new Set<string>();
+  /** By bank, or by `bank\0operator` for a policy of one operator. */
   private readonly policies: Map<string, readonly AuthFactor[]>;
-  private linkingSuspended = false;
+  /** Linking suspensions in force, each with what it names. */
+  private readonly suspensions: { bankCode?: string; operatorCode?: string }[] = [];
   private ekycRequired = false;
 
   /**
@@ -34,8 +37,8 @@ export class RulesModel {
   private forbidden(e: LedgerEvent): string | undefined {
     if (e.type === 'ChargeExecuted') {
       const d = e.data as EventDataMap['ChargeExecuted'];
-      if (this.stoppedBanks.has(d.bankCode))
-        return `charge from ${d.bankCode}, which had stopped charges`;
+      if (this.stops.some((s) => names(s, d)))
+        return `charge from ${d.bankCode}${d.operatorCode === undefined ? '' : ` through ${d.operatorCode}`} while charges were stopped for it`;
       if (!this.links.has(link(d)))
         return `charge from account ${d.accountId} at ${d.bankCode}, not linked to wallet ${d.walletId}`;
       if (this.lockedWallets.has(d.walletId)) return `charge into locked wallet ${d.walletId}`;
@@ -43,9 +46,14 @@ export class RulesModel {
         return `charge into wallet ${d.walletId}, which needed eKYC first`;
     } else if (e.type === 'BankAccountLinked') {
       const d = e.data as EventDataMap['BankAccountLinked'];
-      if (this.linkingSuspended)
-        return `link of wallet ${d.walletId} to ${d.bankCode} while new linking was suspended`;
-      const required = this.policies.get(d.bankCode) ?? AUTH_POLICIES.weak;
+      if (this.suspensions.some((s) => names(s, d)))
+        return `link of wallet ${d.walletId} to ${d.bankCode}${d.operatorCode === undefined ? '' : ` through ${d.operatorCode}`} while new linking was suspended for it`;
+      const required =
+        (d.operatorCode === undefined
+          ? undefined
+          : this.policies.get(`${d.bankCode}\u0000${d.operatorCode}`)) ??
+        this.policies.get(d.bankCode) ??
+        AUTH_POLICIES.weak;
       if (!satisfiesPolicy(required, d.factors))
         return `link to ${d.bankCode} with ${d.factors.join('+') || 'no factors'}; it requires ${required.join('+')}`;
     } else if (e.type === 'PurchaseMade') {
@@ -57,18 +65,25 @@ export class RulesModel {
 
   private takeIn(e: LedgerEvent): void {
     const d = e.data as Partial<
-      EventDataMap['BankAccountLinked'] & EventDataMap['BankLinkPolicySet']
+      EventDataMap['BankAccountLinked'] &
+        EventDataMap['BankLinkPolicySet'] &
+        EventDataMap['NewLinkingSuspended']
     >;
+    const same = (s: { bankCode?: string; operatorCode?: string }) =>
+      s.bankCode === d.bankCode && s.operatorCode === d.operatorCode;
     switch (e.type) {
       case 'BankAccountLinked':
         this.links.add(link(d as EventDataMap['BankAccountLinked']));
         return;
       case 'BankChargesStopped':
-        this.stoppedBanks.add(d.bankCode!);
+        if (!this.stops.some(same))
+          this.stops.push({ bankCode: d.bankCode, operatorCode: d.operatorCode });
         return;
-      case 'BankChargesResumed':
-        this.stoppedBanks.delete(d.bankCode!);
+      case 'BankChargesResumed': {
+        const i = this.stops.findIndex(same);
+        if (i >= 0) this.stops.splice(i, 1);
         return;
+      }
       case 'WalletLocked':
         this.lockedWallets.add(d.walletId!);
         return;
@@ -79,17 +94,31 @@ export class RulesModel {
         this.ekycRequired = true;
         return;
       case 'NewLinkingSuspended':
-        this.linkingSuspended = true;
+        if (!this.suspensions.some(same))
+          this.suspensions.push({ bankCode: d.bankCode, operatorCode: d.operatorCode });
         return;
-      case 'NewLinkingResumed':
-        this.linkingSuspended = false;
+      case 'NewLinkingResumed': {
+        const i = this.suspensions.findIndex(same);
+        if (i >= 0) this.suspensions.splice(i, 1);
         return;
+      }
       case 'BankLinkPolicySet':
-        this.policies.set(d.bankCode!, d.requiredFactors!);
+        this.policies.set(
+          d.operatorCode === undefined ? d.bankCode! : `${d.bankCode}\u0000${d.operatorCode}`,
+          d.requiredFactors!,
+        );
         return;
     }
   }
 }
+
+/** Whether a control naming `s` (a bank, an operator, both or neither) names a link or charge. */
+const names = (
+  s: { bankCode?: string; operatorCode?: string },
+  d: { bankCode: string; operatorCode?: string },
+) =>
+  (s.bankCode === undefined || s.bankCode === d.bankCode) &&
+  (s.operatorCode === undefined || s.operatorCode === d.operatorCode);
 
 const link = (d: { walletId: string; bankCode: string; accountId: string }) =>
   `${d.walletId}\u0000${d.bankCode}\u0000${d.accountId}`;
@@ -97,7 +126,7 @@ const link = (d: { walletId: string; bankCode: string; accountId: string }) =>
 export const rulesHold: Invariant = {
   name: 'rules',
   statement:
-    'no charge from a stopped bank, an unlinked account, a locked wallet or one that needs eKYC; no link while linking is suspended or without the factors the bank requires; no purchase from a locked wallet',
+    'no charge while a stop naming its bank, operator or both (or neither) is in force, none from an unlinked account, a locked wallet or one that needs eKYC; no link while a suspension naming its bank, operator or both (or neither) is in force, or without the factors its bank (and operator) requires; no purchase from a locked wallet',
   check({ history: h }) {
     const model = new RulesModel(h.policies);
     for (const e of inWorldOrder(h.events)) {

@@ -14,7 +14,7 @@ import { Table } from './table';
 
 /*
  * The case table (`replay --by case`): one row per reported case, its columns as
- * referenceCaseRows (incident/reference.ts) defines them. The incident's cases part holds each
+ * referenceCaseRows (incident/reference-report.ts) defines them. The incident's cases part holds each
  * case's bank, status, report time, account and compensation; a part of its own keeps what only
  * this table needs (the cases' ids and their latest reclassification), so that a replay without
  * the table folds nothing more.

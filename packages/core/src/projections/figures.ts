@@ -5,21 +5,23 @@ import type { BankRow, IncidentReport } from './incident';
 /** What a figure may be asked about beyond its as-of time. */
 export interface FigureQuery {
   bank?: string;
+  operator?: string;
   since?: number;
   status?: CaseStatus;
 }
 
 interface FigureDef {
   label: string;
-  unit: 'cases' | 'banks' | 'yen' | 'month' | 'inquiries' | 'wallets' | 'flag';
+  unit: 'cases' | 'banks' | 'operators' | 'yen' | 'month' | 'inquiries' | 'wallets' | 'flag';
   of: (r: IncidentReport, q: FigureQuery) => number;
   /** Qualifiers the figure cannot do without. */
   requires?: readonly ('bank' | 'since')[];
   /**
-   * Qualifiers the figure may be given: `bank` narrows it to the cases of one bank, `status` to
-   * the reported cases with one status (counted or not).
+   * Qualifiers the figure may be given: `bank` narrows it to the cases of one bank, `operator` to
+   * the cases reported through one operator and the charges through it (the bank-operator table),
+   * `status` to the reported cases with one status (counted or not).
    */
-  takes?: readonly ('bank' | 'status')[];
+  takes?: readonly ('bank' | 'operator' | 'status')[];
   /**
    * How `since` is read: 'difference' (default) is the change between the report at `since` and
    * the one at as-of ("749 more"); 'window' means the figure itself looks at (since, as-of];
@@ -28,9 +30,15 @@ interface FigureDef {
   since?: 'difference' | 'window' | 'none';
 }
 
-/** The bank table's rows a figure is about: one bank's (none if it has no case), or all. */
+/**
+ * The rows a figure is about: the bank table's, one bank's (none if it has no case) or all; with
+ * `operator:`, the bank-operator table's rows of that operator.
+ */
 const rowsOf = (r: IncidentReport, q: FigureQuery): readonly BankRow[] =>
-  q.bank === undefined ? r.byBank : r.byBank.filter((b) => b.bankCode === q.bank);
+  (q.operator === undefined
+    ? r.byBank
+    : r.byBankOperator.filter((b) => b.operatorCode === q.operator)
+  ).filter((b) => q.bank === undefined || b.bankCode === q.bank);
 
 type BankCount = {
   [K in keyof BankRow]: BankRow[K] extends number ? K : never;
@@ -65,44 +73,55 @@ export const FIGURES = {
     label: 'unauthorized-use cases',
     unit: 'cases',
     of: byStatusOr('cases'),
-    takes: ['bank', 'status'],
+    takes: ['bank', 'operator', 'status'],
   },
   banksWithDamage: { label: 'banks with damage', unit: 'banks', of: (r) => r.banksWithDamage },
+  operatorsWithDamage: {
+    label: 'operators (payment services) with counted cases or damage',
+    unit: 'operators',
+    of: (r, q) =>
+      new Set(
+        r.byBankOperator
+          .filter((b) => q.bank === undefined || b.bankCode === q.bank)
+          .map((b) => b.operatorCode),
+      ).size,
+    takes: ['bank'],
+  },
   damageYen: {
     label: 'total damage',
     unit: 'yen',
     of: byStatusOr('damageYen'),
-    takes: ['bank', 'status'],
+    takes: ['bank', 'operator', 'status'],
   },
   compensatedYen: {
     label: 'compensation paid for counted cases',
     unit: 'yen',
     of: sumOf('compensatedYen'),
-    takes: ['bank'],
+    takes: ['bank', 'operator'],
   },
   outstandingYen: {
     label: 'damage less compensation',
     unit: 'yen',
     of: sumOf('outstandingYen'),
-    takes: ['bank'],
+    takes: ['bank', 'operator'],
   },
   compensatedCases: {
     label: 'cases compensated in full',
     unit: 'cases',
     of: sumOf('compensatedCases'),
-    takes: ['bank'],
+    takes: ['bank', 'operator'],
   },
   partlyCompensatedCases: {
     label: 'cases compensated in part',
     unit: 'cases',
     of: sumOf('partlyCompensatedCases'),
-    takes: ['bank'],
+    takes: ['bank', 'operator'],
   },
   largestCaseYen: {
     label: 'largest damage of one case',
     unit: 'yen',
     of: (r, q) => rowsOf(r, q).reduce((n, b) => Math.max(n, b.largestCaseYen), 0),
-    takes: ['bank'],
+    takes: ['bank', 'operator'],
     since: 'none',
   },
   casesChargedBeforeLinkingSuspended: {
@@ -119,6 +138,11 @@ export const FIGURES = {
     label: 'of those, through an account linked before the suspension',
     unit: 'cases',
     of: (r) => r.casesChargedAfterLinkingSuspendedViaEarlierLink,
+  },
+  operatorsStoppedLinking: {
+    label: 'operators that had stopped new linking',
+    unit: 'operators',
+    of: (r) => r.operatorsStoppedLinking.length,
   },
   banksStoppedCharges: {
     label: 'banks that stopped charges',
@@ -169,6 +193,10 @@ export function takesBank(name: FigureName): boolean {
   const def = figureDef(name);
   return (def.requires?.includes('bank') ?? false) || (def.takes?.includes('bank') ?? false);
 }
+
+/** Whether a figure may be about one operator (`operator:`). */
+export const takesOperator = (name: FigureName): boolean =>
+  figureDef(name).takes?.includes('operator') ?? false;
 
 /** Whether a figure may be about the cases of one status (`status:`). */
 export const takesStatus = (name: FigureName): boolean =>
@@ -224,6 +252,7 @@ export interface ReconciliationRow {
   asOf: number;
   since?: number;
   bank?: string;
+  operator?: string;
   status?: CaseStatus;
   published: number;
   precision: number;
@@ -249,6 +278,7 @@ export function reconcile(
       const asOf = f.asOf ?? p.data.asOf;
       const q: FigureQuery = {
         ...(f.bank !== undefined && { bank: f.bank }),
+        ...(f.operator !== undefined && { operator: f.operator }),
         ...(f.since !== undefined && { since: f.since }),
         ...(f.status !== undefined && { status: f.status }),
       };

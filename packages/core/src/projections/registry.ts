@@ -2,6 +2,7 @@ import { canonicalJson } from '../determinism/canonical';
 import { caseTable, caseTableProjection } from './case-table';
 import { incidentProjection } from './incident';
 import { merchantDayProjection, merchantDayTable } from './merchant-day';
+import { bankOperatorTable, operatorTable } from './operator-tables';
 import type { Projection } from './projection';
 import { publicationsProjection } from './publications';
 
@@ -146,6 +147,8 @@ export const PROJECTIONS = new ProjectionRegistry([
     summary: 'cases, damage per bank and day, controls, where the money went',
     parameters: ['zone'],
     make: ({ zone }) => incidentProjection(zone),
+    tables: { operator: operatorTable, 'bank-operator': bankOperatorTable },
+    rankedBy: { operator: 'damageYen', 'bank-operator': 'damageYen' },
   },
   {
     name: 'publications',

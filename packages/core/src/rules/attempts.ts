@@ -1,5 +1,10 @@
 import type { EventDataMap, EventType, LedgerEvent } from '../events/types';
 import type { Command, CommandBody } from './commands';
+import { scopeOf } from './scope';
+
+/** The operator an event names, as a command's field; none when it names none. */
+const operator = (d: { operatorCode?: string }) =>
+  d.operatorCode === undefined ? {} : { operatorCode: d.operatorCode };
 
 /**
  * The command each recorded event answered: what was attempted, whatever the outcome. A recorded
@@ -16,6 +21,7 @@ const ATTEMPTED: { [T in EventType]?: (d: EventDataMap[T]) => CommandBody } = {
     bankCode: d.bankCode,
     accountId: d.accountId,
     factors: d.factors,
+    ...operator(d),
   }),
   BankLinkRejected: (d) => ({
     type: 'LinkBankAccount',
@@ -23,6 +29,7 @@ const ATTEMPTED: { [T in EventType]?: (d: EventDataMap[T]) => CommandBody } = {
     bankCode: d.bankCode,
     accountId: d.accountId,
     factors: d.factors,
+    ...operator(d),
   }),
   ChargeExecuted: (d) => ({
     type: 'Charge',
@@ -30,6 +37,7 @@ const ATTEMPTED: { [T in EventType]?: (d: EventDataMap[T]) => CommandBody } = {
     bankCode: d.bankCode,
     accountId: d.accountId,
     amountYen: d.amountYen,
+    ...operator(d),
   }),
   ChargeRejected: (d) => ({
     type: 'Charge',
@@ -37,6 +45,7 @@ const ATTEMPTED: { [T in EventType]?: (d: EventDataMap[T]) => CommandBody } = {
     bankCode: d.bankCode,
     accountId: d.accountId,
     amountYen: d.amountYen,
+    ...operator(d),
   }),
   PurchaseMade: (d) => ({
     type: 'Purchase',
@@ -51,15 +60,16 @@ const ATTEMPTED: { [T in EventType]?: (d: EventDataMap[T]) => CommandBody } = {
     merchantCategory: d.merchantCategory,
   }),
   WalletLocked: (d) => ({ type: 'LockWallet', walletId: d.walletId, reason: d.reason }),
-  NewLinkingSuspended: (d) => ({ type: 'SuspendLinking', reason: d.reason }),
-  NewLinkingResumed: (d) => ({ type: 'ResumeLinking', reason: d.reason }),
+  NewLinkingSuspended: (d) => ({ type: 'SuspendLinking', reason: d.reason, ...scopeOf(d) }),
+  NewLinkingResumed: (d) => ({ type: 'ResumeLinking', reason: d.reason, ...scopeOf(d) }),
   BankLinkPolicySet: (d) => ({
     type: 'SetLinkPolicy',
     bankCode: d.bankCode,
     requiredFactors: d.requiredFactors,
+    ...operator(d),
   }),
-  BankChargesStopped: (d) => ({ type: 'StopCharges', bankCode: d.bankCode }),
-  BankChargesResumed: (d) => ({ type: 'ResumeCharges', bankCode: d.bankCode }),
+  BankChargesStopped: (d) => ({ type: 'StopCharges', ...scopeOf(d) }),
+  BankChargesResumed: (d) => ({ type: 'ResumeCharges', ...scopeOf(d) }),
   EkycRequired: (d) => ({ type: 'RequireEkyc', reason: d.reason }),
   EkycCompleted: (d) => ({ type: 'CompleteEkyc', walletId: d.walletId }),
   CaseReported: (d) => ({
@@ -68,6 +78,7 @@ const ATTEMPTED: { [T in EventType]?: (d: EventDataMap[T]) => CommandBody } = {
     bankCode: d.bankCode,
     accountId: d.accountId,
     status: d.status,
+    ...operator(d),
   }),
   CaseReclassified: (d) => ({
     type: 'ReclassifyCase',

@@ -19,6 +19,7 @@ export type LinkBankAccount = Meta & {
   bankCode: string;
   accountId: string;
   factors: AuthFactor[];
+  operatorCode?: string;
 };
 export type Charge = Meta & { type: 'Charge' } & EventDataMap['ChargeExecuted'];
 export type Purchase = Meta & { type: 'Purchase' } & EventDataMap['PurchaseMade'];

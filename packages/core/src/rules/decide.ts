@@ -1,6 +1,13 @@
 import type { EventDataMap, EventType } from '../events/types';
-import { AUTH_POLICIES, satisfiesPolicy, type Command, type CommandType } from './commands';
-import { accountKey, type LedgerState } from './state';
+import { satisfiesPolicy, type Command, type CommandType } from './commands';
+import { scopeKey, scopeOf } from './scope';
+import {
+  accountKey,
+  chargesStoppedFor,
+  linkingSuspendedFor,
+  policyFor,
+  type LedgerState,
+} from './state';
 
 /**
  * The ledger's rules as a decide step: state + command -> the events it causes, or a rejection.
@@ -99,33 +106,41 @@ const HANDLERS: Handlers = {
     guards: [
       unknownWallet,
       walletLocked,
-      { rule: 'linking-suspended', rejects: (s) => s.linkingSuspended },
+      {
+        rule: 'linking-suspended',
+        rejects: (s, c) => linkingSuspendedFor(s, c.bankCode, c.operatorCode),
+      },
       {
         rule: 'missing-factors',
-        rejects: (s, c) =>
-          !satisfiesPolicy(s.linkPolicies.get(c.bankCode) ?? AUTH_POLICIES.weak, c.factors),
+        rejects: (s, c) => !satisfiesPolicy(policyFor(s, c.bankCode, c.operatorCode), c.factors),
       },
     ],
     rejection: (c, reason) => ({
       type: 'BankLinkRejected',
       streamId: streams.wallet(c.walletId),
-      data: {
-        walletId: c.walletId,
-        bankCode: c.bankCode,
-        accountId: c.accountId,
-        factors: c.factors,
-        reason,
-      },
+      data: withOperator(
+        {
+          walletId: c.walletId,
+          bankCode: c.bankCode,
+          accountId: c.accountId,
+          factors: c.factors,
+          reason,
+        },
+        c.operatorCode,
+      ),
     }),
     accept: (c) => ({
       type: 'BankAccountLinked',
       streamId: streams.wallet(c.walletId),
-      data: {
-        walletId: c.walletId,
-        bankCode: c.bankCode,
-        accountId: c.accountId,
-        factors: c.factors,
-      },
+      data: withOperator(
+        {
+          walletId: c.walletId,
+          bankCode: c.bankCode,
+          accountId: c.accountId,
+          factors: c.factors,
+        },
+        c.operatorCode,
+      ),
     }),
   },
   Charge: {
@@ -137,7 +152,10 @@ const HANDLERS: Handlers = {
         rejects: (s, c) => s.ekycRequired && s.wallets.get(c.walletId)?.ekycCompleted !== true,
       },
       { rule: 'account-not-linked', rejects: (s, c) => !isLinked(s, c) },
-      { rule: 'bank-charges-stopped', rejects: (s, c) => s.chargesStopped.has(c.bankCode) },
+      {
+        rule: 'bank-charges-stopped',
+        rejects: (s, c) => chargesStoppedFor(s, c.bankCode, c.operatorCode),
+      },
       zeroAmount,
       {
         rule: 'amount-unrepresentable',
@@ -186,48 +204,52 @@ const HANDLERS: Handlers = {
     }),
   },
   SuspendLinking: {
-    settled: (s) => s.linkingSuspended,
+    settled: (s, c) => s.linkingSuspended.has(scopeKey(c.bankCode, c.operatorCode)),
     guards: [],
     accept: (c) => ({
       type: 'NewLinkingSuspended',
       streamId: streams.operator,
-      data: { reason: c.reason },
+      data: { reason: c.reason, ...scopeOf(c) },
     }),
   },
   ResumeLinking: {
-    settled: (s) => !s.linkingSuspended,
+    settled: (s, c) => !s.linkingSuspended.has(scopeKey(c.bankCode, c.operatorCode)),
     guards: [],
     accept: (c) => ({
       type: 'NewLinkingResumed',
       streamId: streams.operator,
-      data: { reason: c.reason },
+      data: { reason: c.reason, ...scopeOf(c) },
     }),
   },
   SetLinkPolicy: {
-    settled: (s, c) => sameFactors(s.linkPolicies.get(c.bankCode), c.requiredFactors),
+    settled: (s, c) =>
+      sameFactors(s.linkPolicies.get(scopeKey(c.bankCode, c.operatorCode)), c.requiredFactors),
     guards: [],
     accept: (c) => ({
       type: 'BankLinkPolicySet',
       streamId: streams.bank(c.bankCode),
-      data: { bankCode: c.bankCode, requiredFactors: c.requiredFactors },
+      data: withOperator(
+        { bankCode: c.bankCode, requiredFactors: c.requiredFactors },
+        c.operatorCode,
+      ),
     }),
   },
   StopCharges: {
-    settled: (s, c) => s.chargesStopped.has(c.bankCode),
+    settled: (s, c) => s.chargesStopped.has(scopeKey(c.bankCode, c.operatorCode)),
     guards: [],
     accept: (c) => ({
       type: 'BankChargesStopped',
-      streamId: streams.bank(c.bankCode),
-      data: { bankCode: c.bankCode },
+      streamId: c.bankCode === undefined ? streams.operator : streams.bank(c.bankCode),
+      data: scopeOf(c),
     }),
   },
   ResumeCharges: {
-    settled: (s, c) => !s.chargesStopped.has(c.bankCode),
+    settled: (s, c) => !s.chargesStopped.has(scopeKey(c.bankCode, c.operatorCode)),
     guards: [],
     accept: (c) => ({
       type: 'BankChargesResumed',
-      streamId: streams.bank(c.bankCode),
-      data: { bankCode: c.bankCode },
+      streamId: c.bankCode === undefined ? streams.operator : streams.bank(c.bankCode),
+      data: scopeOf(c),
     }),
   },
   RequireEkyc: {
@@ -253,7 +275,10 @@ const HANDLERS: Handlers = {
     accept: (c) => ({
       type: 'CaseReported',
       streamId: streams.case(c.caseId),
-      data: { caseId: c.caseId, bankCode: c.bankCode, accountId: c.accountId, status: c.status },
+      data: withOperator(
+        { caseId: c.caseId, bankCode: c.bankCode, accountId: c.accountId, status: c.status },
+        c.operatorCode,
+      ),
     }),
   },
   ReclassifyCase: {
@@ -286,12 +311,23 @@ const HANDLERS: Handlers = {
 };
 
 function chargeData(c: Of<'Charge'>): EventDataMap['ChargeExecuted'] {
-  return {
-    walletId: c.walletId,
-    bankCode: c.bankCode,
-    accountId: c.accountId,
-    amountYen: c.amountYen,
-  };
+  return withOperator(
+    { walletId: c.walletId, bankCode: c.bankCode, accountId: c.accountId, amountYen: c.amountYen },
+    c.operatorCode,
+  );
+}
+/**
+ * The event's data with its operator when the command names one: a scenario of one operator
+ * records none, and an event's content holds no undefined member. Set on the fresh object, no
+ * spread (see withReason).
+ */
+function withOperator<D extends object>(
+  data: D,
+  operatorCode: string | undefined,
+): D & { operatorCode?: string } {
+  if (operatorCode !== undefined)
+    (data as D & { operatorCode?: string }).operatorCode = operatorCode;
+  return data;
 }
 function purchaseData(c: Of<'Purchase'>): EventDataMap['PurchaseMade'] {
   return { walletId: c.walletId, amountYen: c.amountYen, merchantCategory: c.merchantCategory };

@@ -1,5 +1,7 @@
 import type { AuthFactor, CaseStatus, LedgerEvent } from '../events/types';
 import type { Projection } from '../projections/projection';
+import { AUTH_POLICIES } from './commands';
+import { applies, scopeKey, scopeOf, type Scope } from './scope';
 
 /**
  * What the decide step needs to know, as a fold over the ledger's events. It is a projection like
@@ -21,10 +23,15 @@ export interface CaseRecord {
 
 export interface LedgerState {
   wallets: Map<string, WalletRecord>;
-  /** Banks given a policy; a bank never given one takes AUTH_POLICIES.weak. */
+  /**
+   * Policies by scopeKey of a bank, or of a bank and operator (policyFor): the pair's, else the
+   * bank's, else AUTH_POLICIES.weak.
+   */
   linkPolicies: Map<string, readonly AuthFactor[]>;
-  chargesStopped: Set<string>;
-  linkingSuspended: boolean;
+  /** Charge stops in force, by scopeKey: each scope is stopped and resumed on its own. */
+  chargesStopped: Map<string, Scope>;
+  /** Linking suspensions in force, by scopeKey: each scope is suspended and resumed on its own. */
+  linkingSuspended: Map<string, Scope>;
   ekycRequired: boolean;
   /**
    * Charged from each account (accountKey), into any wallet: what its cases can be compensated for.
@@ -45,8 +52,8 @@ export const ledgerRules: Projection<LedgerState> = {
   init: () => ({
     wallets: new Map(),
     linkPolicies: new Map(),
-    chargesStopped: new Set(),
-    linkingSuspended: false,
+    chargesStopped: new Map(),
+    linkingSuspended: new Map(),
     ekycRequired: false,
     chargedByAccount: new Map(),
     cases: new Map(),
@@ -86,23 +93,32 @@ export function evolveLedger(s: LedgerState, e: LedgerEvent): void {
     case 'EkycCompleted':
       wallet(s, (e as LedgerEvent<'EkycCompleted'>).data.walletId).ekycCompleted = true;
       return;
-    case 'NewLinkingSuspended':
-      s.linkingSuspended = true;
-      return;
-    case 'NewLinkingResumed':
-      s.linkingSuspended = false;
-      return;
-    case 'BankLinkPolicySet': {
-      const { bankCode, requiredFactors } = (e as LedgerEvent<'BankLinkPolicySet'>).data;
-      s.linkPolicies.set(bankCode, requiredFactors);
+    case 'NewLinkingSuspended': {
+      const d = (e as LedgerEvent<'NewLinkingSuspended'>).data;
+      s.linkingSuspended.set(scopeKey(d.bankCode, d.operatorCode), scopeOf(d));
       return;
     }
-    case 'BankChargesStopped':
-      s.chargesStopped.add((e as LedgerEvent<'BankChargesStopped'>).data.bankCode);
+    case 'NewLinkingResumed': {
+      const d = (e as LedgerEvent<'NewLinkingResumed'>).data;
+      s.linkingSuspended.delete(scopeKey(d.bankCode, d.operatorCode));
       return;
-    case 'BankChargesResumed':
-      s.chargesStopped.delete((e as LedgerEvent<'BankChargesResumed'>).data.bankCode);
+    }
+    case 'BankLinkPolicySet': {
+      const { bankCode, operatorCode, requiredFactors } = (e as LedgerEvent<'BankLinkPolicySet'>)
+        .data;
+      s.linkPolicies.set(scopeKey(bankCode, operatorCode), requiredFactors);
       return;
+    }
+    case 'BankChargesStopped': {
+      const d = (e as LedgerEvent<'BankChargesStopped'>).data;
+      s.chargesStopped.set(scopeKey(d.bankCode, d.operatorCode), scopeOf(d));
+      return;
+    }
+    case 'BankChargesResumed': {
+      const d = (e as LedgerEvent<'BankChargesResumed'>).data;
+      s.chargesStopped.delete(scopeKey(d.bankCode, d.operatorCode));
+      return;
+    }
     case 'EkycRequired':
       s.ekycRequired = true;
       return;
@@ -134,6 +150,45 @@ export function evolveLedger(s: LedgerState, e: LedgerEvent): void {
     default:
       return;
   }
+}
+
+/** Whether a suspension in force applies to a link at `bankCode` through `operatorCode`. */
+export function linkingSuspendedFor(
+  s: LedgerState,
+  bankCode: string,
+  operatorCode: string | undefined,
+): boolean {
+  if (s.linkingSuspended.size === 0) return false;
+  for (const scope of s.linkingSuspended.values())
+    if (applies(scope, bankCode, operatorCode)) return true;
+  return false;
+}
+
+/** Whether a charge stop in force applies to charges from `bankCode` through `operatorCode`. */
+export function chargesStoppedFor(
+  s: LedgerState,
+  bankCode: string,
+  operatorCode: string | undefined,
+): boolean {
+  if (s.chargesStopped.size === 0) return false;
+  for (const scope of s.chargesStopped.values())
+    if (applies(scope, bankCode, operatorCode)) return true;
+  return false;
+}
+
+/** The factors a link at `bankCode` through `operatorCode` needs: the pair's, the bank's, or weak. */
+export function policyFor(
+  s: LedgerState,
+  bankCode: string,
+  operatorCode: string | undefined,
+): readonly AuthFactor[] {
+  return (
+    (operatorCode !== undefined
+      ? s.linkPolicies.get(scopeKey(bankCode, operatorCode))
+      : undefined) ??
+    s.linkPolicies.get(scopeKey(bankCode)) ??
+    AUTH_POLICIES.weak
+  );
 }
 
 /**

@@ -102,6 +102,47 @@ describe('changeControls', () => {
       avoidedYen: 150_000,
     });
   });
+  it("one operator's earlier suspension replaces its own, and keeps the others'", () => {
+    // The two victims' links go through two services; each service suspends on its own date.
+    const through = (c: Command): Command =>
+      c.type === 'LinkBankAccount' || c.type === 'Charge' || c.type === 'ReportCase'
+        ? { ...c, operatorCode: c.bankCode === 'BANK-A' ? 'kyash' : 'paypay' }
+        : c;
+    const own = (operatorCode: string, iso: string): Command => ({
+      type: 'SuspendLinking',
+      key: `suspend/${operatorCode}`,
+      at: at(iso),
+      reason: 'recorded',
+      operatorCode,
+    });
+    const recorded = [
+      ...attacks().map(through),
+      own('kyash', '2020-09-10T00:00:00+09:00'),
+      own('paypay', '2020-09-11T00:00:00+09:00'),
+    ];
+    const changed = changeControls(
+      recorded,
+      { suspendOperatorLinking: [{ operatorCode: 'paypay', at: at('2020-09-02T00:00:00+09:00') }] },
+      ZONE,
+    );
+    expect(changed.described).toEqual([
+      'new linking through paypay suspended at 2020-09-02T00:00:00+09:00 (instead of 2020-09-11T00:00:00+09:00)',
+    ]);
+    expect(
+      changed.commands
+        .filter((c) => c.type === 'SuspendLinking')
+        .map((c) => [c.operatorCode, c.at]),
+    ).toEqual([
+      ['kyash', at('2020-09-10T00:00:00+09:00')],
+      ['paypay', at('2020-09-02T00:00:00+09:00')],
+    ]);
+    // BANK-B's victim linked through paypay on 09-02 10:01: refused; kyash's link stands.
+    const { byBank } = damageAvoided(damage(recorded), damage(changed.commands));
+    expect(byBank.map((b) => [b.bankCode, b.avoidedYen])).toEqual([
+      ['BANK-A', 0],
+      ['BANK-B', 150_000],
+    ]);
+  });
   it('strong auth at a bank refuses its weak-factor links from the start', () => {
     const changed = changeControls(attacks(), { strongAuth: ['BANK-A'] }, ZONE);
     expect(changed.described).toEqual([

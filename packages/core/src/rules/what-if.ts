@@ -9,7 +9,10 @@ import type { Reaction } from './run';
  * recorded one, it does not add a second), so a run changes exactly what it says it changes.
  */
 export interface ControlChanges {
+  /** All new linking suspended at this time, instead of the suspensions naming no bank or operator. */
   suspendLinkingAt?: number;
+  /** One operator's new linking suspended at a time, instead of the suspensions naming it alone. */
+  suspendOperatorLinking?: readonly { operatorCode: string; at: number }[];
   /** Banks that require an OTP or eKYC besides number, PIN, name and birth date, from the start. */
   strongAuth?: readonly string[];
   stopCharges?: readonly { bankCode: string; at: number }[];
@@ -36,13 +39,24 @@ export function changeControls(
   const described: string[] = [];
   const reactions: Reaction[] = [];
 
-  if (changes.suspendLinkingAt !== undefined) {
-    const t = changes.suspendLinkingAt;
-    const was = out.filter((c) => c.type === 'SuspendLinking').map((c) => c.at);
-    out = out.filter((c) => c.type !== 'SuspendLinking');
-    out.push({ type: 'SuspendLinking', key: 'what-if/suspend-linking', at: t, reason: 'what-if' });
-    described.push(`new linking suspended at ${at(t)} (${instead(was)})`);
-  }
+  const suspend = (t: number, operatorCode: string | undefined) => {
+    const same = (c: Command) =>
+      c.type === 'SuspendLinking' && c.bankCode === undefined && c.operatorCode === operatorCode;
+    const was = out.filter(same).map((c) => c.at);
+    out = out.filter((c) => !same(c));
+    out.push({
+      type: 'SuspendLinking',
+      key: `what-if/suspend-linking${operatorCode === undefined ? '' : `/${operatorCode}`}`,
+      at: t,
+      reason: 'what-if',
+      ...(operatorCode !== undefined && { operatorCode }),
+    });
+    const through = operatorCode === undefined ? '' : ` through ${operatorCode}`;
+    described.push(`new linking${through} suspended at ${at(t)} (${instead(was)})`);
+  };
+  if (changes.suspendLinkingAt !== undefined) suspend(changes.suspendLinkingAt, undefined);
+  for (const { operatorCode, at: t } of changes.suspendOperatorLinking ?? [])
+    suspend(t, operatorCode);
   const start = commands.reduce((t, c) => Math.min(t, c.at), Number.POSITIVE_INFINITY);
   for (const bankCode of changes.strongAuth ?? []) {
     const isPolicy = (c: Command): c is SetLinkPolicy =>
@@ -115,11 +129,30 @@ export interface DamageRow {
   avoidedYen: number;
 }
 
-/** Damage per bank with and without the changes, and the total: banks with damage in either run. */
+export interface OperatorDamageRow {
+  operatorCode: string;
+  baselineYen: number;
+  counterfactualYen: number;
+  avoidedYen: number;
+}
+
+/**
+ * Damage per bank and per operator (charged through it, over every bank) with and without the
+ * changes, and the total: banks and operators with damage in either run.
+ */
 export function damageAvoided(
   baseline: IncidentReport,
   counterfactual: IncidentReport,
-): { byBank: DamageRow[]; total: DamageRow } {
+): { byBank: DamageRow[]; byOperator: OperatorDamageRow[]; total: DamageRow } {
+  const operators = [
+    ...new Set(
+      [...baseline.byBankOperator, ...counterfactual.byBankOperator].map((r) => r.operatorCode),
+    ),
+  ].sort();
+  const through = (r: IncidentReport, operatorCode: string) =>
+    r.byBankOperator
+      .filter((b) => b.operatorCode === operatorCode)
+      .reduce((n, b) => n + b.damageYen, 0);
   const banks = [
     ...new Set([...baseline.byBank, ...counterfactual.byBank].map((b) => b.bankCode)),
   ].sort();
@@ -133,6 +166,18 @@ export function damageAvoided(
   });
   return {
     byBank: banks.map((b) => row(b, damage(baseline, b), damage(counterfactual, b))),
+    byOperator: operators.map((operatorCode) => {
+      const [baselineYen, counterfactualYen] = [
+        through(baseline, operatorCode),
+        through(counterfactual, operatorCode),
+      ];
+      return {
+        operatorCode,
+        baselineYen,
+        counterfactualYen,
+        avoidedYen: baselineYen - counterfactualYen,
+      };
+    }),
     total: row('total', baseline.damageYen, counterfactual.damageYen),
   };
 }

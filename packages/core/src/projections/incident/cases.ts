@@ -25,6 +25,8 @@ const accountSpec = {
   countedCases: { kind: 'i32', fill: 0 },
   /** First entry of its charges per day (dayCharges). */
   dayHead: { kind: 'i32', fill: NONE },
+  /** First entry of its charges per operator key (operatorCharges); charges naming none: none. */
+  operatorHead: { kind: 'i32', fill: NONE },
 } as const;
 const caseSpec = {
   /**
@@ -35,8 +37,10 @@ const caseSpec = {
   status: { kind: 'u8', fill: STATUS.none },
   statusAt: { kind: 'f64', fill: Number.NEGATIVE_INFINITY },
   statusPosition: { kind: 'f64', fill: 0 },
-  /** Of the first report by (recordedAt, position): the case's bank and account. */
+  /** Of the first report by (recordedAt, position): the case's bank, operator and account. */
   bank: { kind: 'i32', fill: NONE },
+  /** Key of the operator its report names (the category column: events/columns.ts); NONE: none. */
+  operator: { kind: 'i32', fill: NONE },
   account: { kind: 'i32', fill: NONE },
   /**
    * When the case was first reported (recordedAt): what "known on 09-08" counts. Infinite until
@@ -54,12 +58,18 @@ export interface CasesState extends ColumnarState {
   accounts: Table<typeof accountSpec>;
   /** Keyed by calendar day. */
   dayCharges: Entries;
+  /** Keyed by operator key. */
+  operatorCharges: Entries;
   cases: Table<typeof caseSpec>;
   /** Cases in the order their first report was folded. */
   reportOrder: Table<typeof reportOrderSpec>;
   banks: Table<typeof bankSpec>;
   /** Names of the banks of cases, by key: reports print them. */
   bankNames: string[];
+  /** Names of the operators of cases and charges, by (category) key. */
+  operatorNames: string[];
+  /** Damage per bank key, per operator key: charges through the operator. */
+  bankOperatorDamage: Map<number, Map<number, number>>;
   /** Damage per bank key, per day, and per day per bank key. */
   bankDamage: Map<number, number>;
   dayDamage: Map<number, number>;
@@ -83,10 +93,13 @@ const initCases = (zone: string): CasesState => ({
   calendar: new DayCalendar(zone),
   accounts: new Table(accountSpec, FIRST_ROWS),
   dayCharges: newEntries(),
+  operatorCharges: newEntries(),
   cases: new Table(caseSpec, FIRST_ROWS),
   reportOrder: new Table(reportOrderSpec, FIRST_ROWS),
   banks: new Table(bankSpec, FIRST_ROWS),
   bankNames: [],
+  operatorNames: [],
+  bankOperatorDamage: new Map(),
   bankDamage: new Map(),
   dayDamage: new Map(),
   bankDayDamage: new Map(),
@@ -102,14 +115,19 @@ export const CASES_PART = 'incident-cases';
 export function casesPart(zone: string): Projection<CasesState> {
   return columnarPart({
     name: CASES_PART,
-    version: 2,
+    version: 4,
     parameters: { zone },
-    reads: ['type', 'occurredAt', 'bank', 'account', 'case', 'amount', 'status'],
+    reads: ['type', 'occurredAt', 'bank', 'category', 'account', 'case', 'amount', 'status'],
     init: () => initCases(zone),
     keyed: { accounts: 'account', cases: 'case', banks: 'bank' },
-    lists: ['dayCharges', 'reportOrder'],
+    lists: ['dayCharges', 'operatorCharges', 'reportOrder'],
     document: (s) => ({
       bankNames: savedNames(s.bankNames),
+      operatorNames: savedNames(s.operatorNames),
+      bankOperatorDamage: sortedEntries(s.bankOperatorDamage).map(([bank, operators]) => [
+        bank,
+        sortedEntries(operators),
+      ]),
       bankDamage: sortedEntries(s.bankDamage),
       dayDamage: sortedEntries(s.dayDamage),
       bankDayDamage: sortedEntries(s.bankDayDamage).map(([bank, days]) => [
@@ -123,14 +141,11 @@ export function casesPart(zone: string): Projection<CasesState> {
     }),
     restore(s, doc) {
       s.bankNames = restoredNames(doc.bankNames);
+      s.operatorNames = restoredNames(doc.operatorNames);
+      s.bankOperatorDamage = nestedMap(doc.bankOperatorDamage);
       s.bankDamage = new Map(doc.bankDamage);
       s.dayDamage = new Map(doc.dayDamage);
-      s.bankDayDamage = new Map(
-        doc.bankDayDamage.map(([bank, days]) => [
-          bank as number,
-          new Map(days as [number, number][]),
-        ]),
-      );
+      s.bankDayDamage = nestedMap(doc.bankDayDamage);
       s.countedCases = doc.countedCases;
       s.suspectedCases = doc.suspectedCases;
       s.banksWithDamage = doc.banksWithDamage;
@@ -146,7 +161,7 @@ function foldCases(s: CasesState, b: ColumnBatch, from: number, to: number): voi
   for (let i = from; i < to; i++) {
     switch (type[i]) {
       case TYPE.charge:
-        if (b.account[i]! >= 0) charge(s, b.account[i]!, b.bank[i]!, occurredAt[i]!, b.amount[i]!);
+        if (b.account[i]! >= 0) charge(s, b, i);
         break;
       case TYPE.linked: {
         const a = b.account[i]!;
@@ -174,14 +189,29 @@ function foldCases(s: CasesState, b: ColumnBatch, from: number, to: number): voi
   }
 }
 
-function charge(s: CasesState, a: number, bank: number, at: number, yen: number): void {
+function charge(s: CasesState, b: ColumnBatch, i: number): void {
   const accounts = s.accounts.cols;
+  const a = b.account[i]!;
+  const at = b.occurredAt[i]!;
+  const yen = b.amount[i]!;
+  const operator = b.category[i]!; // the charge's operator (events/columns.ts), NONE if none
   const day = s.calendar.dayOf(at);
   accounts.dayHead[a] = accumulate(s.dayCharges, accounts.dayHead[a]!, day, yen);
   accounts.chargedYen[a]! += yen;
   if (at < accounts.firstChargeAt[a]!) accounts.firstChargeAt[a] = at;
   if (at > accounts.lastChargeAt[a]!) accounts.lastChargeAt[a] = at;
-  if (accounts.countedCases[a]! > 0) addDamage(s, bank, day, yen);
+  const counted = accounts.countedCases[a]! > 0;
+  if (counted) addDamage(s, b.bank[i]!, day, yen);
+  if (operator !== NONE) {
+    s.operatorNames[operator] ??= b.names.name('category', operator);
+    accounts.operatorHead[a] = accumulate(
+      s.operatorCharges,
+      accounts.operatorHead[a]!,
+      operator,
+      yen,
+    );
+    if (counted) addIn(s.bankOperatorDamage, b.bank[i]!, operator, yen);
+  }
 }
 
 /** The status a case counts by: the latest written, once the case is reported; none before. */
@@ -219,6 +249,9 @@ function writeStatus(s: CasesState, b: ColumnBatch, i: number, account: number):
       s.reportOrder.cols.case[row] = c;
     }
     cases.bank[c] = b.bank[i]!;
+    cases.operator[c] = b.category[i]!;
+    if (b.category[i]! !== NONE)
+      s.operatorNames[b.category[i]!] ??= b.names.name('category', b.category[i]!);
     cases.account[c] = account;
     cases.reportedAt[c] = at;
     cases.reportPosition[c] = position;
@@ -245,19 +278,33 @@ function count(s: CasesState, c: number, sign: 1 | -1): void {
   const accounts = s.accounts.cols;
   const counted = (accounts.countedCases[a]! += sign);
   // The account's charges become damage with its first counted case and stop with its last.
-  if (counted === (sign > 0 ? 1 : 0))
+  if (counted === (sign > 0 ? 1 : 0)) {
     forEachEntry(s.dayCharges, accounts.dayHead[a]!, (day, yen) =>
       addDamage(s, bank, day, sign * yen),
     );
+    forEachEntry(s.operatorCharges, accounts.operatorHead[a]!, (operator, yen) =>
+      addIn(s.bankOperatorDamage, bank, operator, sign * yen),
+    );
+  }
 }
 
 function addDamage(s: CasesState, bank: number, day: number, yen: number): void {
   s.damageYen += yen;
   add(s.bankDamage, bank, yen);
   add(s.dayDamage, day, yen);
-  let days = s.bankDayDamage.get(bank);
-  if (days === undefined) s.bankDayDamage.set(bank, (days = new Map()));
-  add(days, day, yen);
+  addIn(s.bankDayDamage, bank, day, yen);
+}
+
+/** Adds v to m's entry for k2 in k1. */
+function addIn(m: Map<number, Map<number, number>>, k1: number, k2: number, v: number): void {
+  let inner = m.get(k1);
+  if (inner === undefined) m.set(k1, (inner = new Map()));
+  add(inner, k2, v);
+}
+
+/** A Map of Maps as a document saves it (sortedEntries of sortedEntries). */
+function nestedMap(doc: readonly (readonly unknown[])[]): Map<number, Map<number, number>> {
+  return new Map(doc.map(([k, entries]) => [k as number, new Map(entries as [number, number][])]));
 }
 
 export function add<K>(m: Map<K, number>, k: K, v: number): number {

@@ -6,7 +6,23 @@ import { restoredNames, savedNames } from '../table-codec';
 import { Table } from '../table';
 import { before, FIRST_ROWS } from './cases';
 import { TYPE } from './codes';
+import { scopeSubject } from '../../rules/scope';
 import { SUBJECT, type ControlEntry } from './types';
+
+/** The latest linking control of a scope naming an operator. */
+interface OperatorLinking {
+  at: number;
+  position: number;
+  operatorCode: string;
+  suspended: boolean;
+}
+
+/** A suspension of new linking, its bank and operator as keys (NONE: any). */
+export interface Suspension {
+  at: number;
+  bank: number;
+  operator: number;
+}
 
 /*
  * The controls part of the incident: what the operator and the banks did (linking suspended,
@@ -30,11 +46,20 @@ export interface ControlsState extends ColumnarState {
   bankNames: string[];
   walletsLocked: number;
   /**
-   * When new linking was first suspended (occurredAt), resumed since or not: the instant "cases
-   * before new linking stopped / after" splits at, which a resumption or a second suspension does
-   * not move.
+   * When new linking was first suspended (occurredAt), whatever it named, resumed since or not: a
+   * resumption or a second suspension does not move it.
    */
   linkingSuspendedAt: number | undefined;
+  /**
+   * Every suspension of new linking: when (occurredAt), and the bank and operator keys it names
+   * (NONE: any). A case splits at the first that applies to its link (report.ts).
+   */
+  suspensions: Suspension[];
+  /**
+   * The latest linking control of each scope naming an operator (by recordedAt, position), by
+   * `bank key:operator key`: whether its operator has stopped linking there.
+   */
+  operatorLinking: Map<string, OperatorLinking>;
   inquiries: number;
   /** In the order folded. */
   controls: ControlEntry[];
@@ -48,6 +73,8 @@ const initControls = (): ControlsState => ({
   bankNames: [],
   walletsLocked: 0,
   linkingSuspendedAt: undefined,
+  suspensions: [],
+  operatorLinking: new Map(),
   inquiries: 0,
   controls: [],
 });
@@ -57,8 +84,8 @@ export const CONTROLS_PART = 'incident-controls';
 /** The controls part: controls and when they took effect, locked wallets, inquiries. */
 export const controlsPart: Projection<ControlsState> = columnarPart({
   name: CONTROLS_PART,
-  version: 1,
-  reads: ['type', 'occurredAt', 'wallet', 'bank', 'amount'],
+  version: 4,
+  reads: ['type', 'occurredAt', 'wallet', 'bank', 'category', 'amount'],
   init: initControls,
   keyed: { banks: 'bank', wallets: 'wallet' },
   lists: [],
@@ -66,6 +93,9 @@ export const controlsPart: Projection<ControlsState> = columnarPart({
     bankNames: savedNames(s.bankNames),
     walletsLocked: s.walletsLocked,
     linkingSuspendedAt: s.linkingSuspendedAt ?? null,
+    suspensions: s.suspensions,
+    // Sorted by key: the same bytes whatever order the controls were folded in.
+    operatorLinking: [...s.operatorLinking].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
     inquiries: s.inquiries,
     controls: s.controls,
   }),
@@ -73,6 +103,8 @@ export const controlsPart: Projection<ControlsState> = columnarPart({
     s.bankNames = restoredNames(doc.bankNames);
     s.walletsLocked = doc.walletsLocked;
     s.linkingSuspendedAt = doc.linkingSuspendedAt ?? undefined;
+    s.suspensions = doc.suspensions;
+    s.operatorLinking = new Map(doc.operatorLinking);
     s.inquiries = doc.inquiries;
     s.controls = doc.controls;
   },
@@ -89,20 +121,25 @@ function foldControls(s: ControlsState, b: ColumnBatch, from: number, to: number
       case TYPE.linkingSuspended:
         if (s.linkingSuspendedAt === undefined || occurredAt[i]! < s.linkingSuspendedAt)
           s.linkingSuspendedAt = occurredAt[i]!;
-        control(s, b, i, SUBJECT.allBanks);
+        s.suspensions.push({ at: occurredAt[i]!, bank: b.bank[i]!, operator: b.category[i]! });
+        operatorLinking(s, b, i, true);
+        control(s, b, i, subject(s, b, i));
         break;
       case TYPE.linkingResumed:
-        control(s, b, i, SUBJECT.allBanks);
+        operatorLinking(s, b, i, false);
+        control(s, b, i, subject(s, b, i));
         break;
       case TYPE.linkPolicySet:
-        if (b.bank[i]! >= 0) control(s, b, i, bankName(s, b, b.bank[i]!));
+        if (b.bank[i]! >= 0) control(s, b, i, subject(s, b, i));
         break;
       case TYPE.chargesStopped:
       case TYPE.chargesResumed: {
         const bank = b.bank[i]!;
-        if (bank < 0) break;
-        chargeControl(s.banks.cols, bank, b, i, type[i] === TYPE.chargesStopped);
-        control(s, b, i, bankName(s, b, bank));
+        // A stop through one operator, or of every bank, is a control, not a bank's stop
+        // (reference.ts).
+        if (bank >= 0 && b.category[i]! < 0)
+          chargeControl(s.banks.cols, bank, b, i, type[i] === TYPE.chargesStopped);
+        control(s, b, i, subject(s, b, i));
         break;
       }
       case TYPE.locked: {
@@ -145,6 +182,36 @@ function chargeControl(
 
 function bankName(s: ControlsState, b: ColumnBatch, bank: number): string {
   return (s.bankNames[bank] ??= b.names.name('bank', bank));
+}
+
+/** Row i suspends or resumes linking: when it names an operator, the latest of its scope decides. */
+function operatorLinking(s: ControlsState, b: ColumnBatch, i: number, suspended: boolean): void {
+  const operator = b.category[i]!;
+  if (operator < 0) return;
+  const key = `${b.bank[i]!}:${operator}`;
+  const last = s.operatorLinking.get(key);
+  const at = b.recordedAt[i]!;
+  const position = b.position[i]!;
+  if (last !== undefined && !before(last.at, last.position, at, position)) return;
+  s.operatorLinking.set(key, {
+    at,
+    position,
+    operatorCode: b.names.name('category', operator),
+    suspended,
+  });
+}
+
+/** What row i's control names, as reference.ts words it (scopeSubject). */
+function subject(s: ControlsState, b: ColumnBatch, i: number): string {
+  const bank = b.bank[i]!;
+  const operator = b.category[i]!;
+  return scopeSubject(
+    {
+      ...(bank >= 0 && { bankCode: bankName(s, b, bank) }),
+      ...(operator >= 0 && { operatorCode: b.names.name('category', operator) }),
+    },
+    SUBJECT.allBanks,
+  );
 }
 
 function control(s: ControlsState, b: ColumnBatch, i: number, subject: string): void {

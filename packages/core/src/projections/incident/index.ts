@@ -8,17 +8,14 @@ export {
   type IncidentState,
   type IncidentDamage,
 } from './report';
-export {
-  COUNTED_STATUSES,
-  referenceIncidentProjection,
-  referenceReport,
-  type ReferenceState,
-} from './reference';
+export { COUNTED_STATUSES, referenceIncidentProjection, type ReferenceState } from './reference';
+export { referenceReport } from './reference-report';
 export { casesPart, CASES_PART, type CasesState } from './cases';
 export { spendingPart, SPENDING_PART, type SpendingState } from './spending';
 export { controlsPart, CONTROLS_PART, type ControlsState } from './controls';
 export type {
   BankRow,
+  BankOperatorRow,
   DayRow,
   BankDayRow,
   MerchantRow,

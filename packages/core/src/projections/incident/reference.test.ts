@@ -5,13 +5,15 @@ import type { EventDataMap, EventType, StoredEvent } from '../../events/types';
 import { Fold, type Projection } from '../projection';
 import { incidentProjection } from './projection';
 import { caseRows, caseTableProjection } from '../case-table';
-import { referenceCaseRows, referenceIncidentProjection, referenceReport } from './reference';
+import { referenceIncidentProjection } from './reference';
+import { referenceCaseRows, referenceReport } from './reference-report';
 import { incidentReport, type IncidentState } from './report';
 
 /**
  * The columnar fold equals the reference fold (the meaning of every figure) on random histories:
  * stores built in steps (store order unrelated to recordedAt), ties in recordedAt, reclassifications
- * and compensation before the report, controls at any time, charges under and over 20,000 yen, as
+ * and compensation before the report, controls at any time and of any scope (a bank, an operator,
+ * both, neither), operators named or not, charges under and over 20,000 yen, as
  * of random cutoffs; folded in random batches, some delivered twice, resumed from a saved state, and
  * event by event. Fixed seed: the same histories on every CI run.
  */
@@ -27,24 +29,41 @@ const accountId = fc.constantFrom('a1', 'a2');
 const walletId = fc.constantFrom('w1', 'w2', 'w3');
 const caseId = fc.constantFrom('c1', 'c2', 'c3');
 const reason = fc.constant('r');
+/** Operators; 'x' is also a merchant category: the two share the category column's dictionary. */
+const operatorCode = fc.constantFrom('O1', 'O2', 'x');
+/** A record whose operatorCode (and bankCode, where `optional` says) may be absent. */
+const withScope = <T extends Record<string, unknown>>(
+  fields: { [K in keyof T]: fc.Arbitrary<T[K]> },
+  optional: readonly (keyof T & string)[] = ['operatorCode'],
+) =>
+  fc.record(fields, {
+    requiredKeys: Object.keys(fields).filter((k) => !optional.includes(k)) as (keyof T)[],
+  }) as fc.Arbitrary<T>;
 const amountYen = fc.oneof(
   fc.integer({ min: 0, max: 19_999 }),
   fc.integer({ min: 20_000, max: 500_000 }),
   fc.constantFrom(0, 1e12),
 );
 const data: { [T in EventType]?: fc.Arbitrary<EventDataMap[T]> } = {
-  ChargeExecuted: fc.record({ walletId, bankCode, accountId, amountYen }),
-  BankAccountLinked: fc.record({ walletId, bankCode, accountId, factors: fc.constant([]) }),
+  ChargeExecuted: withScope({ walletId, bankCode, accountId, amountYen, operatorCode }),
+  BankAccountLinked: withScope({
+    walletId,
+    bankCode,
+    accountId,
+    factors: fc.constant([]),
+    operatorCode,
+  }),
   PurchaseMade: fc.record({
     walletId,
     amountYen,
     merchantCategory: fc.constantFrom('x', 'y', 'z'),
   }),
-  CaseReported: fc.record({
+  CaseReported: withScope({
     caseId,
     bankCode,
     accountId,
     status: fc.constantFrom('suspected' as const, 'confirmed' as const),
+    operatorCode,
   }),
   CaseReclassified: fc.record({
     caseId,
@@ -63,11 +82,11 @@ const data: { [T in EventType]?: fc.Arbitrary<EventDataMap[T]> } = {
     periodStart: fc.constant(0),
     periodEnd: fc.constant(1),
   }),
-  NewLinkingSuspended: fc.record({ reason }),
-  NewLinkingResumed: fc.record({ reason }),
-  BankLinkPolicySet: fc.record({ bankCode, requiredFactors: fc.constant([]) }),
-  BankChargesStopped: fc.record({ bankCode }),
-  BankChargesResumed: fc.record({ bankCode }),
+  NewLinkingSuspended: withScope({ reason, bankCode, operatorCode }, ['bankCode', 'operatorCode']),
+  NewLinkingResumed: withScope({ reason, bankCode, operatorCode }, ['bankCode', 'operatorCode']),
+  BankLinkPolicySet: withScope({ bankCode, requiredFactors: fc.constant([]), operatorCode }),
+  BankChargesStopped: withScope({ bankCode, operatorCode }, ['bankCode', 'operatorCode']),
+  BankChargesResumed: withScope({ bankCode, operatorCode }, ['bankCode', 'operatorCode']),
   WalletLocked: fc.record({ walletId, reason }),
   EkycRequired: fc.record({ reason }),
   CompensationStarted: fc.record({ reason }),

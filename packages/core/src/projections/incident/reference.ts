@@ -1,18 +1,8 @@
 import type { CaseStatus, EventDataMap, StoredEvent } from '../../events/types';
-import { shareOf } from '../../money/yen';
+import { scopeKey, scopeOf, scopeSubject, type Scope } from '../../rules/scope';
 import { DayCalendar } from '../../time/calendar';
 import type { Projection } from '../projection';
-import {
-  byBankThenStatus,
-  byReportTime,
-  byText,
-  SUBJECT,
-  type BankRow,
-  type BankStatusRow,
-  type CaseRow,
-  type ControlEntry,
-  type IncidentReport,
-} from './types';
+import { SUBJECT, type ControlEntry } from './types';
 
 /**
  * What every figure of the incident means: a fold over plain events, written to be read. The
@@ -36,13 +26,22 @@ import {
  *   a case is **compensated** when it was paid something and at least its damage, **partly
  *   compensated** when paid something but less.
  * - The **linking split**: a counted case is "after" when its account's last charge occurred at or
- *   after new linking was first suspended, and "via an earlier link" when its account was also
- *   first linked before that suspension.
+ *   after the first suspension of new linking that applies to the case's link (one naming its
+ *   bank, its operator, both, or neither), and "via an earlier link" when its account was also
+ *   first linked before that suspension. With one suspension of all linking (docomo) that is
+ *   simply the suspension. `linkingSuspendedAt` is the first suspension of any scope.
  * - **Merchant attribution** (where the damage went): a wallet's spending is taken to be paid
  *   first from the damage charged into it, and only up to that damage, shared among its merchant
  *   categories in proportion to their spending, rounded down to whole yen.
- * - A bank has **stopped charges** when its latest charge control (by recordedAt, then position)
- *   is a stop. Controls are listed by when they took effect (occurredAt).
+ * - **By operator**: a counted case is its report's operator's (none named: no operator row);
+ *   its compensation and own damage count there as they do for its bank. The damage of a bank and
+ *   operator is the charges through that operator (the charge's operatorCode) on the accounts of
+ *   counted cases, once per account, so a bank's damage may be charged through several services.
+ * - An operator has **stopped linking** while a suspension naming it (alone or with a bank) is the
+ *   latest linking control of its scope (by recordedAt, then position).
+ * - A bank has **stopped charges** when its latest charge control naming it and no operator (by
+ *   recordedAt, then position) is a stop; a stop through one operator, or of every bank, is
+ *   listed under controls only. Controls are listed by when they took effect (occurredAt).
  */
 export const COUNTED_STATUSES: ReadonlySet<CaseStatus> = new Set<CaseStatus>([
   'suspected',
@@ -65,13 +64,13 @@ const isLater = (a: Written<unknown>, b: Written<unknown> | undefined) =>
   a.recordedAt > b.recordedAt ||
   (a.recordedAt === b.recordedAt && a.position > b.position);
 
-interface Account {
-  charges: { walletId: string; occurredAt: number; yen: number }[];
+export interface Account {
+  charges: { walletId: string; occurredAt: number; yen: number; operatorCode?: string }[];
   /** When a wallet was first linked to it (occurredAt); Infinity if never. */
   linkedAt: number;
 }
-interface Case {
-  firstReport?: Written<{ bankCode: string; account: string }>;
+export interface Case {
+  firstReport?: Written<{ bankCode: string; account: string; operatorCode?: string }>;
   status?: Written<CaseStatus>;
   /** Its latest reclassification (recordedAt), if any. */
   reclassifiedAt?: number;
@@ -86,9 +85,13 @@ export interface ReferenceState {
   /** Yen spent per wallet, per merchant category. */
   spending: Map<string, Map<string, number>>;
   chargesStopped: Map<string, Written<boolean>>;
+  /** The latest linking control (suspended?) of each scope naming an operator, by scopeKey. */
+  operatorLinking: Map<string, Written<{ operatorCode: string; suspended: boolean }>>;
   lockedWallets: Set<string>;
   /** When new linking was first suspended (occurredAt); a resumption does not move it. */
   linkingSuspendedAt: number | undefined;
+  /** Every suspension of new linking: when (occurredAt), and what it names. */
+  suspensions: (Scope & { at: number })[];
   inquiries: number;
   /** In the order folded. */
   controls: ControlEntry[];
@@ -105,8 +108,10 @@ export function referenceIncidentProjection(zone: string): Projection<ReferenceS
       cases: new Map(),
       spending: new Map(),
       chargesStopped: new Map(),
+      operatorLinking: new Map(),
       lockedWallets: new Set(),
       linkingSuspendedAt: undefined,
+      suspensions: [],
       inquiries: 0,
       controls: [],
     }),
@@ -127,6 +132,7 @@ function evolveReference(s: ReferenceState, e: StoredEvent): void {
         walletId: d.walletId,
         occurredAt: e.occurredAt,
         yen: d.amountYen,
+        operatorCode: d.operatorCode,
       });
       return;
     }
@@ -144,7 +150,11 @@ function evolveReference(s: ReferenceState, e: StoredEvent): void {
     case 'CaseReported': {
       const d = e.data as Data<'CaseReported'>;
       const c = caseOf(s, d.caseId);
-      const report = writtenBy(e, { bankCode: d.bankCode, account: accountKey(d) });
+      const report = writtenBy(e, {
+        bankCode: d.bankCode,
+        account: accountKey(d),
+        operatorCode: d.operatorCode,
+      });
       if (c.firstReport === undefined || isLater(c.firstReport, report)) c.firstReport = report;
       writeStatus(c, writtenBy(e, d.status));
       return;
@@ -167,19 +177,30 @@ function evolveReference(s: ReferenceState, e: StoredEvent): void {
     case 'WalletLocked':
       s.lockedWallets.add((e.data as Data<'WalletLocked'>).walletId);
       return;
-    case 'NewLinkingSuspended':
+    case 'NewLinkingSuspended': {
+      const d = e.data as Data<'NewLinkingSuspended'>;
       s.linkingSuspendedAt = Math.min(s.linkingSuspendedAt ?? Infinity, e.occurredAt);
-      return control(SUBJECT.allBanks);
-    case 'NewLinkingResumed':
-      return control(SUBJECT.allBanks);
+      s.suspensions.push({ at: e.occurredAt, ...scopeOf(d) });
+      operatorLinking(s, e, d, true);
+      return control(scopeSubject(d, SUBJECT.allBanks));
+    }
+    case 'NewLinkingResumed': {
+      const d = e.data as Data<'NewLinkingResumed'>;
+      operatorLinking(s, e, d, false);
+      return control(scopeSubject(d, SUBJECT.allBanks));
+    }
     case 'BankLinkPolicySet':
-      return control((e.data as Data<'BankLinkPolicySet'>).bankCode);
+      return control(scopeSubject(e.data as Data<'BankLinkPolicySet'>, SUBJECT.allBanks));
     case 'BankChargesStopped':
     case 'BankChargesResumed': {
-      const { bankCode } = e.data as Data<'BankChargesStopped'>;
+      const d = e.data as Data<'BankChargesStopped'>;
       const stop = writtenBy(e, e.type === 'BankChargesStopped');
-      if (isLater(stop, s.chargesStopped.get(bankCode))) s.chargesStopped.set(bankCode, stop);
-      return control(bankCode);
+      // A bank's stop names the bank alone: one through an operator, or of every bank, is listed
+      // under controls only.
+      const bank = d.operatorCode === undefined ? d.bankCode : undefined;
+      if (bank !== undefined && isLater(stop, s.chargesStopped.get(bank)))
+        s.chargesStopped.set(bank, stop);
+      return control(scopeSubject(d, SUBJECT.allBanks));
     }
     case 'EkycRequired':
     case 'CompensationStarted':
@@ -187,6 +208,14 @@ function evolveReference(s: ReferenceState, e: StoredEvent): void {
     default:
       return;
   }
+}
+
+/** A linking control naming an operator: the latest of its scope (recordedAt, position) decides. */
+function operatorLinking(s: ReferenceState, e: StoredEvent, d: Scope, suspended: boolean): void {
+  if (d.operatorCode === undefined) return;
+  const key = scopeKey(d.bankCode, d.operatorCode);
+  const written = writtenBy(e, { operatorCode: d.operatorCode, suspended });
+  if (isLater(written, s.operatorLinking.get(key))) s.operatorLinking.set(key, written);
 }
 
 const accountKey = (d: { bankCode: string; accountId: string }) =>
@@ -209,185 +238,11 @@ function writeStatus(c: Case, status: Written<CaseStatus>): void {
   if (isLater(status, c.status)) c.status = status;
 }
 
-/** The report, every figure computed from the facts folded. */
-export function referenceReport(s: ReferenceState): IncidentReport {
-  const counted = [...s.cases.values()].filter(
-    (c) => c.firstReport !== undefined && COUNTED_STATUSES.has(c.status!.value),
-  );
-  const bankOf = (c: Case) => c.firstReport!.value.bankCode;
-  const accountOf = (c: Case) => s.accounts.get(c.firstReport!.value.account);
-
-  // Damage: every charge of every account a counted case names, once per account.
-  const damagedAccounts = new Map(counted.map((c) => [c.firstReport!.value.account, c]));
-  const byBank = new Map<string, BankRow>();
-  const bankRow = (bankCode: string) => {
-    let row = byBank.get(bankCode);
-    if (row === undefined) {
-      row = {
-        bankCode,
-        cases: 0,
-        damageYen: 0,
-        compensatedYen: 0,
-        outstandingYen: 0,
-        compensatedCases: 0,
-        partlyCompensatedCases: 0,
-        largestCaseYen: 0,
-      };
-      byBank.set(bankCode, row);
-    }
-    return row;
-  };
-  const byDay = new Map<number, number>();
-  const byBankDay = new Map<string, Map<number, number>>();
-  const damageInWallet = new Map<string, number>();
-  let damageYen = 0;
-  let oldest = Infinity;
-  for (const [key, c] of damagedAccounts) {
-    for (const charge of s.accounts.get(key)?.charges ?? []) {
-      const day = s.calendar.dayOf(charge.occurredAt);
-      damageYen += charge.yen;
-      bankRow(bankOf(c)).damageYen += charge.yen;
-      addTo(byDay, day, charge.yen);
-      addTo(mapIn(byBankDay, bankOf(c)), day, charge.yen);
-      addTo(damageInWallet, charge.walletId, charge.yen);
-      oldest = Math.min(oldest, charge.occurredAt);
-    }
-  }
-  for (const c of counted) {
-    const row = bankRow(bankOf(c));
-    const paid = c.compensatedYen;
-    const caseYen = (accountOf(c)?.charges ?? []).reduce((n, ch) => n + ch.yen, 0);
-    row.cases++;
-    row.compensatedYen += paid;
-    if (paid > 0 && paid >= caseYen) row.compensatedCases++;
-    if (paid > 0 && paid < caseYen) row.partlyCompensatedCases++;
-    row.largestCaseYen = Math.max(row.largestCaseYen, caseYen);
-  }
-  for (const row of byBank.values()) row.outstandingYen = row.damageYen - row.compensatedYen;
-
-  // By bank and status: every reported case, its account's charges once per row.
-  const byBankStatus = new Map<string, BankStatusRow & { accounts: Set<string> }>();
-  for (const c of s.cases.values()) {
-    if (c.firstReport === undefined) continue;
-    const { bankCode, account } = c.firstReport.value;
-    const status = c.status!.value;
-    const key = `${bankCode}\u0000${status}`;
-    let row = byBankStatus.get(key);
-    if (row === undefined)
-      byBankStatus.set(
-        key,
-        (row = { bankCode, status, cases: 0, damageYen: 0, accounts: new Set() }),
-      );
-    row.cases++;
-    if (row.accounts.has(account)) continue;
-    row.accounts.add(account);
-    for (const charge of s.accounts.get(account)?.charges ?? []) row.damageYen += charge.yen;
-  }
-
-  const suspended = s.linkingSuspendedAt;
-  const chargedAfter = counted.filter((c) => {
-    const charges = accountOf(c)?.charges ?? [];
-    return suspended !== undefined && charges.some((ch) => ch.occurredAt >= suspended);
-  });
-  const viaEarlierLink = chargedAfter.filter((c) => accountOf(c)!.linkedAt < suspended!);
-
-  const isoDay = (day: number) => DayCalendar.isoDate(day);
-  return {
-    cases: counted.length,
-    suspectedCases: counted.filter((c) => c.status!.value === 'suspected').length,
-    banksWithDamage: new Set(counted.map(bankOf)).size,
-    damageYen,
-    compensatedYen: counted.reduce((n, c) => n + c.compensatedYen, 0),
-    casesChargedBeforeLinkingSuspended: counted.length - chargedAfter.length,
-    casesChargedAfterLinkingSuspended: chargedAfter.length,
-    casesChargedAfterLinkingSuspendedViaEarlierLink: viaEarlierLink.length,
-    linkingSuspendedAt: suspended,
-    oldestDamageDate: oldest === Infinity ? undefined : isoDay(s.calendar.dayOf(oldest)),
-    banksStoppedCharges: [...s.chargesStopped]
-      .filter(([, stop]) => stop.value)
-      .map(([bankCode]) => bankCode)
-      .sort(byText),
-    walletsLocked: s.lockedWallets.size,
-    inquiries: s.inquiries,
-    reports: counted
-      .map((c) => ({ bankCode: bankOf(c), reportedAt: c.firstReport!.recordedAt }))
-      .sort(byReportTime),
-    byBank: [...byBank.values()].sort((x, y) => byText(x.bankCode, y.bankCode)),
-    byBankStatus: [...byBankStatus.values()]
-      .map(({ bankCode, status, cases, damageYen }) => ({ bankCode, status, cases, damageYen }))
-      .sort(byBankThenStatus),
-    byDay: [...byDay]
-      .filter(([, yen]) => yen !== 0)
-      .sort(([x], [y]) => x - y)
-      .map(([day, damageYen]) => ({ date: isoDay(day), damageYen })),
-    byBankDay: [...byBankDay]
-      .sort(([x], [y]) => byText(x, y))
-      .flatMap(([bankCode, days]) =>
-        [...days]
-          .filter(([, yen]) => yen !== 0)
-          .sort(([x], [y]) => x - y)
-          .map(([day, damageYen]) => ({ bankCode, date: isoDay(day), damageYen })),
-      ),
-    byMerchant: [...spentByCategory(s, damageInWallet)]
-      .sort(([x], [y]) => byText(x, y))
-      .map(([merchantCategory, spentYen]) => ({ merchantCategory, spentYen })),
-    controls: s.controls
-      .map((c) => ({ at: c.at, control: c.type, subject: c.subject }))
-      .sort((x, y) => x.at - y.at),
-  };
-}
-
-/**
- * The case table (`replay --by case`): every reported case, counted or not, by case id, with the
- * bank and status as above; the first and last charge on its account (occurredAt, null without
- * charges); its first report and latest reclassification (recordedAt, null without one, whether
- * recorded before or after the report); its own damage (every charge on its account, as
- * compensated cases are judged), the compensation paid for it, and the difference.
- */
-export function referenceCaseRows(s: ReferenceState): CaseRow[] {
-  return [...s.cases]
-    .filter(([, c]) => c.firstReport !== undefined)
-    .sort(([x], [y]) => byText(x, y))
-    .map(([caseId, c]) => {
-      const charges = s.accounts.get(c.firstReport!.value.account)?.charges ?? [];
-      const times = charges.map((ch) => ch.occurredAt);
-      const damageYen = charges.reduce((n, ch) => n + ch.yen, 0);
-      return {
-        caseId,
-        bankCode: c.firstReport!.value.bankCode,
-        status: c.status!.value,
-        firstChargeAt: times.length === 0 ? null : Math.min(...times),
-        lastChargeAt: times.length === 0 ? null : Math.max(...times),
-        reportedAt: c.firstReport!.recordedAt,
-        reclassifiedAt: c.reclassifiedAt ?? null,
-        damageYen,
-        compensatedYen: c.compensatedYen,
-        outstandingYen: damageYen - c.compensatedYen,
-      };
-    });
-}
-
-/** Merchant attribution: each wallet's spending, up to the damage charged into it. */
-function spentByCategory(
-  s: ReferenceState,
-  damageInWallet: ReadonlyMap<string, number>,
-): Map<string, number> {
-  const spent = new Map<string, number>();
-  for (const [walletId, damage] of damageInWallet) {
-    const byCategory = s.spending.get(walletId) ?? new Map<string, number>();
-    let total = 0;
-    for (const yen of byCategory.values()) total += yen;
-    for (const [category, yen] of byCategory)
-      addTo(spent, category, total <= damage ? yen : shareOf(yen, damage, total));
-  }
-  return spent;
-}
-
-function addTo<K>(m: Map<K, number>, k: K, yen: number): void {
+export function addTo<K>(m: Map<K, number>, k: K, yen: number): void {
   m.set(k, (m.get(k) ?? 0) + yen);
 }
 
-function mapIn<K, K2, V>(m: Map<K, Map<K2, V>>, k: K): Map<K2, V> {
+export function mapIn<K, K2, V>(m: Map<K, Map<K2, V>>, k: K): Map<K2, V> {
   let inner = m.get(k);
   if (inner === undefined) m.set(k, (inner = new Map()));
   return inner;

@@ -4,12 +4,14 @@ import { DayCalendar } from '../../time/calendar';
 import { forEachEntry } from '../lists';
 import { add, statusOf, type CasesState } from './cases';
 import { countsStatus } from './codes';
-import type { ControlsState } from './controls';
+import type { ControlsState, Suspension } from './controls';
 import type { SpendingState } from './spending';
 import {
+  byBankThenOperator,
   byBankThenStatus,
   byReportTime,
   byText,
+  type BankOperatorRow,
   type BankRow,
   type BankStatusRow,
   type IncidentReport,
@@ -32,6 +34,8 @@ export interface IncidentDamage {
   byBank: { bank: number; cases: number; damageYen: number }[];
   byDay: { day: number; damageYen: number }[];
   byBankDay: { bank: number; day: number; damageYen: number }[];
+  /** Charged through each operator, per bank: at most the bank's damage (charges may name none). */
+  byBankOperator: { bank: number; operator: number; damageYen: number }[];
 }
 
 export function incidentDamage(s: CasesState): IncidentDamage {
@@ -47,7 +51,11 @@ export function incidentDamage(s: CasesState): IncidentDamage {
   for (const [bank, days] of s.bankDayDamage)
     for (const [day, damageYen] of days)
       if (damageYen !== 0) byBankDay.push({ bank, day, damageYen });
-  return { damageYen: s.damageYen, byBank, byDay, byBankDay };
+  const byBankOperator: IncidentDamage['byBankOperator'] = [];
+  for (const [bank, operators] of s.bankOperatorDamage)
+    for (const [operator, damageYen] of operators)
+      if (damageYen !== 0) byBankOperator.push({ bank, operator, damageYen });
+  return { damageYen: s.damageYen, byBank, byDay, byBankDay, byBankOperator };
 }
 
 /** The counted cases, in the order their first report was folded. */
@@ -148,6 +156,57 @@ const NO_COMPENSATION: Readonly<Compensation> = {
   largestCaseYen: 0,
 };
 
+/**
+ * The counted cases per bank and operator (their report's), with compensation and their own
+ * damage, and the damage charged through each operator (reference.ts: by operator), sorted.
+ */
+function bankOperatorRows(part: CasesState, counted: readonly number[]): BankOperatorRow[] {
+  const cases = part.cases.cols;
+  const rows = new Map<string, BankOperatorRow>();
+  const row = (bank: number, operator: number) => {
+    const key = `${bank}:${operator}`;
+    let r = rows.get(key);
+    if (r === undefined) {
+      const names = {
+        bankCode: part.bankNames[bank]!,
+        operatorCode: part.operatorNames[operator]!,
+      };
+      rows.set(
+        key,
+        (r = { ...names, cases: 0, damageYen: 0, outstandingYen: 0, ...NO_COMPENSATION }),
+      );
+    }
+    return r;
+  };
+  for (const c of counted) {
+    if (cases.operator[c]! < 0) continue;
+    const r = row(cases.bank[c]!, cases.operator[c]!);
+    const paid = cases.compensatedYen[c]!;
+    const caseYen = part.accounts.get('chargedYen', cases.account[c]!);
+    r.cases++;
+    r.compensatedYen += paid;
+    if (paid > 0 && paid >= caseYen) r.compensatedCases++;
+    if (paid > 0 && paid < caseYen) r.partlyCompensatedCases++;
+    if (caseYen > r.largestCaseYen) r.largestCaseYen = caseYen;
+  }
+  for (const [bank, operators] of part.bankOperatorDamage)
+    for (const [operator, yen] of operators) if (yen !== 0) row(bank, operator).damageYen += yen;
+  for (const r of rows.values()) r.outstandingYen = r.damageYen - r.compensatedYen;
+  return [...rows.values()].sort(byBankThenOperator);
+}
+
+/**
+ * When new linking was first suspended for a link at bank key `bank` through operator key
+ * `operator` (reference.ts: the linking split); Infinity if never.
+ */
+function suspendedFor(suspensions: readonly Suspension[], bank: number, operator: number): number {
+  let at = Number.POSITIVE_INFINITY;
+  for (const x of suspensions)
+    if ((x.bank < 0 || x.bank === bank) && (x.operator < 0 || x.operator === operator) && x.at < at)
+      at = x.at;
+  return at;
+}
+
 /** The report of an incident state: plain data, sorted, ready to print or compare. */
 export function incidentReport(s: IncidentState): IncidentReport {
   const { cases: part, controls } = s;
@@ -169,13 +228,13 @@ export function incidentReport(s: IncidentState): IncidentReport {
     compensatedYen += paid;
   }
 
-  const suspended = controls.linkingSuspendedAt;
   let after = 0;
   let afterViaEarlierLink = 0;
   let oldest = Number.POSITIVE_INFINITY;
   for (const c of counted) {
     const a = cases.account[c]!;
-    if (suspended !== undefined && accounts.lastChargeAt[a]! >= suspended) {
+    const suspended = suspendedFor(controls.suspensions, cases.bank[c]!, cases.operator[c]!);
+    if (accounts.lastChargeAt[a]! >= suspended) {
       after++;
       if (accounts.linkedAt[a]! < suspended) afterViaEarlierLink++;
     }
@@ -210,6 +269,7 @@ export function incidentReport(s: IncidentState): IncidentReport {
       date: DayCalendar.isoDate(day),
       damageYen,
     }));
+  const byBankOperator = bankOperatorRows(part, counted);
   const stopped: string[] = [];
   for (let b = 0; b < controls.banks.size; b++)
     if (controls.banks.cols.chargesStopped[b] === 1) stopped.push(controls.bankNames[b]!);
@@ -222,11 +282,18 @@ export function incidentReport(s: IncidentState): IncidentReport {
     casesChargedBeforeLinkingSuspended: part.countedCases - after,
     casesChargedAfterLinkingSuspended: after,
     casesChargedAfterLinkingSuspendedViaEarlierLink: afterViaEarlierLink,
-    linkingSuspendedAt: suspended,
+    linkingSuspendedAt: controls.linkingSuspendedAt,
     oldestDamageDate: Number.isFinite(oldest)
       ? DayCalendar.isoDate(part.calendar.dayOf(oldest))
       : undefined,
     banksStoppedCharges: stopped.sort(byText),
+    operatorsStoppedLinking: [
+      ...new Set(
+        [...controls.operatorLinking.values()]
+          .filter((x) => x.suspended)
+          .map((x) => x.operatorCode),
+      ),
+    ].sort(byText),
     walletsLocked: controls.walletsLocked,
     inquiries: controls.inquiries,
     reports: counted
@@ -234,6 +301,7 @@ export function incidentReport(s: IncidentState): IncidentReport {
       .sort(byReportTime),
     byBank,
     byBankStatus: byBankStatus(part).sort(byBankThenStatus),
+    byBankOperator,
     byDay,
     byBankDay,
     byMerchant: [...spentByCategory(s, counted).entries()]

@@ -14,6 +14,12 @@ export interface BankRow {
   largestCaseYen: number;
 }
 /**
+ * The counted cases of one bank through one operator (a case's operator: the one its report names)
+ * and their damage: the charges through that operator on their accounts. Only cases and charges
+ * naming an operator have a row.
+ */
+export type BankOperatorRow = { operatorCode: string } & BankRow;
+/**
  * The reported cases of one bank with one status, counted or not, and their damage: every charge
  * on their accounts, once per account.
  */
@@ -71,6 +77,8 @@ export interface IncidentReport {
   /** Earliest charge among counted cases (occurredAt), as YYYY-MM-DD in the scenario's zone. */
   oldestDamageDate: string | undefined;
   banksStoppedCharges: string[];
+  /** Operators with a suspension of new linking in force naming them (alone or with a bank). */
+  operatorsStoppedLinking: string[];
   walletsLocked: number;
   inquiries: number;
   /**
@@ -80,6 +88,8 @@ export interface IncidentReport {
   byBank: BankRow[];
   /** By bank, then status in the order of CASE_STATUSES; only pairs with a case. */
   byBankStatus: BankStatusRow[];
+  /** By bank, then operator. */
+  byBankOperator: BankOperatorRow[];
   byDay: DayRow[];
   byBankDay: BankDayRow[];
   byMerchant: MerchantRow[];
@@ -97,6 +107,12 @@ export interface ControlEntry {
 export const SUBJECT = { allBanks: 'all banks', allWallets: 'all wallets' } as const;
 
 export const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The report's order of the bank-operator table: by bank, then operator. */
+export const byBankThenOperator = (
+  x: { bankCode: string; operatorCode: string },
+  y: { bankCode: string; operatorCode: string },
+) => byText(x.bankCode, y.bankCode) || byText(x.operatorCode, y.operatorCode);
 
 /** The report's order of the bank-status table: by bank, then status as CASE_STATUSES lists. */
 export const byBankThenStatus = (
