@@ -23,10 +23,20 @@ export interface EventRow {
 export const COLUMNS =
   'position, stream_id, revision, event_id, type, occurred_at, recorded_at, data, hash';
 
-/** The statements that read events and stream heads. */
-export function readStatements(db: Database.Database) {
+type HeadRow = { revision: number; hash: string; last_position: number };
+
+/** The statements that read events and stream heads (typed out: declarations must name them). */
+export interface ReadStatements {
+  stream: Database.Statement<[string], HeadRow>;
+  readAll: Database.Statement<[number, number], EventRow>;
+  byPosition: Database.Statement<[number], EventRow>;
+  previous: Database.Statement<[number], number | null>;
+  heads: Database.Statement<[], StreamHead>;
+}
+
+export function readStatements(db: Database.Database): ReadStatements {
   return {
-    stream: db.prepare<[string], { revision: number; hash: string; last_position: number }>(
+    stream: db.prepare<[string], HeadRow>(
       'SELECT revision, hash, last_position FROM streams WHERE stream_id = ?',
     ),
     readAll: db.prepare<[number, number], EventRow>(
@@ -41,7 +51,6 @@ export function readStatements(db: Database.Database) {
     ),
   };
 }
-export type ReadStatements = ReturnType<typeof readStatements>;
 
 export async function* readStream(
   stmts: ReadStatements,
