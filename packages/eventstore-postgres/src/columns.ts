@@ -1,4 +1,5 @@
 import {
+  sliceBatch,
   isRareCode,
   KEY_DOMAINS,
   type ColumnBatch,
@@ -7,7 +8,6 @@ import {
 import {
   BLOCKS_PER_READ,
   decodeBlock,
-  sliceBatch,
   withKnownKeyCounts,
   type ColumnReader,
   type ReadAllOptions,

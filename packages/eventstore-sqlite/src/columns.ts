@@ -1,4 +1,5 @@
 import {
+  sliceBatch,
   allocateColumns,
   DOMAIN,
   encodeRow,
@@ -17,7 +18,6 @@ import {
   encodeBlock,
   extendHistory,
   GENESIS_HASH,
-  sliceBatch,
   withKnownKeyCounts,
   type ColumnReader,
   type ReadAllOptions,
