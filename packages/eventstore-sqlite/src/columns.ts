@@ -1,8 +1,6 @@
 import {
   sliceBatch,
-  allocateColumns,
   DOMAIN,
-  encodeRow,
   isRareCode,
   KEY_DOMAIN_COUNT,
   KEY_DOMAINS,
@@ -12,10 +10,9 @@ import {
   type KeyNames,
 } from '@incident-ledger/core';
 import {
-  BLOCK_EVENTS,
+  BlockWriter,
   BLOCKS_PER_READ,
   decodeBlock,
-  encodeBlock,
   extendHistory,
   GENESIS_HASH,
   withKnownKeyCounts,
@@ -56,26 +53,16 @@ export class ColumnWriter {
    * one.
    */
   write(rows: readonly StoredRow[], first: number): void {
-    const keys = this.keys();
-    const known = KEY_DOMAINS.map((_, d) => keys.size(d));
+    const writer = new BlockWriter(this.keys(), KEY_SPACE, first, rows.length);
+    for (const r of rows) writer.add(r);
+    const { blocks, keys } = writer.finish();
     let history = this.stmts.lastHistory.get() ?? GENESIS_HASH;
-    for (let start = 0; start < rows.length; start += BLOCK_EVENTS) {
-      const n = Math.min(BLOCK_EVENTS, rows.length - start);
-      const batch = allocateColumns(n, KEY_SPACE, keys);
-      for (let i = 0; i < n; i++) encodeRow(batch, i, rows[start + i]!, keys);
-      history = extendHistory(history, rows, start, start + n);
-      const counts = KEY_DOMAINS.map((_, d) => keys.size(d));
-      this.stmts.insertBlock.run(
-        first + start + n - 1,
-        first + start,
-        encodeBlock(batch, 0, n, counts),
-        history,
-      );
+    for (const b of blocks) {
+      history = extendHistory(history, rows, b.first - first, b.last - first + 1);
+      this.stmts.insertBlock.run(b.last, b.first, b.columns, history);
     }
-    for (let d = 0; d < KEY_DOMAIN_COUNT; d++) {
-      const texts = keys.texts(d);
-      for (let id = known[d]!; id < texts.length; id++) this.stmts.insertKey.run(d, id, texts[id]!);
-    }
+    for (const { domain, first: id, texts } of keys)
+      for (let i = 0; i < texts.length; i++) this.stmts.insertKey.run(domain, id + i, texts[i]!);
   }
 
   /** Drops the dictionary: the next write loads it again from the table. */

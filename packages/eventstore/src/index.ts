@@ -6,6 +6,7 @@ export * from './subscription';
 export * from './memory';
 export * from './replay';
 export * from './blocks';
+export * from './block-writer';
 export * from './derived';
 export * from './uuid-bytes';
 export * from './index-check';
