@@ -21,6 +21,7 @@ import {
 } from '@incident-ledger/eventstore';
 import type Database from 'better-sqlite3';
 import { toEvent, type ReadStatements } from './read';
+import { staleBlockRebuilder } from './rebuild';
 
 export const KEY_SPACE = 'sqlite-keys';
 
@@ -104,7 +105,10 @@ export function sqliteColumns(
   db: Database.Database,
   reads: ReadStatements,
   file: string,
+  writer: ColumnWriter | undefined,
 ): ColumnReader {
+  // An opening that may write rebuilds stale blocks; a read-only one meets them as StaleBlock.
+  const rebuild = writer && staleBlockRebuilder(db, reads, writer, file);
   const stmts = {
     maxKey: db
       .prepare<[number], number | null>('SELECT max(id) FROM keys WHERE domain = ?')
@@ -124,6 +128,7 @@ export function sqliteColumns(
    * Blocks from `from` on, one batch each; the rows of rare types are read in full from `events`.
    */
   async function* readColumns(options: ReadAllOptions = {}): AsyncIterable<ColumnBatch> {
+    rebuild?.();
     const names = keyNames();
     // Every batch tells the store's key counts at the start of the read: a fold sizes its keyed
     // tables once.
@@ -165,5 +170,11 @@ export function sqliteColumns(
     };
   }
 
-  return { keySpace: KEY_SPACE, readColumns };
+  return {
+    keySpace: KEY_SPACE,
+    readColumns,
+    ...(rebuild && {
+      rebuildStale: async (onNotice?: (notice: string) => void) => rebuild(onNotice),
+    }),
+  };
 }

@@ -2,6 +2,7 @@ import {
   COLUMN_ARRAYS,
   columnBatch,
   COLUMNS,
+  COLUMNS_HASH,
   KEY_DOMAIN_COUNT,
   type ColumnBatch,
   type KeyNames,
@@ -14,9 +15,11 @@ import {
  * parse.
  *
  * Layout, little-endian (the store refuses big-endian machines), every section 8-byte aligned:
- *   u32 format, u32 n, u32 keyCounts[5] (keys per domain after the block), u32 padding
+ *   u32 format, u32 n, u32 keyCounts[5] (keys per domain after the block), u32 columns hash
  *   then each column of COLUMNS in its order, n values of its kind (i32 keys: -1 none)
  * Positions are not stored: a block holds positions first_position .. first_position + n - 1.
+ * The columns hash (core's COLUMNS_HASH) names the declaration the block was derived under: a block
+ * of another one is stale (blocks of format 1 before the hash carry 0), and its store rebuilds it.
  */
 const FORMAT = 1;
 /**
@@ -27,6 +30,7 @@ export const BLOCK_EVENTS = 16_384;
 /** Blocks a replay reads per query. */
 export const BLOCKS_PER_READ = 4;
 const HEADER_BYTES = 32;
+const TAG_BYTE = 28;
 const WIDTH = COLUMNS.map((c) => COLUMN_ARRAYS[c.kind].BYTES_PER_ELEMENT);
 
 const align8 = (n: number) => (n + 7) & ~7;
@@ -50,6 +54,7 @@ export function encodeBlock(
   header[0] = FORMAT;
   header[1] = n;
   for (let d = 0; d < KEY_DOMAIN_COUNT; d++) header[2 + d] = keyCounts[d]!;
+  header[TAG_BYTE / 4] = COLUMNS_HASH;
   let at = out.byteOffset + HEADER_BYTES;
   for (let c = 0; c < COLUMNS.length; c++) {
     const column = b[COLUMNS[c]!.name];
@@ -60,6 +65,27 @@ export function encodeBlock(
     at += align8(n * WIDTH[c]!);
   }
   return out;
+}
+
+/** The columns hash of a stored block (its header's bytes 28..31), or undefined if it has none. */
+export function blockTag(stored: Uint8Array): number | undefined {
+  if (stored.byteLength < HEADER_BYTES) return undefined;
+  return Buffer.from(stored.buffer, stored.byteOffset, HEADER_BYTES).readUInt32LE(TAG_BYTE);
+}
+
+/** Whether a stored block was derived under the current column declaration. */
+export const isCurrentBlock = (stored: Uint8Array): boolean => blockTag(stored) === COLUMNS_HASH;
+
+/** A block derived under another column declaration: its store rebuilds it from the events. */
+export class StaleBlock extends Error {
+  constructor(
+    readonly position: number,
+    readonly tag: number,
+  ) {
+    super(
+      `block at position ${position} was derived under another column declaration (hash ${tag}, now ${COLUMNS_HASH}): a replay by an opening that may write rebuilds it from the events`,
+    );
+  }
 }
 
 /**
@@ -80,6 +106,8 @@ export function decodeBlock(
     throw new Error(
       `block at position ${firstPosition} has format ${header[0]}, expected ${FORMAT}`,
     );
+  if (header[TAG_BYTE / 4] !== COLUMNS_HASH)
+    throw new StaleBlock(firstPosition, header[TAG_BYTE / 4]!);
   const n = header[1]!;
   if (bytes.byteLength !== blockBytes(n))
     throw new Error(

@@ -146,7 +146,7 @@ const keyColumn = <N extends string>(
 /**
  * The stored columns, declared once: batches, blocks (their layout follows this order, so append
  * only, f64 then i32 then u8 keeps every section aligned), encoding and the integrity check are
- * driven by this list.
+ * driven by this list, and its hash (COLUMNS_HASH) tags each stored block.
  */
 export const COLUMNS = [
   { name: 'occurredAt', kind: 'f64', from: 'occurredAt', derive: (e) => e.occurredAt },
@@ -198,6 +198,23 @@ export type ColumnName = (typeof COLUMNS)[number]['name'];
 export type StoredColumns = {
   readonly [C in (typeof COLUMNS)[number] as C['name']]: ColumnArrays[C['kind']];
 };
+
+/**
+ * A hash of the column declaration (names, kinds, domains, what each derives from, and the type and
+ * status codes): every stored block carries it, and blocks written under another declaration are
+ * stale derived data, rebuilt from the events.
+ */
+export const COLUMNS_HASH: number = fnv1a(
+  COLUMNS.map((c) => `${c.name}:${c.kind}:${'domain' in c ? c.domain : ''}:${c.from}`).join('\n') +
+    `\n${COLUMN_TYPES.join(',')}\n${CASE_STATUSES.join(',')}`,
+);
+
+/** 32-bit FNV-1a of a string's UTF-16 code units: a tag, not a defence. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
 
 /**
  * A batch of consecutive events in columns. Row i is the event at position[i]; a key column holds
