@@ -1,13 +1,10 @@
 import { KEY_DOMAIN_COUNT, KeyDictionary } from '@incident-ledger/core';
-import { BlockWriter, isCurrentBlock } from '@incident-ledger/eventstore';
+import { BlockWriter, isCurrentBlock, rebuildProgress } from '@incident-ledger/eventstore';
 import type { PoolClient } from 'pg';
 import type { Connection } from './connection';
 import { KEY_SPACE } from './keys';
 import { readAll, type ReadFrom } from './read';
 import type { Tables } from './tables';
-
-/** Events between two progress lines of a rebuild. */
-const PROGRESS_EVENTS = 1_000_000;
 
 /**
  * Brings the blocks up to the current column declaration when they were derived under another one
@@ -29,13 +26,10 @@ export async function rebuildStaleBlocks(
       `SELECT first_position AS first, last_position AS last FROM ${t.blocks} ORDER BY last_position`,
     );
     const events = ranges.reduce((n, r) => n + Number(r.last) - Number(r.first) + 1, 0);
-    onNotice?.(
-      `rebuilding the replay columns (${events} events): they were derived under another column declaration`,
-    );
+    const progress = rebuildProgress('the replay columns', events, onNotice);
     await client.query(`DELETE FROM ${t.keys}`);
     const keys = new KeyDictionary();
     const pinned: ReadFrom = { t, withClient: (work) => work(client) };
-    let done = 0;
     for (const range of ranges) {
       const [first, last] = [Number(range.first), Number(range.last)];
       const n = last - first + 1;
@@ -48,9 +42,7 @@ export async function rebuildStaleBlocks(
         block.finish().blocks[0]!.columns,
         last,
       ]);
-      if (Math.floor((done + n) / PROGRESS_EVENTS) > Math.floor(done / PROGRESS_EVENTS))
-        onNotice?.(`rebuilt the replay columns of ${done + n} of ${events} events`);
-      done += n;
+      progress(n);
     }
     const domains = Array.from({ length: KEY_DOMAIN_COUNT }, (_, d) => d).filter(
       (d) => keys.size(d) > 0,

@@ -1,11 +1,8 @@
 import { KEY_DOMAIN_COUNT, KeyDictionary } from '@incident-ledger/core';
-import { BlockWriter, isCurrentBlock } from '@incident-ledger/eventstore';
+import { BlockWriter, isCurrentBlock, rebuildProgress } from '@incident-ledger/eventstore';
 import type Database from 'better-sqlite3';
 import { KEY_SPACE, type ColumnWriter } from './columns';
 import { toEvent, type ReadStatements } from './read';
-
-/** Events between two progress lines of a rebuild. */
-const PROGRESS_EVENTS = 1_000_000;
 
 /**
  * Brings the blocks up to the current column declaration when they were derived under another one
@@ -28,22 +25,17 @@ export function staleBlockRebuilder(
     db.transaction(() => {
       const ranges = stmts.ranges.all();
       const events = ranges.reduce((n, r) => n + r.last_position - r.first_position + 1, 0);
-      onNotice?.(
-        `rebuilding the replay columns of ${file} (${events} events): they were derived under another column declaration`,
-      );
+      const progress = rebuildProgress(`the replay columns of ${file}`, events, onNotice);
       stmts.dropKeys.run();
       stmts.dropSections.run();
       stmts.dropCheckpoints.run();
       const keys = new KeyDictionary();
-      let done = 0;
       for (const { first_position: first, last_position: last } of ranges) {
         const n = last - first + 1;
         const block = new BlockWriter(keys, KEY_SPACE, first, n);
         for (const row of reads.readAll.all(first, n)) block.add(toEvent(row));
         stmts.setColumns.run(block.finish().blocks[0]!.columns, last);
-        if (Math.floor((done + n) / PROGRESS_EVENTS) > Math.floor(done / PROGRESS_EVENTS))
-          onNotice?.(`rebuilt the replay columns of ${done + n} of ${events} events`);
-        done += n;
+        progress(n);
       }
       for (let d = 0; d < KEY_DOMAIN_COUNT; d++) {
         const texts = keys.texts(d);
