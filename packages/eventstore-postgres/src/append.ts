@@ -154,6 +154,11 @@ export class Appender {
     return existing;
   }
 
+  /** Drops the cached dictionary: the next append loads it again (the keys were rebuilt). */
+  forget(): void {
+    this.dictionary = undefined;
+  }
+
   /**
    * The store's key dictionary, brought up to date with keys other writers stored. Inside the
    * locked transaction.

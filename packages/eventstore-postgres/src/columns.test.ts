@@ -1,4 +1,5 @@
 import {
+  COLUMNS,
   encodeEvents,
   Fold,
   incidentProjection,
@@ -87,15 +88,7 @@ pg('PostgresEventStore replay columns', () => {
     const stored = await collect(store.readAll());
     const want = encodeEvents(stored, new KeyDictionary(), 'reference');
     expect(new Set(batches.map((b) => b.keySpace))).toEqual(new Set(['postgres-keys']));
-    for (const c of [
-      'position',
-      'type',
-      'occurredAt',
-      'recordedAt',
-      'amount',
-      'status',
-      ...KEY_DOMAINS,
-    ] as const) {
+    for (const c of ['position', ...COLUMNS.map((c) => c.name)] as const) {
       expect([c, batches.flatMap((b) => [...b[c]])]).toEqual([c, [...want[c]]]);
     }
     for (const d of KEY_DOMAINS) {

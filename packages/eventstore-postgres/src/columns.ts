@@ -1,4 +1,5 @@
 import {
+  sliceBatch,
   isRareCode,
   KEY_DOMAINS,
   type ColumnBatch,
@@ -7,7 +8,6 @@ import {
 import {
   BLOCKS_PER_READ,
   decodeBlock,
-  sliceBatch,
   withKnownKeyCounts,
   type ColumnReader,
   type ReadAllOptions,
@@ -16,9 +16,22 @@ import { copyOut, int8At } from './copy';
 import { KEY_SPACE, keyRows, StoredKeyNames } from './keys';
 import { eventsAt, type ReadFrom } from './read';
 
-/** The replay columns (keys and blocks tables) that `source` reads. */
-export function columnReader(source: ReadFrom): ColumnReader {
-  return { keySpace: KEY_SPACE, readColumns: (options) => readColumns(source, options) };
+/**
+ * The replay columns (keys and blocks tables) that `source` reads; `rebuild` (an opening that may
+ * write) first rebuilds blocks derived under another column declaration, else they fail to decode.
+ */
+export function columnReader(
+  source: ReadFrom,
+  rebuild?: (onNotice?: (notice: string) => void) => Promise<boolean>,
+): ColumnReader {
+  return {
+    keySpace: KEY_SPACE,
+    async *readColumns(options = {}) {
+      await rebuild?.();
+      yield* readColumns(source, options);
+    },
+    ...(rebuild && { rebuildStale: rebuild }),
+  };
 }
 
 /**

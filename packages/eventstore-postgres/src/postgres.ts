@@ -19,6 +19,7 @@ import type { Observable } from 'rxjs';
 import { Appender } from './append';
 import { inSnapshot, postgresIndexSql } from './audit';
 import { columnReader } from './columns';
+import { rebuildStaleBlocks } from './rebuild';
 import { Connection, redact } from './connection';
 import { Listener } from './listener';
 import { heads, readAll, readStream, type ReadFrom } from './read';
@@ -73,12 +74,18 @@ export class PostgresEventStore implements EventStore {
   private constructor(
     private readonly db: Connection,
     readonly schema: string,
+    access: StoreAccess,
   ) {
     this.t = tables(schema);
     this.reads = { t: this.t, withClient: db.withClient };
     this.appender = new Appender(db, this.t, schema);
     this.listener = new Listener(db, schema);
-    this.columns = columnReader(this.reads);
+    this.columns = columnReader(
+      this.reads,
+      access === 'read'
+        ? undefined
+        : (notice) => rebuildStaleBlocks(db, this.t, () => this.appender.forget(), notice),
+    );
   }
 
   /**
@@ -99,9 +106,10 @@ export class PostgresEventStore implements EventStore {
         'the replay columns are little-endian; this machine is big-endian',
       );
     const db = new Connection(url, schema, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
-    const store = new PostgresEventStore(db, schema);
+    const access = options.access ?? 'create';
+    const store = new PostgresEventStore(db, schema, access);
     try {
-      await migrate(db, schema, store.t, options.access ?? 'create');
+      await migrate(db, schema, store.t, access);
       return store;
     } catch (e) {
       await db.end();

@@ -1,11 +1,5 @@
-import {
-  allocateColumns,
-  encodeRow,
-  KEY_DOMAINS,
-  type KeyDictionary,
-  type MutableColumnBatch,
-} from '@incident-ledger/core';
-import { BLOCK_EVENTS, encodeBlock, type StreamState } from '@incident-ledger/eventstore';
+import type { KeyDictionary } from '@incident-ledger/core';
+import { BlockWriter, type StreamState } from '@incident-ledger/eventstore';
 import type { PoolClient } from 'pg';
 import { copyIn } from './copy';
 import { COLUMNS, type Row } from './event-row';
@@ -32,17 +26,13 @@ export async function writeRows(
   slices: Iterable<readonly Row[]>,
   heads: ReadonlyMap<string, StreamState>,
 ): Promise<number> {
-  const known = KEY_DOMAINS.map((_, d) => keys.size(d));
-  const counts = () => KEY_DOMAINS.map((_, d) => keys.size(d));
   const ids = new IdKeys(bound);
-  const blocks: { first: number; last: number; columns: Buffer }[] = [];
+  const writer = new BlockWriter(keys, KEY_SPACE, first, bound);
   let position = first;
   await copyIn(
     client,
     `COPY ${t.events} (${COLUMNS}, previous) FROM STDIN (FORMAT binary)`,
     async (out, flush) => {
-      let block: MutableColumnBatch | undefined;
-      let blockFirst = first;
       for (const rows of slices) {
         for (let i = 0; i < rows.length; i++, position++) {
           const r = rows[i]!;
@@ -61,32 +51,10 @@ export async function writeRows(
           else out.int8(previous);
           links.set(r.streamId, position);
           ids.add(r.eventId, position);
-          if (block === undefined) {
-            blockFirst = position;
-            block = allocateColumns(
-              Math.min(BLOCK_EVENTS, bound - (position - first)),
-              KEY_SPACE,
-              keys,
-            );
-          }
-          encodeRow(block, position - blockFirst, r, keys);
-          if (position - blockFirst + 1 === BLOCK_EVENTS) {
-            blocks.push({
-              first: blockFirst,
-              last: position,
-              columns: encodeBlock(block, 0, BLOCK_EVENTS, counts()),
-            });
-            block = undefined;
-          }
+          writer.add(r);
           if (out.full) await flush();
         }
       }
-      if (block !== undefined)
-        blocks.push({
-          first: blockFirst,
-          last: position - 1,
-          columns: encodeBlock(block, 0, position - blockFirst, counts()),
-        });
     },
   );
   await copyIn(
@@ -94,15 +62,11 @@ export async function writeRows(
     `COPY ${t.eventIds} (id, position) FROM STDIN (FORMAT binary)`,
     (out, flush) => ids.write(out, flush),
   );
+  const { blocks, keys: newKeys } = writer.finish();
   const values: unknown[] = [];
   const $ = (v: unknown) => `$${values.push(v)}`;
   const blockValues = blocks.map(
     (b) => `(${$(b.last)}::bigint, ${$(b.first)}::bigint, ${$(b.columns)}::bytea)`,
-  );
-  const newKeys = KEY_DOMAINS.flatMap((_, d) =>
-    keys.size(d) > known[d]!
-      ? [{ domain: d, first: known[d]!, texts: keys.texts(d).slice(known[d]) }]
-      : [],
   );
   const newHeads = [...heads];
   // One statement for the derived rows, the heads and the wake-up; the NOTIFY is delivered only

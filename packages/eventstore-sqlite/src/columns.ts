@@ -1,7 +1,6 @@
 import {
-  allocateColumns,
+  sliceBatch,
   DOMAIN,
-  encodeRow,
   isRareCode,
   KEY_DOMAIN_COUNT,
   KEY_DOMAINS,
@@ -11,19 +10,18 @@ import {
   type KeyNames,
 } from '@incident-ledger/core';
 import {
-  BLOCK_EVENTS,
+  BlockWriter,
   BLOCKS_PER_READ,
   decodeBlock,
-  encodeBlock,
   extendHistory,
   GENESIS_HASH,
-  sliceBatch,
   withKnownKeyCounts,
   type ColumnReader,
   type ReadAllOptions,
 } from '@incident-ledger/eventstore';
 import type Database from 'better-sqlite3';
 import { toEvent, type ReadStatements } from './read';
+import { staleBlockRebuilder } from './rebuild';
 
 export const KEY_SPACE = 'sqlite-keys';
 
@@ -56,26 +54,16 @@ export class ColumnWriter {
    * one.
    */
   write(rows: readonly StoredRow[], first: number): void {
-    const keys = this.keys();
-    const known = KEY_DOMAINS.map((_, d) => keys.size(d));
+    const writer = new BlockWriter(this.keys(), KEY_SPACE, first, rows.length);
+    for (const r of rows) writer.add(r);
+    const { blocks, keys } = writer.finish();
     let history = this.stmts.lastHistory.get() ?? GENESIS_HASH;
-    for (let start = 0; start < rows.length; start += BLOCK_EVENTS) {
-      const n = Math.min(BLOCK_EVENTS, rows.length - start);
-      const batch = allocateColumns(n, KEY_SPACE, keys);
-      for (let i = 0; i < n; i++) encodeRow(batch, i, rows[start + i]!, keys);
-      history = extendHistory(history, rows, start, start + n);
-      const counts = KEY_DOMAINS.map((_, d) => keys.size(d));
-      this.stmts.insertBlock.run(
-        first + start + n - 1,
-        first + start,
-        encodeBlock(batch, 0, n, counts),
-        history,
-      );
+    for (const b of blocks) {
+      history = extendHistory(history, rows, b.first - first, b.last - first + 1);
+      this.stmts.insertBlock.run(b.last, b.first, b.columns, history);
     }
-    for (let d = 0; d < KEY_DOMAIN_COUNT; d++) {
-      const texts = keys.texts(d);
-      for (let id = known[d]!; id < texts.length; id++) this.stmts.insertKey.run(d, id, texts[id]!);
-    }
+    for (const { domain, first: id, texts } of keys)
+      for (let i = 0; i < texts.length; i++) this.stmts.insertKey.run(domain, id + i, texts[i]!);
   }
 
   /** Drops the dictionary: the next write loads it again from the table. */
@@ -117,7 +105,10 @@ export function sqliteColumns(
   db: Database.Database,
   reads: ReadStatements,
   file: string,
+  writer: ColumnWriter | undefined,
 ): ColumnReader {
+  // An opening that may write rebuilds stale blocks; a read-only one meets them as StaleBlock.
+  const rebuild = writer && staleBlockRebuilder(db, reads, writer, file);
   const stmts = {
     maxKey: db
       .prepare<[number], number | null>('SELECT max(id) FROM keys WHERE domain = ?')
@@ -137,6 +128,7 @@ export function sqliteColumns(
    * Blocks from `from` on, one batch each; the rows of rare types are read in full from `events`.
    */
   async function* readColumns(options: ReadAllOptions = {}): AsyncIterable<ColumnBatch> {
+    rebuild?.();
     const names = keyNames();
     // Every batch tells the store's key counts at the start of the read: a fold sizes its keyed
     // tables once.
@@ -178,5 +170,11 @@ export function sqliteColumns(
     };
   }
 
-  return { keySpace: KEY_SPACE, readColumns };
+  return {
+    keySpace: KEY_SPACE,
+    readColumns,
+    ...(rebuild && {
+      rebuildStale: async (onNotice?: (notice: string) => void) => rebuild(onNotice),
+    }),
+  };
 }

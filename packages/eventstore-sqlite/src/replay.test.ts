@@ -1,4 +1,5 @@
 import {
+  COLUMNS,
   composite,
   Fold,
   incidentProjection,
@@ -9,6 +10,7 @@ import {
   walletLedgerProjection,
   type CasesState,
   type ColumnBatch,
+  type StoredColumns,
   type LedgerEvent,
   type Projection,
 } from '@incident-ledger/core';
@@ -84,16 +86,7 @@ function oneBatch(batches: ColumnBatch[]): ColumnBatch {
     ...last,
     length: batches.reduce((n, b) => n + b.length, 0),
     position: join((b) => b.position),
-    type: join((b) => b.type),
-    occurredAt: join((b) => b.occurredAt),
-    recordedAt: join((b) => b.recordedAt),
-    wallet: join((b) => b.wallet),
-    bank: join((b) => b.bank),
-    account: join((b) => b.account),
-    case: join((b) => b.case),
-    category: join((b) => b.category),
-    amount: join((b) => b.amount),
-    status: join((b) => b.status),
+    ...(Object.fromEntries(COLUMNS.map((c) => [c.name, join((b) => b[c.name])])) as StoredColumns),
     rare: batches.flatMap((b) => b.rare),
   };
 }

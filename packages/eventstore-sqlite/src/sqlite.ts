@@ -63,10 +63,11 @@ export class SqliteEventStore implements EventStore {
     // Statements are prepared once the schema is in place.
     const prepared = migrate(db, file, readonly, () => {
       const reads = readStatements(db);
+      const writer = new ColumnWriter(db);
       return {
         reads,
-        append: new Appender(db, reads, new ColumnWriter(db)),
-        columns: sqliteColumns(db, reads, file),
+        append: new Appender(db, reads, writer),
+        columns: sqliteColumns(db, reads, file, readonly ? undefined : writer),
         checkpoints: sqliteCheckpoints(db),
       };
     });

@@ -1,23 +1,25 @@
 import {
+  COLUMN_ARRAYS,
+  columnBatch,
+  COLUMNS,
+  COLUMNS_HASH,
   KEY_DOMAIN_COUNT,
   type ColumnBatch,
   type KeyNames,
   type MutableColumnBatch,
-  type StoredEvent,
 } from '@incident-ledger/core';
 
 /**
  * A block: the columns (core's events/columns.ts) of consecutive events, packed in one BLOB so that
- * a
- * replay reads tens of thousands of events per row and decodes them with typed-array views, no
+ * a replay reads tens of thousands of events per row and decodes them with typed-array views, no
  * parse.
  *
  * Layout, little-endian (the store refuses big-endian machines), every section 8-byte aligned:
- *   u32 format, u32 n, u32 keyCounts[5] (keys per domain after the block), u32 padding
- *   f64 occurredAt[n], f64 recordedAt[n], f64 amount[n]
- *   i32 wallet[n], bank[n], account[n], case[n], category[n]   (-1: none)
- *   u8 type[n], u8 status[n]
+ *   u32 format, u32 n, u32 keyCounts[5] (keys per domain after the block), u32 columns hash
+ *   then each column of COLUMNS in its order, n values of its kind (i32 keys: -1 none)
  * Positions are not stored: a block holds positions first_position .. first_position + n - 1.
+ * The columns hash (core's COLUMNS_HASH) names the declaration the block was derived under: a block
+ * of another one is stale (blocks of format 1 before the hash carry 0), and its store rebuilds it.
  */
 const FORMAT = 1;
 /**
@@ -28,19 +30,15 @@ export const BLOCK_EVENTS = 16_384;
 /** Blocks a replay reads per query. */
 export const BLOCKS_PER_READ = 4;
 const HEADER_BYTES = 32;
-const F64_COLUMNS = ['occurredAt', 'recordedAt', 'amount'] as const;
-const I32_COLUMNS = ['wallet', 'bank', 'account', 'case', 'category'] as const;
-const U8_COLUMNS = ['type', 'status'] as const;
+const TAG_BYTE = 28;
+const WIDTH = COLUMNS.map((c) => COLUMN_ARRAYS[c.kind].BYTES_PER_ELEMENT);
 
 const align8 = (n: number) => (n + 7) & ~7;
 
 export function blockBytes(n: number): number {
-  return (
-    HEADER_BYTES +
-    align8(n * 8) * F64_COLUMNS.length +
-    align8(n * 4) * I32_COLUMNS.length +
-    align8(n) * U8_COLUMNS.length
-  );
+  let bytes = HEADER_BYTES;
+  for (const w of WIDTH) bytes += align8(n * w);
+  return bytes;
 }
 
 /** Packs rows [from, to) of a batch, with the key counts after them. */
@@ -56,20 +54,38 @@ export function encodeBlock(
   header[0] = FORMAT;
   header[1] = n;
   for (let d = 0; d < KEY_DOMAIN_COUNT; d++) header[2 + d] = keyCounts[d]!;
+  header[TAG_BYTE / 4] = COLUMNS_HASH;
   let at = out.byteOffset + HEADER_BYTES;
-  for (const c of F64_COLUMNS) {
-    new Float64Array(out.buffer, at, n).set(b[c].subarray(from, to));
-    at += align8(n * 8);
-  }
-  for (const c of I32_COLUMNS) {
-    new Int32Array(out.buffer, at, n).set(b[c].subarray(from, to));
-    at += align8(n * 4);
-  }
-  for (const c of U8_COLUMNS) {
-    new Uint8Array(out.buffer, at, n).set(b[c].subarray(from, to));
-    at += align8(n);
+  for (let c = 0; c < COLUMNS.length; c++) {
+    const column = b[COLUMNS[c]!.name];
+    // Bytes of the same kind: one copy, no conversion.
+    new Uint8Array(out.buffer, at, n * WIDTH[c]!).set(
+      new Uint8Array(column.buffer, column.byteOffset + from * WIDTH[c]!, n * WIDTH[c]!),
+    );
+    at += align8(n * WIDTH[c]!);
   }
   return out;
+}
+
+/** The columns hash of a stored block (its header's bytes 28..31), or undefined if it has none. */
+export function blockTag(stored: Uint8Array): number | undefined {
+  if (stored.byteLength < HEADER_BYTES) return undefined;
+  return Buffer.from(stored.buffer, stored.byteOffset, HEADER_BYTES).readUInt32LE(TAG_BYTE);
+}
+
+/** Whether a stored block was derived under the current column declaration. */
+export const isCurrentBlock = (stored: Uint8Array): boolean => blockTag(stored) === COLUMNS_HASH;
+
+/** A block derived under another column declaration: its store rebuilds it from the events. */
+export class StaleBlock extends Error {
+  constructor(
+    readonly position: number,
+    readonly tag: number,
+  ) {
+    super(
+      `block at position ${position} was derived under another column declaration (hash ${tag}, now ${COLUMNS_HASH}): a replay by an opening that may write rebuilds it from the events`,
+    );
+  }
 }
 
 /**
@@ -90,6 +106,8 @@ export function decodeBlock(
     throw new Error(
       `block at position ${firstPosition} has format ${header[0]}, expected ${FORMAT}`,
     );
+  if (header[TAG_BYTE / 4] !== COLUMNS_HASH)
+    throw new StaleBlock(firstPosition, header[TAG_BYTE / 4]!);
   const n = header[1]!;
   if (bytes.byteLength !== blockBytes(n))
     throw new Error(
@@ -98,61 +116,19 @@ export function decodeBlock(
   const position = new Float64Array(n);
   for (let i = 0; i < n; i++) position[i] = firstPosition + i;
   let at = bytes.byteOffset + HEADER_BYTES;
-  const f64 = () => {
-    const a = new Float64Array(bytes.buffer, at, n);
-    at += align8(n * 8);
+  const arrays = COLUMNS.map((c, i) => {
+    const a = new COLUMN_ARRAYS[c.kind](bytes.buffer as ArrayBuffer, at, n);
+    at += align8(n * WIDTH[i]!);
     return a;
-  };
-  const i32 = () => {
-    const a = new Int32Array(bytes.buffer, at, n);
-    at += align8(n * 4);
-    return a;
-  };
-  const u8 = () => {
-    const a = new Uint8Array(bytes.buffer, at, n);
-    at += align8(n);
-    return a;
-  };
-  const [occurredAt, recordedAt, amount] = [f64(), f64(), f64()];
-  const [wallet, bank, account, caseKey, category] = [i32(), i32(), i32(), i32(), i32()];
-  const [type, status] = [u8(), u8()];
-  return {
-    length: n,
+  });
+  return columnBatch(
+    n,
     position,
-    type,
-    occurredAt,
-    recordedAt,
-    wallet,
-    bank,
-    account,
-    case: caseKey,
-    category,
-    amount,
-    status,
-    rare: [] as StoredEvent[],
+    arrays,
     keySpace,
     names,
-    keyCounts: Array.from(header.subarray(2, 2 + KEY_DOMAIN_COUNT)),
-  };
-}
-
-/** Rows [start, length) of a batch, as views. */
-export function sliceBatch(b: MutableColumnBatch, start: number): MutableColumnBatch {
-  return {
-    ...b,
-    length: b.length - start,
-    position: b.position.subarray(start),
-    type: b.type.subarray(start),
-    occurredAt: b.occurredAt.subarray(start),
-    recordedAt: b.recordedAt.subarray(start),
-    wallet: b.wallet.subarray(start),
-    bank: b.bank.subarray(start),
-    account: b.account.subarray(start),
-    case: b.case.subarray(start),
-    category: b.category.subarray(start),
-    amount: b.amount.subarray(start),
-    status: b.status.subarray(start),
-  };
+    Array.from(header.subarray(2, 2 + KEY_DOMAIN_COUNT)),
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import {
+  COLUMNS,
   DOMAIN,
   encodeEvents,
-  KEY_DOMAINS,
   KeyDictionary,
   typeOfCode,
   type ColumnBatch,
@@ -25,8 +25,6 @@ export interface ColumnCheck {
   checked: number;
   firstBreak?: ColumnBreak;
 }
-
-const NUMBER_COLUMNS = ['type', 'occurredAt', 'recordedAt', 'amount', 'status'] as const;
 
 /**
  * Re-derives a store's replay columns (ColumnReader) from its events and compares them row by row:
@@ -179,18 +177,22 @@ function compareRow(
       stored: String(stored.position[i]),
       expected: String(want.position[j]),
     };
-  for (const c of NUMBER_COLUMNS) {
-    if (!Object.is(stored[c][i], want[c][j])) {
-      const show = (v: number) => (c === 'type' ? `${v} (${typeOfCode(v) ?? 'none'})` : String(v));
-      return { column: c, stored: show(stored[c][i]!), expected: show(want[c][j]!) };
+  for (const spec of COLUMNS) {
+    const c = spec.name;
+    if (!('domain' in spec)) {
+      if (!Object.is(stored[c][i], want[c][j])) {
+        const show = (v: number) =>
+          c === 'type' ? `${v} (${typeOfCode(v) ?? 'none'})` : String(v);
+        return { column: c, stored: show(stored[c][i]!), expected: show(want[c][j]!) };
+      }
+      continue;
     }
-  }
-  for (const domain of KEY_DOMAINS) {
-    const got = stored[domain][i]!;
-    const id = want[domain][j]!;
+    const domain = spec.domain;
+    const got = stored[c][i]!;
+    const id = want[c][j]!;
     if (got !== id)
       return {
-        column: domain,
+        column: c,
         stored: `key ${got}`,
         expected: `key ${id} (${id < 0 ? 'none' : want.names.name(domain, id)})`,
       };

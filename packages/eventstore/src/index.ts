@@ -6,6 +6,8 @@ export * from './subscription';
 export * from './memory';
 export * from './replay';
 export * from './blocks';
+export * from './block-writer';
+export * from './rebuild-progress';
 export * from './derived';
 export * from './uuid-bytes';
 export * from './index-check';

@@ -89,6 +89,13 @@ export interface ColumnReader {
   /** The numbering of this store's keys (ColumnBatch.keySpace). */
   readonly keySpace: string;
   readColumns(options?: ReadAllOptions): AsyncIterable<ColumnBatch>;
+  /**
+   * Optional: rebuilds, from the events, blocks derived under another column declaration (an
+   * opening that may write; `onNotice` hears progress lines), and drops checkpoints that follow
+   * their key numbering; true if it rebuilt. A replay calls it before it looks for checkpoints;
+   * readColumns calls it too.
+   */
+  rebuildStale?(onNotice?: (notice: string) => void): Promise<boolean>;
 }
 
 /** A projection's state saved at a global position (core's checkpoint.ts makes the key). */

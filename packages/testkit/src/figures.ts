@@ -17,6 +17,7 @@ import {
   type FigureQuery,
   type IncidentReport,
   type StoredEvent,
+  sliceBatch,
 } from '@incident-ledger/core';
 import { FiguresModel } from './model';
 import type { SequenceRun } from './run';
@@ -118,22 +119,7 @@ function replayedReports(run: SequenceRun, times: readonly number[]): Map<number
 
 /** The first `n` rows of a batch (its key counts kept: what the whole read knew). */
 function rows(b: ColumnBatch, n: number): ColumnBatch {
-  return {
-    ...b,
-    length: n,
-    position: b.position.subarray(0, n),
-    type: b.type.subarray(0, n),
-    occurredAt: b.occurredAt.subarray(0, n),
-    recordedAt: b.recordedAt.subarray(0, n),
-    wallet: b.wallet.subarray(0, n),
-    bank: b.bank.subarray(0, n),
-    account: b.account.subarray(0, n),
-    case: b.case.subarray(0, n),
-    category: b.category.subarray(0, n),
-    amount: b.amount.subarray(0, n),
-    status: b.status.subarray(0, n),
-    rare: [],
-  };
+  return { ...b, ...sliceBatch(b, 0, n), rare: [] };
 }
 
 /** The path to the first place two plain values differ, with both values, or undefined. */

@@ -90,34 +90,141 @@ function accountKeyText(bankCode: string, accountId: string): string {
   return `${bankCode}\u0000${accountId}`;
 }
 
-const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-
 /** Key names by number, for reports (bank codes, merchant categories). */
 export interface KeyNames {
   name(domain: KeyDomain, id: number): string;
 }
 
+/** The typed array each kind of column is held in. */
+export interface ColumnArrays {
+  f64: Float64Array;
+  i32: Int32Array;
+  u8: Uint8Array;
+}
+export type ColumnKind = keyof ColumnArrays;
+export const COLUMN_ARRAYS = { f64: Float64Array, i32: Int32Array, u8: Uint8Array } as const;
+
+/** An event as the columns are derived from it (a stored event, or a row a store is writing). */
+export interface ColumnSource {
+  type: string;
+  data: unknown;
+  occurredAt: number;
+  recordedAt: number;
+}
+
+/** One stored column: its name in a batch, its kind, and how an event gives its value. */
+export interface ColumnSpec<K extends ColumnKind = ColumnKind> {
+  readonly name: string;
+  readonly kind: K;
+  /** The key domain of a key column, whose text the integrity check compares too. */
+  readonly domain?: KeyDomain;
+  /** What `derive` reads, for the schema hash: change it whenever `derive` changes. */
+  readonly from: string;
+  /** Runs at append time (and when a reader encodes events itself), never in a fold. */
+  derive(e: ColumnSource, d: Record<string, unknown>, keys: KeyDictionary): number;
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const key = (keys: KeyDictionary, domain: number, text: string | undefined) =>
+  text === undefined ? -1 : keys.id(domain, text);
+/** A column of the key `read` gives; `from` names the field (`read` is its own function, so the
+ * field access stays a fast named one). */
+const keyColumn = <N extends string>(
+  name: N,
+  domain: KeyDomain,
+  from: string,
+  read: (d: Record<string, unknown>) => unknown,
+) =>
+  ({
+    name,
+    kind: 'i32',
+    domain,
+    from,
+    derive: (_e, d, keys) => key(keys, DOMAIN[domain], str(read(d))),
+  }) as const satisfies ColumnSpec;
+
+/**
+ * The stored columns, declared once: batches, blocks (their layout follows this order, so append
+ * only, f64 then i32 then u8 keeps every section aligned), encoding and the integrity check are
+ * driven by this list, and its hash (COLUMNS_HASH) tags each stored block.
+ */
+export const COLUMNS = [
+  { name: 'occurredAt', kind: 'f64', from: 'occurredAt', derive: (e) => e.occurredAt },
+  { name: 'recordedAt', kind: 'f64', from: 'recordedAt', derive: (e) => e.recordedAt },
+  {
+    name: 'amount',
+    kind: 'f64',
+    from: 'data.amountYen number, else data.count number, else 0', // an inquiry's count
+    derive: (_e, d) =>
+      typeof d.amountYen === 'number' ? d.amountYen : typeof d.count === 'number' ? d.count : 0,
+  },
+  keyColumn('wallet', 'wallet', 'data.walletId', (d) => d.walletId),
+  keyColumn('bank', 'bank', 'data.bankCode', (d) => d.bankCode),
+  {
+    name: 'account',
+    kind: 'i32',
+    domain: 'account',
+    from: 'data.bankCode NUL data.accountId',
+    derive: (_e, d, keys) => {
+      const bank = str(d.bankCode);
+      const accountId = str(d.accountId);
+      return bank !== undefined && accountId !== undefined
+        ? keys.id(DOMAIN.account, accountKeyText(bank, accountId))
+        : -1;
+    },
+  },
+  keyColumn('case', 'case', 'data.caseId', (d) => d.caseId),
+  {
+    // A purchase's merchant category, or the operator a link, charge, case or control names: no
+    // event has both, and a column of its own would change every store's block format.
+    name: 'category',
+    kind: 'i32',
+    domain: 'category',
+    from: 'data.merchantCategory, else data.operatorCode',
+    derive: (_e, d, keys) =>
+      key(keys, DOMAIN.category, str(d.merchantCategory) ?? str(d.operatorCode)),
+  },
+  { name: 'type', kind: 'u8', from: 'type code (COLUMN_TYPES)', derive: (e) => typeCode(e.type) },
+  {
+    name: 'status',
+    kind: 'u8',
+    from: 'data.status (CASE_STATUSES)',
+    derive: (_e, d) => statusCode(d.status),
+  },
+] as const satisfies readonly ColumnSpec[];
+export type ColumnName = (typeof COLUMNS)[number]['name'];
+
+/** The stored columns of a batch, each in the typed array of its kind. */
+export type StoredColumns = {
+  readonly [C in (typeof COLUMNS)[number] as C['name']]: ColumnArrays[C['kind']];
+};
+
+/**
+ * A hash of the column declaration (names, kinds, domains, what each derives from, and the type and
+ * status codes): every stored block carries it, and blocks written under another declaration are
+ * stale derived data, rebuilt from the events.
+ */
+export const COLUMNS_HASH: number = fnv1a(
+  COLUMNS.map((c) => `${c.name}:${c.kind}:${'domain' in c ? c.domain : ''}:${c.from}`).join('\n') +
+    `\n${COLUMN_TYPES.join(',')}\n${CASE_STATUSES.join(',')}`,
+);
+
+/** 32-bit FNV-1a of a string's UTF-16 code units: a tag, not a defence. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 /**
  * A batch of consecutive events in columns. Row i is the event at position[i]; a key column holds
- * -1 where the event has no such key. Rows of rare types also appear in full in `rare`.
+ * -1 where the event has no such key. Rows of rare types also appear in full in `rare`. `category`
+ * is a purchase's merchant category; on other events the operator they name (operatorCode), keyed
+ * in the same dictionary: each fold reads it for the types it knows.
  */
-export interface ColumnBatch {
+export interface ColumnBatch extends StoredColumns {
   readonly length: number;
   readonly position: Float64Array;
-  readonly type: Uint8Array;
-  readonly occurredAt: Float64Array;
-  readonly recordedAt: Float64Array;
-  readonly wallet: Int32Array;
-  readonly bank: Int32Array;
-  readonly account: Int32Array;
-  readonly case: Int32Array;
-  /**
-   * A purchase's merchant category; on other events the operator they name (operatorCode), keyed
-   * in the same dictionary: each fold reads it for the types it knows.
-   */
-  readonly category: Int32Array;
-  readonly amount: Float64Array;
-  readonly status: Uint8Array;
   /** Events whose data the columns do not hold, in position order. */
   readonly rare: readonly StoredEvent[];
   /**
@@ -142,29 +249,58 @@ export interface MutableColumnBatch extends ColumnBatch {
   keyCounts: number[];
 }
 
+/**
+ * A batch over given column arrays, its properties always added in the same order (one shape for
+ * every batch, whoever made it, so a fold's property reads stay monomorphic).
+ */
+export function columnBatch(
+  length: number,
+  position: Float64Array,
+  arrays: readonly (Float64Array | Int32Array | Uint8Array)[],
+  keySpace: string,
+  names: KeyNames,
+  keyCounts: number[],
+): MutableColumnBatch {
+  const b: Record<string, unknown> = { length, position };
+  for (let c = 0; c < COLUMNS.length; c++) b[COLUMNS[c]!.name] = arrays[c];
+  b.rare = [];
+  b.keySpace = keySpace;
+  b.names = names;
+  b.keyCounts = keyCounts;
+  return b as unknown as MutableColumnBatch;
+}
+
 export function allocateColumns(
   capacity: number,
   keySpace: string,
   names: KeyNames,
 ): MutableColumnBatch {
-  return {
-    length: 0,
-    position: new Float64Array(capacity),
-    type: new Uint8Array(capacity),
-    occurredAt: new Float64Array(capacity),
-    recordedAt: new Float64Array(capacity),
-    wallet: new Int32Array(capacity),
-    bank: new Int32Array(capacity),
-    account: new Int32Array(capacity),
-    case: new Int32Array(capacity),
-    category: new Int32Array(capacity),
-    amount: new Float64Array(capacity),
-    status: new Uint8Array(capacity),
-    rare: [],
+  return columnBatch(
+    0,
+    new Float64Array(capacity),
+    COLUMNS.map((c) => new COLUMN_ARRAYS[c.kind](capacity)),
     keySpace,
     names,
-    keyCounts: new Array<number>(KEY_DOMAIN_COUNT).fill(0),
-  };
+    new Array<number>(KEY_DOMAIN_COUNT).fill(0),
+  );
+}
+
+/** Rows [start, end) of a batch, as views. */
+export function sliceBatch(
+  b: ColumnBatch,
+  start: number,
+  end: number = b.length,
+): MutableColumnBatch {
+  const s = columnBatch(
+    end - start,
+    b.position.subarray(start, end),
+    COLUMNS.map((c) => b[c.name].subarray(start, end)),
+    b.keySpace,
+    b.names,
+    [...b.keyCounts],
+  );
+  s.rare = b.rare.slice();
+  return s;
 }
 
 /**
@@ -223,33 +359,16 @@ export class KeyDictionary implements KeyNames {
 export function encodeRow(
   b: MutableColumnBatch,
   row: number,
-  e: { type: string; data: unknown; occurredAt: number; recordedAt: number },
+  e: ColumnSource,
   keys: KeyDictionary,
 ): boolean {
   const d = (e.data ?? {}) as Record<string, unknown>;
-  const type = typeCode(e.type);
-  const bank = str(d.bankCode);
-  const accountId = str(d.accountId);
-  b.type[row] = type;
-  b.occurredAt[row] = e.occurredAt;
-  b.recordedAt[row] = e.recordedAt;
-  b.wallet[row] = key(keys, DOMAIN.wallet, str(d.walletId));
-  b.bank[row] = key(keys, DOMAIN.bank, bank);
-  b.account[row] =
-    bank !== undefined && accountId !== undefined
-      ? keys.id(DOMAIN.account, accountKeyText(bank, accountId))
-      : -1;
-  b.case[row] = key(keys, DOMAIN.case, str(d.caseId));
-  // A purchase's merchant category, or the operator a link, charge, case or control names: no
-  // event has both, and a column of its own would change every store's block format.
-  b.category[row] = key(keys, DOMAIN.category, str(d.merchantCategory) ?? str(d.operatorCode));
-  b.amount[row] =
-    typeof d.amountYen === 'number' ? d.amountYen : typeof d.count === 'number' ? d.count : 0; // amountYen, or an inquiry count
-  b.status[row] = statusCode(d.status);
-  return isRareCode(type);
+  for (let c = 0; c < COLUMNS.length; c++) b[NAMES[c]!][row] = DERIVE[c]!(e, d, keys);
+  return isRareCode(b.type[row]!);
 }
-const key = (keys: KeyDictionary, domain: number, text: string | undefined) =>
-  text === undefined ? -1 : keys.id(domain, text);
+// The list's parts as plain arrays: the loop above indexes them, no object per column per row.
+const NAMES: readonly ColumnName[] = COLUMNS.map((c) => c.name);
+const DERIVE: readonly ColumnSpec['derive'][] = COLUMNS.map((c) => c.derive);
 
 /** Events in columns, numbered by `keys` (a reader's own dictionary, kept across batches). */
 export function encodeEvents(

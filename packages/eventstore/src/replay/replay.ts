@@ -26,7 +26,8 @@ export interface ReplayOptions {
   onBatch?: (events: number) => void;
   /**
    * Called once when the replay reads events rather than the store's columns because a fold has
-   * no columnar fold (the object path): what to tell the user.
+   * no columnar fold (the object path), and with progress lines when the store rebuilds blocks
+   * derived under another column declaration: what to tell the user.
    */
   onNotice?: (notice: string) => void;
   /**
@@ -79,6 +80,8 @@ export async function replayFolds<R extends readonly FoldRequest<unknown>[]>(
       `${names} cannot fold columns: this replay reads and decodes every event instead of the store's replay columns (slower)`,
     );
   }
+  // Before any checkpoint is looked for: a rebuild drops those in the old key numbering.
+  await columns?.rebuildStale?.(options.onNotice);
   const keySpace = columns?.keySpace ?? EVENTS_KEY_SPACE;
   const checkpoints = mode === 'off' ? undefined : store.checkpoints;
   const folds: Fold<unknown>[] = [];
