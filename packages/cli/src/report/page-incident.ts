@@ -1,9 +1,17 @@
 /// <reference lib="dom" />
 import type { IncidentPage } from './model';
 import type { PageKit } from './page-kit';
+import type { drawOperators as DrawOperators } from './page-operators';
 
-/** The incident report: summary, the charts, the figures, the banks (runs in the browser). */
-export function drawIncident(kit: PageKit, d: IncidentPage): void {
+/**
+ * The incident report: summary, the charts, the figures, the banks, the operators when there are
+ * two or more (runs in the browser; drawOperators is passed in, as html.ts inlines each function).
+ */
+export function drawIncident(
+  kit: PageKit,
+  d: IncidentPage,
+  drawOperators: typeof DrawOperators,
+): void {
   const {
     group,
     yen,
@@ -189,6 +197,7 @@ export function drawIncident(kit: PageKit, d: IncidentPage): void {
       ['total', '', sum('cases'), sum('damageYen'), sum('compensatedYen'), sum('outstandingYen')],
     ),
   );
+  if (d.operators) drawOperators(kit, d.operators, p.scenario.timeZone);
   // The case table (replay --by case, issue 13) goes here, after the banks.
   footer(p);
 
