@@ -396,6 +396,25 @@ function describeBrowser() {
     );
   });
 
+  it('yucho: a chart per published figure and what it is of, per service too', async () => {
+    const { figures } = await json('verify', YUCHO, '--skip-invariants');
+    const groups = new Set(
+      figures.map(
+        (f: Record<string, unknown>) =>
+          `${f.figure}|${f.bankCode}|${f.operatorCode}|${f.status}|${f.since}`,
+      ),
+    );
+    expect(await yucho.page.locator('figure[data-chart^="figure:"]').count()).toBe(groups.size);
+    const rows = await cells(yucho.page, '#figure-table tbody tr');
+    expect(rows.map((r) => r[2])).toEqual(
+      figures.map((f: { operatorCode: string | null; operatorName: string | null }) =>
+        f.operatorCode === null
+          ? expect.not.stringContaining('operator')
+          : `operator ${f.operatorCode} ${f.operatorName}`,
+      ),
+    );
+  });
+
   it('yucho what-if: damage avoided per operator, as what-if --by operator gives it', async () => {
     const w = await json('what-if', YUCHO, ...YUCHO_WHAT_IF, '--by', 'operator');
     const avoided = w.operator.filter((o: { avoidedYen: number }) => o.avoidedYen > 0);

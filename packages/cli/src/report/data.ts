@@ -140,6 +140,8 @@ function figuresOf(
     unit: figureDef(rows[i]!.figure).unit,
     bankCode: row.bankCode as string | null,
     bankName: row.bankName as string | null,
+    operatorCode: row.operatorCode as string | null,
+    operatorName: row.operatorName as string | null,
     status: row.status as string | null,
     since: row.since === null ? null : iso(Number(row.since), zone),
     asOf: iso(Number(row.asOf), zone),

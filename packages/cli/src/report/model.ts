@@ -66,6 +66,8 @@ export interface IncidentPage {
     unit: string;
     bankCode: string | null;
     bankName: string | null;
+    operatorCode: string | null;
+    operatorName: string | null;
     status: string | null;
     since: string | null;
     asOf: string;

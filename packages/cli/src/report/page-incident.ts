@@ -202,16 +202,19 @@ export function drawIncident(
   footer(p);
 
   function figures(d: IncidentPage): void {
-    const groups = new Map<string, IncidentPage['figures']>();
-    for (const f of d.figures) {
-      const key = [
-        f.figure,
+    // What a figure is of, as verify's text says it: bank, operator, status, window.
+    const of = (f: IncidentPage['figures'][number]) =>
+      [
         f.bankCode ? `bank ${bankLabel(f.bankCode, f.bankName)}` : '',
+        f.operatorCode ? `operator ${bankLabel(f.operatorCode, f.operatorName)}` : '',
         f.status ? `status ${f.status}` : '',
         f.since ? `since ${f.since}` : '',
       ]
         .filter(Boolean)
         .join(', ');
+    const groups = new Map<string, IncidentPage['figures']>();
+    for (const f of d.figures) {
+      const key = [f.figure, of(f)].filter(Boolean).join(', ');
       groups.set(key, [...(groups.get(key) ?? []), f]);
     }
     const month = (v: number) => `${Math.floor(v / 100)}-${String(v % 100).padStart(2, '0')}`;
@@ -285,13 +288,7 @@ export function drawIncident(
         d.figures.map((f) => [
           f.publicationId,
           f.figure,
-          [
-            f.bankCode ? `bank ${bankLabel(f.bankCode, f.bankName)}` : '',
-            f.status ? `status ${f.status}` : '',
-            f.since ? `since ${f.since}` : '',
-          ]
-            .filter(Boolean)
-            .join(', '),
+          of(f),
           f.asOf,
           f.unit === 'month' ? month(f.published) : f.published,
           f.unit === 'month' ? month(f.replayed) : f.replayed,
