@@ -13,9 +13,21 @@ describe('yucho-2020: several operators, one bank', () => {
   it('reproduces every published figure, per service too', async () => {
     const r = await runCli('verify', YUCHO, '--format', 'json');
     expect(r.code).toBe(0);
-    const figures = JSON.parse(r.stdout).figures as { operatorCode: string | null; ok: boolean }[];
+    const figures = JSON.parse(r.stdout).figures as {
+      operatorCode: string | null;
+      operatorName: string | null;
+      ok: boolean;
+    }[];
     expect(figures.every((f) => f.ok)).toBe(true);
     expect([...new Set(figures.flatMap((f) => f.operatorCode ?? []))].sort()).toEqual(SIX);
+    // Each service's name from scenario.yaml beside its code; null where a figure names none.
+    const names = new Map(figures.map((f) => [f.operatorCode, f.operatorName]));
+    expect(names.get(null)).toBeNull();
+    expect(names.get('docomo-koza')).toBe('ドコモ口座');
+    expect(names.get('line-pay')).toBe('LINE Pay');
+    expect(figures.filter((f) => (f.operatorCode === null) !== (f.operatorName === null))).toEqual(
+      [],
+    );
     // The text names each service beside its code, as it names banks.
     const text = await runCli('verify', YUCHO);
     expect(text.stdout).toMatch(/cases\s+operator docomo-koza \(ドコモ口座\)\s/);

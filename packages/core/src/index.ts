@@ -37,5 +37,6 @@ export * from './projections/table-codec';
 export * from './projections/publications';
 export * from './collections/heap';
 export * from './projections/registry';
+export { operatorRows } from './projections/operator-tables';
 export * from './invariants';
 export * from './projections/columnar-part';

@@ -189,6 +189,7 @@ export async function whatIfCommand(argv: string[]): Promise<number> {
           baseline: before,
           counterfactual: after,
           byBank,
+          byOperator,
           total,
         }),
       ),

@@ -13,6 +13,9 @@ import type { IncidentPage } from './model';
  */
 const ROOT = resolve(__dirname, '../../../..');
 const DOCOMO = join(ROOT, 'scenarios/docomo-kouza-2020');
+/** One bank drained through six named payment services and one unnamed: the operator section. */
+const YUCHO = join(ROOT, 'scenarios/yucho-2020');
+const YUCHO_WHAT_IF = ['--suspend-linking', 'paypay@2020-08-01T00:00:00+09:00'];
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots for a person to look at (git-ignored). */
 const OUTPUT = join(ROOT, 'test-output/report');
@@ -43,6 +46,21 @@ interface Opened {
   requests: string[];
 }
 
+interface Figures {
+  cases: number;
+  damageYen: number;
+  compensatedYen: number;
+  outstandingYen: number;
+}
+type OperatorRow = Figures & { operatorCode: string; operatorName: string | null };
+interface AvoidedRow {
+  operatorCode: string;
+  operatorName: string | null;
+  baselineYen: number;
+  counterfactualYen: number;
+  avoidedYen: number;
+}
+
 const outputs = new Map<string, unknown>();
 /** A command's JSON output (once per command line: several checks ask the same). */
 async function json(...argv: string[]) {
@@ -61,6 +79,8 @@ function describeBrowser() {
   let incident: Opened;
   let whatIf: Opened;
   let failing: Opened;
+  let yucho: Opened;
+  let yuchoWhatIf: Opened;
 
   async function open(file: string): Promise<Opened> {
     const page = await context.newPage();
@@ -111,13 +131,21 @@ function describeBrowser() {
     );
     const failingFile = join(tmp, 'failing.html');
     await json('report', example, '--store', 'memory:', '--out', failingFile);
+    const yuchoFile = join(tmp, 'yucho.html');
+    await json('report', YUCHO, '--store', 'memory:', '--out', yuchoFile);
+    const yuchoWhatIfFile = join(tmp, 'yucho-what-if.html');
+    await json('what-if', YUCHO, ...YUCHO_WHAT_IF, '--report', yuchoWhatIfFile);
     incident = await open(report);
     whatIf = await open(whatIfFile);
     failing = await open(failingFile);
+    yucho = await open(yuchoFile);
+    yuchoWhatIf = await open(yuchoWhatIfFile);
     mkdirSync(OUTPUT, { recursive: true });
     await incident.page.screenshot({ path: join(OUTPUT, 'docomo.png'), fullPage: true });
     await whatIf.page.screenshot({ path: join(OUTPUT, 'what-if.png'), fullPage: true });
     await failing.page.screenshot({ path: join(OUTPUT, 'failing.png'), fullPage: true });
+    await yucho.page.screenshot({ path: join(OUTPUT, 'yucho.png'), fullPage: true });
+    await yuchoWhatIf.page.screenshot({ path: join(OUTPUT, 'yucho-what-if.png'), fullPage: true });
     // The top of the docomo page, as docs/report.png shows it (copied from here by hand).
     await incident.page.screenshot({ path: join(OUTPUT, 'docomo-top.png') });
   }, 180_000);
@@ -136,7 +164,7 @@ function describeBrowser() {
   const group = (n: number) => n.toLocaleString('en-US');
 
   it('renders both pages with no console error and no request leaving the page', () => {
-    for (const opened of [incident, whatIf, failing]) {
+    for (const opened of [incident, whatIf, failing, yucho, yuchoWhatIf]) {
       expect(opened.errors).toEqual([]);
       expect(opened.requests).toEqual([]);
     }
@@ -314,5 +342,91 @@ function describeBrowser() {
     const [total] = await cells(whatIf.page, '#avoided-table tfoot tr');
     expect(total).toEqual(['total', '', '25,427,000', '25,304,000', '123,000']);
     expect(await whatIf.page.locator('#summary').innerText()).toContain('12万3,000円');
+  });
+
+  it('shows no operator section where the scenario has fewer than two operators (docomo)', async () => {
+    expect(await incident.page.locator('#operators').count()).toBe(0);
+    expect(await whatIf.page.locator('#operators-avoided').count()).toBe(0);
+    expect(await yucho.page.locator('#operators').count()).toBe(1);
+  });
+
+  it('yucho: damage by operator stacked by bank, and the tables replay --by operator gives', async () => {
+    const { operator } = await json('replay', YUCHO, '--store', 'memory:', '--by', 'operator');
+    const { bankOperator } = await json(
+      'replay',
+      YUCHO,
+      '--store',
+      'memory:',
+      '--by',
+      'bank-operator',
+    );
+    // The six named services and the seventh, unnamed.
+    expect(operator).toHaveLength(7);
+    expect(operator.filter((o: { operatorName: unknown }) => o.operatorName === null)).toHaveLength(
+      1,
+    );
+    expect(await count(yucho.page, 'operators', 'g[aria-label="bar"] rect')).toBe(
+      bankOperator.length,
+    );
+    const figures = (x: Figures) =>
+      [x.cases, x.damageYen, x.compensatedYen, x.outstandingYen].map(group);
+    expect(await cells(yucho.page, '#operator-table tbody tr')).toEqual(
+      operator.map((o: OperatorRow) => [o.operatorCode, o.operatorName ?? '', ...figures(o)]),
+    );
+    const [total] = await cells(yucho.page, '#operator-table tfoot tr');
+    const sum = (k: keyof Figures) => operator.reduce((n: number, o: OperatorRow) => n + o[k], 0);
+    expect(total).toEqual([
+      'total',
+      '',
+      ...figures({
+        cases: sum('cases'),
+        damageYen: sum('damageYen'),
+        compensatedYen: sum('compensatedYen'),
+        outstandingYen: sum('outstandingYen'),
+      }),
+    ]);
+    expect(await cells(yucho.page, '#bank-operator-table tbody tr')).toEqual(
+      bankOperator.map((o: OperatorRow & { bankCode: string; bankName: string | null }) => [
+        o.bankCode,
+        o.bankName ?? '',
+        o.operatorCode,
+        o.operatorName ?? '',
+        ...figures(o),
+      ]),
+    );
+  });
+
+  it('yucho: a chart per published figure and what it is of, per service too', async () => {
+    const { figures } = await json('verify', YUCHO, '--skip-invariants');
+    const groups = new Set(
+      figures.map(
+        (f: Record<string, unknown>) =>
+          `${f.figure}|${f.bankCode}|${f.operatorCode}|${f.status}|${f.since}`,
+      ),
+    );
+    expect(await yucho.page.locator('figure[data-chart^="figure:"]').count()).toBe(groups.size);
+    const rows = await cells(yucho.page, '#figure-table tbody tr');
+    expect(rows.map((r) => r[2])).toEqual(
+      figures.map((f: { operatorCode: string | null; operatorName: string | null }) =>
+        f.operatorCode === null
+          ? expect.not.stringContaining('operator')
+          : `operator ${f.operatorCode} ${f.operatorName}`,
+      ),
+    );
+  });
+
+  it('yucho what-if: damage avoided per operator, as what-if --by operator gives it', async () => {
+    const w = await json('what-if', YUCHO, ...YUCHO_WHAT_IF, '--by', 'operator');
+    const avoided = w.operator.filter((o: { avoidedYen: number }) => o.avoidedYen > 0);
+    expect(avoided.map((o: { operatorCode: string }) => o.operatorCode)).toEqual(['paypay']);
+    expect(await cells(yuchoWhatIf.page, '#operator-avoided-table tbody tr')).toEqual(
+      w.operator.map((o: AvoidedRow) => [
+        o.operatorCode,
+        o.operatorName ?? '',
+        group(o.baselineYen),
+        group(o.counterfactualYen),
+        group(o.avoidedYen),
+      ]),
+    );
   });
 }

@@ -1,4 +1,9 @@
-import { figureDef, type IncidentReport, type ReconciliationRow } from '@incident-ledger/core';
+import {
+  figureDef,
+  operatorRows,
+  type IncidentReport,
+  type ReconciliationRow,
+} from '@incident-ledger/core';
 import type { EventStore } from '@incident-ledger/eventstore';
 import type { Scenario, ScenarioInfo } from '@incident-ledger/scenario';
 import { digestOf, replay, storedEvents, verifyFigures } from '../app';
@@ -8,7 +13,7 @@ import { damageByPeriod } from '../periods';
 import { bankNames, reconciliationTable, type BankNames } from '../render';
 import { VERSION } from '../version';
 import { knownDamage } from './known';
-import type { IncidentPage, Provenance, WhatIfPage } from './model';
+import type { BankDamage, IncidentPage, Provenance, WhatIfPage } from './model';
 
 const iso = (ms: number, zone: string) => isoInstant(ms, zone)!;
 
@@ -23,6 +28,7 @@ export async function incidentPage(
 ): Promise<IncidentPage> {
   const zone = scenario.timeZone;
   const names = bankNames(scenario.banks);
+  const operatorNames = bankNames(scenario.operators);
   const events = progress && (await storedEvents(store));
   const { reports } = await replay(
     store,
@@ -77,13 +83,44 @@ export async function incidentPage(
       rows.filter((x) => x.publishedAt <= asOf),
       zone,
       names,
-      bankNames(scenario.operators),
+      operatorNames,
     ),
     controls: r.controls.map((c) => ({
       at: iso(c.at, zone),
       control: c.control,
       subject: c.subject,
       subjectName: names.get(c.subject) ?? null,
+    })),
+    operators: operatorsOf(r, scenario, names, operatorNames),
+  };
+}
+
+/** The operator section's rows (the columns of the bank table), when there are two operators. */
+function operatorsOf(
+  r: IncidentReport,
+  scenario: ScenarioInfo,
+  names: BankNames,
+  operatorNames: BankNames,
+): IncidentPage['operators'] {
+  const codes = new Set([
+    ...scenario.operators.map((o) => o.code),
+    ...r.byBankOperator.map((x) => x.operatorCode),
+  ]);
+  if (codes.size < 2) return null;
+  const damage = (x: Omit<BankDamage, 'bankCode' | 'bankName'> & { operatorCode: string }) => ({
+    operatorCode: x.operatorCode,
+    operatorName: operatorNames.get(x.operatorCode) ?? null,
+    cases: x.cases,
+    damageYen: x.damageYen,
+    compensatedYen: x.compensatedYen,
+    outstandingYen: x.outstandingYen,
+  });
+  return {
+    byOperator: operatorRows(r).map(damage),
+    byBankOperator: r.byBankOperator.map((x) => ({
+      bankCode: x.bankCode,
+      bankName: names.get(x.bankCode) ?? null,
+      ...damage(x),
     })),
   };
 }
@@ -103,6 +140,8 @@ function figuresOf(
     unit: figureDef(rows[i]!.figure).unit,
     bankCode: row.bankCode as string | null,
     bankName: row.bankName as string | null,
+    operatorCode: row.operatorCode as string | null,
+    operatorName: row.operatorName as string | null,
     status: row.status as string | null,
     since: row.since === null ? null : iso(Number(row.since), zone),
     asOf: iso(Number(row.asOf), zone),
@@ -125,12 +164,19 @@ export interface WhatIfRuns {
     counterfactualYen: number;
     avoidedYen: number;
   }[];
+  byOperator: {
+    operatorCode: string;
+    baselineYen: number;
+    counterfactualYen: number;
+    avoidedYen: number;
+  }[];
   total: { baselineYen: number; counterfactualYen: number; avoidedYen: number };
 }
 
 /** The what-if comparison as a page: damage avoided per bank, and the two cumulative curves. */
 export function whatIfPage(w: WhatIfRuns): WhatIfPage {
   const names = bankNames(w.scenario.banks);
+  const operatorNames = bankNames(w.scenario.operators);
   const curve = (run: 'baseline' | 'counterfactual', r: IncidentReport) =>
     damageByPeriod(r.byDay, 'day', {}).map((p) => ({
       run,
@@ -152,6 +198,13 @@ export function whatIfPage(w: WhatIfRuns): WhatIfPage {
     changes: w.changes,
     banks: w.byBank.map((b) => ({ ...b, bankName: names.get(b.bankCode) ?? null })),
     total: w.total,
+    operators:
+      w.scenario.operators.length === 0
+        ? null
+        : w.byOperator.map((o) => ({
+            ...o,
+            operatorName: operatorNames.get(o.operatorCode) ?? null,
+          })),
     curves: [
       ...curve('baseline', w.baseline.report),
       ...curve('counterfactual', w.counterfactual.report),

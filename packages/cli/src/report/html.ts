@@ -6,6 +6,7 @@ import type { PageData } from './model';
 import { renderPage } from './page';
 import { drawIncident } from './page-incident';
 import { pageKit } from './page-kit';
+import { drawOperators } from './page-operators';
 import { drawWhatIf } from './page-what-if';
 
 /**
@@ -101,6 +102,7 @@ var __name = (f) => f;
   (${pageKit.toString()})(${japaneseYen.toString()}),
   ${drawIncident.toString()},
   ${drawWhatIf.toString()},
+  ${drawOperators.toString()},
 );
 </script>
 </body>

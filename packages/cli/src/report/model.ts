@@ -29,6 +29,10 @@ export interface BankDamage {
   outstandingYen: number;
 }
 
+/** A bank's damage through one operator (payment service): replay --by bank-operator's columns. */
+export type BankOperatorDamage = BankDamage & { operatorCode: string; operatorName: string | null };
+export type OperatorDamage = Omit<BankOperatorDamage, 'bankCode' | 'bankName'>;
+
 export interface IncidentPage {
   kind: 'incident';
   provenance: Provenance;
@@ -62,6 +66,8 @@ export interface IncidentPage {
     unit: string;
     bankCode: string | null;
     bankName: string | null;
+    operatorCode: string | null;
+    operatorName: string | null;
     status: string | null;
     since: string | null;
     asOf: string;
@@ -71,6 +77,11 @@ export interface IncidentPage {
     ok: boolean;
   }[];
   controls: { at: string; control: string; subject: string; subjectName: string | null }[];
+  /**
+   * Damage by operator, and by bank and operator; null (no section) unless the scenario declares or
+   * its charges name two operators or more.
+   */
+  operators: { byOperator: OperatorDamage[]; byBankOperator: BankOperatorDamage[] } | null;
 }
 
 export interface WhatIfPage {
@@ -86,6 +97,16 @@ export interface WhatIfPage {
     avoidedYen: number;
   }[];
   total: { baselineYen: number; counterfactualYen: number; avoidedYen: number };
+  /** Damage avoided per operator; null (no table) when the scenario declares no operator. */
+  operators:
+    | {
+        operatorCode: string;
+        operatorName: string | null;
+        baselineYen: number;
+        counterfactualYen: number;
+        avoidedYen: number;
+      }[]
+    | null;
   /** Cumulative damage by occurred day, in each run. */
   curves: { run: 'baseline' | 'counterfactual'; date: string; cumulativeYen: number }[];
 }

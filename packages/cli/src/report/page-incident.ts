@@ -1,9 +1,17 @@
 /// <reference lib="dom" />
 import type { IncidentPage } from './model';
 import type { PageKit } from './page-kit';
+import type { drawOperators as DrawOperators } from './page-operators';
 
-/** The incident report: summary, the charts, the figures, the banks (runs in the browser). */
-export function drawIncident(kit: PageKit, d: IncidentPage): void {
+/**
+ * The incident report: summary, the charts, the figures, the banks, the operators when there are
+ * two or more (runs in the browser; drawOperators is passed in, as html.ts inlines each function).
+ */
+export function drawIncident(
+  kit: PageKit,
+  d: IncidentPage,
+  drawOperators: typeof DrawOperators,
+): void {
   const {
     group,
     yen,
@@ -189,20 +197,24 @@ export function drawIncident(kit: PageKit, d: IncidentPage): void {
       ['total', '', sum('cases'), sum('damageYen'), sum('compensatedYen'), sum('outstandingYen')],
     ),
   );
+  if (d.operators) drawOperators(kit, d.operators, p.scenario.timeZone);
   // The case table (replay --by case, issue 13) goes here, after the banks.
   footer(p);
 
   function figures(d: IncidentPage): void {
-    const groups = new Map<string, IncidentPage['figures']>();
-    for (const f of d.figures) {
-      const key = [
-        f.figure,
+    // What a figure is of, as verify's text says it: bank, operator, status, window.
+    const of = (f: IncidentPage['figures'][number]) =>
+      [
         f.bankCode ? `bank ${bankLabel(f.bankCode, f.bankName)}` : '',
+        f.operatorCode ? `operator ${bankLabel(f.operatorCode, f.operatorName)}` : '',
         f.status ? `status ${f.status}` : '',
         f.since ? `since ${f.since}` : '',
       ]
         .filter(Boolean)
         .join(', ');
+    const groups = new Map<string, IncidentPage['figures']>();
+    for (const f of d.figures) {
+      const key = [f.figure, of(f)].filter(Boolean).join(', ');
       groups.set(key, [...(groups.get(key) ?? []), f]);
     }
     const month = (v: number) => `${Math.floor(v / 100)}-${String(v % 100).padStart(2, '0')}`;
@@ -276,13 +288,7 @@ export function drawIncident(kit: PageKit, d: IncidentPage): void {
         d.figures.map((f) => [
           f.publicationId,
           f.figure,
-          [
-            f.bankCode ? `bank ${bankLabel(f.bankCode, f.bankName)}` : '',
-            f.status ? `status ${f.status}` : '',
-            f.since ? `since ${f.since}` : '',
-          ]
-            .filter(Boolean)
-            .join(', '),
+          of(f),
           f.asOf,
           f.unit === 'month' ? month(f.published) : f.published,
           f.unit === 'month' ? month(f.replayed) : f.replayed,

@@ -2,7 +2,7 @@
 import type { WhatIfPage } from './model';
 import type { PageKit } from './page-kit';
 
-/** The what-if page: damage per bank with and without the changes, the two curves. */
+/** The what-if page: damage per bank (and operator) with and without the changes, the curves. */
 export function drawWhatIf(kit: PageKit, d: WhatIfPage): void {
   const { main, yen, man, tick, day, el, section, chart, table, bankLabel, header, footer, cards } =
     kit;
@@ -77,6 +77,23 @@ export function drawWhatIf(kit: PageKit, d: WhatIfPage): void {
       ['total', '', d.total.baselineYen, d.total.counterfactualYen, d.total.avoidedYen],
     ),
   );
+  if (d.operators)
+    section(
+      'operators-avoided',
+      'Damage per operator (payment service), with and without the changes',
+      'Yen charged through each operator in the baseline and the counterfactual, and the damage avoided.',
+      table(
+        'operator-avoided-table',
+        ['operator', 'name', 'baseline (yen)', 'counterfactual (yen)', 'avoided (yen)'],
+        d.operators.map((o) => [
+          o.operatorCode,
+          o.operatorName,
+          o.baselineYen,
+          o.counterfactualYen,
+          o.avoidedYen,
+        ]),
+      ),
+    );
   const curves = d.curves.map((c) => ({ ...c, at: day(c.date) }));
   section(
     'curves',

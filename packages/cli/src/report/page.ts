@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 import type { IncidentPage, PageData, WhatIfPage } from './model';
 import type { PageKit } from './page-kit';
+import type { drawOperators as DrawOperators } from './page-operators';
 
 /**
  * Draws a report page in the browser from the JSON embedded in it. html.ts inlines the source of
@@ -9,11 +10,12 @@ import type { PageKit } from './page-kit';
  */
 export function renderPage(
   kit: PageKit,
-  drawIncident: (kit: PageKit, d: IncidentPage) => void,
+  drawIncident: (kit: PageKit, d: IncidentPage, drawOperators: typeof DrawOperators) => void,
   drawWhatIf: (kit: PageKit, d: WhatIfPage) => void,
+  drawOperators: typeof DrawOperators,
 ): void {
   const data = JSON.parse(document.getElementById('report-data')!.textContent!) as PageData;
-  if (data.kind === 'incident') drawIncident(kit, data);
+  if (data.kind === 'incident') drawIncident(kit, data, drawOperators);
   else drawWhatIf(kit, data);
   document.body.setAttribute('data-rendered', 'true');
 }

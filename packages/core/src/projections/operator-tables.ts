@@ -1,5 +1,5 @@
 import { incidentReport, type IncidentState } from './incident/report';
-import type { BankRow } from './incident/types';
+import type { BankRow, IncidentReport } from './incident/types';
 import type { ViewTable } from './registry';
 
 /*
@@ -18,7 +18,9 @@ const FIGURE_COLUMNS: ViewTable['columns'] = [
   { key: 'largestCaseYen', header: 'largest case', kind: 'yen' },
 ];
 
-const figures = (r: Omit<BankRow, 'bankCode'>) => ({
+type OperatorFigures = Omit<BankRow, 'bankCode'>;
+
+const figures = (r: OperatorFigures): OperatorFigures => ({
   cases: r.cases,
   damageYen: r.damageYen,
   compensatedYen: r.compensatedYen,
@@ -28,22 +30,28 @@ const figures = (r: Omit<BankRow, 'bankCode'>) => ({
   largestCaseYen: r.largestCaseYen,
 });
 
-/** Per operator, over every bank: sums, and the largest case of all. */
-export function operatorTable(s: IncidentState): ViewTable {
-  const byOperator = new Map<string, Omit<BankRow, 'bankCode'>>();
-  for (const r of incidentReport(s).byBankOperator) {
+/** Per operator, over every bank: sums, and the largest case of all (the report page shows it). */
+export function operatorRows(
+  report: IncidentReport,
+): ({ operatorCode: string } & OperatorFigures)[] {
+  const byOperator = new Map<string, OperatorFigures>();
+  for (const r of report.byBankOperator) {
     const o = byOperator.get(r.operatorCode);
     if (o === undefined) byOperator.set(r.operatorCode, figures(r));
     else
       for (const key of Object.keys(o) as (keyof typeof o)[])
         o[key] = key === 'largestCaseYen' ? Math.max(o[key], r[key]) : o[key] + r[key];
   }
+  return [...byOperator].map(([operatorCode, r]) => ({ operatorCode, ...r }));
+}
+
+export function operatorTable(s: IncidentState): ViewTable {
   return {
     name: 'operator',
     title:
       'Damage by operator (payment service): cases by the operator of their report, damage by the operator of each charge',
     columns: [{ key: 'operatorCode', header: 'operator', kind: 'text' }, ...FIGURE_COLUMNS],
-    rows: [...byOperator].map(([operatorCode, r]) => ({ operatorCode, ...r })),
+    rows: operatorRows(incidentReport(s)),
   };
 }
 
