@@ -20,6 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkIntegrity, importEvents, replay } from './app';
+import { editOneByte, withOneByteEdited } from './edits.testing';
 import { main } from './main';
 import { runCli } from './run-cli.testing';
 
@@ -39,23 +40,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/**
- * Changes one byte of a value: a text column's UTF-8 bytes, or an integer's 48-bit big-endian form.
- */
-function editOneByte(rng: Rng, value: string | number): { sql: string; param: Buffer | number } {
-  if (typeof value === 'string') {
-    const bytes = Buffer.from(value, 'utf8');
-    const i = rng.int(0, bytes.length - 1);
-    bytes[i] = (bytes[i]! + rng.int(1, 255)) % 256;
-    return { sql: 'CAST(? AS TEXT)', param: bytes };
-  }
-  const bytes = Buffer.alloc(6);
-  bytes.writeUIntBE(value, 0, 6);
-  const i = rng.int(0, 5);
-  bytes[i] = (bytes[i]! + rng.int(1, 255)) % 256;
-  return { sql: '?', param: bytes.readUIntBE(0, 6) };
-}
-
 describe('tamper detection (SQLite, edits by plain SQL)', () => {
   it('starts intact', async () => {
     expect((await checkIntegrity(store)).firstBreak).toBeUndefined();
@@ -73,7 +57,8 @@ describe('tamper detection (SQLite, edits by plain SQL)', () => {
       const { value } = db
         .prepare(`SELECT ${column} AS value FROM events WHERE position = ?`)
         .get(position) as { value: string | number };
-      const edit = editOneByte(rng, value);
+      const edited = editOneByte(rng, value);
+      const edit = { sql: typeof edited === 'number' ? '?' : 'CAST(? AS TEXT)', param: edited };
       db.exec('BEGIN');
       try {
         try {
@@ -286,9 +271,8 @@ describe('replay columns are checked against the events they derive from (SQLite
     let detected = 0;
     for (let n = 0; n < 200; n++) {
       const b = rng.pick(blocks);
-      const edited = Buffer.from(b.columns);
-      const i = rng.int(0, edited.length - 1);
-      edited[i] = (edited[i]! + rng.int(1, 255)) % 256;
+      const edited = withOneByteEdited(rng, b.columns);
+      const i = edited.findIndex((x, k) => x !== b.columns[k]);
       const [r, columns] = await withEdit(
         store,
         () =>

@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@incident-ledger/core';
-import type { PlannedRow } from '@incident-ledger/eventstore';
+import { UnreadableEvent, type PlannedRow } from '@incident-ledger/eventstore';
 
 export interface EventRow {
   position: string;
@@ -30,6 +30,20 @@ export function storedRow(r: EventRow): Row {
   return { ...toEvent(r), json: r.data };
 }
 
+/** Data that is not JSON was edited outside the store: verify --integrity names the event. */
+function parsed(r: EventRow): unknown {
+  try {
+    return JSON.parse(r.data);
+  } catch (e) {
+    throw new UnreadableEvent(
+      r.stream_id,
+      Number(r.revision),
+      Number(r.position),
+      `data is not JSON (${(e as Error).message})`,
+    );
+  }
+}
+
 export function toEvent(r: EventRow): StoredEvent {
   return {
     eventId: r.event_id,
@@ -37,7 +51,7 @@ export function toEvent(r: EventRow): StoredEvent {
     type: r.type,
     occurredAt: Number(r.occurred_at),
     recordedAt: Number(r.recorded_at),
-    data: JSON.parse(r.data),
+    data: parsed(r),
     revision: Number(r.revision),
     globalPosition: Number(r.position),
     hash: r.hash,

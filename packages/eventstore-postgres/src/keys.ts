@@ -41,7 +41,7 @@ export async function keyRows(
  */
 export class StoredKeyNames implements KeyNames {
   private readonly texts: string[][] = KEY_DOMAINS.map(() => []);
-  private readonly pending: string[][] = KEY_DOMAINS.map(() => []);
+  private readonly pending: KeyRow[][] = KEY_DOMAINS.map(() => []);
   private readonly sizes = new Array<number>(KEY_DOMAIN_COUNT).fill(0);
 
   add(row: KeyRow): void {
@@ -49,7 +49,7 @@ export class StoredKeyNames implements KeyNames {
       throw new Error(
         `keys of ${KEY_DOMAINS[row.domain]} from ${row.first_id} arrive out of order (expected ${this.sizes[row.domain]})`,
       );
-    this.pending[row.domain]!.push(row.texts);
+    this.pending[row.domain]!.push(row);
     this.sizes[row.domain] = this.sizes[row.domain]! + row.count;
   }
 
@@ -61,8 +61,15 @@ export class StoredKeyNames implements KeyNames {
     const d = DOMAIN[domain];
     const texts = this.texts[d]!;
     if (id >= texts.length) {
-      for (const json of this.pending[d]!)
-        for (const text of JSON.parse(json) as string[]) texts.push(text);
+      for (const row of this.pending[d]!) {
+        const parsed = JSON.parse(row.texts) as string[];
+        // Readers number keys by count, writers by texts: a row where they differ was edited.
+        if (parsed.length !== row.count)
+          throw new Error(
+            `keys of ${domain} from ${row.first_id} hold ${parsed.length} texts, not the ${row.count} the row counts`,
+          );
+        for (const text of parsed) texts.push(text);
+      }
       this.pending[d] = [];
     }
     const text = texts[id];
