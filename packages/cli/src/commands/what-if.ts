@@ -73,6 +73,13 @@ ${OUTPUT_HELP}
 Damage is what the replay reports: charges from accounts with a counted case, as of everything
 recorded. exit codes: 0 done, 2 bad input (scenario, options), 3 internal error`;
 
+/** The yen columns of every damage-avoided table (by bank, by operator). */
+const AVOIDED_COLUMNS: Table['columns'] = [
+  { key: 'baselineYen', header: 'baseline', kind: 'yen' },
+  { key: 'counterfactualYen', header: 'counterfactual', kind: 'yen' },
+  { key: 'avoidedYen', header: 'avoided', kind: 'yen' },
+];
+
 export async function whatIfCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('what-if', argv, {
     'suspend-linking-at': { type: 'string' },
@@ -134,9 +141,7 @@ export async function whatIfCommand(argv: string[]): Promise<number> {
       columns: [
         { key: 'bankCode', header: 'bank' },
         { key: 'bankName', header: 'name' },
-        { key: 'baselineYen', header: 'baseline', kind: 'yen' },
-        { key: 'counterfactualYen', header: 'counterfactual', kind: 'yen' },
-        { key: 'avoidedYen', header: 'avoided', kind: 'yen' },
+        ...AVOIDED_COLUMNS,
       ],
       rows: byBank.map((r) => ({ ...r, bankName: names.get(r.bankCode) ?? null })),
       total: {
@@ -152,9 +157,7 @@ export async function whatIfCommand(argv: string[]): Promise<number> {
       columns: [
         { key: 'operatorCode', header: 'operator' },
         { key: 'operatorName', header: 'name' },
-        { key: 'baselineYen', header: 'baseline', kind: 'yen' },
-        { key: 'counterfactualYen', header: 'counterfactual', kind: 'yen' },
-        { key: 'avoidedYen', header: 'avoided', kind: 'yen' },
+        ...AVOIDED_COLUMNS,
       ],
       rows: byOperator.map((r) => ({
         ...r,
