@@ -29,6 +29,12 @@ const ID_STORED = new Error('an event id being appended is stored');
 /** Appends of at least this many events run with a page cache of BULK_CACHE_KIB. */
 const BULK_EVENTS = 10_000;
 const BULK_CACHE_KIB = 256 * 1024;
+/**
+ * The page cache of an import in one transaction (appendBatches): it holds what the import
+ * changes until the commit, and what does not fit spills to the WAL, so it bounds memory, not
+ * what can be imported.
+ */
+const IMPORT_CACHE_KIB = 64 * 1024;
 
 /** Every statement an append runs more than once. */
 function appendStatements(db: Database.Database) {
@@ -67,12 +73,42 @@ export class Appender {
     this.defaultCacheSize = db.pragma('cache_size', { simple: true }) as number;
   }
 
+  /**
+   * Batches as they come in one transaction, each batch a savepoint in it (appendMany): all stored
+   * or none. One commit, instead of one a batch, writes each page the import changes about once
+   * (a batch's ids land all over the event_ids B-tree). `wrote` as appendMany's.
+   */
+  async appendBatches(
+    batches: AsyncIterable<readonly StreamWrite[]>,
+    appended?: (results: AppendResult[]) => void,
+  ): Promise<boolean> {
+    this.db.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
+    this.db.exec('BEGIN IMMEDIATE');
+    let wrote = false;
+    try {
+      for await (const writes of batches) {
+        const batch = this.appendMany(writes);
+        wrote ||= batch.wrote;
+        appended?.(batch.results);
+      }
+      this.db.exec('COMMIT');
+      return wrote;
+    } catch (e) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.columns.forget(); // keys numbered by the batches were never stored
+      throw e;
+    } finally {
+      this.db.pragma(`cache_size = ${this.defaultCacheSize}`);
+    }
+  }
+
   /** `wrote`: whether any event was stored (not all skipped as stored already). */
   appendMany(writes: readonly StreamWrite[]): { results: AppendResult[]; wrote: boolean } {
-    // A bulk import looks up and inserts ids all over the event_ids B-tree: give it a page cache
-    // while it runs,
-    // and hand the memory back after, so that replays keep SQLite's small default.
-    const bulk = writes.reduce((n, w) => n + w.events.length, 0) >= BULK_EVENTS;
+    // A bulk append looks up and inserts ids all over the event_ids B-tree: give it a page cache
+    // while it runs, and hand the memory back after, so that replays keep SQLite's small default.
+    // Inside appendBatches, that transaction's cache holds.
+    const bulk =
+      !this.db.inTransaction && writes.reduce((n, w) => n + w.events.length, 0) >= BULK_EVENTS;
     if (bulk) this.db.pragma(`cache_size = -${BULK_CACHE_KIB}`);
     try {
       return this.appendOnce(writes, true) ?? this.appendOnce(writes, false)!;

@@ -17,10 +17,14 @@ function tempFile() {
   };
 }
 
-describeEventStoreContract('sqlite (real file)', async () => {
-  const { file, cleanup } = tempFile();
-  return { store: SqliteEventStore.open(file, { pollMs: 20 }), cleanup };
-});
+describeEventStoreContract(
+  'sqlite (real file)',
+  async () => {
+    const { file, cleanup } = tempFile();
+    return { store: SqliteEventStore.open(file, { pollMs: 20 }), cleanup };
+  },
+  { appendsAtomically: true },
+);
 
 describe('SqliteEventStore', () => {
   it('keeps its events across close and reopen', async () => {

@@ -120,6 +120,13 @@ export class SqliteEventStore implements EventStore {
     return results;
   }
 
+  async appendAtomically(
+    batches: AsyncIterable<readonly StreamWrite[]>,
+    appended?: (results: AppendResult[]) => void,
+  ): Promise<void> {
+    if (await this.appender.appendBatches(batches, appended)) this.appended.next();
+  }
+
   readStream(streamId: string, options: { batchSize?: number } = {}): AsyncIterable<StoredEvent[]> {
     return readStream(this.reads, streamId, options);
   }

@@ -35,9 +35,16 @@ export async function collect(it: AsyncIterable<StoredEvent[]>): Promise<StoredE
   return out;
 }
 
+/** What a store offers beyond the port's required methods: the contract checks those too. */
+export interface ContractOptions {
+  /** The store implements appendAtomically. */
+  appendsAtomically?: boolean;
+}
+
 export function describeEventStoreContract(
   name: string,
   open: () => Promise<ContractTarget>,
+  options: ContractOptions = {},
 ): void {
   describe(`EventStore contract: ${name}`, () => {
     let target: ContractTarget;
@@ -122,6 +129,63 @@ export function describeEventStoreContract(
         expect(await collect(store.readAll())).toHaveLength(1);
         const ok = await store.appendMany([writes[0]!, { ...writes[1]!, expectedRevision: 0 }]);
         expect(ok.map((r) => r.appended)).toEqual([2, 1]);
+      });
+    });
+
+    (options.appendsAtomically ? describe : describe.skip)('batches appended atomically', () => {
+      const atomically = (s: EventStore) => s.appendAtomically!.bind(s);
+      async function* batchesOf(
+        writes: (readonly { streamId: string; events: NewEvent[] }[])[],
+        failAfter = Number.POSITIVE_INFINITY,
+      ) {
+        for (const [k, batch] of writes.entries()) {
+          if (k === failAfter) throw new Error('the batches failed here');
+          yield batch;
+        }
+      }
+      it("stores every batch, with each batch's results, later batches skipping stored ids", async () => {
+        const append = atomically(store);
+        const [a, b, c] = [sampleEvent(), sampleEvent(1), sampleEvent(2)];
+        const results: number[][] = [];
+        await append(
+          batchesOf([
+            [{ streamId: 'b-1', events: [a!, b!] }],
+            [
+              { streamId: 'b-2', events: [c!] },
+              { streamId: 'b-1', events: [b!] },
+            ],
+          ]),
+          (r) => results.push(r.flatMap((x) => [x.appended, x.skipped])),
+        );
+        expect(results).toEqual([
+          [2, 0],
+          [1, 0, 0, 1],
+        ]);
+        const stored = await collect(store.readAll());
+        expect(stored.map((e) => e.eventId)).toEqual([a!.eventId, b!.eventId, c!.eventId]);
+        const chains = new ChainVerifier();
+        chains.check(stored);
+        expect(chains.finish(await store.heads())).toBeUndefined();
+      });
+      it('stores nothing when a later batch fails, or the batches themselves throw', async () => {
+        const append = atomically(store);
+        await store.append('c-1', [sampleEvent()]);
+        const before = storeDigest(await store.heads());
+        const clash = sampleEvent(3);
+        await store.append('c-2', [clash]);
+        const changed = { ...clash, data: { ...clash.data, amountYen: 1 } } as NewEvent;
+        const first = [{ streamId: 'c-3', events: [sampleEvent(4), sampleEvent(5)] }];
+        await expect(
+          append(batchesOf([first, [{ streamId: 'c-4', events: [changed] }]])),
+        ).rejects.toBeInstanceOf(EventIdConflict);
+        await expect(append(batchesOf([first, first], 1))).rejects.toThrow(
+          'the batches failed here',
+        );
+        expect(await collect(store.readStream('c-3'))).toHaveLength(0);
+        expect(await collect(store.readAll())).toHaveLength(2);
+        await store.append('c-5', [sampleEvent(6)]); // and the store goes on, keys and all
+        expect(storeDigest(await store.heads())).not.toBe(before);
+        expect(await collect(store.readAll())).toHaveLength(3);
       });
     });
 

@@ -1,4 +1,6 @@
 import { describeEventStoreContract } from './contract';
 import { MemoryEventStore } from './memory';
 
-describeEventStoreContract('memory', async () => ({ store: new MemoryEventStore() }));
+describeEventStoreContract('memory', async () => ({ store: new MemoryEventStore() }), {
+  appendsAtomically: true,
+});

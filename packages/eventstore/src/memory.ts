@@ -4,6 +4,7 @@ import { eventContent } from './chain';
 import { ALL_NEW, planWrites, writeKeys, type ExistingEvent, type StreamState } from './plan';
 import {
   DEFAULT_BATCH_SIZE,
+  type AppendResult,
   type EventStore,
   type NewEvent,
   type ReadAllOptions,
@@ -21,6 +22,8 @@ export class MemoryEventStore implements EventStore {
   private readonly byId = new Map<string, StoredEvent>();
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly appended = new Subject<void>();
+  /** Inside appendAtomically: subscribers hear of its events once they are all stored. */
+  private holding = false;
 
   async append(
     streamId: string,
@@ -71,8 +74,38 @@ export class MemoryEventStore implements EventStore {
       if (!s) this.streams.set(stored.streamId, (s = []));
       s.push(stored);
     }
-    if (plan.rows.length > 0) this.appended.next();
+    if (plan.rows.length > 0 && !this.holding) this.appended.next();
     return plan.results;
+  }
+
+  async appendAtomically(
+    batches: AsyncIterable<readonly StreamWrite[]>,
+    appended?: (results: AppendResult[]) => void,
+  ): Promise<void> {
+    const mark = this.all.length;
+    this.holding = true;
+    try {
+      for await (const writes of batches) {
+        const results = await this.appendMany(writes);
+        appended?.(results);
+      }
+    } catch (e) {
+      this.truncate(mark);
+      throw e;
+    } finally {
+      this.holding = false;
+    }
+    if (this.all.length > mark) this.appended.next();
+  }
+
+  /** Forgets the events after the first `n`: the last ones of their streams. */
+  private truncate(n: number): void {
+    for (const e of this.all.splice(n)) {
+      this.byId.delete(e.eventId);
+      const s = this.streams.get(e.streamId)!;
+      s.pop();
+      if (s.length === 0) this.streams.delete(e.streamId);
+    }
   }
 
   async *readStream(streamId: string, options: { batchSize?: number } = {}) {

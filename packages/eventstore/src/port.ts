@@ -49,6 +49,16 @@ export interface EventStore {
   ): Promise<AppendResult>;
   /** Appends to several streams as one atomic unit: all writes land or none does. */
   appendMany(writes: readonly StreamWrite[]): Promise<AppendResult[]>;
+  /**
+   * Optional: appends batches as they come as one atomic unit, every batch or (on any error,
+   * one thrown by the batches included) none, memory holding one batch. `appended` gets each
+   * batch's results as it is written, before the whole is committed. Stores that cannot keep one
+   * transaction open across batches leave it out; their callers append batch by batch.
+   */
+  appendAtomically?(
+    batches: AsyncIterable<readonly StreamWrite[]>,
+    appended?: (results: AppendResult[]) => void,
+  ): Promise<void>;
   readStream(streamId: string, options?: { batchSize?: number }): AsyncIterable<StoredEvent[]>;
   /** Every event in global order, in batches: the replay hot path. */
   readAll(options?: ReadAllOptions): AsyncIterable<StoredEvent[]>;
