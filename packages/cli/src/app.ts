@@ -14,7 +14,7 @@ import {
   type ViewTable,
 } from '@incident-ledger/core';
 import { ImportCutShort } from './errors';
-import type { Progress } from './progress';
+import { IMPORTING, type Progress } from './progress';
 import {
   assertIndexesAgree,
   ChainVerifier,
@@ -25,6 +25,7 @@ import {
   storeDigest,
   UnreadableEvent,
   writesInOrder,
+  type AppendResult,
   type ChainBreak,
   type CheckpointProof,
   type AuditView,
@@ -44,18 +45,26 @@ export interface ImportResult {
 
 /**
  * Events to import: held in memory (one batch), or a streamed scenario's event files, read batch by
- * batch (EventFiles), which the caller has validated already (EventFiles.validate).
+ * batch (EventFiles).
  */
 export type ImportSource =
   | readonly LedgerEvent[]
-  | { readonly bytes: number; batches(): AsyncIterable<readonly LedgerEvent[]> };
+  | {
+      readonly bytes: number;
+      validate(): Promise<void>;
+      batches(): AsyncIterable<readonly LedgerEvent[]>;
+    };
 
 /**
- * Appends the events batch by batch, each batch one atomic appendMany; events already stored (same
- * id, same content) are skipped. Memory holds one batch. An import cut short (a crash) leaves whole
- * batches in order, a store that verifies, and running it again completes it to the same digest.
+ * Appends the events; events already stored (same id, same content) are skipped. Memory holds one
+ * batch. All or nothing: a bad event anywhere in the files appends nothing.
+ * - A store that appends atomically (appendAtomically) takes the files in one pass, every event
+ *   validated as it is read, in one transaction: an error, or a crash, leaves the store as it was.
+ * - Any other store: every file is validated first, then each batch is one atomic appendMany. An
+ *   import cut short then (a crash, a conflict in a later batch) leaves whole batches in order, a
+ *   store that verifies, and running it again completes it to the same digest.
  * The progress line counts events as they are appended, in percent of the files read.
- * Refused (IndexDisagrees) before the first batch when the store's index tables disagree with its
+ * Refused (IndexDisagrees) before anything is read when the store's index tables disagree with its
  * events: they decide what is skipped, so a damaged event_ids would let stored events be appended
  * again.
  */
@@ -66,16 +75,30 @@ export async function importEvents(
 ): Promise<ImportResult> {
   await assertIndexesAgree(store);
   const held = isHeld(events);
-  progress?.phase('importing', held ? { events: events.length } : { bytes: events.bytes });
   const result = { appended: 0, skipped: 0 };
-  try {
-    for await (const batch of held ? [events] : events.batches()) {
-      for (const r of await store.appendMany(writesInOrder(batch))) {
-        result.appended += r.appended;
-        result.skipped += r.skipped;
-      }
-      progress?.tick(batch.length);
+  const count = (results: readonly AppendResult[]) => {
+    let events = 0;
+    for (const r of results) {
+      result.appended += r.appended;
+      result.skipped += r.skipped;
+      events += r.appended + r.skipped;
     }
+    progress?.tick(events);
+  };
+  if (!held && store.appendAtomically) {
+    progress?.phase(IMPORTING, { bytes: events.bytes });
+    try {
+      await store.appendAtomically(writeBatches(events.batches()), count);
+    } finally {
+      progress?.finish();
+    }
+    return result;
+  }
+  if (!held) await events.validate();
+  progress?.phase(IMPORTING, held ? { events: events.length } : { bytes: events.bytes });
+  try {
+    for await (const batch of held ? [events] : events.batches())
+      count(await store.appendMany(writesInOrder(batch)));
   } catch (e) {
     // A later batch's error (an event id stored with other content, a file changed since it was
     // validated) comes after earlier batches were appended: the message must not say nothing was.
@@ -84,6 +107,10 @@ export async function importEvents(
     progress?.finish();
   }
   return result;
+}
+
+async function* writeBatches(batches: AsyncIterable<readonly LedgerEvent[]>) {
+  for await (const batch of batches) yield writesInOrder(batch);
 }
 
 const isHeld = (events: ImportSource): events is readonly LedgerEvent[] => Array.isArray(events);

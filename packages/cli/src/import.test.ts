@@ -1,8 +1,10 @@
 /**
  * The import of a scenario's event files (importEvents over EventFiles), as replay, report, verify
- * and timeline run it: every file validated before anything is appended, then the events appended
- * batch by batch, each batch atomic, memory holding a batch. Checked by what is read and appended,
- * never by RSS: an NDJSON scenario of a few batches stands for one of millions of rows.
+ * and timeline run it. Into a store that appends atomically (SQLite, memory): one pass, every event
+ * validated as it is read and appended, in one transaction. Into any other: every file validated
+ * before anything is appended, then batch by batch, each batch atomic. Memory holds a batch either
+ * way. Checked by what is read and appended, never by RSS: an NDJSON scenario of a few batches
+ * stands for one of millions of rows.
  */
 import type { LedgerEvent } from '@incident-ledger/core';
 import { MemoryEventStore, type EventStore } from '@incident-ledger/eventstore';
@@ -106,16 +108,16 @@ describe('importing a scenario batch by batch', () => {
     expect(read).toBe(EVENTS);
   });
 
-  it('an import cut short leaves whole batches that verify; running it again completes it', async () => {
+  it('a store without atomic append: a cut-short import leaves whole batches that verify; running it again completes it', async () => {
     const file = join(tmp, 'cut.sqlite');
     const store = SqliteEventStore.open(file);
     try {
       const files = openScenario(dir).eventFiles;
-      await files.validate();
       const { spy } = spied(store, (call) => {
         if (call === 3) throw new Error('the process died here');
       });
-      const died = importEvents(spy, files);
+      const batchByBatch = Object.assign(spy, { appendAtomically: undefined });
+      const died = importEvents(batchByBatch, files);
       await expect(died).rejects.toBeInstanceOf(ImportCutShort);
       await expect(died).rejects.toMatchObject({
         appended: 2 * EVENT_BATCH_SIZE,
@@ -136,7 +138,44 @@ describe('importing a scenario batch by batch', () => {
     }
   }, 120_000);
 
-  it('says how many events a failed import appended before a later batch failed', async () => {
+  it('SQLite: one pass in one transaction; a failure at the third batch leaves the store as it was', async () => {
+    const file = join(tmp, 'atomic.sqlite');
+    const store = SqliteEventStore.open(file);
+    try {
+      await importEvents(store, events.slice(0, 10)); // the store before: some events of its own
+      const before = await digestOf(store);
+      const files = openScenario(dir).eventFiles;
+      const { spy, sizes } = spied(store);
+      const reads = { passes: 0 };
+      const dying = {
+        bytes: files.bytes,
+        validate: () => files.validate(),
+        async *batches() {
+          reads.passes++;
+          let k = 0;
+          for await (const batch of files.batches()) {
+            if (++k === 3) throw new Error('the process died here');
+            yield batch;
+          }
+        },
+      };
+      const died = importEvents(spy, dying);
+      await expect(died).rejects.toThrow('the process died here');
+      await expect(died).rejects.not.toBeInstanceOf(ImportCutShort);
+      expect(reads.passes).toBe(1); // validated as it was read, not in a pass of its own
+      expect(sizes).toEqual([]); // never appendMany, batch by batch
+      expect(await storedEvents(store)).toBe(10);
+      expect(await digestOf(store)).toBe(before);
+      expect((await checkIntegrity(store)).firstBreak).toBeUndefined();
+      expect(await importEvents(store, files)).toEqual({ appended: EVENTS - 10, skipped: 10 });
+      expect(await digestOf(store)).toBe(wholeDigest);
+      expect((await checkIntegrity(store)).firstBreak).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
+  it('a conflict in the last batch appends nothing: the whole import is one transaction', async () => {
     // A case's one event, in the last batch, stored already with other content: a conflict there.
     const k = events.findIndex((e, i) => i >= 3 * EVENT_BATCH_SIZE && e.type === 'CaseReported');
     const file = join(tmp, 'conflict.sqlite');
@@ -146,13 +185,10 @@ describe('importing a scenario batch by batch', () => {
     const r = await runCli('replay', dir, '--store', `sqlite:${file}`);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/already stored with different content/);
-    expect(r.stderr).toContain(
-      `${3 * EVENT_BATCH_SIZE} events were appended to the store before this, in whole batches`,
-    );
-    expect(r.stderr).not.toContain('Nothing was appended');
+    expect(r.stderr).toContain('Nothing was appended to the store.');
     const after = SqliteEventStore.open(file);
     try {
-      expect(await storedEvents(after)).toBe(3 * EVENT_BATCH_SIZE + 1);
+      expect(await storedEvents(after)).toBe(1);
       expect((await checkIntegrity(after)).firstBreak).toBeUndefined();
     } finally {
       await after.close();

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Progress } from './progress';
+import { IMPORTING, Progress } from './progress';
 import { runCli } from './run-cli.testing';
 
 const DOCOMO = resolve(__dirname, '../../../scenarios/docomo-kouza-2020');
@@ -60,6 +60,28 @@ describe('Progress', () => {
     ]);
   });
 
+  it("shows the loader's passes as loading, except the pass an import reads", () => {
+    const s = sink(true);
+    const p = new Progress(s, true, () => 0);
+    const loader = p.loading();
+    loader.pass('check', 100); // a validation of its own, before an import
+    loader.events(5);
+    p.phase(IMPORTING, { bytes: 100 });
+    loader.pass('again', 100); // the import's second pass
+    loader.events(5); // counted by the import as it appends, not as read
+    p.tick(7);
+    p.phase(IMPORTING, { bytes: 100 });
+    loader.pass('check', 100); // the one pass of an import that validates as it appends
+    loader.events(5);
+    loader.read(50, 'events.ndjson');
+    const shown = s.writes.map((w) => w.replace('\r\x1b[2K', ''));
+    expect(shown).toEqual([
+      '[....................]   0%  loading  0.0 / 0.0 MiB',
+      '[....................]   0%  importing  0.0 / 0.0 MiB',
+      '[....................]   0%  importing  0.0 / 0.0 MiB',
+    ]);
+  });
+
   it('shows a phase that has counted nothing yet by its name alone, without a rate', () => {
     const s = sink(true);
     new Progress(s, true, () => 0).phase('reading publications');
@@ -113,13 +135,14 @@ describe('the progress line of a command', () => {
     }
   }
 
-  it('shows loading (percent of the files read), importing and replaying, in that order', async () => {
+  it('shows importing (percent of the files read) from the first byte, then replaying', async () => {
+    // The store appends atomically: the files are read once, validated as they are appended.
     const { writes } = await stderrOf(true, 'replay', DOCOMO, '--store', 'memory:');
-    expect(phasesShown(writes)).toEqual(['loading', 'importing', 'replaying']);
+    expect(phasesShown(writes)).toEqual(['importing', 'replaying']);
     const lines = writes.map((w) => w.replace('\r\x1b[2K', '')).filter((l) => l !== '');
     // Four files of different sizes: the percent of bytes read rises file by file, to 100%.
     const percents = lines
-      .filter((l) => l.includes('loading'))
+      .filter((l) => l.includes('importing'))
       .map((l) => Number(/(\d+)%/.exec(l)![1]));
     expect(percents[0]).toBe(0);
     expect(percents.at(-1)).toBe(100);
@@ -135,15 +158,14 @@ describe('the progress line of a command', () => {
     expect(writes.at(-1)).toBe('\r\x1b[2K'); // the line is cleared before the report prints
   });
 
-  it('shows the replays of verify, and of report, by name after loading and importing', async () => {
+  it('shows the replays of verify, and of report, by name after importing', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'progress-'));
     try {
       const report = ['report', DOCOMO, '--store', 'memory:', '--out', join(tmp, 'r.html')];
       const verify = ['verify', DOCOMO, '--store', 'memory:'];
-      const checks = ['loading', 'importing', 'reading publications', 'replaying'];
+      const checks = ['importing', 'reading publications', 'replaying'];
       expect(phasesShown((await stderrOf(true, ...verify)).writes)).toEqual(checks);
       expect(phasesShown((await stderrOf(true, ...report)).writes)).toEqual([
-        'loading',
         'importing',
         'replaying',
         'reading publications',

@@ -29,6 +29,9 @@ const LOAD_PHASES: Record<Exclude<LoadPass, 'again'>, string> = {
   repeats: 'loading (events written twice)',
 };
 
+/** The phase of an import (importEvents), whichever pass of the loader reads its events. */
+export const IMPORTING = 'importing';
+
 const MiB = 1024 * 1024;
 
 export class Progress {
@@ -70,13 +73,17 @@ export class Progress {
     this.redraw(this.bytesRead === this.totals.bytes);
   }
 
-  /** The scenario loader's passes as phases, its bytes and events as this line's. */
+  /**
+   * The scenario loader's passes as phases, its bytes and events as this line's. The pass that an
+   * import reads (`again`, or the one pass of an import that validates as it appends) is shown by
+   * the importing phase: its bytes read are that phase's, its events the ones appended.
+   */
   loading(): LoadProgress {
     let importing = false;
     return {
       pass: (pass, bytes) => {
-        importing = pass === 'again';
-        if (pass !== 'again') this.phase(LOAD_PHASES[pass], { bytes });
+        importing = pass === 'again' || (pass === 'check' && this.label === IMPORTING);
+        if (!importing && pass !== 'again') this.phase(LOAD_PHASES[pass], { bytes });
       },
       read: (bytes) => this.read(bytes),
       events: (events) => void (importing || this.tick(events)),

@@ -6,8 +6,11 @@ import {
   type StoreAccess,
 } from '@incident-ledger/eventstore';
 import { SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
+import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UsageError } from './errors';
+import { importEvents, type ImportResult, type ImportSource } from './app';
+import { ImportCutShort, UsageError } from './errors';
+import type { Progress } from './progress';
 
 export const STORE_URL_HELP = 'memory: | sqlite:<file> | postgres://... | kurrentdb://...';
 
@@ -50,12 +53,8 @@ async function openAdapter(url: string, access: StoreAccess): Promise<EventStore
     case 'memory':
       if (url !== 'memory:') break;
       return new MemoryEventStore();
-    case 'sqlite': {
-      const file = url.slice('sqlite:'.length);
-      if (file === '')
-        throw new UsageError('--store sqlite: needs a file, e.g. --store sqlite:ledger.sqlite');
-      return SqliteEventStore.open(resolve(file), { access });
-    }
+    case 'sqlite':
+      return SqliteEventStore.open(sqliteFile(url)!, { access });
     case 'postgres':
     case 'postgresql':
       return (await import('@incident-ledger/eventstore-postgres')).PostgresEventStore.open(url, {
@@ -67,4 +66,37 @@ async function openAdapter(url: string, access: StoreAccess): Promise<EventStore
   if (scheme && /^(kurrentdb|kurrent|kdb|esdb)(\+discover)?$/.test(scheme))
     return (await import('@incident-ledger/eventstore-kurrentdb')).KurrentDbEventStore.open(url);
   throw new UsageError(`unknown store URL ${describe(url)}; expected ${STORE_URL_HELP}`);
+}
+
+/** The file of a `sqlite:` URL, resolved; undefined for other stores. */
+function sqliteFile(url: string): string | undefined {
+  if (!/^sqlite:/i.test(url)) return undefined;
+  const file = url.slice('sqlite:'.length);
+  if (file === '')
+    throw new UsageError('--store sqlite: needs a file, e.g. --store sqlite:ledger.sqlite');
+  return resolve(file);
+}
+
+/**
+ * Opens the store at `url` (openStore) and imports the scenario's events into it (importEvents).
+ * A failed import appends nothing; when this call also made the store (a SQLite file that was not
+ * there), the file goes too: a bad event leaves nothing behind, not even an empty store.
+ */
+export async function openImported(
+  url: string,
+  access: StoreAccess,
+  events: ImportSource,
+  progress: Progress,
+): Promise<{ store: EventStore; imported: ImportResult }> {
+  const file = sqliteFile(url);
+  const made = file !== undefined && !existsSync(file) ? file : undefined;
+  const store = await openStore(url, access);
+  try {
+    return { store, imported: await importEvents(store, events, progress) };
+  } catch (e) {
+    await store.close();
+    if (made !== undefined && !(e instanceof ImportCutShort))
+      for (const f of [made, `${made}-wal`, `${made}-shm`]) rmSync(f, { force: true });
+    throw e;
+  }
 }

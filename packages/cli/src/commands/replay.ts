@@ -11,7 +11,7 @@ import {
   wholeNumber,
 } from '../args';
 import { progressOf } from '../progress';
-import { digestOf, importEvents, replay, storedEvents } from '../app';
+import { digestOf, replay, storedEvents } from '../app';
 import { EXIT, UsageError } from '../errors';
 import { fact, OUTPUT_HELP, OUTPUT_OPTIONS, outputOption, printDocument } from '../output';
 import { dateOption, type Selection } from '../periods';
@@ -23,7 +23,7 @@ import {
   reportTables,
   type ReportTable,
 } from '../render';
-import { openStore, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
+import { openImported, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
 import { asOfFact, importFact, scenarioFact } from './facts';
 import { BY_TABLES, isProjectionTable, RANKED_BY_TABLES, viewTable } from '../views';
 
@@ -77,11 +77,9 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const selection = selectionOf(values, by);
   const progress = progressOf(values.quiet);
   const scenario = openScenario(dir, { ...loadOptions(values), progress: progress.loading() });
-  await scenario.eventFiles.validate(); // before the store is opened: a bad event appends nothing
   const url = storeUrl(values.store, `sqlite:${join(dir, 'ledger.sqlite')}`);
-  const store = await openStore(url, 'create');
+  const { store, imported } = await openImported(url, 'create', scenario.eventFiles, progress);
   try {
-    const imported = await importEvents(store, scenario.eventFiles, progress);
     progress.phase('replaying', { events: await storedEvents(store) });
     const shown = by !== undefined && isProjectionTable(by) ? [by] : [];
     const {

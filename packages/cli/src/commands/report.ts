@@ -3,13 +3,13 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { LOAD_HELP, LOAD_OPTION, loadOptions, parse, QUIET_HELP, QUIET_OPTION } from '../args';
 import { progressOf } from '../progress';
-import { digestOf, importEvents } from '../app';
+import { digestOf } from '../app';
 import { EXIT } from '../errors';
 import { fact, OUTPUT_OPTIONS, outputOption, printDocument, type Fact } from '../output';
 import { incidentPage } from '../report/data';
 import { reportHtml } from '../report/html';
 import type { PageData } from '../report/model';
-import { openStore, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
+import { openImported, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
 import { asOfFact, importFact, scenarioFact } from './facts';
 import { asOfOption, onePositional } from './replay';
 
@@ -51,13 +51,12 @@ export async function reportCommand(argv: string[]): Promise<number> {
   const out = outputOption(values, ['text', 'json']);
   const progress = progressOf(values.quiet);
   const scenario = openScenario(dir, { ...loadOptions(values), progress: progress.loading() });
-  await scenario.eventFiles.validate(); // before the store is opened: a bad event appends nothing
   const own = `sqlite:${join(dir, 'ledger.sqlite')}`;
   const url = storeUrl(values.store, own);
   // The scenario's own store is made as replay makes it; a store named by the user must exist.
-  const store = await openStore(url, url === own ? 'create' : 'write');
+  const access = url === own ? 'create' : 'write';
+  const { store, imported } = await openImported(url, access, scenario.eventFiles, progress);
   try {
-    const imported = await importEvents(store, scenario.eventFiles, progress);
     const page = await incidentPage(store, scenario, asOf, progress);
     const file = values.out ?? 'report.html';
     const zone = scenario.timeZone;

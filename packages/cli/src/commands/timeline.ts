@@ -6,7 +6,7 @@ import {
 } from '@incident-ledger/core';
 import { openScenario } from '@incident-ledger/scenario';
 import { LOAD_HELP, LOAD_OPTION, loadOptions, parse, QUIET_HELP, QUIET_OPTION } from '../args';
-import { digestOf, importEvents, verifyFigures } from '../app';
+import { digestOf, verifyFigures } from '../app';
 import { EXIT } from '../errors';
 import {
   fact,
@@ -21,7 +21,7 @@ import {
   type Table,
 } from '../output';
 import { bankNames, figureText, mismatchLine } from '../render';
-import { openStore, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
+import { openImported, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
 import { scenarioFact } from './facts';
 import { onePositional } from './replay';
 import { progressOf } from '../progress';
@@ -60,11 +60,9 @@ export async function timelineCommand(argv: string[]): Promise<number> {
     ...loadOptions(values),
     progress: progress.loading(),
   });
-  await scenario.eventFiles.validate(); // before the store is opened: a bad event appends nothing
   const url = storeUrl(values.store, 'memory:');
-  const store = await openStore(url, 'write');
+  const { store } = await openImported(url, 'write', scenario.eventFiles, progress);
   try {
-    await importEvents(store, scenario.eventFiles, progress);
     const { rows, reportAt } = await verifyFigures(store, scenario.timeZone, progress);
     const ok = rows.every((r) => r.ok);
     printDocument(

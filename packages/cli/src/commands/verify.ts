@@ -1,7 +1,7 @@
 import { openScenario } from '@incident-ledger/scenario';
 import { LOAD_HELP, LOAD_OPTION, loadOptions, parse, QUIET_HELP, QUIET_OPTION } from '../args';
 import { progressOf } from '../progress';
-import { checkIntegrity, checkInvariants, digestOf, importEvents, verifyFigures } from '../app';
+import { checkIntegrity, checkInvariants, digestOf, verifyFigures } from '../app';
 import { EXIT, UsageError } from '../errors';
 import {
   fact,
@@ -13,7 +13,7 @@ import {
   type Output,
 } from '../output';
 import { bankNames, mismatchLine, reconciliationTable } from '../render';
-import { openStore, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
+import { openImported, openStore, STORE_ENV, STORE_URL_HELP, storeUrl } from '../stores';
 import { printIntegrityData } from './integrity';
 import { scenarioFact } from './facts';
 import { onePositional } from './replay';
@@ -86,11 +86,9 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     ...loadOptions(values),
     progress: progress.loading(),
   });
-  await scenario.eventFiles.validate(); // before the store is opened: a bad event appends nothing
   const url = storeUrl(values.store, 'memory:');
-  const store = await openStore(url, 'write');
+  const { store } = await openImported(url, 'write', scenario.eventFiles, progress);
   try {
-    await importEvents(store, scenario.eventFiles, progress);
     const { rows } = await verifyFigures(store, scenario.timeZone, progress);
     const invariants = values['skip-invariants']
       ? undefined
