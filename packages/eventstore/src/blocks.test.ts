@@ -1,5 +1,5 @@
 import { COLUMNS, encodeEvents, KeyDictionary, type StoredEvent } from '@incident-ledger/core';
-import { blockBytes, decodeBlock, encodeBlock } from './blocks';
+import { blockBytes, decodeBlock, encodeBlock, withKnownKeyCounts } from './blocks';
 
 const event = (i: number, type: string, data: Record<string, unknown>): StoredEvent =>
   ({
@@ -54,5 +54,18 @@ describe('blocks', () => {
     expect(() => decodeBlock(bytes.subarray(0, bytes.length - 8), 1, 'test', keys)).toThrow(
       /has \d+ bytes, expected/,
     );
+  });
+
+  it('raises the key counts in place: every batch read keeps the one shape', () => {
+    // A copy ({ ...batch }) gets a map of its own each time: folds then go megamorphic.
+    const block = decodeBlock(encodeBlock(batch, 0, 5, [1, 2, 3, 4, 5]), 1, 'test', keys);
+    const raised = withKnownKeyCounts(block, [2, 2, 2, 2, 2]);
+    expect(raised).toBe(block);
+    expect(raised.keyCounts).toEqual([2, 2, 3, 4, 5]);
+    expect(raised.keyCountsFinal).toBe(false);
+    const next = decodeBlock(encodeBlock(batch, 0, 5, [1, 2, 3, 4, 5]), 1, 'test', keys);
+    const bounded = withKnownKeyCounts(next, [9, 9, 9, 9, 9]);
+    expect(bounded.keyCountsFinal).toBe(true);
+    expect(Object.keys(bounded)).toEqual(Object.keys(raised));
   });
 });

@@ -247,6 +247,7 @@ export interface MutableColumnBatch extends ColumnBatch {
   length: number;
   rare: StoredEvent[];
   keyCounts: number[];
+  keyCountsFinal: boolean;
 }
 
 /**
@@ -267,6 +268,7 @@ export function columnBatch(
   b.keySpace = keySpace;
   b.names = names;
   b.keyCounts = keyCounts;
+  b.keyCountsFinal = false;
   return b as unknown as MutableColumnBatch;
 }
 
