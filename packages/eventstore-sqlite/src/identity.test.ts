@@ -116,6 +116,7 @@ describe('a store made before the application id', () => {
     const store = SqliteEventStore.open(file);
     await store.append('s', [sampleEvent(1)]);
     store.connection.pragma('application_id = 0');
+    store.connection.pragma('user_version = 2'); // the schema of the stores made before the id
     await store.close();
     return file;
   }

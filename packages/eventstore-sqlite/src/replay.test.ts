@@ -413,7 +413,7 @@ describe('schema 1 files', () => {
     v1.close();
 
     const migrated = SqliteEventStore.open(join(dir, 'v1.sqlite'));
-    expect(migrated.connection.pragma('user_version', { simple: true })).toBe(2);
+    expect(migrated.connection.pragma('user_version', { simple: true })).toBe(3);
     expect(await collect(migrated.readAll())).toEqual(await collect(reference.readAll()));
     expect(storeDigest(await migrated.heads())).toBe(storeDigest(await reference.heads()));
     for (const s of ['s-0', 's-5'])
@@ -432,10 +432,45 @@ describe('schema 1 files', () => {
   it('refuses a file from a newer program, naming both versions', () => {
     const db = new Database(join(dir, 'new.sqlite'));
     db.pragma(`application_id = ${APPLICATION_ID}`);
-    db.pragma('user_version = 3');
+    db.pragma('user_version = 4');
     db.close();
     expect(() => SqliteEventStore.open(join(dir, 'new.sqlite'))).toThrow(
-      /schema version 3 is newer than this program \(2\)/,
+      /schema version 4 is newer than this program \(3\)/,
     );
+  });
+});
+
+describe('schema 2 files', () => {
+  it('get their stream heads in stream-id order on open: the same heads, digest and appends', async () => {
+    const events = randomLedgerEvents(13, 1200);
+    const reference = await storeWith('ref2.sqlite', events.slice(0, 900));
+    const v2 = await storeWith('v2.sqlite', events.slice(0, 900));
+    await v2.close();
+    // Schema 2's heads: a rowid table in insertion order, with an index on the stream id.
+    const db = new Database(join(dir, 'v2.sqlite'));
+    db.exec(`CREATE TABLE heads_v2 (stream_id TEXT PRIMARY KEY, revision INTEGER NOT NULL,
+      hash TEXT NOT NULL, last_position INTEGER NOT NULL DEFAULT 0);
+      INSERT INTO heads_v2 SELECT * FROM streams ORDER BY last_position;
+      DROP TABLE streams; ALTER TABLE heads_v2 RENAME TO streams; PRAGMA user_version = 2;`);
+    db.close();
+    const reader = SqliteEventStore.open(join(dir, 'v2.sqlite'), { access: 'read' });
+    expect(await reader.heads()).toEqual(await reference.heads()); // read as it is
+    expect(reader.connection.pragma('user_version', { simple: true })).toBe(2);
+    await reader.close();
+    const migrated = SqliteEventStore.open(join(dir, 'v2.sqlite'));
+    const layout = migrated.connection
+      .prepare<[], { sql: string }>("SELECT sql FROM sqlite_schema WHERE name = 'streams'")
+      .get()!.sql;
+    expect(layout).toMatch(/WITHOUT ROWID$/);
+    expect(migrated.connection.pragma('user_version', { simple: true })).toBe(3);
+    expect(await migrated.heads()).toEqual(await reference.heads());
+    for (const store of [migrated, reference])
+      await store.appendMany(writesInOrder(events.slice(900)));
+    expect(storeDigest(await migrated.heads())).toBe(storeDigest(await reference.heads()));
+    expect(await collect(migrated.readStream('s-3'))).toEqual(
+      await collect(reference.readStream('s-3')),
+    );
+    await migrated.close();
+    await reference.close();
   });
 });

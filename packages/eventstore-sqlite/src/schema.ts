@@ -6,9 +6,9 @@ import { COLUMNS, toEvent, type EventRow } from './read';
 
 /**
  * 1: events and stream heads. 2: adds the replay columns (blocks, keys), the event-id table, stream
- * links and checkpoints.
+ * links and checkpoints. 3: the stream heads kept in stream-id order (HEADS_BY_STREAM).
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /**
  * One file, WAL journal, synchronous=FULL: a committed append survives a crash of the process
@@ -60,6 +60,25 @@ CREATE TABLE checkpoints (
 CREATE TABLE checkpoint_sections (key TEXT NOT NULL, name TEXT NOT NULL, bytes BLOB NOT NULL, UNIQUE (key, name));
 `;
 
+/**
+ * Schema 3's stream heads: one B-tree keyed by stream id (WITHOUT ROWID), not a rowid table and an
+ * index beside it. The digest reads the heads in stream-id order, and through the index each head
+ * was a lookup in a table laid out in insertion order: 3.1M heads took 20 s to read cold; an
+ * append's head lookups and upserts touch one B-tree instead of two.
+ */
+const HEADS_BY_STREAM = `
+CREATE TABLE streams_by_id (
+  stream_id     TEXT    PRIMARY KEY,
+  revision      INTEGER NOT NULL,
+  hash          TEXT    NOT NULL,
+  last_position INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+INSERT INTO streams_by_id (stream_id, revision, hash, last_position)
+  SELECT stream_id, revision, hash, last_position FROM streams;
+DROP TABLE streams;
+ALTER TABLE streams_by_id RENAME TO streams;
+`;
+
 /** Schema 1's events table, kept to migrate from. */
 const EVENTS_V1 = 'events_v1';
 
@@ -75,7 +94,8 @@ export function migrate<P extends { append: Appender }>(
   prepare: () => P,
 ): P {
   const version = () => db.pragma('user_version', { simple: true }) as number;
-  if (version() === SCHEMA_VERSION) {
+  // Schema 2 differs only in the heads' layout: a read-only opening reads it as it is.
+  if (version() === SCHEMA_VERSION || (readonly && version() === 2)) {
     const prepared = prepare();
     // A store made before the application id gets it at its first opening that may write.
     if (!readonly) stampApplicationId(db);
@@ -97,7 +117,8 @@ export function migrate<P extends { append: Appender }>(
       }
       if (found < SCHEMA_VERSION) {
         if (found === 1) db.exec(`ALTER TABLE events RENAME TO ${EVENTS_V1}`);
-        db.exec(SCHEMA);
+        if (found < 2) db.exec(SCHEMA);
+        db.exec(HEADS_BY_STREAM);
       }
       const prepared = prepare();
       if (found === 1) deriveFromV1(db, prepared.append);
