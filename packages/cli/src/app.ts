@@ -23,6 +23,7 @@ import {
   proveCheckpoints,
   replayFolds,
   storeDigest,
+  storeDigestInOrder,
   UnreadableEvent,
   writesInOrder,
   type AppendResult,
@@ -163,7 +164,9 @@ export async function replay(
 }
 
 export async function digestOf(store: EventStore): Promise<string> {
-  return `sha256:${storeDigest(await store.heads())}`;
+  // Read in order without holding every head (3.1M heads held took 527 MiB), where the store can.
+  const inOrder = store.readHeads && (await storeDigestInOrder(store.readHeads()));
+  return `sha256:${inOrder ?? storeDigest(await store.heads())}`;
 }
 
 /**
@@ -258,7 +261,10 @@ async function checkView(
 
 /** How many events a store holds, from its stream heads: the total for a progress line. */
 export async function storedEvents(store: EventStore): Promise<number> {
-  return (await store.heads()).reduce((n, h) => n + h.revision + 1, 0);
+  if (!store.readHeads) return (await store.heads()).reduce((n, h) => n + h.revision + 1, 0);
+  let n = 0;
+  for await (const batch of store.readHeads()) for (const h of batch) n += h.revision + 1;
+  return n;
 }
 
 /**

@@ -32,6 +32,7 @@ export interface ReadStatements {
   byPosition: Database.Statement<[number], EventRow>;
   previous: Database.Statement<[number], number | null>;
   heads: Database.Statement<[], StreamHead>;
+  headsAfter: Database.Statement<[string, number], StreamHead>;
 }
 
 export function readStatements(db: Database.Database): ReadStatements {
@@ -48,6 +49,9 @@ export function readStatements(db: Database.Database): ReadStatements {
       .pluck(),
     heads: db.prepare<[], StreamHead>(
       'SELECT stream_id AS streamId, revision, hash FROM streams ORDER BY stream_id',
+    ),
+    headsAfter: db.prepare<[string, number], StreamHead>(
+      'SELECT stream_id AS streamId, revision, hash FROM streams WHERE stream_id > ? ORDER BY stream_id LIMIT ?',
     ),
   };
 }
@@ -88,6 +92,20 @@ export async function* readAll(
     if (rows.length === 0) return;
     yield rows.map(toEvent);
     from = rows[rows.length - 1]!.position + 1;
+  }
+}
+
+/** Stream heads in stream-id order (the collation's), a page at a time: ids are never empty. */
+export async function* readHeads(
+  stmts: ReadStatements,
+  options: { batchSize?: number } = {},
+): AsyncIterable<StreamHead[]> {
+  const size = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  for (let after = ''; ;) {
+    const heads = stmts.headsAfter.all(after, size);
+    if (heads.length === 0) return;
+    yield heads;
+    after = heads[heads.length - 1]!.streamId;
   }
 }
 

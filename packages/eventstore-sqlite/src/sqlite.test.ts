@@ -23,7 +23,7 @@ describeEventStoreContract(
     const { file, cleanup } = tempFile();
     return { store: SqliteEventStore.open(file, { pollMs: 20 }), cleanup };
   },
-  { appendsAtomically: true },
+  { appendsAtomically: true, readsHeads: true },
 );
 
 describe('SqliteEventStore', () => {

@@ -24,7 +24,7 @@ import { sqliteAudit } from './audit';
 import { sqliteCheckpoints } from './checkpoints';
 import { ColumnWriter, sqliteColumns } from './columns';
 import { inspectStoreFile, type StoreFile } from './identity';
-import { readAll, readStatements, readStream, type ReadStatements } from './read';
+import { readAll, readHeads, readStatements, readStream, type ReadStatements } from './read';
 import { migrate } from './schema';
 
 export interface SqliteOptions {
@@ -143,6 +143,10 @@ export class SqliteEventStore implements EventStore {
 
   async heads(): Promise<StreamHead[]> {
     return this.reads.heads.all();
+  }
+
+  readHeads(options: { batchSize?: number } = {}): AsyncIterable<StreamHead[]> {
+    return readHeads(this.reads, options);
   }
 
   /** For maintenance and tests: the underlying connection. */

@@ -49,17 +49,48 @@ export function storeDigest(heads: readonly StreamHead[]): string {
   const sorted = [...heads].sort((a, b) =>
     a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0,
   );
-  const h = createHash('sha256');
-  // The lines go to the hash in pieces of about 64 KiB, not two updates per stream: the same bytes.
-  let text = '';
-  for (const head of sorted) {
-    text += `${canonicalJson([head.streamId, head.revision, head.hash])}\n`;
-    if (text.length >= 65_536) {
-      h.update(text);
-      text = '';
+  const digest = new HeadsDigest();
+  for (const head of sorted) digest.add(head);
+  return digest.finish();
+}
+
+/**
+ * The store digest of heads read in stream-id order, batch by batch (EventStore.readHeads), without
+ * holding them all; undefined when they come in another order (a store's collation may put ids
+ * outside the Basic Multilingual Plane elsewhere), for the caller to sort them (storeDigest).
+ */
+export async function storeDigestInOrder(
+  batches: AsyncIterable<readonly StreamHead[]>,
+): Promise<string | undefined> {
+  const digest = new HeadsDigest();
+  let last: string | undefined;
+  for await (const batch of batches) {
+    for (const head of batch) {
+      if (last !== undefined && !(last < head.streamId)) return undefined;
+      last = head.streamId;
+      digest.add(head);
     }
   }
-  return h.update(text).digest('hex');
+  return digest.finish();
+}
+
+/** The hash of the store digest, fed heads in stream-id order. */
+class HeadsDigest {
+  private readonly h = createHash('sha256');
+  // The lines go to the hash in pieces of about 64 KiB, not two updates per stream: the same bytes.
+  private text = '';
+
+  add(head: StreamHead): void {
+    this.text += `${canonicalJson([head.streamId, head.revision, head.hash])}\n`;
+    if (this.text.length >= 65_536) {
+      this.h.update(this.text);
+      this.text = '';
+    }
+  }
+
+  finish(): string {
+    return this.h.update(this.text).digest('hex');
+  }
 }
 
 export interface ChainBreak {

@@ -1,8 +1,8 @@
 import { Rng, type EventType, type LedgerEvent, type StoredEvent } from '@incident-ledger/core';
 import { firstValueFrom, take, toArray } from 'rxjs';
-import { ChainVerifier, storeDigest } from './chain';
+import { ChainVerifier, storeDigest, storeDigestInOrder } from './chain';
 import { EventIdConflict, WrongExpectedVersion } from './errors';
-import type { EventStore, NewEvent } from './port';
+import type { EventStore, NewEvent, StreamHead } from './port';
 
 /**
  * The contract every EventStore adapter passes. Call it from the adapter's own test file:
@@ -39,6 +39,8 @@ export async function collect(it: AsyncIterable<StoredEvent[]>): Promise<StoredE
 export interface ContractOptions {
   /** The store implements appendAtomically. */
   appendsAtomically?: boolean;
+  /** The store implements readHeads. */
+  readsHeads?: boolean;
 }
 
 export function describeEventStoreContract(
@@ -131,6 +133,25 @@ export function describeEventStoreContract(
         expect(ok.map((r) => r.appended)).toEqual([2, 1]);
       });
     });
+
+    (options.readsHeads ? it : it.skip)(
+      'reads the heads in batches, in order: the digest without holding them all',
+      async () => {
+        for (const id of ['h-b', 'h-a', 'h-c', 'H-d', 'h-a2'])
+          await store.append(id, [sampleEvent()]);
+        await store.append('h-b', [sampleEvent()]);
+        const read: StreamHead[] = [];
+        const sizes: number[] = [];
+        for await (const batch of store.readHeads!({ batchSize: 2 })) {
+          read.push(...batch);
+          sizes.push(batch.length);
+        }
+        expect(sizes).toEqual([2, 2, 1]);
+        expect(read).toEqual(await store.heads());
+        const digest = storeDigestInOrder(store.readHeads!({ batchSize: 2 }));
+        expect(await digest).toBe(storeDigest(await store.heads()));
+      },
+    );
 
     (options.appendsAtomically ? describe : describe.skip)('batches appended atomically', () => {
       const atomically = (s: EventStore) => s.appendAtomically!.bind(s);

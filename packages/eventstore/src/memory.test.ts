@@ -3,4 +3,5 @@ import { MemoryEventStore } from './memory';
 
 describeEventStoreContract('memory', async () => ({ store: new MemoryEventStore() }), {
   appendsAtomically: true,
+  readsHeads: true,
 });

@@ -130,12 +130,16 @@ export class MemoryEventStore implements EventStore {
       .sort((a, b) => (a.streamId < b.streamId ? -1 : 1));
   }
 
+  async *readHeads(options: { batchSize?: number } = {}) {
+    yield* batches(await this.heads(), 0, options.batchSize);
+  }
+
   async close() {
     this.appended.complete();
   }
 }
 
-function* batches(events: readonly StoredEvent[], start: number, batchSize = DEFAULT_BATCH_SIZE) {
+function* batches<T>(events: readonly T[], start: number, batchSize = DEFAULT_BATCH_SIZE) {
   // Copies, so a caller holding a batch never sees later appends or mutates the store.
   for (let i = start; i < events.length; i += batchSize) yield events.slice(i, i + batchSize);
 }

@@ -66,6 +66,11 @@ export interface EventStore {
   subscribe(options?: { from?: number }): Observable<StoredEvent>;
   /** The last event of every stream, in stream-id order: the basis of the store digest. */
   heads(): Promise<StreamHead[]>;
+  /**
+   * Optional: the same heads in batches, in the store's stream-id order, for stores with more
+   * streams than a caller should hold (storeDigestInOrder).
+   */
+  readHeads?(options?: { batchSize?: number }): AsyncIterable<StreamHead[]>;
   close(): Promise<void>;
   /** Optional: reads in columns, for stores that keep them (feed.ts uses it when present). */
   readonly columns?: ColumnReader;
