@@ -2,8 +2,9 @@
  * Crash safety of an import. The real CLI imports a large scenario and is killed with SIGKILL at
  * seeded random moments; after every kill the store must open, its hash chains must verify, no
  * event may be torn or stored twice, the import must have landed in whole batches, in append order
- * (the CLI appends a batch per transaction: EVENT_BATCH_SIZE events, more than EVENTS, so here all
- * or nothing), and importing again must reach the digest of an uninterrupted run.
+ * (SQLite and PostgreSQL import in one transaction, so all or nothing; a store that appends batch
+ * by batch would leave whole batches of EVENT_BATCH_SIZE events, which is more than EVENTS), and
+ * importing again must reach the digest of an uninterrupted run.
  *
  * SQLite: 100 kills. A store file is reused across kills until an import completes in it, so one
  * file is killed and recovered many times in a row; the re-import runs on a byte copy of the file
@@ -645,10 +646,11 @@ function describePostgres(baseUrl: string): void {
   }
 
   /**
-   * The statements of the PostgreSQL store's append (heads, stored ids, keys, the COPYs, the
-   * derived rows and heads).
+   * The statements of the PostgreSQL store's append (a batch's savepoint, heads, stored ids, keys,
+   * the COPYs, the derived rows and heads).
    */
-  const importStatement = /^WITH top AS|i\.id = ANY|first_id >=|^COPY |^WITH b AS/;
+  const importStatement =
+    /^SAVEPOINT |^RELEASE SAVEPOINT |^ROLLBACK TO SAVEPOINT |^WITH top AS|i\.id = ANY|first_id >=|^COPY |^WITH b AS/;
   const importing = (seen: { inTransaction: boolean; query: string }[]) =>
     seen.some((b) => b.inTransaction && importStatement.test(b.query));
   const PG_MID_IMPORT = 'MID-IMPORT: inside the import transaction, nothing stored';

@@ -1,13 +1,14 @@
 /**
  * The import of a scenario's event files (importEvents over EventFiles), as replay, report, verify
- * and timeline run it. Into a store that appends atomically (SQLite, memory): one pass, every event
- * validated as it is read and appended, in one transaction. Into any other: every file validated
- * before anything is appended, then batch by batch, each batch atomic. Memory holds a batch either
- * way. Checked by what is read and appended, never by RSS: an NDJSON scenario of a few batches
+ * and timeline run it. Into a store that appends atomically (SQLite, PostgreSQL, memory): one
+ * pass, every event validated as it is read and appended, in one transaction. Into any other:
+ * every file validated before anything is appended, then batch by batch, each batch atomic. Memory
+ * holds a batch either way. Checked by what is read and appended, never by RSS: an NDJSON scenario of a few batches
  * stands for one of millions of rows.
  */
 import type { LedgerEvent } from '@incident-ledger/core';
 import { MemoryEventStore, type EventStore } from '@incident-ledger/eventstore';
+import { PostgresEventStore, withDefaultUser } from '@incident-ledger/eventstore-postgres';
 import { SqliteEventStore } from '@incident-ledger/eventstore-sqlite';
 import {
   EVENT_BATCH_SIZE,
@@ -15,13 +16,17 @@ import {
   openScenario,
   type LoadProgress,
 } from '@incident-ledger/scenario';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, escapeIdentifier } from 'pg';
 import { writeLargeScenario } from '../../../scripts/make-large-scenario';
 import { checkIntegrity, digestOf, importEvents, storedEvents } from './app';
 import { ImportCutShort } from './errors';
 import { runCli } from './run-cli.testing';
+
+const PG_URL = process.env.INCIDENT_LEDGER_PG_URL;
 
 /** Four batches, the last one partial. */
 const EVENTS = 3 * EVENT_BATCH_SIZE + 5_000;
@@ -138,42 +143,64 @@ describe('importing a scenario batch by batch', () => {
     }
   }, 120_000);
 
+  /** Imports into `store` (a few events of its own) cut at its third batch, then whole. */
+  async function cutAtTheThirdBatch(store: EventStore): Promise<void> {
+    await importEvents(store, events.slice(0, 10)); // the store before: some events of its own
+    const before = await digestOf(store);
+    const files = openScenario(dir).eventFiles;
+    const { spy, sizes } = spied(store);
+    const reads = { passes: 0 };
+    const dying = {
+      bytes: files.bytes,
+      validate: () => files.validate(),
+      async *batches() {
+        reads.passes++;
+        let k = 0;
+        for await (const batch of files.batches()) {
+          if (++k === 3) throw new Error('the process died here');
+          yield batch;
+        }
+      },
+    };
+    const died = importEvents(spy, dying);
+    await expect(died).rejects.toThrow('the process died here');
+    await expect(died).rejects.not.toBeInstanceOf(ImportCutShort);
+    expect(reads.passes).toBe(1); // validated as it was read, not in a pass of its own
+    expect(sizes).toEqual([]); // never appendMany, batch by batch
+    expect(await storedEvents(store)).toBe(10);
+    expect(await digestOf(store)).toBe(before);
+    expect((await checkIntegrity(store)).firstBreak).toBeUndefined();
+    expect(await importEvents(store, files)).toEqual({ appended: EVENTS - 10, skipped: 10 });
+    expect(await digestOf(store)).toBe(wholeDigest);
+    expect((await checkIntegrity(store)).firstBreak).toBeUndefined();
+  }
+
   it('SQLite: one pass in one transaction; a failure at the third batch leaves the store as it was', async () => {
-    const file = join(tmp, 'atomic.sqlite');
-    const store = SqliteEventStore.open(file);
+    const store = SqliteEventStore.open(join(tmp, 'atomic.sqlite'));
     try {
-      await importEvents(store, events.slice(0, 10)); // the store before: some events of its own
-      const before = await digestOf(store);
-      const files = openScenario(dir).eventFiles;
-      const { spy, sizes } = spied(store);
-      const reads = { passes: 0 };
-      const dying = {
-        bytes: files.bytes,
-        validate: () => files.validate(),
-        async *batches() {
-          reads.passes++;
-          let k = 0;
-          for await (const batch of files.batches()) {
-            if (++k === 3) throw new Error('the process died here');
-            yield batch;
-          }
-        },
-      };
-      const died = importEvents(spy, dying);
-      await expect(died).rejects.toThrow('the process died here');
-      await expect(died).rejects.not.toBeInstanceOf(ImportCutShort);
-      expect(reads.passes).toBe(1); // validated as it was read, not in a pass of its own
-      expect(sizes).toEqual([]); // never appendMany, batch by batch
-      expect(await storedEvents(store)).toBe(10);
-      expect(await digestOf(store)).toBe(before);
-      expect((await checkIntegrity(store)).firstBreak).toBeUndefined();
-      expect(await importEvents(store, files)).toEqual({ appended: EVENTS - 10, skipped: 10 });
-      expect(await digestOf(store)).toBe(wholeDigest);
-      expect((await checkIntegrity(store)).firstBreak).toBeUndefined();
+      await cutAtTheThirdBatch(store);
     } finally {
       await store.close();
     }
   }, 120_000);
+
+  (PG_URL ? it : it.skip)(
+    'PostgreSQL: one pass in one transaction; a failure at the third batch leaves the store as it was',
+    async () => {
+      const schema = `test_import_${process.pid}_${randomBytes(3).toString('hex')}`;
+      const store = await PostgresEventStore.open(PG_URL!, { schema });
+      try {
+        await cutAtTheThirdBatch(store);
+      } finally {
+        await store.close();
+        const admin = new Client({ connectionString: withDefaultUser(PG_URL!) });
+        await admin.connect();
+        await admin.query(`DROP SCHEMA IF EXISTS ${escapeIdentifier(schema)} CASCADE`);
+        await admin.end();
+      }
+    },
+    120_000,
+  );
 
   it('a conflict in the last batch appends nothing: the whole import is one transaction', async () => {
     // A case's one event, in the last batch, stored already with other content: a conflict there.

@@ -1,4 +1,4 @@
-import { KeyDictionary } from '@incident-ledger/core';
+import { KEY_DOMAINS, KeyDictionary } from '@incident-ledger/core';
 import {
   ALL_NEW,
   eventContent,
@@ -29,9 +29,8 @@ const SLICE_EVENTS = 4_096;
 export class Appender {
   /**
    * The store's key dictionary as of the last append this instance committed, while `top` is still
-   * the last
-   * position; taken (undefined) while an append uses it, so that keys of a rolled-back append are
-   * never reused.
+   * the last position; taken (undefined) while an append uses it, and put back as it was when the
+   * append rolls back, so that keys of a rolled-back append are never reused.
    */
   private dictionary: { keys: KeyDictionary; top: number } | undefined;
 
@@ -41,16 +40,55 @@ export class Appender {
     private readonly schema: string,
   ) {}
 
-  /**
-   * First as if every id were new, which a bulk import almost always is: no lookup of a hundred
-   * thousand ids
-   * before writing, the event_ids primary key checks them as they go in. When that guess fails (a
-   * stored or repeated id, or
-   * planWrites refusing what a stored id might explain), the append runs again, planned with the
-   * stored events
-   * the ids name: that answer (a skip, WrongExpectedVersion, EventIdConflict) is the one given.
-   */
+  /** One transaction of one batch (appendBatch). */
   async appendMany(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
+    let results: AppendResult[] = [];
+    await this.appendAtomically(one(writes), (r) => (results = r));
+    return results;
+  }
+
+  /**
+   * Batches as they come in one transaction, under the write lock to its end (other writers wait
+   * while the batches are read), each batch a savepoint in it: every batch stored or none. On any
+   * error, the batches' own included, the transaction rolls back and the key dictionary is put
+   * back as it was.
+   */
+  async appendAtomically(
+    batches: AsyncIterable<readonly StreamWrite[]>,
+    appended?: (results: AppendResult[]) => void,
+  ): Promise<void> {
+    const keys = new TransactionKeys((client, top) => this.takeDictionary(client, top));
+    const committed = await this.db.locked(async (client) => {
+      try {
+        for await (const writes of batches) {
+          // Not appended?.(await ...): without a listener that would skip the append itself.
+          const results = await this.appendBatch(client, writes, keys);
+          appended?.(results);
+        }
+      } catch (e) {
+        // Still under the lock: the rollback that follows makes the store what the keys say again.
+        const before = keys.restored();
+        if (before) this.dictionary = before;
+        throw e;
+      }
+      return keys.committed();
+    });
+    if (committed) this.dictionary = committed;
+  }
+
+  /**
+   * One batch inside the transaction, in a savepoint. First as if every id were new, which a bulk
+   * import almost always is: no lookup of a hundred thousand ids before writing, the event_ids
+   * primary key checks them as they go in. When that guess fails (a stored or repeated id, or
+   * planWrites refusing what a stored id might explain), the batch is rolled back to its savepoint
+   * and runs again, planned with the stored events the ids name: that answer (a skip,
+   * WrongExpectedVersion, EventIdConflict) is the one given.
+   */
+  private async appendBatch(
+    client: PoolClient,
+    writes: readonly StreamWrite[],
+    keys: TransactionKeys,
+  ): Promise<AppendResult[]> {
     for (const w of writes) {
       storable('stream id', w.streamId);
       for (const e of w.events) {
@@ -58,59 +96,63 @@ export class Appender {
         storable('event type', e.type);
       }
     }
+    await client.query('SAVEPOINT batch');
+    const mark = keys.mark();
+    let results: AppendResult[];
     try {
-      return await this.appendOnce(writes, false);
+      results = await this.appendOnce(client, writes, keys, false);
     } catch (e) {
       if (!(e instanceof GuessFailed)) throw e;
-      return this.appendOnce(writes, true);
+      await client.query('ROLLBACK TO SAVEPOINT batch');
+      keys.rollBack(mark);
+      results = await this.appendOnce(client, writes, keys, true);
     }
+    await client.query('RELEASE SAVEPOINT batch');
+    return results;
   }
 
   private async appendOnce(
+    client: PoolClient,
     writes: readonly StreamWrite[],
+    keys: TransactionKeys,
     lookup: boolean,
   ): Promise<AppendResult[]> {
-    let committed: { keys: KeyDictionary; top: number } | undefined;
-    const results = await this.db.locked(async (client) => {
-      const { top, states, links } = await this.streamHeads(client, writeStreamIds(writes));
-      // Planned as new (nothing looked up, staged or compared): the event_ids key tells otherwise,
-      // and then the append runs again.
-      const existing = lookup ? await this.stored(client, writeKeys(writes).eventIds) : ALL_NEW;
-      const results: AppendResult[] = [];
-      const heads = new Map<string, StreamState>();
-      // With stored events to compare, one slice: an id given twice in one append is seen only
-      // within one planWrites.
-      const slices = planSlices(
-        writes,
-        states,
-        existing,
-        lookup ? Number.POSITIVE_INFINITY : SLICE_EVENTS,
-        results,
+    const { top, states, links } = await this.streamHeads(client, writeStreamIds(writes));
+    // Planned as new (nothing looked up, staged or compared): the event_ids key tells otherwise,
+    // and then the batch runs again.
+    const existing = lookup ? await this.stored(client, writeKeys(writes).eventIds) : ALL_NEW;
+    const results: AppendResult[] = [];
+    const heads = new Map<string, StreamState>();
+    // With stored events to compare, one slice: an id given twice in one batch is seen only
+    // within one planWrites.
+    const slices = planSlices(
+      writes,
+      states,
+      existing,
+      lookup ? Number.POSITIVE_INFINITY : SLICE_EVENTS,
+      results,
+      heads,
+    );
+    try {
+      const planned = slices.next();
+      if (planned.done) return results;
+      const dictionary = await keys.at(client, top);
+      const bound = writes.reduce((n, w) => n + w.events.length, 0);
+      const written = await writeRows(
+        client,
+        this.t,
+        this.schema,
+        top + 1,
+        links,
+        dictionary,
+        bound,
+        prepend(planned.value, slices),
         heads,
       );
-      try {
-        const planned = slices.next();
-        if (planned.done) return results;
-        const keys = await this.takeDictionary(client, top);
-        const bound = writes.reduce((n, w) => n + w.events.length, 0);
-        const written = await writeRows(
-          client,
-          this.t,
-          this.schema,
-          top + 1,
-          links,
-          keys,
-          bound,
-          prepend(planned.value, slices),
-          heads,
-        );
-        committed = { keys, top: top + written };
-      } catch (e) {
-        throw lookup ? e : guessed(e);
-      }
-      return results;
-    });
-    if (committed) this.dictionary = committed;
+      keys.wrote(top + written);
+    } catch (e) {
+      throw lookup ? e : guessed(e);
+    }
     return results;
   }
 
@@ -173,6 +215,56 @@ export class Appender {
       for (let i = 0; i < texts.length; i++) keys.learn(row.domain, row.first_id + i, texts[i]!);
     }
     return keys;
+  }
+}
+
+/**
+ * The key dictionary of one transaction: taken from the appender by the first batch that writes,
+ * then numbering on through every batch; what a batch rolled back to its savepoint, or the whole
+ * transaction, goes back to.
+ */
+class TransactionKeys {
+  private taken: { keys: KeyDictionary; top: number; sizes: number[] } | undefined;
+  /** The last position the keys cover. */
+  private top = 0;
+
+  constructor(private readonly take: (client: PoolClient, top: number) => Promise<KeyDictionary>) {}
+
+  /** The dictionary, as of `top` (the transaction's last position) when it is first taken. */
+  async at(client: PoolClient, top: number): Promise<KeyDictionary> {
+    if (!this.taken) {
+      const keys = await this.take(client, top);
+      this.taken = { keys, top, sizes: sizesOf(keys) };
+      this.top = top;
+    }
+    return this.taken.keys;
+  }
+
+  /** Rows up to `top` are written. */
+  wrote(top: number): void {
+    this.top = top;
+  }
+
+  /** Where a batch starts, to roll back to; undefined before the take. */
+  mark(): number[] | undefined {
+    return this.taken && sizesOf(this.taken.keys);
+  }
+
+  /** Forgets the keys numbered since `mark` (since the take, when there was none). */
+  rollBack(mark: number[] | undefined): void {
+    if (this.taken) this.taken.keys.truncate(mark ?? this.taken.sizes);
+  }
+
+  /** The dictionary as the commit leaves the store, if it was taken. */
+  committed(): { keys: KeyDictionary; top: number } | undefined {
+    return this.taken && { keys: this.taken.keys, top: this.top };
+  }
+
+  /** The dictionary as it was taken, if it was, for a transaction rolled back. */
+  restored(): { keys: KeyDictionary; top: number } | undefined {
+    if (!this.taken) return undefined;
+    this.taken.keys.truncate(this.taken.sizes);
+    return { keys: this.taken.keys, top: this.taken.top };
   }
 }
 
@@ -245,4 +337,13 @@ function* planSlices(
 function* prepend<T>(first: T, rest: Iterator<T>): Generator<T, void> {
   yield first;
   for (let next = rest.next(); !next.done; next = rest.next()) yield next.value;
+}
+
+/** The number of keys of each domain, in domain order: what KeyDictionary.truncate goes back to. */
+function sizesOf(keys: KeyDictionary): number[] {
+  return KEY_DOMAINS.map((_, d) => keys.size(d));
+}
+
+async function* one<T>(batch: T): AsyncGenerator<T, void> {
+  yield batch;
 }

@@ -64,13 +64,17 @@ function describePostgres(url: string): void {
     }
   }
 
-  describeEventStoreContract('postgres (fresh schema per test)', async () => {
-    const schema = freshSchema();
-    return {
-      store: await PostgresEventStore.open(url, { schema }),
-      cleanup: () => dropSchema(schema),
-    };
-  });
+  describeEventStoreContract(
+    'postgres (fresh schema per test)',
+    async () => {
+      const schema = freshSchema();
+      return {
+        store: await PostgresEventStore.open(url, { schema }),
+        cleanup: () => dropSchema(schema),
+      };
+    },
+    { appendsAtomically: true },
+  );
 
   describe('PostgresEventStore', () => {
     it('keeps its events across close and reopen', async () => {

@@ -44,11 +44,11 @@ export const DEFAULT_SCHEMA = 'incident_ledger';
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
 /**
- * PostgreSQL store. Every append is one transaction that first takes this schema's
- * transaction-scoped
- * advisory lock (see docs/postgres.md): appends to one store are serialised, so planWrites sees the
- * committed truth, and positions (max + 1) are handed out in commit order, so a reader paging by
- * position never passes an event that commits later. Reads take no lock.
+ * PostgreSQL store. Every append (appendMany's one batch, or appendAtomically's every batch) is one
+ * transaction that first takes this schema's transaction-scoped advisory lock (see
+ * docs/postgres.md): appends to one store are serialised, so planWrites sees the committed truth,
+ * and positions (max + 1) are handed out in commit order, so a reader paging by position never
+ * passes an event that commits later. Reads take no lock.
  *
  * `events` is the record: what the port reads and the hash chains cover, indexed by position only.
  * Beside it, written in the same transaction (binary COPY for the bulk of it):
@@ -130,6 +130,13 @@ export class PostgresEventStore implements EventStore {
 
   appendMany(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
     return this.appender.appendMany(writes);
+  }
+
+  appendAtomically(
+    batches: AsyncIterable<readonly StreamWrite[]>,
+    appended?: (results: AppendResult[]) => void,
+  ): Promise<void> {
+    return this.appender.appendAtomically(batches, appended);
   }
 
   readStream(streamId: string, options: { batchSize?: number } = {}): AsyncIterable<StoredEvent[]> {

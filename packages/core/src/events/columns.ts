@@ -335,6 +335,13 @@ export class KeyDictionary implements KeyNames {
     this.ids[domain]!.set(text, id);
   }
 
+  /** Forgets the keys numbered from `sizes[d]` on in each domain d: those of writes rolled back. */
+  truncate(sizes: readonly number[]): void {
+    this.byId.forEach((texts, d) => {
+      for (const text of texts.splice(sizes[d]!)) this.ids[d]!.delete(text);
+    });
+  }
+
   /** Key texts of a domain, by number. */
   texts(domain: number): readonly string[] {
     return this.byId[domain]!;
